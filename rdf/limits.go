@@ -1,0 +1,55 @@
+package rdf
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Limits bounds the work Parse does for one document. A zero field means the
+// matching DefaultLimits value.
+type Limits struct {
+	MaxDepth     int // nesting of [ ] and ( ) in Turtle, of objects/arrays in JSON-LD
+	MaxTriples   int // triples emitted by the parser (before de-duplication)
+	MaxTermBytes int // bytes of one IRI, label or lexical form
+}
+
+// DefaultLimits are used for every zero field of a Limits.
+var DefaultLimits = Limits{MaxDepth: 64, MaxTriples: 1_000_000, MaxTermBytes: 64 << 10}
+
+// Sentinel errors. Parse wraps them with a short reason (and line/column when known).
+var (
+	ErrSyntax      = errors.New("rdf: syntax error")
+	ErrTooLarge    = errors.New("rdf: document exceeds limits")
+	ErrUnsupported = errors.New("rdf: unsupported media type")
+)
+
+// withDefaults fills zero fields from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultLimits.MaxDepth
+	}
+	if l.MaxTriples <= 0 {
+		l.MaxTriples = DefaultLimits.MaxTriples
+	}
+	if l.MaxTermBytes <= 0 {
+		l.MaxTermBytes = DefaultLimits.MaxTermBytes
+	}
+	return l
+}
+
+// posError wraps sentinel with a 1-based line and column computed from a byte offset.
+func posError(sentinel error, src []byte, off int, reason string) error {
+	if off > len(src) {
+		off = len(src)
+	}
+	line, col := 1, 1
+	for _, c := range src[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else if c&0xC0 != 0x80 { // count runes, not continuation bytes
+			col++
+		}
+	}
+	return fmt.Errorf("%w: line %d col %d: %s", sentinel, line, col, reason)
+}
