@@ -1,0 +1,45 @@
+// Package badgerstore is the embedded default ldp.Store, built on Badger.
+//
+// # Layout
+//
+// Every key the store writes is listed in keys.go. A resource is one record
+// (r/<path>) holding its metadata and, for small bodies, the body itself;
+// larger bodies live in 64 KiB chunks under a random blob id (b/<id><n>).
+// Each listed resource also has an entry in its container's containment
+// index (c/<container>\x00<name>) whose value repeats the child's metadata,
+// so listing a container, and deriving its ETag and Modified, is one prefix
+// scan. The change log is l/<seq>.
+//
+// # Write path
+//
+// Every Put and Delete is one Badger transaction that reads the target and
+// its ancestors, runs the caller's Precondition, checks the Solid tree rules,
+// and then, under a small commit mutex, stamps the commit time, allocates the
+// change-log sequence numbers and hands the transaction to Badger
+// (Txn.CommitWith). Badger checks conflicts and assigns its commit timestamp
+// synchronously inside CommitWith, so holding the mutex across it makes the
+// log's Seq order equal Badger's commit order; Badger's read watermark then
+// guarantees that a reader sees a prefix of that order, so no change-log
+// entry is visible before a lower one. The mutex is released before waiting
+// for the commit callback, so fsyncs of concurrent writers are still grouped.
+// A transaction that loses a conflict burns its sequence numbers (gaps are
+// allowed) and is run again, a bounded number of times.
+//
+// Concurrent creations of siblings never write a key the other reads: the
+// parent container's ETag and Modified are derived at read time from the
+// containment scan. To stop a container being deleted while a child is being
+// created in it (a phantom Badger's conflict detection cannot see), a child
+// creation blindly writes the parent's guard key (g/<container>) and a
+// container delete reads it. Blind writes never conflict with each other.
+//
+// # Durability
+//
+// The store opens Badger with SyncWrites=true: a Put or Delete returns only
+// after its write-ahead log entry (and value-log entry, for large values) has
+// been fsynced. Badger's single writer goroutine takes every request that is
+// waiting and writes and syncs them together, so concurrent commits share an
+// fsync (group commit) without ever acknowledging unsynced data. Large bodies
+// are written in their own synced batches before the transaction that points
+// the resource at them, so a crash leaves at worst an orphan blob, which Open
+// removes.
+package badgerstore

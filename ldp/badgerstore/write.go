@@ -1,0 +1,188 @@
+package badgerstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/naamio/naamio/event"
+)
+
+// maxAttempts bounds how often a write transaction is run again after
+// losing a conflict.
+const maxAttempts = 64
+
+var (
+	// errContention: a write lost its conflict check maxAttempts times.
+	errContention = errors.New("badgerstore: write kept conflicting, giving up")
+	// errCommit wraps a failure of Badger to write a commit; whether the
+	// data reached the disk is then unknown.
+	errCommit = errors.New("badgerstore: commit failed")
+)
+
+// plan is what one write transaction decided to do. Its writes whose value
+// depends on the commit time or sequence number are applied under the
+// commit mutex (apply); everything else was read or set by the planner.
+type plan struct {
+	puts    []putOp
+	dels    []delOp
+	guards  []string       // containers whose membership changed
+	changes []event.Change // Seq and Time are stamped at commit
+	free    []blobID       // blobs no longer referenced once committed
+	now     int64          // commit time (unix ns), set by apply
+}
+
+// putOp writes one record, and its containment entry when listed.
+type putOp struct {
+	path   string
+	rec    *record
+	listed bool // enter in the parent's containment index
+	unlist bool // remove a containment entry left from a listed version
+	// keep, when non-zero, is the modification time to keep: the write
+	// leaves the content (ETag) as it was, so the representation, and with
+	// it Last-Modified and every listing that shows it, stays the same
+	// under the same validator (RFC 9110 §8.8.2).
+	keep int64
+}
+
+// delOp removes one record and its containment entry and guard.
+type delOp struct {
+	path string
+}
+
+// change appends a change-log entry to be stamped at commit.
+func (p *plan) change(kind event.Kind, path, etag, origin string) {
+	p.changes = append(p.changes, event.Change{Kind: kind, Path: path, ETag: etag, Origin: origin})
+}
+
+// update runs fn in a fresh read-write transaction and commits its plan,
+// running it again (bounded) when Badger reports a conflict. fn must have no
+// effect outside txn.
+func (s *Store) update(ctx context.Context, fn func(txn *badger.Txn) (*plan, error)) (*plan, error) {
+	for attempt := range maxAttempts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		txn := s.db.NewTransaction(true)
+		p, err := fn(txn)
+		if err != nil {
+			txn.Discard()
+			return nil, err
+		}
+		err = s.commit(txn, p)
+		if !errors.Is(err, badger.ErrConflict) {
+			return p, err
+		}
+		backoff(attempt)
+	}
+	return nil, errContention
+}
+
+// backoff sleeps a little, growing with attempt, with jitter so that
+// colliding writers spread out.
+func backoff(attempt int) {
+	d := time.Duration(min(attempt+1, 20)) * 50 * time.Microsecond
+	time.Sleep(d/2 + rand.N(d))
+}
+
+// commit stamps and commits txn. The commit mutex is held only while the
+// sequence numbers are allocated and Badger assigns its commit timestamp
+// (synchronously inside CommitWith), so Seq order is commit order; the
+// durable write is awaited outside it so fsyncs are shared.
+func (s *Store) commit(txn *badger.Txn, p *plan) error {
+	done := make(chan error, 1)
+	s.commitMu.Lock()
+	first := s.nextSeq
+	if err := s.apply(txn, p); err != nil {
+		s.commitMu.Unlock()
+		txn.Discard()
+		return err
+	}
+	txn.CommitWith(func(err error) { done <- err })
+	s.commitMu.Unlock()
+	if err := <-done; err != nil {
+		if errors.Is(err, badger.ErrConflict) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errCommit, err)
+	}
+	if n := uint64(len(p.changes)); n > 0 {
+		s.published(first + n - 1)
+	}
+	return nil
+}
+
+// apply stamps the commit time and sequence numbers and sets every key of
+// the plan. Called with commitMu held.
+func (s *Store) apply(txn *badger.Txn, p *plan) error {
+	now := time.Now().UnixNano()
+	if now <= s.lastTime {
+		now = s.lastTime + 1
+	}
+	s.lastTime = now
+	p.now = now
+	for _, op := range p.puts {
+		if err := setRecord(txn, op, now); err != nil {
+			return err
+		}
+	}
+	for _, op := range p.dels {
+		if err := deleteRecord(txn, op.path); err != nil {
+			return err
+		}
+	}
+	stamp := binary.BigEndian.AppendUint64(nil, uint64(now))
+	for _, c := range p.guards {
+		if err := txn.Set(guardKey(c), stamp); err != nil {
+			return err
+		}
+	}
+	return s.appendChanges(txn, p.changes, now)
+}
+
+// setRecord writes op's record and containment entry, stamped now.
+func setRecord(txn *badger.Txn, op putOp, now int64) error {
+	op.rec.modified = now
+	if op.keep != 0 {
+		op.rec.modified = op.keep
+	}
+	e := badger.NewEntry(recordKey(op.path), op.rec.encode(nil, true))
+	if op.rec.hasBlob {
+		e = e.WithMeta(userMetaBlob)
+	}
+	if err := txn.SetEntry(e); err != nil {
+		return err
+	}
+	parent := parentOf(op.path)
+	switch {
+	case parent == "":
+		return nil
+	case op.listed:
+		return txn.Set(containKey(parent, nameIn(op.path)), op.rec.encode(nil, false))
+	case op.unlist:
+		return txn.Delete(containKey(parent, nameIn(op.path)))
+	}
+	return nil
+}
+
+// deleteRecord removes a record, its containment entry (a no-op for
+// auxiliary resources) and, for a container, its guard.
+func deleteRecord(txn *badger.Txn, path string) error {
+	if err := txn.Delete(recordKey(path)); err != nil {
+		return err
+	}
+	if isContainer(path) {
+		if err := txn.Delete(guardKey(path)); err != nil {
+			return err
+		}
+	}
+	if parent := parentOf(path); parent != "" {
+		return txn.Delete(containKey(parent, nameIn(path)))
+	}
+	return nil
+}
