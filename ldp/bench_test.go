@@ -1,0 +1,112 @@
+package ldp_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/ldp/badgerstore"
+)
+
+const smallTurtle = `@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<#me> a foaf:Person ; foaf:name "Alice" ; foaf:nick "al" ; foaf:mbox <mailto:alice@example.org> .`
+
+// benchHandler is the LDP handler over a durable Badger store (the
+// configuration the server runs with), called without the network so the
+// figures are the handler and store path alone.
+func benchHandler(b *testing.B) http.Handler {
+	return benchHandlerCache(b, 0)
+}
+
+func benchHandlerCache(b *testing.B, cacheBytes int64) http.Handler {
+	b.Helper()
+	st, err := badgerstore.Open(b.TempDir(), badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: base, RenderCacheBytes: cacheBytes})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(h.Close)
+	return h
+}
+
+func serve(b *testing.B, h http.Handler, method, path, ct, body string, want int) {
+	r := httptest.NewRequest(method, base[:len(base)-1]+path, strings.NewReader(body))
+	if ct != "" {
+		r.Header.Set("Content-Type", ct)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != want {
+		b.Fatalf("%s %s = %d %s", method, path, w.Code, w.Body.String())
+	}
+}
+
+func BenchmarkGetSmallTurtle(b *testing.B) {
+	h := benchHandler(b)
+	serve(b, h, "PUT", "/doc.ttl", "text/turtle", smallTurtle, 201)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			serve(b, h, "GET", "/doc.ttl", "", "", 200)
+		}
+	})
+}
+
+func BenchmarkGetSmallJSONLD(b *testing.B) {
+	h := benchHandler(b)
+	serve(b, h, "PUT", "/doc.ttl", "text/turtle", smallTurtle, 201)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("GET", base+"doc.ttl", nil)
+			r.Header.Set("Accept", "application/ld+json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != 200 {
+				b.Fatal(w.Code)
+			}
+		}
+	})
+}
+
+// 64 concurrent writers, as in the HTTP load test: Badger groups their
+// fsyncs, which is where the throughput comes from.
+func BenchmarkPutNewSmallTurtle(b *testing.B) {
+	h := benchHandler(b)
+	var n atomic.Int64
+	b.SetParallelism(32)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			serve(b, h, "PUT", fmt.Sprintf("/c/r%d.ttl", n.Add(1)), "text/turtle", smallTurtle, 201)
+		}
+	})
+}
+
+// Listing a 1,000-child container: from the render cache (the steady state
+// of a container read more often than written) and rendered every time.
+func BenchmarkListContainer1000(b *testing.B) { benchList(b, 0) }
+
+func BenchmarkListContainer1000Uncached(b *testing.B) { benchList(b, -1) }
+
+func benchList(b *testing.B, cacheBytes int64) {
+	h := benchHandlerCache(b, cacheBytes)
+	for i := range 1000 {
+		serve(b, h, "PUT", fmt.Sprintf("/big/r%04d.ttl", i), "text/turtle", smallTurtle, 201)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			serve(b, h, "GET", "/big/", "", "", 200)
+		}
+	})
+}

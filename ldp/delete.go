@@ -1,0 +1,28 @@
+package ldp
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// delete removes a resource with its auxiliary resources (Solid Protocol
+// server-delete-remove-auxiliary-resource); containment is updated by the
+// store (server-delete-remove-containment). The storage root and its ACL
+// are never deleted (server-delete-protect-root-container), and a non-empty
+// container is refused by the store (server-delete-protect-nonempty-container).
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p string) {
+	if undeletable(p) {
+		h.setAllow(w, p, true)
+		h.fail(w, r, fmt.Errorf("%w: %s cannot be deleted", errMethodNotAllowed, p))
+		return
+	}
+	req := DeleteRequest{Path: p, Precondition: conditionsOf(r).precondition()}
+	if kind, _ := Auxiliary(p); kind == NotAux {
+		req.Aux = AuxPaths(p)
+	}
+	if err := h.store.Delete(r.Context(), req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,79 @@
+package ldp
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/naamio/naamio/rdf"
+)
+
+// statusFor is the one mapping from errors to HTTP statuses in this package.
+func statusFor(err error) int {
+	switch {
+	case errors.Is(err, ErrBadPath), errors.Is(err, errBadRequest), errors.Is(err, rdf.ErrSyntax):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, errMethodNotAllowed):
+		return http.StatusMethodNotAllowed
+	case errors.Is(err, errNotAcceptable):
+		return http.StatusNotAcceptable
+	case errors.Is(err, ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, ErrPreconditionFailed):
+		return http.StatusPreconditionFailed
+	case errors.Is(err, ErrNotModified):
+		return http.StatusNotModified
+	case errors.Is(err, ErrTooLarge), errors.Is(err, rdf.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errUnsupportedType), errors.Is(err, rdf.ErrUnsupported):
+		return http.StatusUnsupportedMediaType
+	case errors.Is(err, ErrInsufficientStorage):
+		return http.StatusInsufficientStorage
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The request body stalled past the server's idle deadline.
+		return http.StatusRequestTimeout
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// fail writes an error response. Client errors carry a one-line reason
+// (Solid Protocol server-delete-protect-nonempty-container asks for a body
+// describing the error); a 5xx logs the full error and tells the client
+// only the status text.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := statusFor(err)
+	if code == http.StatusNotModified {
+		w.WriteHeader(code)
+		return
+	}
+	msg := http.StatusText(code)
+	if code >= 500 {
+		h.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.EscapedPath(), "status", code, "err", err)
+	} else {
+		msg = clientReason(err)
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write([]byte(msg + "\n"))
+	}
+}
+
+// clientReason strips the package prefixes from an error chain's text.
+func clientReason(err error) string {
+	s := err.Error()
+	s = strings.ReplaceAll(s, "ldp: ", "")
+	s = strings.ReplaceAll(s, "rdf: ", "")
+	if len(s) > 512 {
+		s = s[:512]
+	}
+	return s
+}

@@ -1,0 +1,136 @@
+package ldp
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/naamio/naamio/rdf"
+)
+
+// get serves GET and HEAD (Solid Protocol server-safe-methods).
+func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) {
+	ctx := r.Context()
+	m, body, err := h.store.Open(ctx, p)
+	if err != nil {
+		if isNotFound(err) {
+			h.setAllow(w, p, false)
+		}
+		h.fail(w, r, err)
+		return
+	}
+	defer body.Close()
+	accept := r.Header.Get("Accept")
+	switch {
+	case m.IsContainer() || m.RDF:
+		mt, ok := negotiateRDF(accept)
+		if !ok {
+			h.failNotAcceptable(w, r, m)
+			return
+		}
+		h.getRDF(w, r, m, body, mt)
+	default:
+		if !acceptsType(accept, m.ContentType) {
+			h.failNotAcceptable(w, r, m)
+			return
+		}
+		h.serve(w, r, m, representationETag(m.ETag, ""), m.ContentType, m.Size, body)
+	}
+}
+
+// getRDF serves an RDF source or container in the negotiated media type.
+// A document asked for as Turtle is streamed as stored; anything else is
+// rendered by the one writer in rdf/.
+func (h *Handler) getRDF(w http.ResponseWriter, r *http.Request, m Meta, body io.Reader, mt string) {
+	etag := representationETag(m.ETag, mt)
+	if !m.IsContainer() && mt == rdf.MediaTurtle {
+		h.serve(w, r, m, etag, mt, m.Size, body)
+		return
+	}
+	if err := conditionsOf(r).evaluate(&m, true, etagSuffix[mt]); err != nil {
+		h.setCommon(w, m, etag)
+		h.fail(w, r, err)
+		return
+	}
+	b, err := h.render(r, m, body, mt)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.serve(w, r, m, etag, mt, int64(len(b)), bytes.NewReader(b))
+}
+
+// readGraph parses a stored RDF body and, for a container, adds the
+// generated containment and child metadata triples.
+func (h *Handler) readGraph(r *http.Request, m Meta, body io.Reader) (*rdf.Graph, error) {
+	g, err := rdf.Parse(body, rdf.MediaTurtle, h.IRI(m.Path), rdf.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("stored graph of %s: %v", m.Path, err) // not %w: our own data, so a 500
+	}
+	if !m.IsContainer() {
+		return g, nil
+	}
+	children, err := h.store.Children(r.Context(), m.Path)
+	if err != nil {
+		return nil, err
+	}
+	h.addContainerTriples(g, m, children)
+	return g, nil
+}
+
+// serve writes a representation after evaluating the read preconditions.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, m Meta, etag, mt string, size int64, body io.Reader) {
+	h.setCommon(w, m, etag)
+	variant := etagSuffix[mt]
+	if !m.RDF && !m.IsContainer() {
+		variant = ""
+	}
+	if err := conditionsOf(r).evaluate(&m, true, variant); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", mt)
+	hd.Set("Content-Length", strconv.FormatInt(size, 10))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	if _, err := io.Copy(w, body); err != nil {
+		// Headers are gone; all we can do is log and cut the connection short.
+		h.log.WarnContext(r.Context(), "body write failed", "path", m.Path, "err", err)
+	}
+}
+
+func (h *Handler) failNotAcceptable(w http.ResponseWriter, r *http.Request, m Meta) {
+	h.setAllow(w, m.Path, true)
+	w.Header().Set("Vary", varyValue)
+	h.fail(w, r, fmt.Errorf("%w: %s is available as %s", errNotAcceptable, m.Path, offered(m)))
+}
+
+func offered(m Meta) string {
+	if m.IsContainer() || m.RDF {
+		return "text/turtle, application/ld+json, application/n-triples"
+	}
+	return m.ContentType
+}
+
+// options answers OPTIONS with what the target supports. CORS preflights
+// never reach here (server/ answers them).
+func (h *Handler) options(w http.ResponseWriter, r *http.Request, p string) {
+	m, err := h.store.Stat(r.Context(), p)
+	exists := err == nil
+	if err != nil && !isNotFound(err) {
+		h.fail(w, r, err)
+		return
+	}
+	if exists {
+		h.setLinks(w, m)
+	}
+	h.setAllow(w, p, exists)
+	w.Header().Set("Vary", varyValue)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,131 @@
+package ldp
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Vocabulary IRIs used in headers and generated triples.
+const (
+	nsLDP        = "http://www.w3.org/ns/ldp#"
+	nsPIM        = "http://www.w3.org/ns/pim/space#"
+	nsSolid      = "http://www.w3.org/ns/solid/terms#"
+	nsDCTerms    = "http://purl.org/dc/terms/"
+	nsPosix      = "http://www.w3.org/ns/posix/stat#"
+	nsRDF        = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+	nsXSD        = "http://www.w3.org/2001/XMLSchema#"
+	nsMediaTypes = "http://www.w3.org/ns/iana/media-types/"
+
+	// storageDescriptionPath is the storage description resource
+	// (Solid Protocol server-storage-description-resource).
+	storageDescriptionPath = "/.well-known/solid"
+)
+
+// Header values that never change; built once.
+var (
+	linkResource     = `<` + nsLDP + `Resource>; rel="type"`
+	linkRDFSource    = `<` + nsLDP + `RDFSource>; rel="type"`
+	linkNonRDFSource = `<` + nsLDP + `NonRDFSource>; rel="type"`
+	linkContainer    = `<` + nsLDP + `Container>; rel="type", <` + nsLDP + `BasicContainer>; rel="type"`
+	linkStorage      = `<` + nsPIM + `Storage>; rel="type"`
+
+	acceptPutRDF = "text/turtle, application/ld+json, application/n-triples"
+	acceptPutAny = acceptPutRDF + ", */*"
+	acceptPost   = "*/*"
+	varyValue    = "Accept, Authorization, Origin"
+	// Until access control lands every caller may do everything, and the
+	// header says so truthfully (Solid Protocol / WAC §"WAC-Allow").
+	wacAllowOpen = `user="read write append control",public="read write append control"`
+)
+
+// isStorageRoot reports whether p is the root container of a storage.
+// Today the server has one storage, at "/"; pods arrive with the identity
+// provider.
+func isStorageRoot(p string) bool { return p == "/" }
+
+// undeletable reports whether DELETE is refused for p (Solid Protocol
+// server-delete-protect-root-container).
+func undeletable(p string) bool {
+	if isStorageRoot(p) {
+		return true
+	}
+	kind, subject := Auxiliary(p)
+	return kind == AuxACL && isStorageRoot(subject)
+}
+
+// allowed lists the methods p supports (Solid Protocol
+// server-allow-methods). PATCH is not listed until the server accepts it.
+func allowed(p string, exists bool) string {
+	switch {
+	case !exists:
+		return "OPTIONS, PUT"
+	case IsContainerPath(p) && undeletable(p):
+		return "OPTIONS, HEAD, GET, POST, PUT"
+	case IsContainerPath(p):
+		return "OPTIONS, HEAD, GET, POST, PUT, DELETE"
+	case undeletable(p):
+		return "OPTIONS, HEAD, GET, PUT"
+	}
+	return "OPTIONS, HEAD, GET, PUT, DELETE"
+}
+
+// setAllow writes Allow with the matching Accept-* headers (Solid Protocol
+// server-accept-headers).
+func (h *Handler) setAllow(w http.ResponseWriter, p string, exists bool) {
+	hd := w.Header()
+	hd.Set("Allow", allowed(p, exists))
+	kind, _ := Auxiliary(p)
+	if IsContainerPath(p) || kind != NotAux {
+		hd.Set("Accept-Put", acceptPutRDF)
+	} else {
+		hd.Set("Accept-Put", acceptPutAny)
+	}
+	if exists && IsContainerPath(p) {
+		hd.Set("Accept-Post", acceptPost)
+	}
+}
+
+// setLinks writes the Link header of an existing resource (Solid Protocol
+// server-link-storage, server-link-auxiliary-type; LDP §4.2.1.4).
+func (h *Handler) setLinks(w http.ResponseWriter, m Meta) {
+	var b strings.Builder
+	b.Grow(512)
+	b.WriteString(linkResource)
+	switch {
+	case m.IsContainer():
+		b.WriteString(", ")
+		b.WriteString(linkContainer)
+		if isStorageRoot(m.Path) {
+			b.WriteString(", ")
+			b.WriteString(linkStorage)
+		}
+	case m.RDF:
+		b.WriteString(", ")
+		b.WriteString(linkRDFSource)
+	default:
+		b.WriteString(", ")
+		b.WriteString(linkNonRDFSource)
+	}
+	kind, subject := Auxiliary(m.Path)
+	switch kind {
+	case NotAux:
+		iri := h.IRI(m.Path)
+		b.WriteString(`, <` + iri + aclSuffix + `>; rel="acl", <` + iri + metaSuffix + `>; rel="describedby"`)
+	case AuxMeta:
+		// RFC 6892 "describes", the inverse of describedby (Solid Protocol client-link-describes).
+		b.WriteString(`, <` + h.IRI(subject) + `>; rel="describes"`)
+	}
+	b.WriteString(`, <` + h.IRI(storageDescriptionPath) + `>; rel="` + nsSolid + `storageDescription"`)
+	w.Header().Set("Link", b.String())
+}
+
+// setCommon writes the headers every resource response carries.
+func (h *Handler) setCommon(w http.ResponseWriter, m Meta, etag string) {
+	hd := w.Header()
+	h.setLinks(w, m)
+	h.setAllow(w, m.Path, true)
+	hd.Set("ETag", etag)
+	hd.Set("Last-Modified", m.Modified.UTC().Format(http.TimeFormat))
+	hd.Set("Vary", varyValue)
+	hd.Set("WAC-Allow", wacAllowOpen)
+}

@@ -1,0 +1,123 @@
+package ldp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/naamio/naamio/rdf"
+)
+
+func conflictf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrConflict}, args...)...)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// body is a request body checked and made ready for the store.
+type body struct {
+	contentType string
+	rdf         bool
+	reader      io.Reader
+	graph       *rdf.Graph // parsed RDF (nil for non-RDF)
+}
+
+// hasContent reports whether the request carries content: a positive
+// Content-Length, or a body of unknown length (chunked).
+func hasContent(r *http.Request) bool {
+	return r.ContentLength > 0 || (r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody)
+}
+
+// readBody checks the Content-Type and prepares the body of a PUT or POST
+// whose target has IRI base. rdfOnly is set for containers and auxiliary
+// resources, which are RDF sources by definition.
+func (h *Handler) readBody(r *http.Request, base string, rdfOnly bool) (*body, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		if hasContent(r) {
+			// Solid Protocol server-content-type-missing.
+			return nil, fmt.Errorf("%w: a request with content needs a Content-Type", errBadRequest)
+		}
+		if rdfOnly {
+			return &body{contentType: rdf.MediaTurtle, rdf: true, graph: rdf.NewGraph()}, nil
+		}
+		return &body{contentType: "application/octet-stream", reader: http.NoBody}, nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Content-Type %q does not parse", errBadRequest, ct)
+	}
+	if rdf.Supported(mt) {
+		g, err := h.parseRDF(r, mt, base)
+		if err != nil {
+			return nil, err
+		}
+		return &body{contentType: rdf.MediaTurtle, rdf: true, graph: g}, nil
+	}
+	if rdfOnly {
+		return nil, fmt.Errorf("%w: %s; this resource accepts %s", errUnsupportedType, mt, acceptPutRDF)
+	}
+	if h.maxBin > 0 {
+		if r.ContentLength > h.maxBin {
+			return nil, fmt.Errorf("%w: body of %d bytes is over the limit of %d", ErrTooLarge, r.ContentLength, h.maxBin)
+		}
+		r.Body = http.MaxBytesReader(nil, r.Body, h.maxBin)
+	}
+	return &body{contentType: mime.FormatMediaType(mt, params), reader: r.Body}, nil
+}
+
+// parseRDF reads an RDF body within the configured cap and parses it.
+func (h *Handler) parseRDF(r *http.Request, mt, base string) (*rdf.Graph, error) {
+	if r.ContentLength > h.maxRDF {
+		return nil, fmt.Errorf("%w: RDF body of %d bytes is over the limit of %d", ErrTooLarge, r.ContentLength, h.maxRDF)
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, h.maxRDF+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &mbe) {
+			return nil, fmt.Errorf("reading body: %w", err)
+		}
+		return nil, fmt.Errorf("%w: reading body: %v", errBadRequest, err)
+	}
+	if int64(len(data)) > h.maxRDF {
+		return nil, fmt.Errorf("%w: RDF body is over the limit of %d bytes", ErrTooLarge, h.maxRDF)
+	}
+	return rdf.Parse(bytes.NewReader(data), mt, base, rdf.Limits{})
+}
+
+// storeReader turns a checked body into what the store keeps: RDF sources
+// are stored in the canonical Turtle of the one writer, so a GET of Turtle
+// is a plain copy of stored bytes.
+func storeReader(b *body) (io.Reader, error) {
+	if !b.rdf {
+		return b.reader, nil
+	}
+	var buf bytes.Buffer
+	if err := rdf.Write(&buf, b.graph, rdf.MediaTurtle); err != nil {
+		return nil, err
+	}
+	return &buf, nil
+}
+
+// checkTarget applies the naming rules to a write target: no auxiliary
+// resource of an auxiliary resource, and no container whose name would read
+// as an auxiliary resource.
+func checkTarget(p string) error {
+	if IsContainerPath(p) {
+		if p != "/" && hasAuxName(strings.TrimSuffix(Name(p), "/")) {
+			return fmt.Errorf("%w: a container name cannot end in .acl or .meta", errBadRequest)
+		}
+		return nil
+	}
+	if kind, subject := Auxiliary(p); kind != NotAux {
+		if k, _ := Auxiliary(subject); k != NotAux {
+			return fmt.Errorf("%w: auxiliary resources have no auxiliary resources", errBadRequest)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/naamio/naamio/event"
+	"github.com/naamio/naamio/ldp/badgerstore"
+)
+
+const usage = `Naamio: a self-hosted Solid pod server.
+
+Usage:
+  naamio serve [flags]   run the server (naamio serve -h lists the flags)
+  naamio log [flags]     print the durable change log as JSON lines (server stopped)
+  naamio health [--url]  exit 0 if the server answers its health check (for HEALTHCHECK)
+`
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(args[1:], stderr)
+	case "log":
+		err = printLog(args[1:], stdout, stderr)
+	case "health":
+		err = checkHealth(args[1:], stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "naamio: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "naamio: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(args []string, stderr io.Writer) error {
+	cfg, err := parseServeConfig(args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	log, err := NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	s, err := New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return s.Serve(ctx)
+}
+
+// printLog dumps the change log from a stopped server's data directory.
+func printLog(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("log", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data", "./data", "data directory")
+	after := fs.Uint64("after", 0, "print entries with a sequence number above this")
+	limit := fs.Int("limit", 0, "print at most this many entries (0: all)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(*dir); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	st, err := badgerstore.Open(*dir, badgerstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	enc := json.NewEncoder(stdout)
+	cur, printed := event.Cursor(*after), 0
+	for *limit == 0 || printed < *limit {
+		batch := 1000
+		if *limit > 0 && *limit-printed < batch {
+			batch = *limit - printed
+		}
+		changes, err := st.Changes(context.Background(), cur, batch)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		for _, c := range changes {
+			if err := enc.Encode(c); err != nil {
+				return err
+			}
+			cur = event.Cursor(c.Seq)
+		}
+		printed += len(changes)
+	}
+	return nil
+}
+
+// checkHealth asks a running server for its health; a container runtime's
+// HEALTHCHECK uses it, since the image has no shell or curl.
+func checkHealth(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	u := fs.String("url", "http://127.0.0.1:8080/.naamio/health", "health endpoint")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health: %s", resp.Status)
+	}
+	return nil
+}

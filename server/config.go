@@ -1,0 +1,156 @@
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+)
+
+// Config is everything `naamio serve` can be told. Each field has a flag
+// and a NAAMIO_* environment variable; a flag beats the environment, which
+// beats the default.
+type Config struct {
+	Listen      string // address to listen on
+	BaseURL     string // public base URL; resource IRIs are built from it
+	DataDir     string // Badger directory
+	DiskReserve int64  // writes fail with 507 while free disk is below this
+	MaxRDFBody  int64  // cap on RDF request bodies (413 above)
+	MaxBody     int64  // cap on other request bodies; 0 = none
+	LogFormat   string // "json" or "text"
+	LogLevel    string // "debug", "info", "warn", "error"
+	// ReadHeaderTimeout bounds how long a client may take to send its
+	// request headers; BodyIdleTimeout how long a request body may stall
+	// between reads (SECURITY row 8).
+	ReadHeaderTimeout time.Duration
+	BodyIdleTimeout   time.Duration
+}
+
+// Defaults that make `naamio serve` work on a fresh machine.
+func defaults() Config {
+	return Config{
+		Listen:      "127.0.0.1:8080",
+		BaseURL:     "http://localhost:8080/",
+		DataDir:     "./data",
+		DiskReserve: 256 << 20,
+		MaxRDFBody:  10 << 20,
+		LogFormat:   "json",
+		LogLevel:    "info",
+
+		ReadHeaderTimeout: 10 * time.Second,
+		BodyIdleTimeout:   30 * time.Second,
+	}
+}
+
+// byteSize is a flag.Value for sizes like "256MiB" or "10000000".
+type byteSize struct{ n *int64 }
+
+func (b byteSize) String() string {
+	if b.n == nil {
+		return ""
+	}
+	return humanize.IBytes(uint64(*b.n))
+}
+
+func (b byteSize) Set(s string) error {
+	v, err := humanize.ParseBytes(s)
+	if err != nil {
+		return fmt.Errorf("not a size: %q", s)
+	}
+	*b.n = int64(v)
+	return nil
+}
+
+// parseServeConfig fills a Config from defaults, then the environment, then
+// the flags in args.
+func parseServeConfig(args []string, getenv func(string) string) (Config, error) {
+	c := defaults()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	type opt struct {
+		name, env, usage string
+		value            flag.Value
+	}
+	opts := []opt{
+		{"listen", "NAAMIO_LISTEN", "address to listen on", (*stringValue)(&c.Listen)},
+		{"base-url", "NAAMIO_BASE_URL", "public base URL of the server", (*stringValue)(&c.BaseURL)},
+		{"data", "NAAMIO_DATA", "data directory (Badger)", (*stringValue)(&c.DataDir)},
+		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) while free disk is below this size", byteSize{&c.DiskReserve}},
+		{"max-rdf-body", "NAAMIO_MAX_RDF_BODY", "largest RDF request body (413 above)", byteSize{&c.MaxRDFBody}},
+		{"max-body", "NAAMIO_MAX_BODY", "largest non-RDF request body, 0 for no limit (413 above)", byteSize{&c.MaxBody}},
+		{"log-format", "NAAMIO_LOG_FORMAT", "log format: json or text", (*stringValue)(&c.LogFormat)},
+		{"log-level", "NAAMIO_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.LogLevel)},
+		{"read-header-timeout", "NAAMIO_READ_HEADER_TIMEOUT", "time a client has to send request headers", (*durationValue)(&c.ReadHeaderTimeout)},
+		{"body-idle-timeout", "NAAMIO_BODY_IDLE_TIMEOUT", "time a request body may stall between reads", (*durationValue)(&c.BodyIdleTimeout)},
+	}
+	for _, o := range opts {
+		if v := getenv(o.env); v != "" {
+			if err := o.value.Set(v); err != nil {
+				return c, fmt.Errorf("%s: %w", o.env, err)
+			}
+		}
+		fs.Var(o.value, o.name, o.usage+" (env "+o.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	return c, c.Validate()
+}
+
+type durationValue time.Duration
+
+func (d *durationValue) String() string { return time.Duration(*d).String() }
+func (d *durationValue) Set(v string) error {
+	x, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("not a duration: %q", v)
+	}
+	*d = durationValue(x)
+	return nil
+}
+
+type stringValue string
+
+func (s *stringValue) String() string     { return string(*s) }
+func (s *stringValue) Set(v string) error { *s = stringValue(v); return nil }
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("listen address %q: %w", c.Listen, err)
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("base URL %q must be an absolute http(s) URL", c.BaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || !strings.HasSuffix(u.Path+"/", "/") {
+		return fmt.Errorf("base URL %q must not have a query or fragment", c.BaseURL)
+	}
+	if c.DataDir == "" {
+		return errors.New("data directory must be set")
+	}
+	if c.DiskReserve < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 {
+		return errors.New("sizes must not be negative, and max-rdf-body must be positive")
+	}
+	if c.ReadHeaderTimeout <= 0 || c.BodyIdleTimeout <= 0 {
+		return errors.New("timeouts must be positive")
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		return fmt.Errorf("log format %q: want json or text", c.LogFormat)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	return nil
+}

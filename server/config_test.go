@@ -1,0 +1,68 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigPrecedence(t *testing.T) {
+	env := map[string]string{
+		"NAAMIO_LISTEN":       "127.0.0.1:9000",
+		"NAAMIO_DATA":         "/env/data",
+		"NAAMIO_DISK_RESERVE": "1GiB",
+	}
+	getenv := func(k string) string { return env[k] }
+	c, err := parseServeConfig([]string{"--data", "/flag/data", "--max-rdf-body", "2MiB", "--body-idle-timeout", "5s"}, getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9000" {
+		t.Errorf("env did not beat default: listen %q", c.Listen)
+	}
+	if c.DataDir != "/flag/data" {
+		t.Errorf("flag did not beat env: data %q", c.DataDir)
+	}
+	if c.DiskReserve != 1<<30 || c.MaxRDFBody != 2<<20 || c.BodyIdleTimeout != 5*time.Second {
+		t.Errorf("sizes/durations: %+v", c)
+	}
+	if c.BaseURL != "http://localhost:8080/" || c.LogFormat != "json" {
+		t.Errorf("defaults lost: %+v", c)
+	}
+}
+
+func TestConfigDefaultsWork(t *testing.T) {
+	c, err := parseServeConfig(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DataDir != "./data" {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestConfigRejects(t *testing.T) {
+	for _, args := range [][]string{
+		{"--base-url", "ftp://x/"},
+		{"--base-url", "http://x/?q=1"},
+		{"--base-url", "localhost:8080"},
+		{"--listen", "nonsense"},
+		{"--log-format", "xml"},
+		{"--log-level", "loud"},
+		{"--max-rdf-body", "lots"},
+		{"--body-idle-timeout", "0s"},
+		{"extra-arg"},
+	} {
+		if _, err := parseServeConfig(args, func(string) string { return "" }); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+	if _, err := parseServeConfig(nil, func(k string) string {
+		if k == "NAAMIO_DISK_RESERVE" {
+			return "many"
+		}
+		return ""
+	}); err == nil || !strings.Contains(err.Error(), "NAAMIO_DISK_RESERVE") {
+		t.Errorf("bad env value: %v", err)
+	}
+}

@@ -1,0 +1,116 @@
+// Package server wires Naamio together: configuration, logging, storage,
+// the LDP handler, routes (the only user of chi) and the process lifecycle.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/ldp/badgerstore"
+)
+
+// Server is one running Naamio.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	store *badgerstore.Store
+	ldp   *ldp.Handler
+	http  *http.Server
+}
+
+// New opens the store and builds the HTTP stack. It does not listen yet.
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	reserve := cfg.DiskReserve
+	if reserve == 0 {
+		reserve = -1 // the store reads 0 as "default"; the operator asked for no reserve
+	}
+	store, err := badgerstore.Open(cfg.DataDir, badgerstore.Options{
+		Logger:      log.With("component", "store"),
+		DiskReserve: reserve,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open data directory %s: %w", cfg.DataDir, err)
+	}
+	lh, err := ldp.NewHandler(store, ldp.Config{
+		BaseURL:    cfg.BaseURL,
+		MaxRDFBody: cfg.MaxRDFBody,
+		MaxBody:    cfg.MaxBody,
+		Logger:     log.With("component", "ldp"),
+	})
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh}
+	s.http = &http.Server{
+		Handler:           s.routes(lh),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+func (s *Server) routes(lh http.Handler) http.Handler {
+	r := chi.NewRouter()
+	r.Use(recoverPanics(s.log), accessLog(s.log), cors, bodyDeadline(s.cfg.BodyIdleTimeout))
+	r.Get("/.naamio/health", s.health)
+	r.Handle("/*", lh)
+	r.Handle("/", lh)
+	return r
+}
+
+// health answers 200 while the store can read its root.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if _, err := s.store.Stat(r.Context(), "/"); err != nil {
+		s.log.ErrorContext(r.Context(), "health check failed", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"status":"unavailable"}` + "\n"))
+		return
+	}
+	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// Serve listens and serves until ctx is done, then shuts down gracefully:
+// in-flight requests get shutdownGrace to finish, then the store is closed.
+func (s *Server) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		s.ldp.Close()
+		_ = s.store.Close()
+		return err
+	}
+	s.log.Info("naamio listening", "listen", ln.Addr().String(), "base_url", s.cfg.BaseURL, "data", s.cfg.DataDir)
+	s.log.Warn("access control is not enabled in this version: anyone who can reach this address can read and write every resource; keep it on a loopback address")
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		s.log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		err = s.http.Shutdown(sctx)
+		cancel()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	s.ldp.Close()
+	if cerr := s.store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,210 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer collects log output from the server goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startServer runs a real server on a free loopback port with its data in
+// a temp dir, and stops it when the test ends.
+func startServer(t *testing.T, mod func(*Config)) (string, *lockedBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := defaults()
+	cfg.Listen = addr
+	cfg.BaseURL = "http://" + addr + "/"
+	cfg.DataDir = t.TempDir()
+	cfg.DiskReserve = 0
+	if mod != nil {
+		mod(&cfg)
+	}
+	logs := &lockedBuffer{}
+	log, err := NewLogger(logs, "json", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	url := "http://" + addr
+	for range 100 {
+		if resp, err := http.Get(url + "/.naamio/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return url, logs
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("server did not become healthy")
+	return "", nil
+}
+
+func TestHealthAndRequestLog(t *testing.T) {
+	url, logs := startServer(t, nil)
+	resp, err := http.Get(url + "/.naamio/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"ok"`) {
+		t.Fatalf("health = %d %s", resp.StatusCode, body)
+	}
+	id := resp.Header.Get("X-Request-ID")
+	if len(id) != 16 {
+		t.Fatalf("X-Request-ID %q", id)
+	}
+	if !strings.Contains(logs.String(), `"request_id":"`+id+`"`) {
+		t.Fatalf("request log lacks the request id:\n%s", logs.String())
+	}
+}
+
+func TestSecretsStayOutOfLogs(t *testing.T) {
+	url, logs := startServer(t, nil)
+	req, _ := http.NewRequest("GET", url+"/x?access_token=SECRET-QUERY", nil)
+	req.Header.Set("Authorization", "DPoP SECRET-TOKEN")
+	req.Header.Set("DPoP", "SECRET-PROOF")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s := logs.String(); strings.Contains(s, "SECRET") {
+		t.Fatalf("a secret reached the log:\n%s", s)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	url, _ := startServer(t, nil)
+	tests := []struct {
+		name, method, origin string
+		header               map[string]string
+		wantStatus           int
+		wantACAO             string
+	}{
+		{"simple", "GET", "https://app.example", nil, 200, "https://app.example"},
+		{"preflight", "OPTIONS", "https://app.example", map[string]string{"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "x-custom"}, 204, "https://app.example"},
+		{"null origin", "GET", "null", nil, 200, ""},
+		{"garbage origin", "GET", "::not an origin::", nil, 200, ""},
+		{"origin with path", "GET", "https://app.example/path", nil, 200, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, url+"/", nil)
+			req.Header.Set("Origin", tc.origin)
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.wantStatus || resp.Header.Get("Access-Control-Allow-Origin") != tc.wantACAO {
+				t.Fatalf("status %d ACAO %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+			}
+			if tc.wantACAO == "" {
+				return
+			}
+			if !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Origin") {
+				t.Errorf("Vary lacks Origin: %q", resp.Header.Values("Vary"))
+			}
+			if tc.method == "OPTIONS" {
+				ah := resp.Header.Get("Access-Control-Allow-Headers")
+				if !strings.Contains(ah, "Accept") || !strings.Contains(ah, "x-custom") || !strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "PUT") {
+					t.Errorf("preflight headers: %v", resp.Header)
+				}
+				return
+			}
+			for _, h := range []string{"Link", "ETag", "WAC-Allow", "Accept-Put", "Location", "Allow"} {
+				if !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), h) {
+					t.Errorf("%s not exposed", h)
+				}
+			}
+		})
+	}
+}
+
+// SECURITY row 8: a chunked body that stops sending is cut off with 408
+// after the idle deadline, and other clients are served meanwhile.
+func TestStalledBody(t *testing.T) {
+	url, _ := startServer(t, func(c *Config) { c.BodyIdleTimeout = 300 * time.Millisecond })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = io.WriteString(conn, "PUT /stall.ttl HTTP/1.1\r\nHost: x\r\nContent-Type: text/turtle\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<#a> \r\n")
+	resp, err := http.Get(url + "/.naamio/health")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("other client not served: %v", err)
+	}
+	resp.Body.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	status, err := readStatusLine(conn)
+	if err != nil {
+		t.Fatalf("no answer to the stalled request: %v", err)
+	}
+	if !strings.Contains(status, " 408 ") {
+		t.Fatalf("stalled body answered %q, want 408", status)
+	}
+	if r, err := http.Get(url + "/stall.ttl"); err != nil || r.StatusCode != 404 {
+		t.Fatalf("stalled write left a resource: %v %v", r, err)
+	}
+}
+
+func readStatusLine(conn net.Conn) (string, error) {
+	buf := make([]byte, 0, 64)
+	one := make([]byte, 1)
+	for len(buf) < 200 {
+		if _, err := conn.Read(one); err != nil {
+			return string(buf), err
+		}
+		if one[0] == '\n' {
+			break
+		}
+		buf = append(buf, one[0])
+	}
+	return string(buf), nil
+}
