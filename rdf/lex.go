@@ -46,6 +46,10 @@ func (l *lexer) syntaxErr(reason string) error { return posError(ErrSyntax, l.sr
 
 func (l *lexer) tooLarge(reason string) error { return posError(ErrTooLarge, l.src, l.pos, reason) }
 
+func (l *lexer) tooDeep() error {
+	return posError(ErrTooDeep, l.src, l.pos, "nesting deeper than MaxDepth")
+}
+
 // checkSize fails once a term under construction outgrows MaxTermBytes.
 func (l *lexer) checkSize(n int) error {
 	if n > l.lim.MaxTermBytes {

@@ -21,6 +21,10 @@ var (
 	ErrSyntax      = errors.New("rdf: syntax error")
 	ErrTooLarge    = errors.New("rdf: document exceeds limits")
 	ErrUnsupported = errors.New("rdf: unsupported media type")
+	// ErrTooDeep is nesting beyond MaxDepth. It wraps ErrSyntax: depth is a
+	// property of the document's shape, not of its size, so callers answer
+	// it like malformed input (SECURITY row 13: 400).
+	ErrTooDeep = fmt.Errorf("%w: nesting deeper than the limit", ErrSyntax)
 )
 
 // withDefaults fills zero fields from DefaultLimits.

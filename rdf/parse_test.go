@@ -14,11 +14,11 @@ func TestParseLimits(t *testing.T) {
 		lim              Limits
 		want             error
 	}{
-		{"turtle [ 100k deep", MediaTurtle, deep("[ <http://x/p> ", 100_000), Limits{}, ErrTooLarge},
-		{"turtle ( 100k deep", MediaTurtle, deep("(", 100_000), Limits{}, ErrTooLarge},
+		{"turtle [ 100k deep", MediaTurtle, deep("[ <http://x/p> ", 100_000), Limits{}, ErrTooDeep},
+		{"turtle ( 100k deep", MediaTurtle, deep("(", 100_000), Limits{}, ErrTooDeep},
 		{"turtle depth at limit", MediaTurtle, deep("(", 3) + "1 ) ) ) .", Limits{MaxDepth: 3}, nil},
-		{"turtle depth over limit", MediaTurtle, deep("(", 4) + "1 ) ) ) ) .", Limits{MaxDepth: 3}, ErrTooLarge},
-		{"jsonld 100k deep", MediaJSONLD, strings.Repeat("[", 100_000), Limits{}, ErrTooLarge},
+		{"turtle depth over limit", MediaTurtle, deep("(", 4) + "1 ) ) ) ) .", Limits{MaxDepth: 3}, ErrTooDeep},
+		{"jsonld 100k deep", MediaJSONLD, strings.Repeat("[", 100_000), Limits{}, ErrTooDeep},
 		{"turtle 1 MB IRI", MediaTurtle, bigIRI + " <http://x/p> <http://x/o> .", Limits{}, ErrTooLarge},
 		{"ntriples 1 MB IRI", MediaNTriples, bigIRI + " <http://x/p> <http://x/o> .", Limits{}, ErrTooLarge},
 		{"jsonld 1 MB IRI", MediaJSONLD, `{"@id": "http://x/` + strings.Repeat("a", 1<<20) + `", "http://x/p": "v"}`, Limits{}, ErrTooLarge},

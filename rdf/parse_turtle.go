@@ -391,7 +391,7 @@ func (p *turtleParser) newBlank() Term {
 func (p *turtleParser) enter() error {
 	p.depth++
 	if p.depth > p.lim.MaxDepth {
-		return p.tooLarge("nesting deeper than MaxDepth")
+		return p.tooDeep()
 	}
 	return nil
 }

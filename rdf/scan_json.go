@@ -13,7 +13,7 @@ func scanJSON(src []byte, lim Limits) error {
 		case '{', '[':
 			depth++
 			if depth > maxDepth {
-				return posError(ErrTooLarge, src, i, "JSON nesting deeper than MaxDepth")
+				return posError(ErrTooDeep, src, i, "JSON nesting deeper than MaxDepth")
 			}
 		case '}', ']':
 			depth--

@@ -30,6 +30,9 @@ type Config struct {
 	// between reads (SECURITY row 8).
 	ReadHeaderTimeout time.Duration
 	BodyIdleTimeout   time.Duration
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (0: none).
+	// A GOMEMLIMIT environment variable takes precedence.
+	MemoryLimit int64
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -45,6 +48,7 @@ func defaults() Config {
 
 		ReadHeaderTimeout: 10 * time.Second,
 		BodyIdleTimeout:   30 * time.Second,
+		MemoryLimit:       64 << 20,
 	}
 }
 
@@ -83,6 +87,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"data", "NAAMIO_DATA", "data directory (Badger)", (*stringValue)(&c.DataDir)},
 		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) while free disk is below this size", byteSize{&c.DiskReserve}},
 		{"max-rdf-body", "NAAMIO_MAX_RDF_BODY", "largest RDF request body (413 above)", byteSize{&c.MaxRDFBody}},
+		{"memory-limit", "NAAMIO_MEMORY_LIMIT", "soft memory limit for the Go runtime, 0 for none (GOMEMLIMIT wins)", byteSize{&c.MemoryLimit}},
 		{"max-body", "NAAMIO_MAX_BODY", "largest non-RDF request body, 0 for no limit (413 above)", byteSize{&c.MaxBody}},
 		{"log-format", "NAAMIO_LOG_FORMAT", "log format: json or text", (*stringValue)(&c.LogFormat)},
 		{"log-level", "NAAMIO_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.LogLevel)},
@@ -138,7 +143,7 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("data directory must be set")
 	}
-	if c.DiskReserve < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 {
+	if c.DiskReserve < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 || c.MemoryLimit < 0 {
 		return errors.New("sizes must not be negative, and max-rdf-body must be positive")
 	}
 	if c.ReadHeaderTimeout <= 0 || c.BodyIdleTimeout <= 0 {

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"log/slog"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +66,23 @@ func TestConfigRejects(t *testing.T) {
 		return ""
 	}); err == nil || !strings.Contains(err.Error(), "NAAMIO_DISK_RESERVE") {
 		t.Errorf("bad env value: %v", err)
+	}
+}
+
+func TestApplyMemoryLimit(t *testing.T) {
+	prev := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
+	log := slog.New(slog.DiscardHandler)
+	applyMemoryLimit(123<<20, "", log)
+	if got := debug.SetMemoryLimit(-1); got != 123<<20 {
+		t.Fatalf("limit = %d, want %d", got, 123<<20)
+	}
+	applyMemoryLimit(77<<20, "1GiB", log) // GOMEMLIMIT set: left to the runtime
+	if got := debug.SetMemoryLimit(-1); got != 123<<20 {
+		t.Fatalf("GOMEMLIMIT was overridden: %d", got)
+	}
+	applyMemoryLimit(0, "", log) // 0: none, nothing changed
+	if got := debug.SetMemoryLimit(-1); got != 123<<20 {
+		t.Fatalf("limit 0 changed the limit: %d", got)
 	}
 }

@@ -40,6 +40,7 @@ type config struct {
 	duration    time.Duration
 	maxRequests int
 	children    int
+	putDirs     int
 	rssCount    int
 	rssTimeout  time.Duration
 	pid         int
@@ -61,6 +62,7 @@ func run(args []string, out io.Writer) error {
 	duration := fs.Duration("d", 10*time.Second, "duration of each timed scenario")
 	maxReq := fs.Int("n", 2_000_000, "maximum requests of each timed scenario")
 	children := fs.Int("children", 1000, "children of the listed container")
+	putDirs := fs.Int("put-containers", 0, "containers the PUT scenario spreads its new resources over (0: one per connection)")
 	rssCount := fs.Int("rss-count", 100_000, "resources PUT before reading RSS")
 	rssTimeout := fs.Duration("rss-timeout", 10*time.Minute, "time bound of the rss scenario")
 	pid := fs.Int("pid", 0, "server process id (for the rss scenario)")
@@ -94,7 +96,7 @@ func run(args []string, out io.Writer) error {
 		return errors.New("-c must be between 1 and 4096")
 	}
 	cfg := config{target: u, scenario: *scenario, conns: *conns, duration: *duration,
-		maxRequests: *maxReq, children: *children, rssCount: *rssCount, rssTimeout: *rssTimeout,
+		maxRequests: *maxReq, children: *children, putDirs: *putDirs, rssCount: *rssCount, rssTimeout: *rssTimeout,
 		pid: *pid, format: *format}
 	return runScenarios(cfg, out)
 }
@@ -330,8 +332,12 @@ func runScenarios(cfg config, out io.Writer) error {
 		emitProgress(r)
 	}
 	if want("put") {
+		dirs := cfg.putDirs
+		if dirs <= 0 {
+			dirs = cfg.conns
+		}
 		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, okPut, func(i int) (*http.Request, error) {
-			u := fmt.Sprintf("%sput/c%03d/r%07d.ttl", base, i%cfg.conns, i)
+			u := fmt.Sprintf("%sput/c%03d/r%07d.ttl", base, i%dirs, i)
 			req, err := http.NewRequest(http.MethodPut, u, bytes.NewReader(smallTurtle(i)))
 			if err == nil {
 				req.Header.Set("Content-Type", "text/turtle")
@@ -339,7 +345,7 @@ func runScenarios(cfg config, out io.Writer) error {
 			return req, err
 		})
 		r.name, r.target = "PUT new small Turtle", "≥ 3,000 req/s"
-		r.note = fmt.Sprintf("unique paths in %d containers", cfg.conns)
+		r.note = fmt.Sprintf("unique paths in %d containers", dirs)
 		r.met = yes(r.rate() >= 3000 && r.errors == 0)
 		results = append(results, r)
 		emitProgress(r)

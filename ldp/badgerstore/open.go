@@ -38,9 +38,9 @@ const (
 	defaultDiskReserve = 256 << 20
 	defaultGCInterval  = 10 * time.Minute
 
-	memTableSize     = 16 << 20
-	blockCacheSize   = 16 << 20
-	indexCacheSize   = 16 << 20
+	memTableSize     = 8 << 20
+	blockCacheSize   = 8 << 20
+	indexCacheSize   = 8 << 20
 	valueLogFileSize = 256 << 20
 )
 
