@@ -30,8 +30,10 @@ func statusFor(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errUnsupportedType), errors.Is(err, rdf.ErrUnsupported):
 		return http.StatusUnsupportedMediaType
-	case errors.Is(err, ErrInsufficientStorage):
+	case errors.Is(err, ErrInsufficientStorage), errors.Is(err, ErrQuotaExceeded):
 		return http.StatusInsufficientStorage
+	case errors.Is(err, ErrRangeNotSatisfiable):
+		return http.StatusRequestedRangeNotSatisfiable
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		// The request body stalled past the server's idle deadline.
 		return http.StatusRequestTimeout

@@ -36,7 +36,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) {
 			h.failNotAcceptable(w, r, m)
 			return
 		}
-		h.serve(w, r, m, representationETag(m.ETag, ""), m.ContentType, m.Size, body)
+		h.getBinary(w, r, m, body)
 	}
 }
 

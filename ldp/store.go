@@ -27,6 +27,10 @@ var (
 	ErrInsufficientStorage = errors.New("ldp: insufficient storage")
 	// ErrTooLarge: a body or term exceeds a configured limit.
 	ErrTooLarge = errors.New("ldp: too large")
+	// ErrRangeNotSatisfiable: a byte range lies outside the body.
+	ErrRangeNotSatisfiable = errors.New("ldp: range not satisfiable")
+	// ErrQuotaExceeded: the write would take the storage over its quota.
+	ErrQuotaExceeded = errors.New("ldp: storage quota exceeded")
 )
 
 // Meta is what the store knows about one resource, without its body.
@@ -95,6 +99,10 @@ type Store interface {
 	Stat(ctx context.Context, path string) (Meta, error)
 	// Open returns metadata and a reader for the body. The caller closes it.
 	Open(ctx context.Context, path string) (Meta, io.ReadCloser, error)
+	// OpenRange is Open for the body bytes [off, off+n) only (n < 0: to the
+	// end), reading no chunk outside them. off beyond the body is
+	// ErrRangeNotSatisfiable.
+	OpenRange(ctx context.Context, path string, off, n int64) (Meta, io.ReadCloser, error)
 	// Put creates or replaces a resource. Missing ancestor containers are
 	// created in the same transaction (Solid Protocol
 	// server-put-patch-intermediate-containers). ErrConflict when an
@@ -112,4 +120,16 @@ type Store interface {
 	Changes(ctx context.Context, after event.Cursor, limit int) ([]event.Change, error)
 	// Close flushes and releases the store.
 	Close() error
+}
+
+// Usage is what a store can tell about its space, for the storage
+// description. Stores that track usage implement UsageReporter.
+type Usage struct {
+	Used  int64 // bytes of resource bodies stored
+	Quota int64 // 0: no quota
+}
+
+// UsageReporter is implemented by stores that account for their usage.
+type UsageReporter interface {
+	Usage() Usage
 }

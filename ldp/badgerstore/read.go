@@ -37,6 +37,12 @@ func (s *Store) Stat(ctx context.Context, path string) (ldp.Meta, error) {
 // Open returns the metadata and a reader for the body, both from one
 // snapshot. The reader must be closed.
 func (s *Store) Open(ctx context.Context, path string) (ldp.Meta, io.ReadCloser, error) {
+	return s.OpenRange(ctx, path, 0, -1)
+}
+
+// OpenRange is Open for the body bytes [off, off+n) (n < 0: to the end),
+// read from one snapshot; only the chunks holding those bytes are read.
+func (s *Store) OpenRange(ctx context.Context, path string, off, n int64) (ldp.Meta, io.ReadCloser, error) {
 	if err := readable(ctx, path); err != nil {
 		return ldp.Meta{}, nil, err
 	}
@@ -49,11 +55,17 @@ func (s *Store) Open(ctx context.Context, path string) (ldp.Meta, io.ReadCloser,
 	if err == nil {
 		m, err = derive(txn, path, rec)
 	}
+	if err == nil && (off < 0 || (off > 0 && off >= rec.size)) {
+		err = fmt.Errorf("%w: offset %d of %s (%d bytes)", ldp.ErrRangeNotSatisfiable, off, path, rec.size)
+	}
 	if err != nil {
 		txn.Discard()
 		return ldp.Meta{}, nil, err
 	}
-	return m, bodyReader(txn, rec, 0, rec.size), nil
+	if n < 0 {
+		n = rec.size - off
+	}
+	return m, bodyReader(txn, rec, off, n), nil
 }
 
 // Children lists the immediate children of container, sorted by path, from
