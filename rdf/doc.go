@@ -45,6 +45,19 @@
 // escapes of surrogate code points are ErrSyntax. Parse never panics; a
 // panic inside json-gold is recovered into ErrSyntax.
 //
+// # Patches
+//
+// ParseN3Patch (Solid Protocol §5.3.1, text/n3) and ParseSPARQLUpdate (a
+// SPARQL 1.1 Update subset: INSERT DATA, DELETE DATA, DELETE/INSERT WHERE,
+// DELETE WHERE over one basic graph pattern) return a Patch of triple
+// patterns. Both drive the Turtle parser above through two hooks (extra
+// terms: ?variables and N3 formulae; a triple sink), so prefixes, IRIs,
+// literals, escapes and Limits behave exactly as in Turtle. Broken N3 Patch
+// rules are ErrInvalidPatch (422); SPARQL features we do not run (LOAD,
+// SERVICE, named graphs, OPTIONAL, FILTER, paths, …) are ErrNotImplemented,
+// and nothing is ever fetched. Patch.Apply is atomic; its join is bounded
+// by ApplyLimits (steps and solutions) and fails with ErrTooComplex.
+//
 // # Writing
 //
 // Write is ours because rdf2go's writers are not deterministic. The same graph

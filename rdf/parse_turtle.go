@@ -17,6 +17,33 @@ type turtleParser struct {
 	blanks   int
 	depth    int
 	emitted  int
+	hooks
+}
+
+// termRole tells a term hook which Turtle rule it stands in for.
+type termRole uint8
+
+const (
+	roleSubject termRole = iota + 1
+	roleVerb
+	roleObject
+)
+
+// hooks let a superset grammar (N3 Patch, SPARQL Update) reuse this parser:
+// term is tried before the Turtle rule for a subject, verb or object and
+// reports whether it read one; sink, when set, receives each triple instead
+// of the graph. Plain Turtle parsing leaves both nil.
+type hooks struct {
+	term func(role termRole) (Term, bool, error)
+	sink func(Triple) error
+}
+
+// hooked runs the term hook, if any.
+func (p *turtleParser) hooked(role termRole) (Term, bool, error) {
+	if p.term == nil {
+		return Term{}, false, nil
+	}
+	return p.term(role)
 }
 
 func newTurtleParser(src []byte, base string, lim Limits) *turtleParser {
@@ -156,7 +183,7 @@ func (p *turtleParser) triples() error {
 			return err
 		}
 		p.skipWS()
-		if p.peek() == '.' && !empty {
+		if (p.peek() == '.' || p.peek() == '}') && !empty { // '}' ends an N3 formula or SPARQL block
 			return nil
 		}
 		return p.predicateObjectList(subj)
@@ -170,6 +197,9 @@ func (p *turtleParser) triples() error {
 
 // subject ::= iri | BlankNode | collection
 func (p *turtleParser) subject() (Term, error) {
+	if t, ok, err := p.hooked(roleSubject); ok || err != nil {
+		return t, err
+	}
 	switch c := p.peek(); {
 	case c == '(':
 		return p.collection()
@@ -194,7 +224,7 @@ func (p *turtleParser) predicateObjectList(subj Term) error {
 			p.skipWS()
 		}
 		switch p.peek() {
-		case '.', ']', 0:
+		case '.', ']', '}', 0: // '}' ends an N3 formula (parse_n3patch.go)
 			return nil
 		}
 		if err := p.verbObjects(subj); err != nil {
@@ -229,6 +259,14 @@ func (p *turtleParser) verbObjects(subj Term) error {
 
 // verb ::= predicate | 'a'
 func (p *turtleParser) verb() (Term, error) {
+	if t, ok, err := p.hooked(roleVerb); ok || err != nil {
+		return t, err
+	}
+	return p.turtleVerb()
+}
+
+// turtleVerb is the Turtle verb rule without hooks.
+func (p *turtleParser) turtleVerb() (Term, error) {
 	if p.peek() == 'a' {
 		switch p.peekAt(1) {
 		case ' ', '\t', '\r', '\n', '<', '[', '(', '"', '\'', '_', '#':
@@ -241,6 +279,9 @@ func (p *turtleParser) verb() (Term, error) {
 
 // object ::= iri | BlankNode | collection | blankNodePropertyList | literal
 func (p *turtleParser) object() (Term, error) {
+	if t, ok, err := p.hooked(roleObject); ok || err != nil {
+		return t, err
+	}
 	switch c := p.peek(); {
 	case c == '<':
 		return p.iri()
@@ -531,6 +572,9 @@ func (p *turtleParser) emit(s, pr, o Term) error {
 	p.emitted++
 	if p.emitted > p.lim.MaxTriples {
 		return p.tooLarge("more than MaxTriples triples")
+	}
+	if p.sink != nil {
+		return p.sink(Triple{s, pr, o})
 	}
 	p.g.Add(Triple{s, pr, o})
 	return nil
