@@ -73,16 +73,6 @@ func (c conditions) evaluate(cur *Meta, read bool, variant string) error {
 	return nil
 }
 
-// precondition turns the request's conditions into a check that runs
-// inside the store's write transaction, so two writers racing with the same
-// If-Match cannot both win (SECURITY row 10).
-func (c conditions) precondition() Precondition {
-	if c.empty() {
-		return nil
-	}
-	return func(cur *Meta) error { return c.evaluate(cur, false, "") }
-}
-
 // lastModified is the resource time at HTTP-date precision (seconds).
 func lastModified(m Meta) time.Time { return m.Modified.UTC().Truncate(time.Second) }
 

@@ -43,14 +43,7 @@ func (h *Handler) addContainerTriples(g *rdf.Graph, m Meta, children []Meta) {
 	for _, c := range children {
 		child := rdf.NewIRI(h.IRI(c.Path))
 		g.Add(rdf.Triple{S: self, P: ldpContains, O: child})
-		g.Add(rdf.Triple{S: child, P: rdfType, O: ldpResource})
-		if c.IsContainer() {
-			g.Add(rdf.Triple{S: child, P: rdfType, O: ldpContainer})
-			g.Add(rdf.Triple{S: child, P: rdfType, O: ldpBasic})
-		} else if mt := mediaTypeClass(c); mt != "" {
-			g.Add(rdf.Triple{S: child, P: rdfType, O: rdf.NewIRI(mt)})
-		}
-		addResourceMeta(g, child, c)
+		h.describe(g, child, c)
 	}
 }
 

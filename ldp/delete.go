@@ -12,11 +12,16 @@ import (
 // container is refused by the store (server-delete-protect-nonempty-container).
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p string) {
 	if undeletable(p) {
-		h.setAllow(w, p, true)
+		h.setAllow(w, p, rdfSource)
 		h.fail(w, r, fmt.Errorf("%w: %s cannot be deleted", errMethodNotAllowed, p))
 		return
 	}
-	req := DeleteRequest{Path: p, Precondition: conditionsOf(r).precondition()}
+	pre, err := h.userPrecondition(r, p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	req := DeleteRequest{Path: p, Precondition: pre}
 	if kind, _ := Auxiliary(p); kind == NotAux {
 		req.Aux = AuxPaths(p)
 	}

@@ -32,6 +32,7 @@ func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request) {
 	g := rdf.NewGraph()
 	root := rdf.NewIRI(h.IRI("/"))
 	g.Add(rdf.Triple{S: root, P: rdfType, O: pimStorage})
+	h.addLimits(g, root)
 	var buf bytes.Buffer
 	if err := rdf.Write(&buf, g, mt); err != nil {
 		h.fail(w, r, err)
@@ -45,5 +46,30 @@ func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// Naamio's own terms for what no Solid vocabulary names yet.
+const nsNaamio = "https://naamio.org/ns#"
+
+var (
+	naamioMaxRDFBody = rdf.NewIRI(nsNaamio + "maxRdfBodyBytes")
+	naamioQuota      = rdf.NewIRI(nsNaamio + "quotaBytes")
+	naamioUsed       = rdf.NewIRI(nsNaamio + "usedBytes")
+)
+
+// addLimits states the storage's limits: the largest RDF body accepted
+// and, when the store accounts for it, its quota and usage.
+func (h *Handler) addLimits(g *rdf.Graph, root rdf.Term) {
+	integer := func(n int64) rdf.Term { return rdf.NewLiteral(strconv.FormatInt(n, 10), xsdInteger) }
+	g.Add(rdf.Triple{S: root, P: naamioMaxRDFBody, O: integer(h.maxRDF)})
+	ur, ok := h.store.(UsageReporter)
+	if !ok {
+		return
+	}
+	u := ur.Usage()
+	g.Add(rdf.Triple{S: root, P: naamioUsed, O: integer(u.Used)})
+	if u.Quota > 0 {
+		g.Add(rdf.Triple{S: root, P: naamioQuota, O: integer(u.Quota)})
 	}
 }

@@ -12,8 +12,18 @@ import (
 // statusFor is the one mapping from errors to HTTP statuses in this package.
 func statusFor(err error) int {
 	switch {
-	case errors.Is(err, ErrBadPath), errors.Is(err, errBadRequest), errors.Is(err, rdf.ErrSyntax):
+	case errors.Is(err, ErrBadPath), errors.Is(err, errBadRequest), errors.Is(err, rdf.ErrSyntax),
+		errors.Is(err, rdf.ErrTooComplex):
 		return http.StatusBadRequest
+	case errors.Is(err, rdf.ErrInvalidPatch):
+		// Solid Protocol server-patch-n3-invalid.
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, rdf.ErrPatchConflict):
+		// Solid Protocol server-patch-n3-semantics-no-mapping and
+		// -deletions-non-empty-all-triples.
+		return http.StatusConflict
+	case errors.Is(err, rdf.ErrNotImplemented):
+		return http.StatusNotImplemented
 	case errors.Is(err, ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, errMethodNotAllowed):

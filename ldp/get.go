@@ -16,12 +16,16 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) {
 	m, body, err := h.store.Open(ctx, p)
 	if err != nil {
 		if isNotFound(err) {
-			h.setAllow(w, p, false)
+			h.setAllow(w, p, absent)
 		}
 		h.fail(w, r, err)
 		return
 	}
 	defer body.Close()
+	if m, err = h.servedMeta(r, m); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	accept := r.Header.Get("Accept")
 	switch {
 	case m.IsContainer() || m.RDF:
@@ -45,7 +49,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) {
 // rendered by the one writer in rdf/.
 func (h *Handler) getRDF(w http.ResponseWriter, r *http.Request, m Meta, body io.Reader, mt string) {
 	etag := representationETag(m.ETag, mt)
-	if !m.IsContainer() && mt == rdf.MediaTurtle {
+	if kind, _ := Auxiliary(m.Path); !m.IsContainer() && kind != AuxMeta && mt == rdf.MediaTurtle {
 		h.serve(w, r, m, etag, mt, m.Size, body)
 		return
 	}
@@ -70,7 +74,9 @@ func (h *Handler) readGraph(r *http.Request, m Meta, body io.Reader) (*rdf.Graph
 		return nil, fmt.Errorf("stored graph of %s: %v", m.Path, err) // not %w: our own data, so a 500
 	}
 	if !m.IsContainer() {
-		return g, nil
+		gen, err := h.describedTriples(r.Context(), m.Path)
+		addAll(g, gen)
+		return g, err
 	}
 	children, err := h.store.Children(r.Context(), m.Path)
 	if err != nil {
@@ -78,6 +84,16 @@ func (h *Handler) readGraph(r *http.Request, m Meta, body io.Reader) (*rdf.Graph
 	}
 	h.addContainerTriples(g, m, children)
 	return g, nil
+}
+
+// servedMeta is the state of m as served: for a description resource it
+// covers its subject too (describedMeta).
+func (h *Handler) servedMeta(r *http.Request, m Meta) (Meta, error) {
+	subj, err := h.subjectMeta(r.Context(), m.Path)
+	if err != nil {
+		return m, err
+	}
+	return describedMeta(m, subj), nil
 }
 
 // serve writes a representation after evaluating the read preconditions.
@@ -106,7 +122,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, m Meta, etag, mt
 }
 
 func (h *Handler) failNotAcceptable(w http.ResponseWriter, r *http.Request, m Meta) {
-	h.setAllow(w, m.Path, true)
+	h.setAllow(w, m.Path, stateOf(m))
 	w.Header().Set("Vary", varyValue)
 	h.fail(w, r, fmt.Errorf("%w: %s is available as %s", errNotAcceptable, m.Path, offered(m)))
 }
@@ -122,15 +138,16 @@ func offered(m Meta) string {
 // never reach here (server/ answers them).
 func (h *Handler) options(w http.ResponseWriter, r *http.Request, p string) {
 	m, err := h.store.Stat(r.Context(), p)
-	exists := err == nil
-	if err != nil && !isNotFound(err) {
+	st := absent
+	switch {
+	case err == nil:
+		st = stateOf(m)
+		h.setLinks(w, m)
+	case !isNotFound(err):
 		h.fail(w, r, err)
 		return
 	}
-	if exists {
-		h.setLinks(w, m)
-	}
-	h.setAllow(w, p, exists)
+	h.setAllow(w, p, st)
 	w.Header().Set("Vary", varyValue)
 	w.WriteHeader(http.StatusNoContent)
 }

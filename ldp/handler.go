@@ -39,6 +39,8 @@ type Handler struct {
 	maxRDF int64
 	maxBin int64
 	cache  *renderCache
+	// patchLocks queues concurrent PATCHes of one path.
+	patchLocks *patchLocks
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -72,6 +74,8 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		maxRDF: maxRDF,
 		maxBin: cfg.MaxBody,
 		cache:  cache,
+
+		patchLocks: newPatchLocks(),
 	}, nil
 }
 
@@ -115,12 +119,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.put(w, r, p)
 	case http.MethodPost:
 		h.post(w, r, p)
+	case http.MethodPatch:
+		h.patch(w, r, p)
 	case http.MethodDelete:
 		h.delete(w, r, p)
 	case http.MethodOptions:
 		h.options(w, r, p)
 	default:
-		h.setAllow(w, p, true)
+		h.setAllow(w, p, rdfSource)
 		h.fail(w, r, fmt.Errorf("%w: %s", errMethodNotAllowed, r.Method))
 	}
 }

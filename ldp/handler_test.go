@@ -110,7 +110,7 @@ func TestStatuses(t *testing.T) {
 		{"delete root acl", req{method: "DELETE", path: "/.acl"}, 405},
 		{"delete non-empty", req{method: "DELETE", path: "/c/"}, 409},
 		{"delete missing", req{method: "DELETE", path: "/missing"}, 404},
-		{"patch not yet", req{method: "PATCH", path: "/doc.ttl", body: "x", header: map[string]string{"Content-Type": "text/n3"}}, 405},
+		{"unknown method", req{method: "PROPFIND", path: "/doc.ttl"}, 405},
 		{"if-none-match star existing", req{method: "PUT", path: "/doc.ttl", body: `<#a> <#b> <#c> .`, header: map[string]string{"Content-Type": "text/turtle", "If-None-Match": "*"}}, 412},
 		{"if-match missing", req{method: "PUT", path: "/new.ttl", body: `<#a> <#b> <#c> .`, header: map[string]string{"Content-Type": "text/turtle", "If-Match": `"abc"`}}, 412},
 		{"options", req{method: "OPTIONS", path: "/doc.ttl"}, 204},

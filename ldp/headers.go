@@ -32,6 +32,7 @@ var (
 	acceptPutRDF = "text/turtle, application/ld+json, application/n-triples"
 	acceptPutAny = acceptPutRDF + ", */*"
 	acceptPost   = "*/*"
+	acceptPatch  = "text/n3, application/sparql-update"
 	varyValue    = "Accept, Authorization, Origin"
 	// Until access control lands every caller may do everything, and the
 	// header says so truthfully (Solid Protocol / WAC §"WAC-Allow").
@@ -53,34 +54,61 @@ func undeletable(p string) bool {
 	return kind == AuxACL && isStorageRoot(subject)
 }
 
-// allowed lists the methods p supports (Solid Protocol
-// server-allow-methods). PATCH is not listed until the server accepts it.
-func allowed(p string, exists bool) string {
-	switch {
-	case !exists:
-		return "OPTIONS, PUT"
-	case IsContainerPath(p) && undeletable(p):
-		return "OPTIONS, HEAD, GET, POST, PUT"
-	case IsContainerPath(p):
-		return "OPTIONS, HEAD, GET, POST, PUT, DELETE"
-	case undeletable(p):
-		return "OPTIONS, HEAD, GET, PUT"
+// state is what a request found at its target, as far as Allow cares.
+type state int
+
+const (
+	absent    state = iota // nothing there: it can be created
+	rdfSource              // an RDF source or container: PATCH-able
+	binary                 // a non-RDF resource
+)
+
+func stateOf(m Meta) state {
+	if m.RDF || m.IsContainer() {
+		return rdfSource
 	}
-	return "OPTIONS, HEAD, GET, PUT, DELETE"
+	return binary
+}
+
+// allowed lists the methods p supports (Solid Protocol
+// server-allow-methods); PATCH applies to RDF sources and creates missing
+// ones (server-patch-n3-accept).
+func allowed(p string, st state) string {
+	var b strings.Builder
+	b.WriteString("OPTIONS")
+	if st == absent {
+		b.WriteString(", PUT, PATCH")
+		return b.String()
+	}
+	b.WriteString(", HEAD, GET")
+	if IsContainerPath(p) {
+		b.WriteString(", POST")
+	}
+	b.WriteString(", PUT")
+	if st == rdfSource {
+		b.WriteString(", PATCH")
+	}
+	if !undeletable(p) {
+		b.WriteString(", DELETE")
+	}
+	return b.String()
 }
 
 // setAllow writes Allow with the matching Accept-* headers (Solid Protocol
-// server-accept-headers).
-func (h *Handler) setAllow(w http.ResponseWriter, p string, exists bool) {
+// server-accept-headers, server-patch-n3-advertise).
+func (h *Handler) setAllow(w http.ResponseWriter, p string, st state) {
 	hd := w.Header()
-	hd.Set("Allow", allowed(p, exists))
+	hd.Set("Allow", allowed(p, st))
 	kind, _ := Auxiliary(p)
 	if IsContainerPath(p) || kind != NotAux {
 		hd.Set("Accept-Put", acceptPutRDF)
 	} else {
 		hd.Set("Accept-Put", acceptPutAny)
 	}
-	if exists && IsContainerPath(p) {
+	if st != binary {
+		hd.Set("Accept-Patch", acceptPatch)
+	}
+	if st != absent && IsContainerPath(p) {
 		hd.Set("Accept-Post", acceptPost)
 	}
 }
@@ -123,7 +151,7 @@ func (h *Handler) setLinks(w http.ResponseWriter, m Meta) {
 func (h *Handler) setCommon(w http.ResponseWriter, m Meta, etag string) {
 	hd := w.Header()
 	h.setLinks(w, m)
-	h.setAllow(w, m.Path, true)
+	h.setAllow(w, m.Path, stateOf(m))
 	hd.Set("ETag", etag)
 	hd.Set("Last-Modified", m.Modified.UTC().Format(http.TimeFormat))
 	hd.Set("Vary", varyValue)

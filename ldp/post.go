@@ -26,7 +26,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	if !target.IsContainer() {
-		h.setAllow(w, p, true)
+		h.setAllow(w, p, stateOf(target))
 		h.fail(w, r, fmt.Errorf("%w: POST needs a container", errMethodNotAllowed))
 		return
 	}

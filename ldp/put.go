@@ -28,11 +28,20 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		h.fail(w, r, err)
 		return
 	}
-	if IsContainerPath(p) {
-		if err := h.checkServerManaged(b.graph, p); err != nil {
+	if b.rdf {
+		gen, err := h.describedTriples(r.Context(), p)
+		if err == nil {
+			err = h.checkManaged(b.graph, p, gen, false)
+		}
+		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
+	}
+	pre, err := h.userPrecondition(r, p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	rd, err := storeReader(b)
 	if err != nil {
@@ -45,7 +54,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		RDF:          b.rdf || IsContainerPath(p),
 		Aux:          kind != NotAux,
 		Body:         rd,
-		Precondition: conditionsOf(r).precondition(),
+		Precondition: pre,
 	})
 	if err != nil {
 		h.fail(w, r, err)

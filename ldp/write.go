@@ -73,21 +73,22 @@ func (h *Handler) readBody(r *http.Request, base string, rdfOnly bool) (*body, e
 
 // parseRDF reads an RDF body within the configured cap and parses it.
 func (h *Handler) parseRDF(r *http.Request, mt, base string) (*rdf.Graph, error) {
-	if r.ContentLength > h.maxRDF {
-		return nil, fmt.Errorf("%w: RDF body of %d bytes is over the limit of %d", ErrTooLarge, r.ContentLength, h.maxRDF)
-	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, h.maxRDF+1))
+	data, err := h.readLimited(r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &mbe) {
-			return nil, fmt.Errorf("reading body: %w", err)
-		}
-		return nil, fmt.Errorf("%w: reading body: %v", errBadRequest, err)
-	}
-	if int64(len(data)) > h.maxRDF {
-		return nil, fmt.Errorf("%w: RDF body is over the limit of %d bytes", ErrTooLarge, h.maxRDF)
+		return nil, err
 	}
 	return rdf.Parse(bytes.NewReader(data), mt, base, rdf.Limits{})
+}
+
+// bodyReadError classifies a failure to read a request body: a stalled
+// body (408) and an over-limit one (413) keep their cause; anything else
+// is the client's malformed request.
+func bodyReadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &mbe) {
+		return fmt.Errorf("reading body: %w", err)
+	}
+	return fmt.Errorf("%w: reading body: %v", errBadRequest, err)
 }
 
 // storeReader turns a checked body into what the store keeps: RDF sources

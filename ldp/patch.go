@@ -1,0 +1,227 @@
+package ldp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"mime"
+	"net/http"
+	"sync"
+
+	"github.com/naamio/naamio/rdf"
+)
+
+// Patch media types (Solid Protocol server-patch-n3-accept; SPARQL 1.1 Update).
+const (
+	mediaN3           = "text/n3"
+	mediaSPARQLUpdate = "application/sparql-update"
+)
+
+// maxPatchAttempts bounds how often a PATCH re-reads and re-applies when a
+// concurrent PUT or DELETE changed its target between read and write.
+const maxPatchAttempts = 16
+
+// errTargetChanged: the target changed after the patch read it; the patch
+// is applied again to the new state.
+var errTargetChanged = errors.New("ldp: target changed during patch")
+
+// patchLocks serialises PATCHes of one path inside this process, so
+// concurrent patches queue instead of losing optimistic races; the store's
+// precondition still catches writes from any other path (PUT, DELETE).
+type patchLocks struct {
+	seed  maphash.Seed
+	locks [256]sync.Mutex
+}
+
+func newPatchLocks() *patchLocks { return &patchLocks{seed: maphash.MakeSeed()} }
+
+func (l *patchLocks) lock(p string) func() {
+	m := &l.locks[maphash.String(l.seed, p)%uint64(len(l.locks))]
+	m.Lock()
+	return m.Unlock
+}
+
+// patch applies an N3 Patch or SPARQL Update to an RDF source, creating it
+// (and its intermediate containers) when absent (Solid Protocol
+// server-patch-n3-accept, server-put-patch-intermediate-containers). The
+// read, apply and write form one atomic step: the write only commits if
+// the target is still in the state the patch was applied to.
+func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p string) {
+	if err := h.checkPatchTarget(r, p); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	pt, err := h.readPatch(r, p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	defer h.patchLocks.lock(p)()
+	for range maxPatchAttempts {
+		m, created, err := h.applyOnce(r, p, pt)
+		if errors.Is(err, errTargetChanged) {
+			continue
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.written(w, m, created, false)
+		return
+	}
+	h.fail(w, r, fmt.Errorf("%w: %s kept changing while the patch was applied", ErrConflict, p))
+}
+
+func (h *Handler) checkPatchTarget(r *http.Request, p string) error {
+	if err := checkTarget(p); err != nil {
+		return err
+	}
+	if kind, subject := Auxiliary(p); kind != NotAux {
+		if _, err := h.store.Stat(r.Context(), subject); err != nil {
+			if isNotFound(err) {
+				return conflictf("the subject resource %s of %s does not exist", subject, p)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// readPatch checks the media type and parses the patch document.
+func (h *Handler) readPatch(r *http.Request, p string) (*rdf.Patch, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil, fmt.Errorf("%w: a PATCH needs a Content-Type (%s)", errBadRequest, acceptPatch)
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Content-Type %q does not parse", errBadRequest, ct)
+	}
+	var parse func(io.Reader, string, rdf.Limits) (*rdf.Patch, error)
+	switch mt {
+	case mediaN3:
+		parse = rdf.ParseN3Patch
+	case mediaSPARQLUpdate:
+		parse = rdf.ParseSPARQLUpdate
+	default:
+		return nil, fmt.Errorf("%w: %s; PATCH accepts %s", errUnsupportedType, mt, acceptPatch)
+	}
+	data, err := h.readLimited(r)
+	if err != nil {
+		return nil, err
+	}
+	return parse(bytes.NewReader(data), h.IRI(p), rdf.Limits{})
+}
+
+// applyOnce reads the target, applies the patch and writes the result on
+// the condition that the target did not change in between.
+func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, bool, error) {
+	ctx := r.Context()
+	cur, g, err := h.patchBase(r, p)
+	if err != nil {
+		return Meta{}, false, err
+	}
+	if IsContainerPath(p) && touchesContainment(pt, h.IRI(p)) {
+		return Meta{}, false, conflictf("containment triples (ldp:contains) are managed by the server")
+	}
+	gen, err := h.describedTriples(ctx, p)
+	if err != nil {
+		return Meta{}, false, err
+	}
+	addAll(g, gen)
+	if err := pt.Apply(g, rdf.ApplyLimits{}); err != nil {
+		return Meta{}, false, err
+	}
+	if err := h.checkManaged(g, p, gen, true); err != nil {
+		return Meta{}, false, err
+	}
+	var buf bytes.Buffer
+	if err := rdf.Write(&buf, g, rdf.MediaTurtle); err != nil {
+		return Meta{}, false, err
+	}
+	user, err := h.userPrecondition(r, p)
+	if err != nil {
+		return Meta{}, false, err
+	}
+	kind, _ := Auxiliary(p)
+	m, created, err := h.store.Put(ctx, PutRequest{
+		Path:        p,
+		ContentType: rdf.MediaTurtle,
+		RDF:         true,
+		Aux:         kind != NotAux,
+		Body:        &buf,
+		Precondition: func(now *Meta) error {
+			if user != nil {
+				if err := user(now); err != nil {
+					return err
+				}
+			}
+			if (now == nil) != (cur == nil) || (now != nil && now.ETag != cur.ETag) {
+				return errTargetChanged
+			}
+			return nil
+		},
+	})
+	return m, created, err
+}
+
+// patchBase reads the target's current state and graph: an empty graph
+// when it does not exist; 415 when it is not an RDF source.
+func (h *Handler) patchBase(r *http.Request, p string) (*Meta, *rdf.Graph, error) {
+	m, body, err := h.store.Open(r.Context(), p)
+	if isNotFound(err) {
+		return nil, rdf.NewGraph(), nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer body.Close()
+	if !m.RDF && !m.IsContainer() {
+		return nil, nil, fmt.Errorf("%w: %s is not an RDF source; PATCH applies to RDF sources", errUnsupportedType, p)
+	}
+	g, err := rdf.Parse(body, rdf.MediaTurtle, h.IRI(p), rdf.Limits{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("stored graph of %s: %v", p, err)
+	}
+	return &m, g, nil
+}
+
+// touchesContainment reports whether a patch inserts or deletes the
+// container's ldp:contains statements (Solid Protocol
+// server-protect-containment): a pattern whose predicate is ldp:contains,
+// or a variable, and whose subject is the container or a variable.
+func touchesContainment(pt *rdf.Patch, self string) bool {
+	for _, set := range [][]rdf.Pattern{pt.Inserts, pt.Deletes} {
+		for _, q := range set {
+			predicate := q.P.Var != "" || q.P.Term == ldpContains
+			subject := q.S.Var != "" || (q.S.Term.Kind == rdf.IRI && q.S.Term.Value == self)
+			if predicate && subject {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readLimited reads a request body within the RDF body cap.
+func (h *Handler) readLimited(r *http.Request) ([]byte, error) {
+	if r.ContentLength > h.maxRDF {
+		return nil, fmt.Errorf("%w: body of %d bytes is over the limit of %d", ErrTooLarge, r.ContentLength, h.maxRDF)
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, h.maxRDF+1))
+	if err != nil {
+		return nil, bodyReadError(err)
+	}
+	if int64(len(data)) > h.maxRDF {
+		return nil, fmt.Errorf("%w: body is over the limit of %d bytes", ErrTooLarge, h.maxRDF)
+	}
+	return data, nil
+}
+
+func addAll(g *rdf.Graph, ts []rdf.Triple) {
+	for _, t := range ts {
+		g.Add(t)
+	}
+}
