@@ -21,6 +21,7 @@ type Config struct {
 	BaseURL     string // public base URL; resource IRIs are built from it
 	DataDir     string // Badger directory
 	DiskReserve int64  // writes fail with 507 while free disk is below this
+	Quota       int64  // cap on the sum of stored body sizes (507 above); 0 = none
 	MaxRDFBody  int64  // cap on RDF request bodies (413 above)
 	MaxBody     int64  // cap on other request bodies; 0 = none
 	LogFormat   string // "json" or "text"
@@ -86,6 +87,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"base-url", "NAAMIO_BASE_URL", "public base URL of the server", (*stringValue)(&c.BaseURL)},
 		{"data", "NAAMIO_DATA", "data directory (Badger)", (*stringValue)(&c.DataDir)},
 		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) while free disk is below this size", byteSize{&c.DiskReserve}},
+		{"quota", "NAAMIO_QUOTA", "storage quota: refuse writes (507) that take the stored bodies over this size, 0 for none", byteSize{&c.Quota}},
 		{"max-rdf-body", "NAAMIO_MAX_RDF_BODY", "largest RDF request body (413 above)", byteSize{&c.MaxRDFBody}},
 		{"memory-limit", "NAAMIO_MEMORY_LIMIT", "soft memory limit for the Go runtime, 0 for none (GOMEMLIMIT wins)", byteSize{&c.MemoryLimit}},
 		{"max-body", "NAAMIO_MAX_BODY", "largest non-RDF request body, 0 for no limit (413 above)", byteSize{&c.MaxBody}},
@@ -143,7 +145,7 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("data directory must be set")
 	}
-	if c.DiskReserve < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 || c.MemoryLimit < 0 {
+	if c.DiskReserve < 0 || c.Quota < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 || c.MemoryLimit < 0 {
 		return errors.New("sizes must not be negative, and max-rdf-body must be positive")
 	}
 	if c.ReadHeaderTimeout <= 0 || c.BodyIdleTimeout <= 0 {

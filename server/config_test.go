@@ -86,3 +86,28 @@ func TestApplyMemoryLimit(t *testing.T) {
 		t.Fatalf("limit 0 changed the limit: %d", got)
 	}
 }
+
+func TestConfigQuota(t *testing.T) {
+	env := map[string]string{"NAAMIO_QUOTA": "5GiB"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int64
+	}{
+		{"default none", nil, nil, 0},
+		{"env", nil, env, 5 << 30},
+		{"flag beats env", []string{"--quota", "10MiB"}, env, 10 << 20},
+	} {
+		c, err := parseServeConfig(tc.args, func(k string) string { return tc.env[k] })
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if c.Quota != tc.want {
+			t.Errorf("%s: quota %d, want %d", tc.name, c.Quota, tc.want)
+		}
+	}
+	if _, err := parseServeConfig([]string{"--quota", "much"}, func(string) string { return "" }); err == nil {
+		t.Error("--quota much accepted")
+	}
+}

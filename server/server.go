@@ -37,6 +37,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	store, err := badgerstore.Open(cfg.DataDir, badgerstore.Options{
 		Logger:      log.With("component", "store"),
 		DiskReserve: reserve,
+		Quota:       cfg.Quota,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open data directory %s: %w", cfg.DataDir, err)

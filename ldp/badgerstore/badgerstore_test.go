@@ -25,3 +25,13 @@ func TestStoreSuite(t *testing.T) {
 		return s
 	})
 }
+
+func TestQuotaSuite(t *testing.T) {
+	storetest.RunQuota(t, func(t *testing.T, quota int64) interface {
+		ldp.Store
+		ldp.UsageReporter
+	} {
+		s, _ := openTemp(t, Options{Quota: quota})
+		return s
+	})
+}

@@ -42,4 +42,30 @@
 // are written in their own synced batches before the transaction that points
 // the resource at them, so a crash leaves at worst an orphan blob, which Open
 // removes.
+//
+// # Large bodies
+//
+// A body is read once, in 64 KiB chunks. Up to 1 MiB it is held and written
+// in the resource's own transaction; beyond that it is committed to a fresh
+// blob in 4 MiB batches (one synced write each, so a 1 GiB upload costs 256
+// fsyncs, not 16,384) and only the resource transaction points at it. A body
+// that ends in an error (a client hanging up short of its Content-Length)
+// is never stored; its committed batches are deleted at once. Reads load
+// one chunk at a time from a snapshot, and OpenRange reads only the chunks
+// holding the range. Chunks live in Badger's value log, which Badger
+// memory-maps; mapped.go keeps those pages from accumulating in the
+// process's resident memory.
+//
+// # Usage and quota
+//
+// The store knows the sum of its stored body sizes without a counter key
+// every write would conflict on: Open sums the record sizes, and each commit
+// adds its size delta in memory afterwards. With Options.Quota, a write
+// that grows the total reserves its growth before committing, under one
+// mutex, and fails with ldp.ErrQuotaExceeded when the committed total plus
+// the reservations in flight would pass the quota: concurrent writers cannot
+// overshoot it together. Shrinking writes and deletes are always allowed.
+// A streamed body is also checked after each batch, so a body far over the
+// quota is refused early (and its batches deleted) rather than read to the
+// end. See usage.go.
 package badgerstore

@@ -43,7 +43,7 @@ func TestOrphanBlobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A crash after the chunks were written: stage a streamed body only.
-	b, err := s.stageBody(ctx, ldp.PutRequest{Path: "/lost", Body: &patternReader{n: 3 << 20}})
+	b, err := s.stageBody(ctx, ldp.PutRequest{Path: "/lost", Body: &patternReader{n: 3 << 20}}, 0)
 	if err != nil || !b.written {
 		t.Fatalf("stageBody: written=%v err=%v", b != nil && b.written, err)
 	}

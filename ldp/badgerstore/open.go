@@ -32,6 +32,10 @@ type Options struct {
 	// InMemory keeps everything in memory (benchmarks only: nothing is
 	// durable and the disk reserve is not checked).
 	InMemory bool
+	// Quota caps the sum of stored body sizes in bytes: a write that would
+	// take it over fails with ldp.ErrQuotaExceeded (usage.go). 0 or
+	// negative means no quota.
+	Quota int64
 }
 
 const (
@@ -49,6 +53,9 @@ type Store struct {
 	db   *badger.DB
 	log  *slog.Logger
 	disk *diskGuard
+
+	usage  usage       // bytes stored and quota (usage.go)
+	mapped *mapTrimmer // keeps value-log pages out of RSS (mapped.go)
 
 	// commitMu is held around sequence allocation and CommitWith only.
 	commitMu sync.Mutex
@@ -101,10 +108,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		db:       db,
 		log:      opts.Logger,
 		disk:     newDiskGuard(dir, opts.DiskReserve, opts.InMemory),
+		mapped:   newMapTrimmer(vlogDir(dir, opts.InMemory)),
 		notifyCh: make(chan struct{}),
 		stop:     make(chan struct{}),
 	}
-	if err := s.start(hadTables); err != nil {
+	if err := s.start(hadTables, opts.Quota); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("badgerstore: open %s: %w", dir, err)
 	}
@@ -132,9 +140,9 @@ func verifyTables(db *badger.DB) (err error) {
 	return nil
 }
 
-// start checks the format, restores the log position, removes orphan blobs
-// and creates the root container.
-func (s *Store) start(hadTables bool) error {
+// start checks the format, restores the log position, removes orphan blobs,
+// sums the stored bytes and creates the root container.
+func (s *Store) start(hadTables bool, quota int64) error {
 	if err := s.checkFormat(hadTables); err != nil {
 		return err
 	}
@@ -144,7 +152,18 @@ func (s *Store) start(hadTables bool) error {
 	if err := s.sweepOrphans(); err != nil {
 		return err
 	}
+	if err := s.initUsage(quota); err != nil {
+		return err
+	}
 	return s.ensureRoot()
+}
+
+// vlogDir is where Badger keeps its value log ("" in memory).
+func vlogDir(dir string, inMemory bool) string {
+	if inMemory {
+		return ""
+	}
+	return dir
 }
 
 func (o Options) withDefaults() Options {

@@ -36,7 +36,11 @@ func (s *Store) Put(ctx context.Context, req ldp.PutRequest) (ldp.Meta, bool, er
 	if err := s.disk.check(); err != nil {
 		return ldp.Meta{}, false, err
 	}
-	body, err := s.stageBody(ctx, req)
+	var credit int64
+	if s.usage.quota > 0 {
+		credit = s.sizeAt(req.Path)
+	}
+	body, err := s.stageBody(ctx, req, credit)
 	if err != nil {
 		return ldp.Meta{}, false, err
 	}
@@ -52,6 +56,9 @@ func (s *Store) Put(ctx context.Context, req ldp.PutRequest) (ldp.Meta, bool, er
 		return ldp.Meta{}, false, err
 	}
 	s.freeBlobs(p.free)
+	if body.hasBlob && !body.written {
+		s.trimAfterWrite(body.blob, 0, body.size)
+	}
 	res.meta.Modified = time.Unix(0, res.rec.modified).UTC()
 	return res.meta, res.created, nil
 }
@@ -196,6 +203,10 @@ func planTarget(txn *badger.Txn, p *plan, req ldp.PutRequest, rec *record, cur *
 	}
 	if cur != nil && cur.hasBlob && cur.blob != rec.blob {
 		p.free = append(p.free, cur.blob)
+	}
+	p.delta += rec.size
+	if cur != nil {
+		p.delta -= cur.size
 	}
 	etag := rec.etag
 	if isContainer(req.Path) {

@@ -65,7 +65,7 @@ func (s *Store) OpenRange(ctx context.Context, path string, off, n int64) (ldp.M
 	if n < 0 {
 		n = rec.size - off
 	}
-	return m, bodyReader(txn, rec, off, n), nil
+	return m, bodyReader(txn, rec, off, n, s.mapped), nil
 }
 
 // Children lists the immediate children of container, sorted by path, from

@@ -218,3 +218,17 @@ func (d *decoder) rest() []byte {
 	d.b = nil
 	return v
 }
+
+// peekSize reads only the body size of an encoded record.
+func peekSize(v []byte) (int64, error) {
+	d := decoder{b: v}
+	if d.byte() != recordVersion {
+		return 0, errCorrupt
+	}
+	d.byte()
+	size := d.uvarint()
+	if d.bad || size > 1<<62 {
+		return 0, errCorrupt
+	}
+	return int64(size), nil
+}

@@ -34,6 +34,7 @@ type plan struct {
 	guards  []string       // containers whose membership changed
 	changes []event.Change // Seq and Time are stamped at commit
 	free    []blobID       // blobs no longer referenced once committed
+	delta   int64          // change of the stored body bytes (usage.go)
 	now     int64          // commit time (unix ns), set by apply
 }
 
@@ -93,8 +94,14 @@ func backoff(attempt int) {
 // commit stamps and commits txn. The commit mutex is held only while the
 // sequence numbers are allocated and Badger assigns its commit timestamp
 // (synchronously inside CommitWith), so Seq order is commit order; the
-// durable write is awaited outside it so fsyncs are shared.
-func (s *Store) commit(txn *badger.Txn, p *plan) error {
+// durable write is awaited outside it so fsyncs are shared. The plan's
+// growth is reserved against the quota first and settled after.
+func (s *Store) commit(txn *badger.Txn, p *plan) (err error) {
+	if err := s.usage.reserve(p.delta); err != nil {
+		txn.Discard()
+		return err
+	}
+	defer func() { s.usage.settle(p.delta, err == nil) }()
 	done := make(chan error, 1)
 	s.commitMu.Lock()
 	first := s.nextSeq

@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Root", testRoot},
 		{"CreateReplace", testCreateReplace},
 		{"BodyRoundTrip", testBodyRoundTrip},
+		{"OpenRange", testOpenRange},
 		{"ContentType", testContentType},
 		{"ETagFromContent", testETagFromContent},
 		{"Missing", testMissing},
