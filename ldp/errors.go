@@ -44,15 +44,24 @@ func statusFor(err error) int {
 		return http.StatusInsufficientStorage
 	case errors.Is(err, ErrRangeNotSatisfiable):
 		return http.StatusRequestedRangeNotSatisfiable
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		// The request body stalled past the server's idle deadline.
-		return http.StatusRequestTimeout
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errClientBody):
+		return clientBodyStatus(err)
 	}
 	return http.StatusInternalServerError
+}
+
+// clientBodyStatus answers a request whose body could not be read: 408 when
+// it stalled past the idle deadline, 413 when it passed the size cap, else
+// 400 (cut short, or the connection broke).
+func clientBodyStatus(err error) int {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return http.StatusRequestTimeout
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusBadRequest
 }
 
 // fail writes an error response. Client errors carry a one-line reason

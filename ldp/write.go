@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/naamio/naamio/rdf"
@@ -68,7 +67,24 @@ func (h *Handler) readBody(r *http.Request, base string, rdfOnly bool) (*body, e
 		}
 		r.Body = http.MaxBytesReader(nil, r.Body, h.maxBin)
 	}
-	return &body{contentType: mime.FormatMediaType(mt, params), reader: r.Body}, nil
+	return &body{contentType: mime.FormatMediaType(mt, params), reader: clientBody{r.Body}}, nil
+}
+
+// errClientBody marks a failure to read the request body: the client hung
+// up, sent less than it announced, or stalled. It is the client's error,
+// not the server's, whatever the store makes of it.
+var errClientBody = errors.New("ldp: request body could not be read")
+
+// clientBody tags every read failure of a request body (io.EOF, the normal
+// end, is passed through untouched as io.Reader requires).
+type clientBody struct{ r io.Reader }
+
+func (c clientBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %w", errClientBody, err)
+	}
+	return n, err
 }
 
 // parseRDF reads an RDF body within the configured cap and parses it.
@@ -84,11 +100,7 @@ func (h *Handler) parseRDF(r *http.Request, mt, base string) (*rdf.Graph, error)
 // body (408) and an over-limit one (413) keep their cause; anything else
 // is the client's malformed request.
 func bodyReadError(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &mbe) {
-		return fmt.Errorf("reading body: %w", err)
-	}
-	return fmt.Errorf("%w: reading body: %v", errBadRequest, err)
+	return fmt.Errorf("%w: %w", errClientBody, err)
 }
 
 // storeReader turns a checked body into what the store keeps: RDF sources

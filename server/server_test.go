@@ -208,3 +208,52 @@ func readStatusLine(conn net.Conn) (string, error) {
 	}
 	return string(buf), nil
 }
+
+// TestQuotaRefusesWrites: with --quota, a write that would pass it is a
+// 507 and a write within it succeeds.
+func TestQuotaRefusesWrites(t *testing.T) {
+	url, _ := startServer(t, func(c *Config) { c.Quota = 1 << 20 })
+	putBin := func(path string, n int) int {
+		req, err := http.NewRequest(http.MethodPut, url+path, bytes.NewReader(make([]byte, n)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/octet-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := putBin("/a.bin", 512<<10); got != http.StatusCreated {
+		t.Fatalf("PUT within the quota: %d", got)
+	}
+	if got := putBin("/b.bin", 600<<10); got != http.StatusInsufficientStorage {
+		t.Fatalf("PUT over the quota: %d, want 507", got)
+	}
+}
+
+// A body cut short of its Content-Length is the client's fault: 400, and
+// nothing is stored.
+func TestTruncatedBodyIs400(t *testing.T) {
+	url, logs := startServer(t, nil)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = io.WriteString(conn, "PUT /cut.bin HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\nonly a little")
+	_ = conn.(*net.TCPConn).CloseWrite()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	status, err := readStatusLine(conn)
+	if err != nil || !strings.Contains(status, " 400 ") {
+		t.Fatalf("cut-short body answered %q (%v), want 400", status, err)
+	}
+	if r, err := http.Get(url + "/cut.bin"); err != nil || r.StatusCode != 404 {
+		t.Fatalf("cut-short body left a resource: %v %v", r, err)
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Fatalf("a client's broken body was logged as a server error:\n%s", logs.String())
+	}
+}
