@@ -77,25 +77,55 @@ func isManagedStatement(t rdf.Triple, subject rdf.Term) bool {
 	return false
 }
 
-// checkManaged checks and cleans a graph about to be stored at p. For a
-// container: no containment or child metadata (checkServerManaged). For a
+// generatedTriples is what a client sees at p beyond the stored triples:
+// a container's listing (containment, types, its own and its children's
+// metadata) or a description resource's statements about its subject. A
+// PATCH applies to that whole representation, so its where clause can
+// match them (nil for other resources, or when p does not exist).
+func (h *Handler) generatedTriples(ctx context.Context, p string) ([]rdf.Triple, error) {
+	if !IsContainerPath(p) {
+		return h.describedTriples(ctx, p)
+	}
+	m, err := h.store.Stat(ctx, p)
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	children, err := h.store.Children(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	g := rdf.NewGraph()
+	h.addContainerTriples(g, m, children)
+	return g.Triples(), nil
+}
+
+// checkManaged checks and cleans a graph about to be stored at p. gen are
+// the server's own statements the client was shown: after a PATCH
+// (patched) none of them may be gone, and they are dropped before storing,
+// being regenerated on every read. Then, for a container: no containment
+// or child metadata of the client's own (checkServerManaged); for a
 // description resource: server-managed statements about the subject may
-// appear only as the server states them (then they are dropped, being
-// regenerated on read); after a PATCH (patched), none of them may be gone.
+// appear only as the server states them.
 func (h *Handler) checkManaged(g *rdf.Graph, p string, gen []rdf.Triple, patched bool) error {
-	if IsContainerPath(p) {
-		return h.checkServerManaged(g, p)
-	}
-	kind, subject := Auxiliary(p)
-	if kind != AuxMeta {
-		return nil
-	}
 	if patched {
 		for _, t := range gen {
 			if !g.Has(t) {
 				return conflictf("the server-managed statement %s %s is not the client's to delete", t.P.Value, t.O.Value)
 			}
 		}
+		for _, t := range gen {
+			g.Remove(t)
+		}
+	}
+	if IsContainerPath(p) {
+		return h.checkServerManaged(g, p)
+	}
+	kind, subject := Auxiliary(p)
+	if kind != AuxMeta {
+		return nil
 	}
 	s := rdf.NewIRI(h.IRI(subject))
 	known := rdf.NewGraph()

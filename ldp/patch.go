@@ -45,7 +45,10 @@ func (l *patchLocks) lock(p string) func() {
 
 // patch applies an N3 Patch or SPARQL Update to an RDF source, creating it
 // (and its intermediate containers) when absent (Solid Protocol
-// server-patch-n3-accept, server-put-patch-intermediate-containers). The
+// server-patch-n3-accept, server-put-patch-intermediate-containers). A
+// patch applies to the representation the client sees, server-managed
+// triples included; it may not remove them or add its own containment or
+// child metadata (server-protect-containment, 409). The
 // read, apply and write form one atomic step: the write only commits if
 // the target is still in the state the patch was applied to.
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p string) {
@@ -123,10 +126,10 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 	if err != nil {
 		return Meta{}, false, err
 	}
-	if IsContainerPath(p) && touchesContainment(pt, h.IRI(p)) {
+	if IsContainerPath(p) && statesContainment(pt, h.IRI(p)) {
 		return Meta{}, false, conflictf("containment triples (ldp:contains) are managed by the server")
 	}
-	gen, err := h.describedTriples(ctx, p)
+	gen, err := h.generatedTriples(ctx, p)
 	if err != nil {
 		return Meta{}, false, err
 	}
@@ -188,16 +191,16 @@ func (h *Handler) patchBase(r *http.Request, p string) (*Meta, *rdf.Graph, error
 	return &m, g, nil
 }
 
-// touchesContainment reports whether a patch inserts or deletes the
-// container's ldp:contains statements (Solid Protocol
-// server-protect-containment): a pattern whose predicate is ldp:contains,
-// or a variable, and whose subject is the container or a variable.
-func touchesContainment(pt *rdf.Patch, self string) bool {
+// statesContainment reports whether a patch inserts or deletes ldp:contains
+// statements about the container (Solid Protocol server-protect-containment:
+// such a request is refused even when it would change nothing). Patterns
+// with a variable predicate are judged by their effect instead, in
+// checkManaged.
+func statesContainment(pt *rdf.Patch, self string) bool {
 	for _, set := range [][]rdf.Pattern{pt.Inserts, pt.Deletes} {
 		for _, q := range set {
-			predicate := q.P.Var != "" || q.P.Term == ldpContains
-			subject := q.S.Var != "" || (q.S.Term.Kind == rdf.IRI && q.S.Term.Value == self)
-			if predicate && subject {
+			if q.P.Var == "" && q.P.Term == ldpContains &&
+				(q.S.Var != "" || (q.S.Term.Kind == rdf.IRI && q.S.Term.Value == self)) {
 				return true
 			}
 		}
