@@ -7,6 +7,8 @@
 #   bench/run.sh                                  # 64 connections, 10 s per timed scenario
 #   DUR=5s CONNS=32 RSS_COUNT=20000 bench/run.sh  # smaller run
 #   WRK=0 bench/run.sh                            # skip wrk even if installed
+#   SCENARIOS="patch big" bench/run.sh            # only some scenarios
+#   BIG_SIZE=268435456 bench/run.sh               # smaller body for the big scenario (bytes)
 set -euo pipefail
 
 DUR=${DUR:-10s}
@@ -14,6 +16,10 @@ CONNS=${CONNS:-64}
 CHILDREN=${CHILDREN:-1000}
 RSS_COUNT=${RSS_COUNT:-100000}
 WRK=${WRK:-1}
+SCENARIOS=${SCENARIOS:-get put list rss patch big}
+PATCH_TRIPLES=${PATCH_TRIPLES:-100}
+BIG_SIZE=${BIG_SIZE:-1073741824}
+BIG_TIMEOUT=${BIG_TIMEOUT:-5m}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/naamio-bench.XXXXXX")
@@ -53,14 +59,16 @@ stop() {
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 rows=()
 header=""
-for scenario in get put list rss; do
+for scenario in $SCENARIOS; do
 	echo "scenario $scenario…" >&2
 	start "$scenario"
 	out=$("$tmp/load" -target "$base" -scenario "$scenario" -c "$CONNS" -d "$DUR" \
-		-children "$CHILDREN" -rss-count "$RSS_COUNT" -pid "$pid" -format md)
+		-children "$CHILDREN" -rss-count "$RSS_COUNT" -pid "$pid" -format md \
+		-patch-triples "$PATCH_TRIPLES" -big-size "$BIG_SIZE" -big-timeout "$BIG_TIMEOUT")
 	header=$(printf '%s\n' "$out" | head -n 2)
 	rows+=("$(printf '%s\n' "$out" | tail -n +3)")
 	stop
+	rm -rf "$tmp/$scenario/data" # the big scenario leaves a large value log
 done
 
 echo
@@ -70,7 +78,7 @@ echo
 printf '%s\n' "$header"
 printf '%s\n' "${rows[@]}"
 
-if [[ "$WRK" == 1 ]] && command -v wrk >/dev/null 2>&1; then
+if [[ "$WRK" == 1 && " $SCENARIOS " == *" get "* ]] && command -v wrk >/dev/null 2>&1; then
 	echo "scenario wrk…" >&2
 	start wrk
 	mapfile -t urls < <("$tmp/load" -target "$base" -prepare wrk -c "$CONNS" -children "$CHILDREN")

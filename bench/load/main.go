@@ -8,7 +8,11 @@
 //	put   PUT of new small Turtle resources at unique paths
 //	list  GET of a container with -children children (seeded first)
 //	rss   PUT -rss-count small resources, then read the server's VmRSS
-//	all   get, put, list, rss in that order
+//	patch N3 PATCH (delete one triple, insert one) on -patch-triples-triple
+//	      resources: one resource per connection, then all connections on one
+//	big   PUT then GET a -big-size body streamed from a generator, with the
+//	      server's peak VmRSS sampled every 50 ms (needs -pid)
+//	all   get, put, list, rss, patch, big in that order
 //
 // Helpers for scripts: -free-port prints a free loopback port; -wait-health
 // waits until <target>.naamio/health answers 200.
@@ -34,17 +38,20 @@ import (
 )
 
 type config struct {
-	target      *url.URL
-	scenario    string
-	conns       int
-	duration    time.Duration
-	maxRequests int
-	children    int
-	putDirs     int
-	rssCount    int
-	rssTimeout  time.Duration
-	pid         int
-	format      string
+	target       *url.URL
+	scenario     string
+	conns        int
+	duration     time.Duration
+	maxRequests  int
+	children     int
+	putDirs      int
+	rssCount     int
+	rssTimeout   time.Duration
+	pid          int
+	format       string
+	patchTriples int
+	bigSize      int64
+	bigTimeout   time.Duration
 }
 
 func main() {
@@ -57,7 +64,7 @@ func main() {
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	target := fs.String("target", "", "server base URL, loopback only (e.g. http://127.0.0.1:8080/)")
-	scenario := fs.String("scenario", "all", "get, put, list, rss or all")
+	scenario := fs.String("scenario", "all", "get, put, list, rss, patch, big or all")
 	conns := fs.Int("c", 64, "concurrent connections")
 	duration := fs.Duration("d", 10*time.Second, "duration of each timed scenario")
 	maxReq := fs.Int("n", 2_000_000, "maximum requests of each timed scenario")
@@ -65,7 +72,10 @@ func run(args []string, out io.Writer) error {
 	putDirs := fs.Int("put-containers", 0, "containers the PUT scenario spreads its new resources over (0: one per connection)")
 	rssCount := fs.Int("rss-count", 100_000, "resources PUT before reading RSS")
 	rssTimeout := fs.Duration("rss-timeout", 10*time.Minute, "time bound of the rss scenario")
-	pid := fs.Int("pid", 0, "server process id (for the rss scenario)")
+	pid := fs.Int("pid", 0, "server process id (for the rss and big scenarios)")
+	patchTriples := fs.Int("patch-triples", 100, "triples in each resource of the patch scenario")
+	bigSize := fs.Int64("big-size", 1<<30, "body size of the big scenario, bytes")
+	bigTimeout := fs.Duration("big-timeout", 5*time.Minute, "time bound of the big scenario (each direction)")
 	format := fs.String("format", "md", "output: md (Markdown table) or text")
 	freePort := fs.Bool("free-port", false, "print a free loopback TCP port and exit")
 	waitHealth := fs.Duration("wait-health", 0, "wait up to this long for the target's health check, then exit")
@@ -97,7 +107,7 @@ func run(args []string, out io.Writer) error {
 	}
 	cfg := config{target: u, scenario: *scenario, conns: *conns, duration: *duration,
 		maxRequests: *maxReq, children: *children, putDirs: *putDirs, rssCount: *rssCount, rssTimeout: *rssTimeout,
-		pid: *pid, format: *format}
+		pid: *pid, format: *format, patchTriples: *patchTriples, bigSize: *bigSize, bigTimeout: *bigTimeout}
 	return runScenarios(cfg, out)
 }
 
@@ -186,8 +196,9 @@ func newClient(conns int) *http.Client {
 	}
 }
 
-// request builds one request; i is the global request number.
-type request func(i int) (*http.Request, error)
+// request builds one request; w is the worker (connection) number and i
+// the global request number.
+type request func(w, i int) (*http.Request, error)
 
 // hammer runs req from conns workers until duration or maxRequests.
 func hammer(client *http.Client, conns int, duration time.Duration, maxRequests int, want func(int) bool, req request) result {
@@ -208,7 +219,7 @@ func hammer(client *http.Client, conns int, duration time.Duration, maxRequests 
 				if i >= maxRequests {
 					break
 				}
-				r, err := req(i)
+				r, err := req(w, i)
 				if err != nil {
 					errs.Add(1)
 					continue
@@ -309,7 +320,7 @@ func runScenarios(cfg config, out io.Writer) error {
 	defer client.CloseIdleConnections()
 	var results []result
 	want := func(s string) bool { return cfg.scenario == "all" || cfg.scenario == s }
-	known := map[string]bool{"all": true, "get": true, "put": true, "list": true, "rss": true}
+	known := map[string]bool{"all": true, "get": true, "put": true, "list": true, "rss": true, "patch": true, "big": true}
 	if !known[cfg.scenario] {
 		return fmt.Errorf("unknown scenario %q", cfg.scenario)
 	}
@@ -319,7 +330,7 @@ func runScenarios(cfg config, out io.Writer) error {
 		if err := put(client, small, smallTurtle(0)); err != nil {
 			return err
 		}
-		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, ok200, func(int) (*http.Request, error) {
+		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, ok200, func(_, _ int) (*http.Request, error) {
 			req, err := http.NewRequest(http.MethodGet, small, nil)
 			if err == nil {
 				req.Header.Set("Accept", "text/turtle")
@@ -336,7 +347,7 @@ func runScenarios(cfg config, out io.Writer) error {
 		if dirs <= 0 {
 			dirs = cfg.conns
 		}
-		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, okPut, func(i int) (*http.Request, error) {
+		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, okPut, func(_, i int) (*http.Request, error) {
 			u := fmt.Sprintf("%sput/c%03d/r%07d.ttl", base, i%dirs, i)
 			req, err := http.NewRequest(http.MethodPut, u, bytes.NewReader(smallTurtle(i)))
 			if err == nil {
@@ -357,7 +368,7 @@ func runScenarios(cfg config, out io.Writer) error {
 		}); err != nil {
 			return fmt.Errorf("seeding %d children: %w", cfg.children, err)
 		}
-		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, ok200, func(int) (*http.Request, error) {
+		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, ok200, func(_, _ int) (*http.Request, error) {
 			req, err := http.NewRequest(http.MethodGet, list, nil)
 			if err == nil {
 				req.Header.Set("Accept", "text/turtle")
@@ -400,6 +411,20 @@ func runScenarios(cfg config, out io.Writer) error {
 				mib(after), mib(anon), mib(file), mib(before))}
 		results = append(results, r)
 		emitProgress(r)
+	}
+	if want("patch") {
+		rs, err := patchScenario(client, cfg, base)
+		if err != nil {
+			return err
+		}
+		results = append(results, rs...)
+	}
+	if want("big") {
+		rs, err := bigScenario(cfg, base)
+		if err != nil {
+			return err
+		}
+		results = append(results, rs...)
 	}
 	report(out, cfg.format, results)
 	return nil
