@@ -36,19 +36,12 @@ func (h *Handler) describe(g *rdf.Graph, s rdf.Term, m Meta) {
 // describedTriples returns the server-managed triples shown in description
 // resource p (nil for any other resource, or when the subject is gone).
 func (h *Handler) describedTriples(ctx context.Context, p string) ([]rdf.Triple, error) {
-	kind, subject := Auxiliary(p)
-	if kind != AuxMeta {
-		return nil, nil
-	}
-	sm, err := h.store.Stat(ctx, subject)
-	if isNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
+	sm, err := h.subjectMeta(ctx, p)
+	if sm == nil || err != nil {
 		return nil, err
 	}
 	g := rdf.NewGraph()
-	h.describe(g, rdf.NewIRI(h.IRI(subject)), sm)
+	h.describe(g, rdf.NewIRI(h.IRI(sm.Path)), *sm)
 	return g.Triples(), nil
 }
 
