@@ -155,7 +155,7 @@ func (s *Store) writeChunks(id blobID, n uint32, chunks []*[]byte) error {
 		k := chunkKey(id, n+uint32(i))
 		err := txn.Set(k, *c)
 		if errors.Is(err, badger.ErrTxnTooBig) {
-			if err = txn.Commit(); err != nil {
+			if err = s.commitTxn(txn); err != nil {
 				return fmt.Errorf("badgerstore: writing body: %w", err)
 			}
 			txn = s.db.NewTransaction(true)
@@ -165,7 +165,7 @@ func (s *Store) writeChunks(id blobID, n uint32, chunks []*[]byte) error {
 			return fmt.Errorf("badgerstore: writing body: %w", err)
 		}
 	}
-	if err := txn.Commit(); err != nil {
+	if err := s.commitTxn(txn); err != nil {
 		return fmt.Errorf("badgerstore: writing body: %w", err)
 	}
 	return nil
@@ -212,7 +212,7 @@ func (s *Store) releaseBody(b *stagedBody) {
 func (s *Store) abandon(b *stagedBody) {
 	s.releaseBody(b)
 	if b.written {
-		s.freeBlobs([]blobID{b.blob})
+		s.freeBlobs([]blobRef{{b.blob, b.size}})
 	}
 }
 

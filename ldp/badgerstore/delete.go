@@ -88,7 +88,7 @@ func planDeleteOne(txn *badger.Txn, p *plan, path string, rec *record, origin st
 		p.guards = append(p.guards, parentOf(path))
 	}
 	if rec.hasBlob {
-		p.free = append(p.free, rec.blob)
+		p.free = append(p.free, blobRef{rec.blob, rec.size})
 	}
 	p.change(event.Delete, path, "", origin)
 	return nil

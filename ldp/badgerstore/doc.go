@@ -40,8 +40,8 @@
 // waiting and writes and syncs them together, so concurrent commits share an
 // fsync (group commit) without ever acknowledging unsynced data. Large bodies
 // are written in their own synced batches before the transaction that points
-// the resource at them, so a crash leaves at worst an orphan blob, which Open
-// removes.
+// the resource at them, so a crash leaves at worst an orphan blob (or a
+// freed one not yet dropped), which Open removes.
 //
 // # Large bodies
 //
@@ -55,6 +55,13 @@
 // holding the range. Chunks live in Badger's value log, which Badger
 // memory-maps; mapped.go keeps those pages from accumulating in the
 // process's resident memory.
+//
+// A body that is replaced or deleted is freed, not deleted key by key:
+// freed blobs are collected and their key ranges dropped in batches with
+// Badger's DropPrefix, which is what lets value-log GC find and rewrite the
+// files they filled, so disk use stays bounded under overwrites. A freed
+// body is kept while a reader that may still see it is open, and writes
+// wait (briefly) rather than fail while a drop runs. See reclaim.go.
 //
 // # Usage and quota
 //

@@ -1,9 +1,7 @@
 package badgerstore
 
 import (
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -12,101 +10,11 @@ import (
 // of it is garbage.
 const gcDiscardRatio = 0.5
 
-// gcLoop runs value-log GC every interval until Close.
-func (s *Store) gcLoop(interval time.Duration) {
-	defer s.bg.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			if err := s.runValueLogGC(); err != nil {
-				s.log.Error("value-log GC", "component", "badgerstore", "err", err)
-			}
-		}
-	}
-}
-
-// runValueLogGC rewrites value-log files until none has enough garbage.
-func (s *Store) runValueLogGC() error {
-	for range 100 {
-		select {
-		case <-s.stop:
-			return nil
-		default:
-		}
-		err := s.db.RunValueLogGC(gcDiscardRatio)
-		if errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// freeBlobs deletes blobs no record points at any more, in the background.
-// A blob left behind (crash, Close) is removed by the next Open.
-func (s *Store) freeBlobs(ids []blobID) {
-	if len(ids) == 0 {
-		return
-	}
-	s.freeing.Add(1)
-	go func() {
-		defer s.freeing.Done()
-		for _, id := range ids {
-			if err := s.deleteBlob(id); err != nil {
-				s.log.Error("deleting unused body", "component", "badgerstore", "err", err)
-			}
-		}
-	}()
-}
-
-// deleteBlob removes every chunk of a blob, in as many transactions as
-// needed.
-func (s *Store) deleteBlob(id blobID) error {
-	var keys [][]byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		prefix := blobPrefix(id)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		for it.Seek(prefix); it.Valid(); it.Next() {
-			keys = append(keys, it.Item().KeyCopy(nil))
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return s.deleteKeys(keys)
-}
-
-// deleteKeys deletes keys, committing whenever a transaction is full.
-func (s *Store) deleteKeys(keys [][]byte) error {
-	txn := s.db.NewTransaction(true)
-	defer func() { txn.Discard() }()
-	for _, k := range keys {
-		err := txn.Delete(k)
-		if errors.Is(err, badger.ErrTxnTooBig) {
-			if err = txn.Commit(); err != nil {
-				return err
-			}
-			txn = s.db.NewTransaction(true)
-			err = txn.Delete(k)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return txn.Commit()
-}
-
 // sweepOrphans removes, at Open, every blob no record points at: bodies
-// written before a crash cut off their resource's transaction, and old
-// bodies whose background deletion did not finish.
+// written before a crash cut off their resource's transaction, and freed
+// bodies not yet dropped when the store was closed or killed (reclaim.go).
+// They are dropped with DropPrefix like freed ones; the value-log GC that
+// returns their space runs in the background after Open.
 func (s *Store) sweepOrphans() error {
 	refs, err := s.blobRefs()
 	if err != nil {
@@ -121,13 +29,13 @@ func (s *Store) sweepOrphans() error {
 	if err != nil {
 		return err
 	}
-	for _, id := range orphans {
-		if err := s.deleteBlob(id); err != nil {
-			return fmt.Errorf("removing orphan body: %w", err)
+	for len(orphans) > 0 {
+		n := min(len(orphans), maxDropBatch)
+		if err := s.dropBlobs(orphans[:n]); err != nil {
+			return fmt.Errorf("removing orphan bodies: %w", err)
 		}
-	}
-	if len(orphans) > 0 {
-		s.log.Info("removed orphan bodies", "component", "badgerstore", "count", len(orphans))
+		s.log.Info("removed orphan bodies", "component", "badgerstore", "count", n)
+		orphans = orphans[n:]
 	}
 	return nil
 }

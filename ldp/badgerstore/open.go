@@ -26,8 +26,10 @@ type Options struct {
 	// ldp.ErrInsufficientStorage. 0 means the default, 256 MiB; negative
 	// disables the check.
 	DiskReserve int64
-	// GCInterval is how often value-log GC runs. 0 means 10 minutes;
-	// negative disables it.
+	// GCInterval is how often freed bodies are dropped and value-log GC
+	// runs whatever their size (reclaim.go). 0 means 10 minutes; negative
+	// disables this periodic pass, but not the drop (and GC) that freed
+	// bodies trigger once they add up to a threshold.
 	GCInterval time.Duration
 	// InMemory keeps everything in memory (benchmarks only: nothing is
 	// durable and the disk reserve is not checked).
@@ -36,6 +38,11 @@ type Options struct {
 	// take it over fails with ldp.ErrQuotaExceeded (usage.go). 0 or
 	// negative means no quota.
 	Quota int64
+
+	// For tests: the value-log file size (0: valueLogFileSize) and the
+	// freed bytes that trigger a drop (0: defaultReclaimAfter).
+	valueLogFileSize int64
+	reclaimAfter     int64
 }
 
 const (
@@ -68,9 +75,13 @@ type Store struct {
 
 	chunks sync.Pool // *[]byte of chunkSize, for staging bodies
 
+	rc *reclaimer // freed bodies and their readers (reclaim.go)
+	// gate is read-locked while a commit is handed to Badger and
+	// write-locked while DropPrefix runs (submit.go).
+	gate sync.RWMutex
+
 	stop      chan struct{}
-	bg        sync.WaitGroup // the GC loop
-	freeing   sync.WaitGroup // background blob deletions
+	bg        sync.WaitGroup // the reclaim loop
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -110,16 +121,16 @@ func Open(dir string, opts Options) (*Store, error) {
 		disk:     newDiskGuard(dir, opts.DiskReserve, opts.InMemory),
 		mapped:   newMapTrimmer(vlogDir(dir, opts.InMemory)),
 		notifyCh: make(chan struct{}),
+		rc:       newReclaimer(opts.reclaimAfter),
 		stop:     make(chan struct{}),
 	}
 	if err := s.start(hadTables, opts.Quota); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("badgerstore: open %s: %w", dir, err)
 	}
-	if opts.GCInterval > 0 {
-		s.bg.Add(1)
-		go s.gcLoop(opts.GCInterval)
-	}
+	s.bg.Add(1)
+	go s.reclaimLoop(opts.GCInterval)
+	s.rc.wake() // GC after the orphan sweep's drops, if any
 	return s, nil
 }
 
@@ -201,6 +212,9 @@ func badgerOptions(dir string, o Options) badger.Options {
 		WithBlockCacheSize(blockCacheSize).
 		WithIndexCacheSize(indexCacheSize).
 		WithValueLogFileSize(valueLogFileSize)
+	if o.valueLogFileSize > 0 {
+		bo = bo.WithValueLogFileSize(o.valueLogFileSize)
+	}
 	if o.InMemory {
 		bo = bo.WithDir("").WithValueDir("").WithInMemory(true).WithSyncWrites(false)
 	}
@@ -242,13 +256,13 @@ func (s *Store) isEmpty(txn *badger.Txn) bool {
 	return !it.Valid()
 }
 
-// Close stops background work, waits for pending blob deletions and closes
-// the database. It is safe to call more than once.
+// Close stops background work (a drop in progress is finished) and closes
+// the database. Freed bodies not yet dropped are orphans at the next Open.
+// It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		s.bg.Wait()
-		s.freeing.Wait()
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr

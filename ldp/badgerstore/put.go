@@ -51,7 +51,7 @@ func (s *Store) Put(ctx context.Context, req ldp.PutRequest) (ldp.Meta, bool, er
 	})
 	if err != nil {
 		if body.written && !errors.Is(err, errCommit) {
-			s.freeBlobs([]blobID{body.blob})
+			s.freeBlobs([]blobRef{{body.blob, body.size}})
 		}
 		return ldp.Meta{}, false, err
 	}
@@ -202,7 +202,7 @@ func planTarget(txn *badger.Txn, p *plan, req ldp.PutRequest, rec *record, cur *
 		p.guards = append(p.guards, parentOf(req.Path))
 	}
 	if cur != nil && cur.hasBlob && cur.blob != rec.blob {
-		p.free = append(p.free, cur.blob)
+		p.free = append(p.free, blobRef{cur.blob, cur.size})
 	}
 	p.delta += rec.size
 	if cur != nil {

@@ -42,10 +42,13 @@ func (s *Store) Open(ctx context.Context, path string) (ldp.Meta, io.ReadCloser,
 
 // OpenRange is Open for the body bytes [off, off+n) (n < 0: to the end),
 // read from one snapshot; only the chunks holding those bytes are read.
+// The reader is registered with the reclaimer before the snapshot is taken,
+// so the body it reads is not dropped while it is open (reclaim.go).
 func (s *Store) OpenRange(ctx context.Context, path string, off, n int64) (ldp.Meta, io.ReadCloser, error) {
 	if err := readable(ctx, path); err != nil {
 		return ldp.Meta{}, nil, err
 	}
+	ticket := s.rc.enter()
 	txn := s.db.NewTransaction(false)
 	rec, err := getRecord(txn, path, true)
 	if err == nil && rec == nil {
@@ -60,12 +63,18 @@ func (s *Store) OpenRange(ctx context.Context, path string, off, n int64) (ldp.M
 	}
 	if err != nil {
 		txn.Discard()
+		s.rc.leave(ticket)
 		return ldp.Meta{}, nil, err
 	}
 	if n < 0 {
 		n = rec.size - off
 	}
-	return m, bodyReader(txn, rec, off, n, s.mapped), nil
+	if rec.hasBlob {
+		s.rc.bind(ticket, rec.blob)
+	} else {
+		s.rc.leave(ticket)
+	}
+	return m, s.bodyReader(txn, rec, off, n), nil
 }
 
 // Children lists the immediate children of container, sorted by path, from

@@ -13,25 +13,27 @@ var errReaderClosed = errors.New("badgerstore: read after close")
 
 // bodyReader returns a reader for n bytes of rec's body from offset off
 // (the whole body is off 0, n rec.size). For a blob it takes ownership of
-// txn, a read snapshot, and reads one chunk at a time, reporting the bytes
-// it reads to mapped; otherwise it discards txn.
-func bodyReader(txn *badger.Txn, rec *record, off, n int64, mapped *mapTrimmer) io.ReadCloser {
+// txn, a read snapshot, and of the caller's reclaimer registration for
+// rec.blob, and reads one chunk at a time, reporting the bytes it reads to
+// the map trimmer; otherwise it discards txn.
+func (s *Store) bodyReader(txn *badger.Txn, rec *record, off, n int64) io.ReadCloser {
 	off = min(max(off, 0), rec.size)
 	end := min(off+max(n, 0), rec.size)
 	if !rec.hasBlob {
 		txn.Discard()
 		return io.NopCloser(bytes.NewReader(rec.inline[off:end]))
 	}
-	return &blobReader{txn: txn, rec: rec, off: off, end: end, mapped: mapped}
+	return &blobReader{s: s, txn: txn, rec: rec, off: off, end: end}
 }
 
 // blobReader streams a range of a chunked body from a snapshot, so a
 // concurrent replace or delete never changes bytes under a reader. Only the
-// chunks holding bytes of the range are read.
+// chunks holding bytes of the range are read. While it is open its blob
+// is registered with the reclaimer and never dropped.
 type blobReader struct {
+	s      *Store
 	txn    *badger.Txn
 	rec    *record
-	mapped *mapTrimmer
 	off    int64
 	end    int64
 	cur    []byte // unread part of the loaded chunk
@@ -100,10 +102,11 @@ func (r *blobReader) load() error {
 	}
 	r.buf, err = item.ValueCopy(r.buf[:0])
 	if err != nil {
-		return fmt.Errorf("badgerstore: reading body: %w", err)
-	}
-	if r.mapped.tick(int64(len(r.buf))) {
-		r.mapped.trimVia(item)
+		if r.buf, err = r.s.readMoved(key, r.buf[:0]); err != nil {
+			return fmt.Errorf("badgerstore: reading body: %w", err)
+		}
+	} else if r.s.mapped.tick(int64(len(r.buf))) {
+		r.s.mapped.trimVia(item)
 	}
 	start := idx * cs
 	if int64(len(r.buf)) != min(cs, r.rec.size-start) {
@@ -113,11 +116,40 @@ func (r *blobReader) load() error {
 	return nil
 }
 
-// Close releases the snapshot. It is safe to call more than once.
+// Close releases the snapshot and the blob. It is safe to call more than
+// once.
 func (r *blobReader) Close() error {
 	if !r.closed {
 		r.closed = true
 		r.txn.Discard()
+		r.s.rc.release(r.rec.blob)
 	}
 	return nil
+}
+
+// readMoved reads a chunk whose value the reader's snapshot could not
+// load, from a fresh snapshot. Value-log GC moves a live value by writing
+// it again under the same key and version (valueLog.rewrite in value.go
+// copies the versioned key and writes it with DB.batchSet, not in a
+// transaction), so a snapshot normally finds the new location; but a read
+// that looked the key up just before the move and loads the value just
+// after the old file was deleted fails ("file with ID ... not found").
+// Chunks are immutable (a blob id is never written twice with different
+// bytes), so a fresh lookup returns the same bytes. Any other failure (a
+// checksum error) fails here again and is returned.
+func (s *Store) readMoved(key, buf []byte) ([]byte, error) {
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
+		if err != nil {
+			return err
+		}
+		buf, err = item.ValueCopy(buf)
+		return err
+	})
+	if err == nil {
+		s.rc.mu.Lock()
+		s.rc.stats.moved++
+		s.rc.mu.Unlock()
+	}
+	return buf, err
 }

@@ -33,7 +33,7 @@ type plan struct {
 	dels    []delOp
 	guards  []string       // containers whose membership changed
 	changes []event.Change // Seq and Time are stamped at commit
-	free    []blobID       // blobs no longer referenced once committed
+	free    []blobRef      // blobs no longer referenced once committed
 	delta   int64          // change of the stored body bytes (usage.go)
 	now     int64          // commit time (unix ns), set by apply
 }
@@ -102,7 +102,6 @@ func (s *Store) commit(txn *badger.Txn, p *plan) (err error) {
 		return err
 	}
 	defer func() { s.usage.settle(p.delta, err == nil) }()
-	done := make(chan error, 1)
 	s.commitMu.Lock()
 	first := s.nextSeq
 	if err := s.apply(txn, p); err != nil {
@@ -110,7 +109,7 @@ func (s *Store) commit(txn *badger.Txn, p *plan) (err error) {
 		txn.Discard()
 		return err
 	}
-	txn.CommitWith(func(err error) { done <- err })
+	done := s.submit(txn)
 	s.commitMu.Unlock()
 	if err := <-done; err != nil {
 		if errors.Is(err, badger.ErrConflict) {
