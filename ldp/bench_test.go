@@ -110,3 +110,40 @@ func benchList(b *testing.B, cacheBytes int64) {
 		}
 	})
 }
+
+// hundredTriples is a 100-triple Turtle document.
+func hundredTriples() string {
+	var b strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&b, "<#s%d> <http://example.org/p> \"value %d\" .\n", i, i)
+	}
+	return b.String()
+}
+
+// N3 PATCH (a where on two variables, one insert, one delete: the size
+// stays put) of ~100-triple resources, each writer on its own resource, 64
+// writers.
+func BenchmarkPatchN3Resource100(b *testing.B) {
+	h := benchHandler(b)
+	doc := hundredTriples() + "<#s7> <http://example.org/n> 0 .\n"
+	const writers = 64
+	for i := range writers {
+		serve(b, h, "PUT", fmt.Sprintf("/p/r%d.ttl", i), "text/turtle", doc, 201)
+	}
+	var next atomic.Int64
+	b.SetParallelism(writers / 2)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		w := next.Add(1) - 1
+		path := fmt.Sprintf("/p/r%d.ttl", w)
+		for i := 0; pb.Next(); i++ {
+			patch := fmt.Sprintf(`@prefix solid: <http://www.w3.org/ns/solid/terms#>.
+_:p a solid:InsertDeletePatch;
+  solid:where { ?s <http://example.org/p> "value 7"; <http://example.org/n> ?old };
+  solid:inserts { ?s <http://example.org/n> %d };
+  solid:deletes { ?s <http://example.org/n> ?old }.`, i+1)
+			serve(b, h, "PATCH", path, "text/n3", patch, 204)
+		}
+	})
+}
