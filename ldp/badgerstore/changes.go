@@ -51,8 +51,8 @@ func decodeChange(seq uint64, v []byte) (event.Change, error) {
 	return c, nil
 }
 
-// appendChanges numbers and sets the plan's change-log entries. Called with
-// commitMu held.
+// appendChanges numbers and sets the plan's change-log entries. Called by
+// the committer only.
 func (s *Store) appendChanges(txn *badger.Txn, cs []event.Change, now int64) error {
 	t := time.Unix(0, now).UTC()
 	for i := range cs {

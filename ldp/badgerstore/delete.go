@@ -71,8 +71,9 @@ func planDelete(txn *badger.Txn, req ldp.DeleteRequest) (*plan, error) {
 }
 
 // planDeleteOne plans the removal of one existing resource. For a
-// container it reads the guard, so a concurrent child creation makes one of
-// the two transactions conflict and retry.
+// container it reads the guard, so a child creation committed beside it
+// would make the transaction conflict (doc.go; with the one committer,
+// writes are serial and this stays as a safeguard).
 func planDeleteOne(txn *badger.Txn, p *plan, path string, rec *record, origin string) error {
 	if isContainer(path) {
 		if _, err := guardTime(txn, path); err != nil {

@@ -64,10 +64,11 @@ type Store struct {
 	usage  usage       // bytes stored and quota (usage.go)
 	mapped *mapTrimmer // keeps value-log pages out of RSS (mapped.go)
 
-	// commitMu is held around sequence allocation and CommitWith only.
-	commitMu sync.Mutex
-	nextSeq  uint64 // next change-log Seq; guarded by commitMu
-	lastTime int64  // last commit time stamped (unix ns); guarded by commitMu
+	// cm queues every record write for the one committer goroutine,
+	// which owns nextSeq and lastTime (committer.go).
+	cm       *committer
+	nextSeq  uint64 // next change-log Seq
+	lastTime int64  // last commit time stamped (unix ns)
 
 	lastSeq  atomic.Uint64 // highest acknowledged Seq
 	notifyMu sync.Mutex
@@ -124,7 +125,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		rc:       newReclaimer(opts.reclaimAfter),
 		stop:     make(chan struct{}),
 	}
+	s.startCommitter()
 	if err := s.start(hadTables, opts.Quota); err != nil {
+		s.stopCommitter()
 		_ = db.Close()
 		return nil, fmt.Errorf("badgerstore: open %s: %w", dir, err)
 	}
@@ -256,11 +259,13 @@ func (s *Store) isEmpty(txn *badger.Txn) bool {
 	return !it.Valid()
 }
 
-// Close stops background work (a drop in progress is finished) and closes
-// the database. Freed bodies not yet dropped are orphans at the next Open.
-// It is safe to call more than once.
+// Close commits the writes already queued, stops background work (a drop
+// in progress is finished) and closes the database. Writes arriving after
+// Close fail with errClosed. Freed bodies not yet dropped are orphans at
+// the next Open. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.stopCommitter() // writes queued before Close are committed
 		close(s.stop)
 		s.bg.Wait()
 		s.closeErr = s.db.Close()

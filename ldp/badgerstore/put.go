@@ -80,13 +80,11 @@ func (s *Store) planPut(txn *badger.Txn, req ldp.PutRequest, body *stagedBody, r
 	if req.Aux {
 		missing = nil // auxiliary resources create no containers
 	}
-	if body.hasBlob && !body.written {
-		if err := body.setChunks(txn); err != nil {
-			return nil, err
-		}
-	}
 	rec := body.record(req)
 	p := &plan{}
+	if body.hasBlob && !body.written {
+		p.body = body // its chunks are written by apply
+	}
 	planIntermediates(p, missing, req.Path, rec.etag, req.Origin)
 	etag, err := planTarget(txn, p, req, rec, cur)
 	if err != nil {

@@ -1,10 +1,8 @@
 package badgerstore
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -13,8 +11,8 @@ import (
 	"github.com/naamio/naamio/event"
 )
 
-// maxAttempts bounds how often a write transaction is run again after
-// losing a conflict.
+// maxAttempts bounds how often a write is run again after losing a
+// conflict.
 const maxAttempts = 64
 
 var (
@@ -25,9 +23,9 @@ var (
 	errCommit = errors.New("badgerstore: commit failed")
 )
 
-// plan is what one write transaction decided to do. Its writes whose value
-// depends on the commit time or sequence number are applied under the
-// commit mutex (apply); everything else was read or set by the planner.
+// plan is what one logical write decided to do. The planner only reads;
+// the committer applies the plan (apply) into its batch transaction,
+// stamping the commit time and sequence numbers.
 type plan struct {
 	puts    []putOp
 	dels    []delOp
@@ -36,6 +34,9 @@ type plan struct {
 	free    []blobRef      // blobs no longer referenced once committed
 	delta   int64          // change of the stored body bytes (usage.go)
 	now     int64          // commit time (unix ns), set by apply
+	// body, when set, has chunks held in memory that apply writes under
+	// its blob (planners never write to the transaction themselves).
+	body *stagedBody
 }
 
 // putOp writes one record, and its containment entry when listed.
@@ -61,29 +62,6 @@ func (p *plan) change(kind event.Kind, path, etag, origin string) {
 	p.changes = append(p.changes, event.Change{Kind: kind, Path: path, ETag: etag, Origin: origin})
 }
 
-// update runs fn in a fresh read-write transaction and commits its plan,
-// running it again (bounded) when Badger reports a conflict. fn must have no
-// effect outside txn.
-func (s *Store) update(ctx context.Context, fn func(txn *badger.Txn) (*plan, error)) (*plan, error) {
-	for attempt := range maxAttempts {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		txn := s.db.NewTransaction(true)
-		p, err := fn(txn)
-		if err != nil {
-			txn.Discard()
-			return nil, err
-		}
-		err = s.commit(txn, p)
-		if !errors.Is(err, badger.ErrConflict) {
-			return p, err
-		}
-		backoff(attempt)
-	}
-	return nil, errContention
-}
-
 // backoff sleeps a little, growing with attempt, with jitter so that
 // colliding writers spread out.
 func backoff(attempt int) {
@@ -91,41 +69,15 @@ func backoff(attempt int) {
 	time.Sleep(d/2 + rand.N(d))
 }
 
-// commit stamps and commits txn. The commit mutex is held only while the
-// sequence numbers are allocated and Badger assigns its commit timestamp
-// (synchronously inside CommitWith), so Seq order is commit order; the
-// durable write is awaited outside it so fsyncs are shared. The plan's
-// growth is reserved against the quota first and settled after.
-func (s *Store) commit(txn *badger.Txn, p *plan) (err error) {
-	if err := s.usage.reserve(p.delta); err != nil {
-		txn.Discard()
-		return err
-	}
-	defer func() { s.usage.settle(p.delta, err == nil) }()
-	s.commitMu.Lock()
-	first := s.nextSeq
-	if err := s.apply(txn, p); err != nil {
-		s.commitMu.Unlock()
-		txn.Discard()
-		return err
-	}
-	done := s.submit(txn)
-	s.commitMu.Unlock()
-	if err := <-done; err != nil {
-		if errors.Is(err, badger.ErrConflict) {
+// apply stamps the commit time and sequence numbers and sets every key of
+// the plan. Called by the committer only (committer.go), which owns
+// nextSeq and lastTime.
+func (s *Store) apply(txn *badger.Txn, p *plan) error {
+	if p.body != nil {
+		if err := p.body.setChunks(txn); err != nil {
 			return err
 		}
-		return fmt.Errorf("%w: %w", errCommit, err)
 	}
-	if n := uint64(len(p.changes)); n > 0 {
-		s.published(first + n - 1)
-	}
-	return nil
-}
-
-// apply stamps the commit time and sequence numbers and sets every key of
-// the plan. Called with commitMu held.
-func (s *Store) apply(txn *badger.Txn, p *plan) error {
 	now := time.Now().UnixNano()
 	if now <= s.lastTime {
 		now = s.lastTime + 1
