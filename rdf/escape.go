@@ -107,3 +107,17 @@ func escapeString(t *textWriter, c byte) {
 		escapeUChar(t, c)
 	}
 }
+
+// literal writes a literal: its quoted lexical form, then its language tag
+// or (unless xsd:string) its datatype, written by iri.
+func (t *textWriter) literal(x Term, iri func(string)) {
+	t.quoted(x.Value)
+	switch {
+	case x.Lang != "":
+		t.byte('@')
+		t.str(x.Lang)
+	case x.Datatype != XSDString && x.Datatype != "":
+		t.str("^^")
+		iri(x.Datatype)
+	}
+}

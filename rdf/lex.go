@@ -312,3 +312,20 @@ func validPercents(s string) bool {
 	}
 	return true
 }
+
+// literalTail finishes a literal whose lexical form s has been read: a
+// language tag, a datatype (after marker, read by iri: an IRIREF in
+// N-Triples, also a prefixed name in Turtle), or neither (xsd:string).
+func (l *lexer) literalTail(s, marker string, iri func() (Term, error)) (Term, error) {
+	switch {
+	case l.peek() == '@':
+		l.pos++
+		lang, err := l.readLangTag()
+		return NewLangLiteral(s, lang), err
+	case l.hasPrefix(marker):
+		l.pos += 2 // "^^"; the rest of marker belongs to the IRI
+		dt, err := iri()
+		return NewLiteral(s, dt.Value), err
+	}
+	return NewLiteral(s, XSDString), nil
+}

@@ -130,15 +130,6 @@ func (p *ntParser) literal() (Term, error) {
 	if err != nil {
 		return Term{}, err
 	}
-	switch {
-	case p.peek() == '@':
-		p.pos++
-		lang, err := p.readLangTag()
-		return NewLangLiteral(s, lang), err
-	case p.hasPrefix("^^<"):
-		p.pos += 2
-		dt, err := p.iri()
-		return NewLiteral(s, dt.Value), err
-	}
-	return NewLiteral(s, XSDString), nil
+	// N-Triples allows only an IRIREF after "^^".
+	return p.literalTail(s, "^^<", p.iri)
 }

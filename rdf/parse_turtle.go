@@ -499,17 +499,7 @@ func (p *turtleParser) rdfLiteral() (Term, error) {
 	if err != nil {
 		return Term{}, err
 	}
-	switch {
-	case p.peek() == '@':
-		p.pos++
-		lang, err := p.readLangTag()
-		return NewLangLiteral(s, lang), err
-	case p.hasPrefix("^^"):
-		p.pos += 2
-		dt, err := p.iri()
-		return NewLiteral(s, dt.Value), err
-	}
-	return NewLiteral(s, XSDString), nil
+	return p.literalTail(s, "^^", p.iri)
 }
 
 // numericLiteral reads INTEGER | DECIMAL | DOUBLE, keeping the lexical form.

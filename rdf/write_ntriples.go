@@ -23,15 +23,7 @@ func (t *textWriter) ntTerm(x Term) {
 	case Blank:
 		t.blank(x.Value)
 	case Literal:
-		t.quoted(x.Value)
-		switch {
-		case x.Lang != "":
-			t.byte('@')
-			t.str(x.Lang)
-		case x.Datatype != XSDString && x.Datatype != "":
-			t.str("^^")
-			t.iriRef(x.Datatype)
-		}
+		t.literal(x, t.iriRef)
 	default:
 		// zero Term (a wildcard): nothing to write
 	}

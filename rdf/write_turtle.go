@@ -113,15 +113,7 @@ func (t *textWriter) ttlTerm(x Term) {
 			t.str(x.Value)
 			return
 		}
-		t.quoted(x.Value)
-		switch {
-		case x.Lang != "":
-			t.byte('@')
-			t.str(x.Lang)
-		case x.Datatype != XSDString && x.Datatype != "":
-			t.str("^^")
-			t.ttlIRI(x.Datatype)
-		}
+		t.literal(x, t.ttlIRI)
 	default:
 		t.ntTerm(x)
 	}
