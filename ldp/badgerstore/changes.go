@@ -76,18 +76,13 @@ func (s *Store) initLog() error {
 		if !it.Valid() {
 			return nil
 		}
-		item := it.Item()
-		seq, ok := seqOfLogKey(item.Key())
-		if !ok {
-			return corrupt(item.Key())
-		}
-		c, err := decodeItemChange(item, seq)
+		c, err := changeOf(it.Item())
 		if err != nil {
 			return err
 		}
-		s.nextSeq = seq + 1
+		s.nextSeq = c.Seq + 1
 		s.lastTime = c.Time.UnixNano()
-		s.lastSeq.Store(seq)
+		s.lastSeq.Store(c.Seq)
 		return nil
 	})
 }
@@ -120,12 +115,7 @@ func (s *Store) Changes(ctx context.Context, after event.Cursor, limit int) ([]e
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixLog)})
 		defer it.Close()
 		for it.Seek(logKey(uint64(after) + 1)); it.Valid() && len(out) < limit; it.Next() {
-			item := it.Item()
-			seq, ok := seqOfLogKey(item.Key())
-			if !ok {
-				return corrupt(item.Key())
-			}
-			c, err := decodeItemChange(item, seq)
+			c, err := changeOf(it.Item())
 			if err != nil {
 				return err
 			}
@@ -168,4 +158,13 @@ func (s *Store) published(seq uint64) {
 	close(s.notifyCh)
 	s.notifyCh = make(chan struct{})
 	s.notifyMu.Unlock()
+}
+
+// changeOf decodes the change-log entry stored in item.
+func changeOf(item *badger.Item) (event.Change, error) {
+	seq, ok := seqOfLogKey(item.Key())
+	if !ok {
+		return event.Change{}, corrupt(item.Key())
+	}
+	return decodeItemChange(item, seq)
 }

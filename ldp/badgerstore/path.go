@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/naamio/naamio/ldp"
 )
 
 // errBadPath: the store was given a path that is not canonical. The handler
@@ -29,20 +31,13 @@ func checkPath(p string) error {
 	return nil
 }
 
-// isContainer reports whether p names a container.
-func isContainer(p string) bool { return strings.HasSuffix(p, "/") }
-
-// parentOf is the container holding p ("" for the root).
-func parentOf(p string) string {
-	if p == "/" {
-		return ""
-	}
-	i := strings.LastIndexByte(strings.TrimSuffix(p, "/"), '/')
-	return p[:i+1]
-}
-
-// nameIn is p's last segment, with its trailing slash for a container.
-func nameIn(p string) string { return p[len(parentOf(p)):] }
+// The path helpers are ldp's: one definition of parent, name and
+// container-ness for the handler and the store.
+var (
+	isContainer = ldp.IsContainerPath
+	parentOf    = ldp.Parent
+	nameIn      = ldp.Name
+)
 
 // twinOf is p with its trailing slash toggled: "/x" and "/x/" are twins and
 // never both exist. The root has no twin.
