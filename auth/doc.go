@@ -18,6 +18,12 @@
 //	err = Bind(t, proof)                           // cnf.jkt == proof key thumbprint
 //	err = replay.Use(proof, now)                   // jti not seen before
 //
+// Authenticator.Authenticate runs this whole flow for an *http.Request
+// (WebID profile, issuer discovery and JWKS fetched through the SSRF-safe
+// client and cached) and returns the Agent, the zero Agent for a request
+// without Authorization, or an error matching ErrUnauthenticated (401, with
+// WWWAuthenticate(err)) or ErrUnavailable (503).
+//
 // publicURL is built from the configured public base URL and the request path,
 // never from the request's Host header.
 //
