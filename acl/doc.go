@@ -1,8 +1,9 @@
 // Package acl evaluates Web Access Control (WAC): a compiled ACL document in,
-// the access modes of one agent out. It is pure: it performs no I/O of its
-// own. The caller (ldp/) finds the effective ACL resource, parses and caches
-// it (Parse or Compile, once per ACL version), and supplies a GroupChecker for
-// acl:agentGroup.
+// the access modes of one agent out. It performs no I/O of its
+// own. A Resolver finds the effective ACL resource through a Loader the caller
+// (ldp/) supplies, compiles it once per ACL version and caches the result per
+// path until Invalidate reports a change; the caller also supplies a
+// GroupChecker for acl:agentGroup.
 //
 // # Failing closed
 //
@@ -17,7 +18,7 @@
 //
 // # Effective ACL
 //
-// For a resource R the caller walks from R upwards (WAC §"ACL Inheritance
+// For a resource R, Resolver.Effective walks from R upwards (WAC §"ACL Inheritance
 // Algorithm"): if R has an ACL resource with a representation, the decision is
 // a.Modes(ctx, R, false, …) — acl:accessTo <R> only. Otherwise, for the nearest
 // ancestor container C that has one, it is a.Modes(ctx, C, true, …) —
