@@ -2,7 +2,6 @@ package auth
 
 import (
 	"crypto/sha256"
-	"sync"
 	"time"
 )
 
@@ -19,9 +18,7 @@ const DefaultTokenCacheSize = 10000
 // the issuer). A hit still needs a fresh DPoP proof and Bind. Safe for
 // concurrent use.
 type TokenCache struct {
-	mu  sync.RWMutex
-	max int
-	m   map[[sha256.Size]byte]*Token
+	c *ttlCache[*Token]
 }
 
 // NewTokenCache returns a cache of at most maxEntries tokens
@@ -30,30 +27,30 @@ func NewTokenCache(maxEntries int) *TokenCache {
 	if maxEntries <= 0 {
 		maxEntries = DefaultTokenCacheSize
 	}
-	return &TokenCache{max: maxEntries, m: make(map[[sha256.Size]byte]*Token)}
+	return &TokenCache{c: newTTLCache[*Token](maxEntries)}
+}
+
+// tokenKey is the cache key of a token: its SHA-256, never the token.
+func tokenKey(token string) string {
+	k := sha256.Sum256([]byte(token))
+	return string(k[:])
+}
+
+// copyToken returns a copy the caller may change without touching the cache.
+func copyToken(t *Token) *Token {
+	cp := *t
+	cp.Audience = append([]string(nil), t.Audience...)
+	return &cp
 }
 
 // Get returns a copy of the cached verified token, if present and not
 // expired at now.
 func (c *TokenCache) Get(token string, now time.Time) (*Token, bool) {
-	k := sha256.Sum256([]byte(token))
-	c.mu.RLock()
-	t, ok := c.m[k]
-	c.mu.RUnlock()
+	t, ok := c.c.get(tokenKey(token), now)
 	if !ok {
 		return nil, false
 	}
-	if !now.Before(t.Expiry) {
-		c.mu.Lock()
-		if c.m[k] == t {
-			delete(c.m, k)
-		}
-		c.mu.Unlock()
-		return nil, false
-	}
-	cp := *t
-	cp.Audience = append([]string(nil), t.Audience...)
-	return &cp, true
+	return copyToken(t), true
 }
 
 // Put caches a verified token until t.Expiry.
@@ -61,30 +58,8 @@ func (c *TokenCache) Put(token string, t *Token, now time.Time) {
 	if t == nil || !now.Before(t.Expiry) {
 		return
 	}
-	k := sha256.Sum256([]byte(token))
-	cp := *t
-	cp.Audience = append([]string(nil), t.Audience...)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
-		for key, v := range c.m {
-			if !now.Before(v.Expiry) {
-				delete(c.m, key)
-			}
-		}
-		for key := range c.m {
-			if len(c.m) < c.max {
-				break
-			}
-			delete(c.m, key) // random victim: map iteration order is random
-		}
-	}
-	c.m[k] = &cp
+	c.c.put(tokenKey(token), copyToken(t), t.Expiry, now)
 }
 
 // Len reports the number of cached tokens.
-func (c *TokenCache) Len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}
+func (c *TokenCache) Len() int { return c.c.len() }
