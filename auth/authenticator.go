@@ -7,7 +7,6 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -138,9 +137,6 @@ type Authenticator struct {
 	origin   string // scheme://host[:port] of BaseURL
 	basePath string // BaseURL's path without trailing slash
 	client   *safehttp.Client
-	// allowHTTP: the client allows http, so http iss/webid/jwks_uri may be
-	// fetched (tests).
-	allowHTTP bool
 
 	window, skew, ttl, refetch time.Duration
 	now                        func() time.Time
@@ -219,19 +215,7 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 	}
 	a.profiles = newTTLCache[[]string](ps)
 	a.issuers = newTTLCache[*issuerState](is)
-	a.allowHTTP = clientAllowsHTTP(a.client)
 	return a
-}
-
-// clientAllowsHTTP asks the client whether it allows the http scheme,
-// without any network traffic: the scheme is checked before anything else,
-// and with an already-cancelled context the transport returns before
-// dialling.
-func clientAllowsHTTP(c *safehttp.Client) bool {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := c.Get(ctx, "http://127.0.0.1:1/", "")
-	return !errors.Is(err, safehttp.ErrForbiddenScheme)
 }
 
 // Authenticate checks the request's credentials. Without an Authorization
@@ -379,26 +363,11 @@ func (a *Authenticator) checkFetchable(raw string, issuer bool) string {
 	if err != nil || u.Host == "" || u.User != nil || u.Opaque != "" {
 		return "is not a fetchable URL"
 	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !a.allowHTTP {
-			return "is not an https URL"
-		}
-	default:
-		return "is not an https URL"
-	}
 	if issuer && (u.RawQuery != "" || u.Fragment != "" || u.ForceQuery) {
 		return "has a query or fragment"
 	}
-	host := u.Hostname()
-	if ip, err := netip.ParseAddr(host); err == nil {
-		ip = ip.WithZone("").Unmap()
-		if !safehttp.IsPublic(ip) && !ip.IsLoopback() {
-			return "points at a non-public address"
-		}
-	} else if strings.ContainsAny(host, ":%") {
-		return "has an invalid host"
+	if !a.client.Permits(raw) {
+		return "is not an https URL of a public host"
 	}
 	return ""
 }

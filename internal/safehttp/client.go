@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -76,6 +77,14 @@ type Options struct {
 	// UserAgent is sent when the request has none. Default "naamio-safehttp".
 	UserAgent string
 
+	// AllowAddrPorts lists exact destinations (IP literal and port) the
+	// client may reach although they are not public addresses, and the only
+	// destinations it may reach over plain http even when AllowedSchemes
+	// does not include it: a URL whose host is one of these IP literals
+	// passes the scheme check. For development and tests (an identity
+	// provider on 127.0.0.1); every other private address stays refused.
+	AllowAddrPorts []netip.AddrPort
+
 	// allowAddrPort, when set, allows exactly the destinations it returns
 	// true for, in addition to public addresses (tests only). It receives the
 	// unmapped address.
@@ -122,6 +131,16 @@ func New(opts Options) *Client {
 	if len(schemes) == 0 {
 		schemes["https"] = true
 	}
+	allowed := map[netip.AddrPort]bool{}
+	for _, ap := range opts.AllowAddrPorts {
+		allowed[netip.AddrPortFrom(ap.Addr().WithZone("").Unmap(), ap.Port())] = true
+	}
+	if len(allowed) > 0 {
+		prev := opts.allowAddrPort
+		opts.allowAddrPort = func(ap netip.AddrPort) bool {
+			return allowed[ap] || (prev != nil && prev(ap))
+		}
+	}
 	c := &Client{opts: opts}
 
 	d := &net.Dialer{
@@ -145,7 +164,7 @@ func New(opts Options) *Client {
 	}
 	maxRedirects := opts.MaxRedirects
 	c.hc = &http.Client{
-		Transport: &guard{next: c.tr, schemes: schemes, maxBody: opts.MaxBody, ua: opts.UserAgent},
+		Transport: &guard{next: c.tr, schemes: schemes, allowed: allowed, maxBody: opts.MaxBody, ua: opts.UserAgent},
 		Timeout:   opts.Timeout,
 		Jar:       nil, // no cookies
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -201,6 +220,37 @@ func (c *Client) Get(ctx context.Context, rawURL, accept string) (*Response, err
 	}, nil
 }
 
+// Permits reports, without any I/O, whether the client could be asked to
+// fetch rawURL: an absolute URL with an allowed scheme (plain http only
+// where AllowedSchemes or AllowAddrPorts permit it), no user info, and, when
+// the host is an IP literal, an address the client may dial. Host names are
+// still checked at dial time; this lets callers refuse obviously internal
+// targets before doing any other work (SECURITY row 31).
+func (c *Client) Permits(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	g := c.hc.Transport.(*guard)
+	if !g.schemes[strings.ToLower(u.Scheme)] && !g.allowedHTTP(u) {
+		return false
+	}
+	host := u.Hostname()
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return !strings.ContainsAny(host, ":%")
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	p, err := netip.ParseAddrPort(net.JoinHostPort(a.String(), port))
+	if err != nil {
+		return false
+	}
+	return c.control(context.Background(), "tcp6", p.String(), nil) == nil
+}
+
 // control runs after the socket is created and before it connects, with the
 // resolved address actually being dialled.
 func (c *Client) control(_ context.Context, network, address string, _ syscall.RawConn) error {
@@ -227,12 +277,13 @@ func (c *Client) control(_ context.Context, network, address string, _ syscall.R
 type guard struct {
 	next    http.RoundTripper
 	schemes map[string]bool
+	allowed map[netip.AddrPort]bool // AllowAddrPorts: plain http allowed
 	maxBody int64
 	ua      string
 }
 
 func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !g.schemes[strings.ToLower(req.URL.Scheme)] {
+	if !g.schemes[strings.ToLower(req.URL.Scheme)] && !g.allowedHTTP(req.URL) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
@@ -252,6 +303,23 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = &limitedBody{rc: resp.Body, max: g.maxBody}
 	return resp, nil
+}
+
+// allowedHTTP reports whether u is a plain-http URL to one of the
+// AllowAddrPorts destinations, named by its IP literal.
+func (g *guard) allowedHTTP(u *url.URL) bool {
+	if len(g.allowed) == 0 || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	ap, err := netip.ParseAddrPort(net.JoinHostPort(u.Hostname(), port))
+	if err != nil {
+		return false
+	}
+	return g.allowed[netip.AddrPortFrom(ap.Addr().WithZone("").Unmap(), ap.Port())]
 }
 
 // limitedBody returns ErrTooLarge once more than max bytes would be read.

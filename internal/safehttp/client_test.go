@@ -410,3 +410,43 @@ func TestClientSettings(t *testing.T) {
 		t.Error("environment proxy was used")
 	}
 }
+
+// AllowAddrPorts opens exactly the listed destinations, over plain http too,
+// and nothing else: another loopback port stays refused, before any dial.
+func TestAllowAddrPorts(t *testing.T) {
+	allowed := newServer(t, false, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	other := newServer(t, false, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "other") })
+	c := New(Options{Timeout: 2 * time.Second, AllowAddrPorts: []netip.AddrPort{allowed.addrPort(t)}})
+
+	r, err := c.Get(context.Background(), allowed.URL+"/", "")
+	if err != nil || string(r.Body) != "ok" {
+		t.Fatalf("allowed destination: %v %+v", err, r)
+	}
+	if !c.Permits(allowed.URL + "/x") {
+		t.Fatalf("Permits(%s) = false", allowed.URL)
+	}
+	if _, err := c.Get(context.Background(), other.URL+"/", ""); !errors.Is(err, ErrForbiddenScheme) {
+		t.Fatalf("other loopback port over http: err = %v, want ErrForbiddenScheme", err)
+	}
+	for _, u := range []string{
+		other.URL + "/",
+		"http://10.0.0.1/",
+		"https://127.0.0.1:1/",
+		"https://[::1]/",
+		"https://169.254.169.254/latest",
+		"http://pod.example/",
+		"ftp://pod.example/",
+		"https://user@pod.example/",
+		"/relative",
+	} {
+		if c.Permits(u) {
+			t.Errorf("Permits(%q) = true", u)
+		}
+	}
+	if !c.Permits("https://pod.example/card") {
+		t.Error("Permits(https public host) = false")
+	}
+	if n := other.hits.Load(); n != 0 {
+		t.Fatalf("the other server saw %d requests", n)
+	}
+}
