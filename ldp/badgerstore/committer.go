@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/naamio/naamio/event"
 )
 
 // maxBatch bounds how many writes one group commit takes. Each write in a
@@ -201,6 +203,15 @@ func (s *Store) commitBatch(pending []*writeReq, limit int) ([]*writeReq, int) {
 	case err == nil:
 		if s.nextSeq > seq0 {
 			s.published(s.nextSeq - 1)
+		}
+		if s.onCommit != nil {
+			var cs []event.Change
+			for _, r := range in {
+				cs = append(cs, r.p.changes...)
+			}
+			if len(cs) > 0 {
+				s.onCommit(cs)
+			}
 		}
 		for _, r := range in {
 			r.answer(r.p, nil)

@@ -12,6 +12,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 
+	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/ldp"
 )
 
@@ -38,6 +39,14 @@ type Options struct {
 	// take it over fails with ldp.ErrQuotaExceeded (usage.go). 0 or
 	// negative means no quota.
 	Quota int64
+	// OnCommit, when set, is called with the change-log entries of every
+	// committed transaction, in commit order, after the commit is durable
+	// and before any of its writes is acknowledged. It runs on the single
+	// committer goroutine, so it must be quick and must not write to the
+	// store. The server uses it to invalidate caches derived from stored
+	// data (effective ACLs), so no acknowledged write is ever followed by a
+	// decision taken on the state before it.
+	OnCommit func([]event.Change)
 
 	// For tests: the value-log file size (0: valueLogFileSize) and the
 	// freed bytes that trigger a drop (0: defaultReclaimAfter).
@@ -75,6 +84,8 @@ type Store struct {
 	notifyCh chan struct{} // closed and replaced after each commit
 
 	chunks sync.Pool // *[]byte of chunkSize, for staging bodies
+
+	onCommit func([]event.Change) // Options.OnCommit
 
 	rc *reclaimer // freed bodies and their readers (reclaim.go)
 	// gate is read-locked while a commit is handed to Badger and
@@ -124,6 +135,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		notifyCh: make(chan struct{}),
 		rc:       newReclaimer(opts.reclaimAfter),
 		stop:     make(chan struct{}),
+		onCommit: opts.OnCommit,
 	}
 	s.startCommitter()
 	if err := s.start(hadTables, opts.Quota); err != nil {
