@@ -10,6 +10,7 @@ import (
 
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/ldp/ldptest"
 )
 
 const smallTurtle = `@prefix foaf: <http://xmlns.com/foaf/0.1/> .
@@ -24,17 +25,8 @@ func benchHandler(b *testing.B) http.Handler {
 
 func benchHandlerCache(b *testing.B, cacheBytes int64) http.Handler {
 	b.Helper()
-	st, err := badgerstore.Open(b.TempDir(), badgerstore.Options{DiskReserve: -1, GCInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = st.Close() })
-	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: base, RenderCacheBytes: cacheBytes})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(h.Close)
-	return h
+	st, res := ldptest.OpenStore(b, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	return ldptest.PublicHandler(b, st, res, ldp.Config{BaseURL: base, RenderCacheBytes: cacheBytes})
 }
 
 func serve(b *testing.B, h http.Handler, method, path, ct, body string, want int) {

@@ -3,6 +3,8 @@ package ldp
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/naamio/naamio/acl"
 )
 
 // delete removes a resource with its auxiliary resources (Solid Protocol
@@ -11,6 +13,16 @@ import (
 // are never deleted (server-delete-protect-root-container), and a non-empty
 // container is refused by the store (server-delete-protect-nonempty-container).
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p string) {
+	// Solid Protocol server-delete-operation: Write on the resource and on
+	// its container (Control on the subject for an ACL; acl/doc.go).
+	needs := []need{{p, acl.Write}}
+	if kind, _ := Auxiliary(p); kind == NotAux && p != "/" {
+		needs = append(needs, need{Parent(p), acl.Write})
+	}
+	if _, _, err := h.allow(r, needs...); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if undeletable(p) {
 		h.setAllow(w, p, rdfSource)
 		h.fail(w, r, fmt.Errorf("%w: %s cannot be deleted", errMethodNotAllowed, p))

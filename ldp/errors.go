@@ -6,16 +6,23 @@ import (
 	"os"
 	"strings"
 
+	"github.com/naamio/naamio/auth"
 	"github.com/naamio/naamio/rdf"
 )
 
 // statusFor is the one mapping from errors to HTTP statuses in this package.
 func statusFor(err error) int {
 	switch {
+	case errors.Is(err, errUnauthorized), errors.Is(err, auth.ErrUnauthenticated):
+		return http.StatusUnauthorized
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, auth.ErrUnavailable):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBadPath), errors.Is(err, errBadRequest), errors.Is(err, rdf.ErrSyntax),
 		errors.Is(err, rdf.ErrTooComplex):
 		return http.StatusBadRequest
-	case errors.Is(err, rdf.ErrInvalidPatch):
+	case errors.Is(err, rdf.ErrInvalidPatch), errors.Is(err, errUnusableACL):
 		// Solid Protocol server-patch-n3-invalid.
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, rdf.ErrPatchConflict):
@@ -73,6 +80,18 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if code == http.StatusNotModified {
 		w.WriteHeader(code)
 		return
+	}
+	if code == http.StatusUnauthorized {
+		// Solid-OIDC §"Resource Server"; RFC 9449 §7.1: the challenge names
+		// the DPoP scheme, and the error when credentials were sent.
+		var authErr error
+		if !errors.Is(err, errUnauthorized) {
+			authErr = err
+		}
+		w.Header().Set("WWW-Authenticate", auth.WWWAuthenticate(authErr))
+	}
+	if code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
 	}
 	msg := http.StatusText(code)
 	if code >= 500 {

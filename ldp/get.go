@@ -7,12 +7,23 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/rdf"
 )
 
 // get serves GET and HEAD (Solid Protocol server-safe-methods).
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) {
 	ctx := r.Context()
+	// Solid Protocol server-read-operation: Read (on the subject for a
+	// description resource; Control on the subject for an ACL). Checked
+	// before the store is asked, so a missing and an existing resource
+	// answer alike (SECURITY row 21).
+	user, public, err := h.allow(r, need{p, acl.Read})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	setWACAllow(w, user, public)
 	m, body, err := h.store.Open(ctx, p)
 	if err != nil {
 		if isNotFound(err) {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/naamio/naamio/acl"
 )
 
 // Config is what the LDP handler needs to know about its deployment.
@@ -25,6 +27,15 @@ type Config struct {
 	// RenderCacheBytes bounds the cache of rendered representations;
 	// 0 means DefaultRenderCacheBytes, negative disables it.
 	RenderCacheBytes int64
+	// ACL decides every request (Web Access Control). Required: there is no
+	// open mode. Build it with NewACLResolver and feed it the change log
+	// (InvalidateACL) so that cached decisions follow every write.
+	ACL *acl.Resolver
+	// Authenticator establishes the caller (Solid-OIDC). Nil: every
+	// request is anonymous (public access only).
+	Authenticator Authenticator
+	// Groups answers acl:agentGroup. Nil: no group matches.
+	Groups acl.GroupChecker
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -41,14 +52,20 @@ type Handler struct {
 	cache  *renderCache
 	// patchLocks queues concurrent PATCHes of one path.
 	patchLocks *patchLocks
+
+	acl    *acl.Resolver
+	authn  Authenticator
+	groups acl.GroupChecker
 }
 
 // NewHandler checks the configuration and builds a handler.
 func NewHandler(store Store, cfg Config) (*Handler, error) {
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("ldp: base URL %q must be an absolute http(s) URL without query or fragment", cfg.BaseURL)
+	origin, prefix, err := splitBase(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ACL == nil {
+		return nil, errors.New("ldp: an ACL resolver is required")
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -69,14 +86,28 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 	return &Handler{
 		store:  store,
 		log:    log,
-		origin: u.Scheme + "://" + u.Host,
-		prefix: strings.TrimSuffix(u.EscapedPath(), "/"),
+		origin: origin,
+		prefix: prefix,
 		maxRDF: maxRDF,
 		maxBin: cfg.MaxBody,
 		cache:  cache,
 
 		patchLocks: newPatchLocks(),
+		acl:        cfg.ACL,
+		authn:      cfg.Authenticator,
+		groups:     cfg.Groups,
 	}, nil
+}
+
+// splitBase checks a public base URL and splits it into its origin
+// (scheme://host[:port]) and its path without the trailing slash.
+func splitBase(base string) (origin, prefix string, err error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" {
+		return "", "", fmt.Errorf("ldp: base URL %q must be an absolute http(s) URL without query or fragment", base)
+	}
+	return u.Scheme + "://" + u.Host, strings.TrimSuffix(u.EscapedPath(), "/"), nil
 }
 
 // Close releases the handler's cache. The store is the caller's to close.
@@ -112,6 +143,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: %s is reserved for the server", ErrNotFound, p))
 		return
 	}
+	if r.Method == http.MethodOptions {
+		// No authorization (CORS preflights and capability discovery).
+		h.options(w, r, p)
+		return
+	}
+	if r, err = h.authenticate(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		h.get(w, r, p)
@@ -123,8 +163,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.patch(w, r, p)
 	case http.MethodDelete:
 		h.delete(w, r, p)
-	case http.MethodOptions:
-		h.options(w, r, p)
 	default:
 		h.setAllow(w, p, rdfSource)
 		h.fail(w, r, fmt.Errorf("%w: %s", errMethodNotAllowed, r.Method))

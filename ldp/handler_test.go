@@ -11,6 +11,7 @@ import (
 
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/ldp/ldptest"
 	"github.com/naamio/naamio/rdf"
 )
 
@@ -19,16 +20,8 @@ const base = "http://pod.example/"
 // newPod serves an LDP handler over a real Badger store in a temp dir.
 func newPod(t testing.TB) *httptest.Server {
 	t.Helper()
-	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{DiskReserve: -1, GCInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: base, MaxRDFBody: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.Close)
+	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	h := ldptest.PublicHandler(t, st, res, ldp.Config{BaseURL: base, MaxRDFBody: 1 << 20})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
@@ -242,7 +235,14 @@ func TestAuxiliaryResources(t *testing.T) {
 	srv := newPod(t)
 	put(t, srv, "/d/doc", "text/plain", "x")
 	for _, p := range []string{"/d/doc.acl", "/d/doc.meta", "/d/.acl"} {
-		if r := put(t, srv, p, "text/turtle", `<#a> <#b> <#c> .`); r.StatusCode != 201 {
+		body := `<#a> <#b> <#c> .`
+		switch p {
+		case "/d/.acl":
+			body = ldptest.PublicRootACL
+		case "/d/doc.acl":
+			body = strings.ReplaceAll(strings.ReplaceAll(ldptest.PublicRootACL, "<./>", "<doc>"), "acl:default <doc> ;", "")
+		}
+		if r := put(t, srv, p, "text/turtle", body); r.StatusCode != 201 {
 			t.Fatalf("PUT %s = %d", p, r.StatusCode)
 		}
 	}

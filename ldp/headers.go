@@ -34,9 +34,6 @@ var (
 	acceptPost   = "*/*"
 	acceptPatch  = "text/n3, application/sparql-update"
 	varyValue    = "Accept, Authorization, Origin"
-	// Until access control lands every caller may do everything, and the
-	// header says so truthfully (Solid Protocol / WAC §"WAC-Allow").
-	wacAllowOpen = `user="read write append control",public="read write append control"`
 )
 
 // isStorageRoot reports whether p is the root container of a storage.
@@ -155,5 +152,4 @@ func (h *Handler) setCommon(w http.ResponseWriter, m Meta, etag string) {
 	hd.Set("ETag", etag)
 	hd.Set("Last-Modified", m.Modified.UTC().Format(http.TimeFormat))
 	hd.Set("Vary", varyValue)
-	hd.Set("WAC-Allow", wacAllowOpen)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/rdf"
 )
 
@@ -52,6 +53,12 @@ func (l *patchLocks) lock(p string) func() {
 // read, apply and write form one atomic step: the write only commits if
 // the target is still in the state the patch was applied to.
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p string) {
+	// A PATCH is at least an append (WAC §"Access Modes"): an agent without
+	// Append on the target is refused before its body is read.
+	if _, _, err := h.allow(r, need{p, acl.Append}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if err := h.checkPatchTarget(r, p); err != nil {
 		h.fail(w, r, err)
 		return
@@ -126,6 +133,19 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 	if err != nil {
 		return Meta{}, false, err
 	}
+	// The modes the patch's parts need (acl/doc.go note 4), on the state it
+	// applies to; the write below commits only in that state.
+	needs := []need{{p, acl.ModesForPatch(pt.Reads(), pt.Appends(), pt.HasDeletes())}}
+	if cur == nil {
+		more, err := h.createNeeds(ctx, p)
+		if err != nil {
+			return Meta{}, false, err
+		}
+		needs = append(needs, more...)
+	}
+	if _, _, err := h.allow(r, needs...); err != nil {
+		return Meta{}, false, err
+	}
 	if IsContainerPath(p) && statesContainment(pt, h.IRI(p)) {
 		return Meta{}, false, conflictf("containment triples (ldp:contains) are managed by the server")
 	}
@@ -139,6 +159,11 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 	}
 	if err := h.checkManaged(g, p, gen, true); err != nil {
 		return Meta{}, false, err
+	}
+	if kind, _ := Auxiliary(p); kind == AuxACL {
+		if err := h.checkACL(g, p); err != nil {
+			return Meta{}, false, err
+		}
 	}
 	var buf bytes.Buffer
 	if err := rdf.Write(&buf, g, rdf.MediaTurtle); err != nil {

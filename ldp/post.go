@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/naamio/naamio/acl"
 )
 
 // maxSlugBytes caps the name taken from a Slug header.
@@ -20,6 +22,12 @@ const maxSlugBytes = 128
 // server-post-uri-assignment, server-post-target-not-found).
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 	ctx := r.Context()
+	// Append on the container (Solid Protocol server-create-operation),
+	// before its existence is revealed.
+	if _, _, err := h.allow(r, need{p, acl.Append}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	target, err := h.store.Stat(ctx, p)
 	if err != nil {
 		h.fail(w, r, err)

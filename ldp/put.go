@@ -2,6 +2,8 @@ package ldp
 
 import (
 	"net/http"
+
+	"github.com/naamio/naamio/acl"
 )
 
 // put creates or replaces a resource (Solid Protocol §"Writing Resources"):
@@ -10,6 +12,16 @@ import (
 // writable (server-protect-containment).
 func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 	if err := checkTarget(p); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// Write on the target (Control on the subject for an ACL), and Append
+	// where it becomes a member when it is new (acl/doc.go).
+	needs, existed, err := h.writeNeeds(r.Context(), p, acl.Write)
+	if err == nil {
+		_, _, err = h.allow(r, needs...)
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -33,6 +45,9 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		if err == nil {
 			err = h.checkManaged(b.graph, p, gen, false)
 		}
+		if err == nil && kind == AuxACL {
+			err = h.checkACL(b.graph, p)
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -54,13 +69,29 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		RDF:          b.rdf || IsContainerPath(p),
 		Aux:          kind != NotAux,
 		Body:         rd,
-		Precondition: pre,
+		Precondition: sameExistence(existed, pre),
 	})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.written(w, m, created, !b.rdf)
+}
+
+// sameExistence guards a write whose authorization depended on whether
+// its target existed: if a concurrent write created or deleted it since,
+// the decision no longer applies and the write is refused (409), before
+// pre runs.
+func sameExistence(existed bool, pre Precondition) Precondition {
+	return func(cur *Meta) error {
+		if (cur != nil) != existed {
+			return conflictf("the resource was created or deleted concurrently; try again")
+		}
+		if pre != nil {
+			return pre(cur)
+		}
+		return nil
+	}
 }
 
 // written answers a successful write: 201 with Location for a new resource,

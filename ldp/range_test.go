@@ -11,6 +11,7 @@ import (
 
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/ldp/ldptest"
 )
 
 // rangeBody is a body whose every byte says where it is.
@@ -151,17 +152,9 @@ func TestRangeStateChanges(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{DiskReserve: -1, GCInterval: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
+			st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
 			racy := &writeBeforeRange{Store: st, change: tc.change}
-			hd, err := ldp.NewHandler(racy, ldp.Config{BaseURL: base})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(hd.Close)
+			hd := ldptest.PublicHandler(t, racy, res, ldp.Config{BaseURL: base})
 			srv := httptest.NewServer(hd)
 			t.Cleanup(srv.Close)
 			put(t, srv, "/f.bin", "application/octet-stream", "old state, rather longer")

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +22,21 @@ import (
 // any a crash left behind (TestOrphanBlobs).
 func TestInterruptedUpload(t *testing.T) {
 	s, _ := openTemp(t, Options{DiskReserve: -1})
-	h, err := ldp.NewHandler(s, ldp.Config{BaseURL: "http://pod.example/"})
+	// Everyone may write: this test is about the store, not access control.
+	const public = `<#p> a <http://www.w3.org/ns/auth/acl#Authorization>;
+	  <http://www.w3.org/ns/auth/acl#agentClass> <http://xmlns.com/foaf/0.1/Agent>;
+	  <http://www.w3.org/ns/auth/acl#default> <http://pod.example/>;
+	  <http://www.w3.org/ns/auth/acl#accessTo> <http://pod.example/>;
+	  <http://www.w3.org/ns/auth/acl#mode> <http://www.w3.org/ns/auth/acl#Write>.`
+	if _, _, err := s.Put(context.Background(), ldp.PutRequest{Path: "/.acl", ContentType: "text/turtle",
+		RDF: true, Aux: true, Body: strings.NewReader(public)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ldp.NewACLResolver(s, "http://pod.example/", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ldp.NewHandler(s, ldp.Config{BaseURL: "http://pod.example/", ACL: res})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +47,7 @@ func TestInterruptedUpload(t *testing.T) {
 		done <- struct{}{}
 	}))
 	defer srv.Close()
+	before := s.Usage().Used // the ACL
 
 	const size, sent = 50 << 20, 25 << 20
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -55,7 +71,7 @@ func TestInterruptedUpload(t *testing.T) {
 	if n := blobCount(t, s); n != 0 {
 		t.Fatalf("%d blobs left behind", n)
 	}
-	if u := s.Usage(); u.Used != 0 {
+	if u := s.Usage(); u.Used != before {
 		t.Errorf("Usage %+v after interrupted upload", u)
 	}
 }

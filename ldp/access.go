@@ -1,0 +1,218 @@
+package ldp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/naamio/naamio/acl"
+	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/rdf"
+)
+
+// Access control (Web Access Control + Solid-OIDC). Every request other
+// than OPTIONS and the storage description is authenticated first, then
+// each operation checks the modes of acl/doc.go's table before it reads a
+// body or reveals whether its target exists.
+
+// Authenticator establishes who is calling. auth.Authenticator implements
+// it; an error matching auth.ErrUnauthenticated is a 401 and
+// auth.ErrUnavailable a 503.
+type Authenticator interface {
+	Authenticate(ctx context.Context, r *http.Request) (auth.Agent, error)
+}
+
+var (
+	// errUnauthorized: an anonymous agent lacks a mode (401).
+	errUnauthorized = errors.New("ldp: authentication required")
+	// errForbidden: an authenticated agent lacks a mode (403).
+	errForbidden = errors.New("ldp: access denied")
+)
+
+type agentKey struct{}
+
+// agentOf returns the agent ServeHTTP established for r.
+func agentOf(r *http.Request) acl.Agent {
+	ag, _ := r.Context().Value(agentKey{}).(acl.Agent)
+	return ag
+}
+
+// authenticate resolves the caller and records it in the request's context.
+func (h *Handler) authenticate(r *http.Request) (*http.Request, error) {
+	ag := acl.Agent{Origin: r.Header.Get("Origin")}
+	if h.authn != nil {
+		a, err := h.authn.Authenticate(r.Context(), r)
+		if err != nil {
+			return r, err
+		}
+		if !a.Anonymous() {
+			ag.WebID, ag.Client, ag.Authenticated = a.WebID, a.ClientID, true
+		}
+	}
+	return r.WithContext(context.WithValue(r.Context(), agentKey{}, ag)), nil
+}
+
+// need is one row of acl/doc.go's table: modes on a resource.
+type need struct {
+	path  string
+	modes acl.Mode
+}
+
+// modesOn returns the agent's and the public's modes on the resource at p.
+// For an auxiliary resource they are derived from its subject (acl/doc.go
+// notes 6 and 7): an ACL resource is fully accessible with Control on the
+// subject and not at all without it (Solid Protocol
+// server-control-operation); a description resource has the subject's
+// modes (server-description-resource-authorization).
+func (h *Handler) modesOn(ctx context.Context, ag acl.Agent, p string) (user, public acl.Mode, err error) {
+	kind, subject := Auxiliary(p)
+	if kind == NotAux {
+		subject = p
+	}
+	user, public, err = h.acl.Decide(ctx, subject, ag, h.groups)
+	if err != nil {
+		return 0, 0, err
+	}
+	if kind == AuxACL {
+		return controlOnly(user), controlOnly(public), nil
+	}
+	return user, public, nil
+}
+
+func controlOnly(m acl.Mode) acl.Mode {
+	if m.Has(acl.Control) {
+		return acl.All
+	}
+	return 0
+}
+
+// allow checks every row of needs for the request's agent and returns the
+// modes of the first row (the target), for WAC-Allow. A missing mode is
+// errUnauthorized for an anonymous agent and errForbidden otherwise; so is
+// an ACL that cannot be resolved or compiled (fail closed, SECURITY row
+// 23), which is logged because it needs the owner's attention.
+func (h *Handler) allow(r *http.Request, needs ...need) (user, public acl.Mode, err error) {
+	ag := agentOf(r)
+	for i, n := range needs {
+		u, p, err := h.modesOn(r.Context(), ag, n.path)
+		if err != nil {
+			if ctxErr := r.Context().Err(); ctxErr != nil {
+				return 0, 0, ctxErr
+			}
+			h.log.WarnContext(r.Context(), "access denied: no usable ACL", "path", n.path, "err", err)
+			return 0, 0, denied(ag, n)
+		}
+		if i == 0 {
+			user, public = u, p
+		}
+		if !u.Has(n.modes) {
+			return user, public, denied(ag, n)
+		}
+	}
+	return user, public, nil
+}
+
+func denied(ag acl.Agent, n need) error {
+	if ag.Authenticated {
+		return fmt.Errorf("%w: %s needs %s", errForbidden, n.path, n.modes)
+	}
+	return fmt.Errorf("%w: %s needs %s", errUnauthorized, n.path, n.modes)
+}
+
+// setWACAllow reports the modes of the agent and of the public on the
+// target, from the same evaluation as the decision (Solid Protocol
+// server-wac-allow).
+func setWACAllow(w http.ResponseWriter, user, public acl.Mode) {
+	w.Header().Set("WAC-Allow", acl.WACAllow(user, public))
+}
+
+// createNeeds is what creating p needs besides the modes on p itself:
+// Append on the nearest existing ancestor container, which gains a member
+// (acl/doc.go notes 1 and 3; Solid Protocol server-create-operation).
+// Auxiliary resources are not members of anything.
+func (h *Handler) createNeeds(ctx context.Context, p string) ([]need, error) {
+	if kind, _ := Auxiliary(p); kind != NotAux || p == "/" {
+		return nil, nil
+	}
+	for c := Parent(p); c != ""; c = Parent(c) {
+		_, err := h.store.Stat(ctx, c)
+		if err == nil {
+			return []need{{c, acl.Append}}, nil
+		}
+		if !isNotFound(err) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// writeNeeds is the table's rows for a PUT or PATCH of p needing modes on
+// p: when p is absent, also Append where it will be added (createNeeds).
+func (h *Handler) writeNeeds(ctx context.Context, p string, modes acl.Mode) ([]need, bool, error) {
+	needs := []need{{p, modes}}
+	_, err := h.store.Stat(ctx, p)
+	switch {
+	case err == nil:
+		return needs, true, nil
+	case !isNotFound(err):
+		return nil, false, err
+	}
+	more, err := h.createNeeds(ctx, p)
+	if err != nil {
+		return nil, false, err
+	}
+	return append(needs, more...), false, nil
+}
+
+// errUnusableACL: an ACL resource would be stored that the evaluator
+// cannot honour (422).
+var errUnusableACL = errors.New("ldp: unusable ACL")
+
+// checkACL refuses to store an ACL resource that would deny everything
+// because it cannot be evaluated (unknown predicates, acl:condition, a
+// malformed Authorization). Such an ACL would fail closed (SECURITY row
+// 23) and could lock its owner out; refusing it keeps the previous ACL in
+// force and tells the client why.
+func (h *Handler) checkACL(g *rdf.Graph, p string) error {
+	if _, err := acl.Compile(g, h.IRI(p)); err != nil {
+		return fmt.Errorf("%w: %w", errUnusableACL, err)
+	}
+	return nil
+}
+
+// maxACLBytes bounds an ACL resource read for a decision. ACLs are written
+// through PUT or PATCH under the RDF body limit; this guards the decision
+// path against anything else.
+const maxACLBytes = 16 << 20
+
+// NewACLResolver returns the resolver of effective ACLs for store, with
+// resource IRIs built from the public base URL. Its caches must be fed the
+// change log: call Invalidate with the path of every committed change
+// before the write is acknowledged (badgerstore.Options.OnCommit).
+func NewACLResolver(store Store, baseURL string, cacheSize int) (*acl.Resolver, error) {
+	origin, prefix, err := splitBase(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	load := func(ctx context.Context, aclPath string) ([]byte, string, bool, error) {
+		m, body, err := store.Open(ctx, aclPath)
+		if isNotFound(err) {
+			return nil, "", false, nil
+		}
+		if err != nil {
+			return nil, "", false, err
+		}
+		defer body.Close()
+		if m.Size > maxACLBytes {
+			return nil, "", false, fmt.Errorf("%w: ACL %s is %d bytes", ErrTooLarge, aclPath, m.Size)
+		}
+		b, err := io.ReadAll(io.LimitReader(body, maxACLBytes+1))
+		if err != nil {
+			return nil, "", false, err
+		}
+		return b, m.ETag, true, nil
+	}
+	return acl.NewResolver(load, func(p string) string { return origin + prefix + p }, cacheSize), nil
+}

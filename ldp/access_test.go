@@ -1,0 +1,211 @@
+package ldp_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/internal/safehttp"
+	"github.com/naamio/naamio/internal/testissuer"
+	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/ldp/ldptest"
+)
+
+// accessPod is a pod over a real store whose root ACL gives the owner
+// everything, behind the real Solid-OIDC authenticator trusting a real test
+// issuer on 127.0.0.1.
+type accessPod struct {
+	srv          *httptest.Server
+	owner, other *testissuer.Agent
+	iss          *testissuer.Issuer
+}
+
+func newAccessPod(t *testing.T) *accessPod {
+	t.Helper()
+	iss, err := testissuer.Start(testissuer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(iss.Close)
+	ap := netip.MustParseAddrPort(iss.AddrPort())
+	client := safehttp.New(safehttp.Options{Timeout: 3 * time.Second, AllowAddrPorts: []netip.AddrPort{ap}})
+
+	p := &accessPod{iss: iss}
+	var h *ldp.Handler
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(p.srv.Close)
+	base := p.srv.URL + "/"
+	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	if p.owner, err = iss.NewAgent("owner"); err != nil {
+		t.Fatal(err)
+	}
+	if p.other, err = iss.NewAgent("other"); err != nil {
+		t.Fatal(err)
+	}
+	ldptest.WriteACL(t, st, base, "/.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#owner> a acl:Authorization ; acl:agent <`+p.owner.WebID+`> ;
+  acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .`)
+	h, err = ldp.NewHandler(st, ldp.Config{
+		BaseURL:       base,
+		ACL:           res,
+		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: base, Client: client}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return p
+}
+
+// as sends a request as agent (nil: anonymous) and returns the response
+// with its body read.
+func (p *accessPod) as(t *testing.T, agent *testissuer.Agent, method, path, ct, body string) (*http.Response, string) {
+	t.Helper()
+	r, err := http.NewRequest(method, p.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body == "" {
+		r.Body, r.ContentLength = http.NoBody, 0
+	}
+	if ct != "" {
+		r.Header.Set("Content-Type", ct)
+	}
+	if agent != nil {
+		if err := agent.Sign(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func (p *accessPod) must(t *testing.T, agent *testissuer.Agent, method, path, ct, body string, want int) *http.Response {
+	t.Helper()
+	resp, b := p.as(t, agent, method, path, ct, body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s = %d, want %d: %s", method, path, resp.StatusCode, want, b)
+	}
+	return resp
+}
+
+const aclPrefix = "@prefix acl: <http://www.w3.org/ns/auth/acl#> .\n@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+
+// grant is an ACL giving the owner everything and who the modes on the
+// resource the ACL belongs to (name: "" for a container, else its name).
+func (p *accessPod) grant(name, who, modes string) string {
+	target := "<./>"
+	def := " acl:default <./> ;"
+	if name != "" {
+		target, def = "<"+name+">", ""
+	}
+	return aclPrefix + `<#owner> a acl:Authorization ; acl:agent <` + p.owner.WebID + `> ; acl:accessTo ` + target + ` ;` + def + ` acl:mode acl:Read, acl:Write, acl:Control .
+<#g> a acl:Authorization ; ` + who + ` ; acl:accessTo ` + target + ` ;` + def + ` acl:mode ` + modes + ` .`
+}
+
+func TestPrivateByDefault(t *testing.T) {
+	p := newAccessPod(t)
+	p.must(t, p.owner, "PUT", "/a/doc", "text/turtle", "<#s> <#p> <#o> .", 201)
+
+	for _, path := range []string{"/a/doc", "/a/missing", "/a/"} {
+		// SECURITY row 21: the same answer whether or not it exists.
+		resp := p.must(t, nil, "GET", path, "", "", 401)
+		if !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "DPoP") {
+			t.Fatalf("401 without a DPoP challenge: %q", resp.Header.Get("WWW-Authenticate"))
+		}
+		p.must(t, p.other, "GET", path, "", "", 403)
+	}
+	resp := p.must(t, p.owner, "GET", "/a/doc", "", "", 200)
+	if got := resp.Header.Get("WAC-Allow"); got != `user="read write append control",public=""` {
+		t.Fatalf("WAC-Allow %q", got)
+	}
+	p.must(t, p.owner, "GET", "/a/missing", "", "", 404)
+	// OPTIONS needs no authorization.
+	p.must(t, nil, "OPTIONS", "/a/doc", "", "", 204)
+}
+
+func TestPublicReadAndACLChangesApplyAtOnce(t *testing.T) {
+	p := newAccessPod(t)
+	p.must(t, p.owner, "PUT", "/pub/doc", "text/turtle", "<#s> <#p> <#o> .", 201)
+	p.must(t, nil, "GET", "/pub/doc", "", "", 401)
+	p.must(t, p.owner, "PUT", "/pub/.acl", "text/turtle", p.grant("", "acl:agentClass foaf:Agent", "acl:Read"), 201)
+	resp := p.must(t, nil, "GET", "/pub/doc", "", "", 200)
+	if got := resp.Header.Get("WAC-Allow"); got != `user="read",public="read"` {
+		t.Fatalf("WAC-Allow %q", got)
+	}
+	p.must(t, nil, "PUT", "/pub/doc", "text/turtle", "<#s> <#p> <#x> .", 401)
+	p.must(t, p.other, "DELETE", "/pub/doc", "", "", 403)
+	// Removing the ACL sends the container back to the root's rules.
+	p.must(t, p.owner, "DELETE", "/pub/.acl", "", "", 204)
+	p.must(t, nil, "GET", "/pub/doc", "", "", 401)
+}
+
+func TestAppendOnly(t *testing.T) {
+	p := newAccessPod(t)
+	p.must(t, p.owner, "PUT", "/box/doc", "text/turtle", "<#s> <#p> <#o> .", 201)
+	p.must(t, p.owner, "PUT", "/box/.acl", "text/turtle", p.grant("", "acl:agentClass acl:AuthenticatedAgent", "acl:Append"), 201)
+	insert := "@prefix solid: <http://www.w3.org/ns/solid/terms#> . _:p a solid:InsertDeletePatch ; solid:inserts { <#s> <#p> <#new> . } ."
+	remove := "@prefix solid: <http://www.w3.org/ns/solid/terms#> . _:p a solid:InsertDeletePatch ; solid:deletes { <#s> <#p> <#o> . } ."
+	p.must(t, p.other, "PATCH", "/box/doc", "text/n3", insert, 204)
+	p.must(t, p.other, "PATCH", "/box/doc", "text/n3", remove, 403) // SECURITY row 20
+	p.must(t, p.other, "PUT", "/box/doc", "text/turtle", "<#a> <#b> <#c> .", 403)
+	p.must(t, p.other, "POST", "/box/", "text/turtle", "<#a> <#b> <#c> .", 201)
+	p.must(t, p.other, "GET", "/box/doc", "", "", 403)
+	p.must(t, p.other, "DELETE", "/box/doc", "", "", 403)
+}
+
+func TestDeleteNeedsWriteOnParent(t *testing.T) {
+	p := newAccessPod(t)
+	p.must(t, p.owner, "PUT", "/c/doc", "text/turtle", "<#s> <#p> <#o> .", 201)
+	p.must(t, p.owner, "PUT", "/c/doc.acl", "text/turtle", p.grant("doc", "acl:agent <"+p.other.WebID+">", "acl:Read, acl:Write"), 201)
+	p.must(t, p.other, "PUT", "/c/doc", "text/turtle", "<#s> <#p> <#x> .", 204)
+	p.must(t, p.other, "DELETE", "/c/doc", "", "", 403)
+	p.must(t, p.owner, "DELETE", "/c/doc", "", "", 204)
+	// SECURITY row 22: the resource's ACL went with it; a new one inherits.
+	p.must(t, p.owner, "PUT", "/c/doc", "text/turtle", "<#s> <#p> <#o> .", 201)
+	p.must(t, p.other, "GET", "/c/doc", "", "", 403)
+}
+
+func TestACLNeedsControl(t *testing.T) {
+	p := newAccessPod(t)
+	p.must(t, p.owner, "PUT", "/w/doc", "text/turtle", "<#s> <#p> <#o> .", 201)
+	p.must(t, p.owner, "PUT", "/w/.acl", "text/turtle", p.grant("", "acl:agent <"+p.other.WebID+">", "acl:Read, acl:Write"), 201)
+	acl := p.grant("doc", "acl:agent <"+p.other.WebID+">", "acl:Read, acl:Write, acl:Control")
+	// SECURITY row 26: Write is not Control.
+	p.must(t, p.other, "GET", "/w/doc.acl", "", "", 403)
+	p.must(t, p.other, "PUT", "/w/doc.acl", "text/turtle", acl, 403)
+	p.must(t, p.other, "PATCH", "/w/.acl", "text/n3", "@prefix solid: <http://www.w3.org/ns/solid/terms#> . _:p a solid:InsertDeletePatch ; solid:inserts { <#x> <#y> <#z> . } .", 403)
+	p.must(t, p.other, "DELETE", "/w/.acl", "", "", 403)
+	resp := p.must(t, p.other, "GET", "/w/doc", "", "", 200)
+	if got := resp.Header.Get("WAC-Allow"); got != `user="read write append",public=""` {
+		t.Fatalf("WAC-Allow %q", got)
+	}
+	p.must(t, p.owner, "PUT", "/w/doc.acl", "text/turtle", acl, 201)
+	p.must(t, p.other, "GET", "/w/doc.acl", "", "", 200)
+}
+
+// An ACL the evaluator cannot honour is refused (422) and the previous one
+// stays in force; a stored one that cannot be read denies (acl tests).
+func TestUnusableACLRefused(t *testing.T) {
+	p := newAccessPod(t)
+	p.must(t, p.owner, "PUT", "/u/", "", "", 201)
+	p.must(t, p.owner, "PUT", "/u/.acl", "text/turtle", p.grant("", "acl:agentClass foaf:Agent", "acl:Read"), 201)
+	for _, bad := range []string{
+		aclPrefix + `<#a> a acl:Authorization ; acl:agentClass foaf:Agent ; acl:accessTo <./> ; acl:mode acl:Read ; acl:condition <#c> .`,
+		aclPrefix + `<#a> a acl:Authorization ; acl:agentClass foaf:Agent ; acl:accessTo <./> ; acl:mode acl:Read ; <http://example.org/unknown> 1 .`,
+	} {
+		p.must(t, p.owner, "PUT", "/u/.acl", "text/turtle", bad, 422)
+	}
+	p.must(t, nil, "GET", "/u/", "", "", 200)
+}

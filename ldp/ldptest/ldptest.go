@@ -1,0 +1,92 @@
+// Package ldptest sets up real pods for tests: a Badger store in a temp
+// directory whose commits feed the ACL resolver, and ACL resources written
+// straight into it. Tests of behaviour other than access control give the
+// public every mode with an ACL (PublicRootACL) — there is no open mode in
+// the handler to switch on.
+package ldptest
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/naamio/naamio/acl"
+	"github.com/naamio/naamio/event"
+	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/rdf"
+)
+
+// PublicRootACL gives everyone every mode on everything (for tests only).
+const PublicRootACL = `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<#public> a acl:Authorization ;
+  acl:agentClass foaf:Agent ;
+  acl:accessTo <./> ;
+  acl:default <./> ;
+  acl:mode acl:Read, acl:Write, acl:Control .
+`
+
+// OpenStore opens a Badger store in tb.TempDir() and a resolver of
+// effective ACLs for it whose caches follow every commit, as the server
+// wires them. The store is closed when the test ends.
+func OpenStore(tb testing.TB, base string, opts badgerstore.Options) (*badgerstore.Store, *acl.Resolver) {
+	tb.Helper()
+	var res atomic.Pointer[acl.Resolver]
+	opts.OnCommit = func(cs []event.Change) {
+		if r := res.Load(); r != nil {
+			for _, c := range cs {
+				r.Invalidate(c.Path)
+			}
+		}
+	}
+	st, err := badgerstore.Open(tb.TempDir(), opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	r, err := ldp.NewACLResolver(st, base, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res.Store(r)
+	return st, r
+}
+
+// WriteACL stores turtle (relative IRIs resolve against the ACL resource's
+// own IRI under base) as the ACL resource at aclPath, canonicalised like
+// every RDF source.
+func WriteACL(tb testing.TB, st ldp.Store, base, aclPath, turtle string) {
+	tb.Helper()
+	iri := strings.TrimSuffix(base, "/") + aclPath
+	g, err := rdf.Parse(strings.NewReader(turtle), rdf.MediaTurtle, iri, rdf.Limits{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b strings.Builder
+	if err := rdf.Write(&b, g, rdf.MediaTurtle); err != nil {
+		tb.Fatal(err)
+	}
+	_, _, err = st.Put(context.Background(), ldp.PutRequest{
+		Path: aclPath, ContentType: rdf.MediaTurtle, RDF: true, Aux: true,
+		Body: strings.NewReader(b.String()),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// PublicHandler returns a handler over st whose root ACL gives the public
+// every mode (the resolver r must be st's, from OpenStore).
+func PublicHandler(tb testing.TB, st ldp.Store, r *acl.Resolver, cfg ldp.Config) *ldp.Handler {
+	tb.Helper()
+	WriteACL(tb, st, cfg.BaseURL, "/.acl", PublicRootACL)
+	cfg.ACL = r
+	h, err := ldp.NewHandler(st, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(h.Close)
+	return h
+}
