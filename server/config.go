@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -34,6 +35,15 @@ type Config struct {
 	// MemoryLimit is the Go runtime's soft memory limit in bytes (0: none).
 	// A GOMEMLIMIT environment variable takes precedence.
 	MemoryLimit int64
+	// OwnerWebID is given Control of the whole storage by the root ACL the
+	// server writes on first start (Solid Protocol
+	// server-root-container-acl). Ignored once a root ACL exists.
+	OwnerWebID string
+	// AllowFetch lists exact local destinations (ip:port) that WebID
+	// profiles, OpenID discovery, JWKS and agentGroup documents may be
+	// fetched from, over plain http too (development and tests: a local
+	// identity provider). Every other private address stays refused.
+	AllowFetch []netip.AddrPort
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -95,6 +105,8 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"log-level", "NAAMIO_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.LogLevel)},
 		{"read-header-timeout", "NAAMIO_READ_HEADER_TIMEOUT", "time a client has to send request headers", (*durationValue)(&c.ReadHeaderTimeout)},
 		{"body-idle-timeout", "NAAMIO_BODY_IDLE_TIMEOUT", "time a request body may stall between reads", (*durationValue)(&c.BodyIdleTimeout)},
+		{"owner-webid", "NAAMIO_OWNER_WEBID", "WebID given Control of everything by the root ACL written on first start", (*stringValue)(&c.OwnerWebID)},
+		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from over http", addrPortList{&c.AllowFetch}},
 	}
 	for _, o := range opts {
 		if v := getenv(o.env); v != "" {
@@ -125,6 +137,35 @@ func (d *durationValue) Set(v string) error {
 	return nil
 }
 
+// addrPortList is a flag.Value for "127.0.0.1:5000,[::1]:5001".
+type addrPortList struct{ l *[]netip.AddrPort }
+
+func (a addrPortList) String() string {
+	if a.l == nil {
+		return ""
+	}
+	s := make([]string, len(*a.l))
+	for i, ap := range *a.l {
+		s[i] = ap.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (a addrPortList) Set(v string) error {
+	*a.l = nil
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		ap, err := netip.ParseAddrPort(f)
+		if err != nil {
+			return fmt.Errorf("not an ip:port: %q", f)
+		}
+		*a.l = append(*a.l, ap)
+	}
+	return nil
+}
+
 type stringValue string
 
 func (s *stringValue) String() string     { return string(*s) }
@@ -141,6 +182,12 @@ func (c Config) Validate() error {
 	}
 	if u.RawQuery != "" || u.Fragment != "" || !strings.HasSuffix(u.Path+"/", "/") {
 		return fmt.Errorf("base URL %q must not have a query or fragment", c.BaseURL)
+	}
+	if c.OwnerWebID != "" {
+		o, err := url.Parse(c.OwnerWebID)
+		if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Host == "" || o.User != nil {
+			return fmt.Errorf("owner WebID %q must be an absolute http(s) IRI", c.OwnerWebID)
+		}
 	}
 	if c.DataDir == "" {
 		return errors.New("data directory must be set")

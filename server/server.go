@@ -12,9 +12,36 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
+
+// buildLDP writes the root ACL on first start and builds the access
+// control (ACL resolver, Solid-OIDC authenticator, group checker) and the
+// LDP handler around the store.
+func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches) (*ldp.Handler, error) {
+	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
+		return nil, err
+	}
+	resolver, err := ldp.NewACLResolver(store, cfg.BaseURL, 0)
+	if err != nil {
+		return nil, err
+	}
+	fetch := safehttp.New(safehttp.Options{AllowAddrPorts: cfg.AllowFetch})
+	groups := newGroupChecker(store, cfg.BaseURL, fetch)
+	caches.set(cfg.BaseURL, resolver, groups)
+	return ldp.NewHandler(store, ldp.Config{
+		BaseURL:       cfg.BaseURL,
+		MaxRDFBody:    cfg.MaxRDFBody,
+		MaxBody:       cfg.MaxBody,
+		Logger:        log.With("component", "ldp"),
+		ACL:           resolver,
+		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: cfg.BaseURL, Client: fetch}),
+		Groups:        groups,
+	})
+}
 
 // Server is one running Naamio.
 type Server struct {
@@ -34,20 +61,17 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if reserve == 0 {
 		reserve = -1 // the store reads 0 as "default"; the operator asked for no reserve
 	}
+	caches := &derivedCaches{}
 	store, err := badgerstore.Open(cfg.DataDir, badgerstore.Options{
 		Logger:      log.With("component", "store"),
 		DiskReserve: reserve,
 		Quota:       cfg.Quota,
+		OnCommit:    caches.changed,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open data directory %s: %w", cfg.DataDir, err)
 	}
-	lh, err := ldp.NewHandler(store, ldp.Config{
-		BaseURL:    cfg.BaseURL,
-		MaxRDFBody: cfg.MaxRDFBody,
-		MaxBody:    cfg.MaxBody,
-		Logger:     log.With("component", "ldp"),
-	})
+	lh, err := buildLDP(cfg, log, store, caches)
 	if err != nil {
 		_ = store.Close()
 		return nil, err
@@ -95,7 +119,6 @@ func (s *Server) Serve(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("naamio listening", "listen", ln.Addr().String(), "base_url", s.cfg.BaseURL, "data", s.cfg.DataDir)
-	s.log.Warn("access control is not enabled in this version: anyone who can reach this address can read and write every resource; keep it on a loopback address")
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
 	select {

@@ -3,13 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/naamio/naamio/acl"
+	"github.com/naamio/naamio/ldp/ldptest"
 )
 
 // lockedBuffer collects log output from the server goroutines.
@@ -31,7 +36,9 @@ func (l *lockedBuffer) String() string {
 }
 
 // startServer runs a real server on a free loopback port with its data in
-// a temp dir, and stops it when the test ends.
+// a temp dir, and stops it when the test ends. Its root ACL gives the
+// public every mode: these tests are about the server's plumbing; access
+// control is tested in ldp/ and conformance/.
 func startServer(t *testing.T, mod func(*Config)) (string, *lockedBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -45,6 +52,7 @@ func startServer(t *testing.T, mod func(*Config)) (string, *lockedBuffer) {
 	cfg.BaseURL = "http://" + addr + "/"
 	cfg.DataDir = t.TempDir()
 	cfg.DiskReserve = 0
+	cfg.OwnerWebID = "https://owner.example/profile/card#me"
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -57,6 +65,7 @@ func startServer(t *testing.T, mod func(*Config)) (string, *lockedBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ldptest.WriteACL(t, s.store, cfg.BaseURL, "/.acl", ldptest.PublicRootACL)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx) }()
@@ -255,5 +264,84 @@ func TestTruncatedBodyIs400(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), `"level":"ERROR"`) {
 		t.Fatalf("a client's broken body was logged as a server error:\n%s", logs.String())
+	}
+}
+
+// Solid Protocol server-root-container-acl: the first start writes a root
+// ACL for the configured owner; without one the server refuses to start,
+// and once it exists the owner flag is no longer needed.
+func TestRootACL(t *testing.T) {
+	log, err := NewLogger(io.Discard, "json", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.DiskReserve = 0
+	if _, err := New(cfg, log); !errors.Is(err, errNoOwner) {
+		t.Fatalf("New without an owner on a fresh store: %v, want errNoOwner", err)
+	}
+	const owner = "https://owner.example/profile/card#me"
+	cfg.OwnerWebID = owner
+	s, err := New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, err := s.store.Open(context.Background(), rootACLPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := io.ReadAll(body)
+	body.Close()
+	a, err := acl.Parse(src, "http://localhost:8080/.acl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownerAgent := acl.Agent{WebID: owner, Authenticated: true}
+	if m := a.Modes(context.Background(), "http://localhost:8080/", false, ownerAgent, nil); m != acl.All {
+		t.Fatalf("owner modes on the root: %v", m)
+	}
+	if m := a.Modes(context.Background(), "http://localhost:8080/", true, ownerAgent, nil); m != acl.All {
+		t.Fatalf("owner modes inherited: %v", m)
+	}
+	if m := a.Modes(context.Background(), "http://localhost:8080/", false, acl.Agent{}, nil); m != 0 {
+		t.Fatalf("public modes on the root: %v", m)
+	}
+	s.ldp.Close()
+	if err := s.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cfg.OwnerWebID = ""
+	s, err = New(cfg, log)
+	if err != nil {
+		t.Fatalf("second start without an owner: %v", err)
+	}
+	s.ldp.Close()
+	_ = s.store.Close()
+}
+
+// Without credentials every resource is refused with a DPoP challenge.
+func TestPrivateByDefault(t *testing.T) {
+	log, _ := NewLogger(io.Discard, "json", "info")
+	cfg := defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.DiskReserve = 0
+	cfg.OwnerWebID = "https://owner.example/profile/card#me"
+	s, err := New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.ldp.Close(); _ = s.store.Close() }()
+	srv := httptest.NewServer(s.http.Handler)
+	defer srv.Close()
+	for _, p := range []string{"/", "/missing", "/.acl"} {
+		resp, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "DPoP") {
+			t.Fatalf("GET %s = %d %q", p, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
 	}
 }
