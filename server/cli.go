@@ -25,6 +25,7 @@ Usage:
   naamio serve [flags]   run the server (naamio serve -h lists the flags)
   naamio log [flags]     print the durable change log as JSON lines (server stopped)
   naamio health [--url]  exit 0 if the server answers its health check (for HEALTHCHECK)
+  naamio acl show|set    read or replace an ACL (server stopped; the owner's way back in)
 `
 
 // Main runs the command line and returns the process exit code.
@@ -41,6 +42,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = printLog(args[1:], stdout, stderr)
 	case "health":
 		err = checkHealth(args[1:], stderr)
+	case "acl":
+		err = aclCommand(args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
