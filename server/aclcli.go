@@ -58,7 +58,7 @@ func aclCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	st, err := badgerstore.Open(*dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
 	}
 	defer st.Close()
 	ctx := context.Background()
