@@ -22,11 +22,12 @@ import (
 // issuer on 127.0.0.1.
 type accessPod struct {
 	srv          *httptest.Server
+	h            *ldp.Handler
 	owner, other *testissuer.Agent
 	iss          *testissuer.Issuer
 }
 
-func newAccessPod(t *testing.T) *accessPod {
+func newAccessPod(t testing.TB) *accessPod {
 	t.Helper()
 	iss, err := testissuer.Start(testissuer.Options{})
 	if err != nil {
@@ -60,6 +61,7 @@ func newAccessPod(t *testing.T) *accessPod {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
+	p.h = h
 	return p
 }
 
