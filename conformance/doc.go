@@ -5,4 +5,15 @@
 // SECURITY.md row it exercises ("security-row-NN-..."); COVERAGE.md maps each
 // ID to its test. Run with `go test -v ./conformance/` to see the summary line
 // `conformance: N passed, N failed` that TestMain prints last.
+//
+// The suite imports none of the server's packages. Its one project import is
+// internal/testissuer, a test peer: TestMain starts one Solid-OIDC issuer on
+// 127.0.0.1, and every server it launches gets --owner-webid (the issuer's
+// "owner" WebID, written into the root ACL on first start) and
+// --allow-fetch-addr (the issuer's address). srv.do, srv.try, srv.put and
+// srv.raw sign every request as the owner with a DPoP-bound token and a fresh
+// DPoP proof, so tests that are not about access control keep their meaning;
+// srv.doAs / srv.tryAs / srv.rawAs act as another agent or, with a nil agent,
+// anonymously. Access control itself is tested in acl_matrix_test.go,
+// security_acl_test.go, security_auth_test.go and wac_test.go.
 package conformance

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/naamio/naamio/internal/testissuer"
 )
 
 // Bounds of the harness itself. Every wait below is bounded by one of these.
@@ -34,6 +36,13 @@ var (
 	srv *server
 	// tally counts the requirement subtests.
 	tally = &counter{}
+	// issuer is the Solid-OIDC issuer every server trusts (through
+	// --allow-fetch-addr); it serves the WebID profiles of the test agents.
+	issuer *testissuer.Issuer
+	// owner is the agent named by --owner-webid: srv.do and friends sign as
+	// the owner, so tests that are not about access control keep their
+	// meaning under the owner-only root ACL.
+	owner *testissuer.Agent
 )
 
 func TestMain(m *testing.M) {
@@ -48,6 +57,19 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+
+	issuer, err = testissuer.Start(testissuer.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "conformance: starting the test issuer:", err)
+		fmt.Println("conformance: 0 passed, 0 failed")
+		return 1
+	}
+	defer issuer.Close()
+	if owner, err = issuer.NewAgent("owner"); err != nil {
+		fmt.Fprintln(os.Stderr, "conformance: owner agent:", err)
+		fmt.Println("conformance: 0 passed, 0 failed")
+		return 1
+	}
 
 	naamioBin = filepath.Join(tmp, "naamio")
 	if err := buildServer(naamioBin); err != nil {
@@ -178,10 +200,24 @@ func launch(bin, data string, extra ...string) (*server, error) {
 	return launchAt(bin, data, addr, extra...)
 }
 
-// launchAt starts the binary with "serve" on addr without waiting. A
-// restart on the same data uses the same address, so the base URL (and with
-// it every stored absolute IRI) stays the same.
+// authFlags are given to every server the harness launches: the owner's
+// WebID (written into the root ACL on first start) and the issuer's address
+// as the one local destination the server may fetch profiles, discovery
+// documents, JWKS and group documents from.
+func authFlags() []string {
+	return []string{"--owner-webid", owner.WebID, "--allow-fetch-addr", issuer.AddrPort()}
+}
+
+// launchAt starts the binary with "serve" on addr without waiting, with
+// authFlags before extra (a later flag wins). A restart on the same data
+// uses the same address, so the base URL (and with it every stored absolute
+// IRI) stays the same.
 func launchAt(bin, data, addr string, extra ...string) (*server, error) {
+	return launchBare(bin, data, addr, append(authFlags(), extra...)...)
+}
+
+// launchBare is launchAt without authFlags.
+func launchBare(bin, data, addr string, extra ...string) (*server, error) {
 	s := &server{
 		addr: addr,
 		base: "http://" + addr + "/",

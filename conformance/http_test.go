@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/naamio/naamio/internal/testissuer"
 )
 
 // Namespaces used by the assertions.
@@ -69,18 +71,35 @@ func (s *server) url(p string) string {
 	return s.base + strings.TrimPrefix(p, "/")
 }
 
-// do sends one request. kv are header name/value pairs; a nil body sends
-// none. Content-Type is only sent when given. Transport errors fail the test.
+// do sends one request signed as the owner (see doAs). kv are header
+// name/value pairs; a nil body sends none. Content-Type is only sent when
+// given. Transport errors fail the test.
 func (s *server) do(t testing.TB, method, p string, body []byte, kv ...string) *reply {
 	t.Helper()
-	r, err := s.try(method, p, body, kv...)
+	return s.doAs(t, owner, method, p, body, kv...)
+}
+
+// doAs is do as agent: with a DPoP-bound token and a fresh proof for the
+// request's URL, or anonymous (no Authorization, no DPoP) when agent is nil.
+func (s *server) doAs(t testing.TB, agent *testissuer.Agent, method, p string, body []byte, kv ...string) *reply {
+	t.Helper()
+	r, err := s.tryAs(agent, method, p, body, kv...)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, p, err)
 	}
 	return r
 }
 
+// try is do without failing the test on transport errors.
 func (s *server) try(method, p string, body []byte, kv ...string) (*reply, error) {
+	return s.tryAs(owner, method, p, body, kv...)
+}
+
+// tryAs is doAs without failing the test. The proof is made before kv are
+// applied, so kv can override Authorization or DPoP with hand-made values;
+// a Host given in kv changes the Host header, never the signed htu (which
+// the server must build from its configured base URL).
+func (s *server) tryAs(agent *testissuer.Agent, method, p string, body []byte, kv ...string) (*reply, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -90,12 +109,24 @@ func (s *server) try(method, p string, body []byte, kv ...string) (*reply, error
 	if err != nil {
 		return nil, err
 	}
+	if agent != nil {
+		if err := agent.Sign(req); err != nil {
+			return nil, err
+		}
+	}
 	for i := 0; i+1 < len(kv); i += 2 {
-		if strings.EqualFold(kv[i], "Host") {
+		switch {
+		case strings.EqualFold(kv[i], "Host"):
 			req.Host = kv[i+1]
 			continue
+		case strings.EqualFold(kv[i], "Authorization"), strings.EqualFold(kv[i], "DPoP"):
+			req.Header.Del(kv[i]) // an explicit value replaces the signature
 		}
-		req.Header.Add(kv[i], kv[i+1])
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if !strings.EqualFold(kv[i], "Host") {
+			req.Header.Add(kv[i], kv[i+1])
+		}
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
@@ -260,10 +291,46 @@ type rawResult struct {
 	closed bool // the server closed the connection without a response
 }
 
-// raw writes the request bytes exactly as given on a fresh connection (body
-// from a reader, written concurrently so an early answer is still read)
-// and reads one response, all within limit.
+// raw is rawAs signed as the owner.
 func (s *server) raw(head string, body io.Reader, limit time.Duration) rawResult {
+	return s.rawAs(owner, head, body, limit)
+}
+
+// authLines returns "Authorization: DPoP …\r\nDPoP: …\r\n" for agent and a
+// request line's method and target, with the htu the server derives from
+// its base URL and the target's escaped path (as net/http parses it).
+// Nil agent: "".
+func (s *server) authLines(agent *testissuer.Agent, method, target string) string {
+	if agent == nil {
+		return ""
+	}
+	path := target
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	if u, err := url.ParseRequestURI(target); err == nil && u.Host == "" {
+		path = u.EscapedPath()
+	}
+	proof, err := agent.Key.Proof(method, strings.TrimSuffix(s.base, "/")+path, agent.Token, time.Now())
+	if err != nil {
+		panic(err) // signing with a freshly generated key does not fail
+	}
+	return "Authorization: DPoP " + agent.Token + "\r\nDPoP: " + proof + "\r\n"
+}
+
+// rawAs writes the request bytes exactly as given on a fresh connection
+// (body from a reader, written concurrently so an early answer is still
+// read) and reads one response, all within limit. When agent is not nil and
+// head has no Authorization header, authLines for head's request line are
+// inserted right after it; everything else stays byte for byte.
+func (s *server) rawAs(agent *testissuer.Agent, head string, body io.Reader, limit time.Duration) rawResult {
+	if agent != nil && !strings.Contains(strings.ToLower(head), "\r\nauthorization:") {
+		if i := strings.Index(head, "\r\n"); i > 0 {
+			if f := strings.Fields(head[:i]); len(f) == 3 {
+				head = head[:i+2] + s.authLines(agent, f[0], f[1]) + head[i+2:]
+			}
+		}
+	}
 	conn, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
 	if err != nil {
 		return rawResult{err: err}

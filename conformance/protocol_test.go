@@ -65,8 +65,11 @@ func TestHTTP(t *testing.T) {
 		}
 		defer conn.Close()
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-		req := "HEAD / HTTP/1.1\r\nHost: " + srv.addr + "\r\n\r\n"
-		if _, err := io.WriteString(conn, req+req); err != nil {
+		// Each request carries its own proof (a proof is single-use).
+		req := func() string {
+			return "HEAD / HTTP/1.1\r\nHost: " + srv.addr + "\r\n" + srv.authLines(owner, http.MethodHead, "/") + "\r\n"
+		}
+		if _, err := io.WriteString(conn, req()+req()); err != nil {
 			t.Fatal(err)
 		}
 		br := bufio.NewReader(conn)
@@ -803,7 +806,8 @@ func TestDelete(t *testing.T) {
 			if len(acl) != 1 || len(meta) != 1 {
 				t.Fatalf("%s: aux links %v", p, h.Header.Values("Link"))
 			}
-			srv.put(t, acl[0], ctTurtle, []byte(`<#x> <#y> <#z> .`))
+			// An own ACL replaces inheritance: it keeps the owner in control.
+			srv.put(t, acl[0], ctTurtle, ownerACL(p))
 			srv.put(t, meta[0], ctTurtle, []byte(`<#x> <#y> <#z> .`))
 			mustStatus(t, srv.do(t, http.MethodDelete, p, nil), deleted...)
 			for _, a := range []string{acl[0], meta[0]} {
@@ -849,8 +853,9 @@ func TestDelete(t *testing.T) {
 	})
 }
 
-// rootACL returns the root's acl link target, creating an open ACL there if
-// none exists yet (no authentication yet, so this changes no decision).
+// rootACL returns the root's acl link target. The server writes the root
+// ACL (owner-only) on first start; should it be missing, an ACL granting the
+// owner full control is written, never one that opens the pod.
 func rootACL(t *testing.T) string {
 	t.Helper()
 	h := srv.do(t, http.MethodHead, "/", nil)
@@ -861,7 +866,7 @@ func rootACL(t *testing.T) string {
 	acl := acls[0]
 	if srv.do(t, http.MethodHead, acl, nil).StatusCode == http.StatusNotFound {
 		body := `@prefix acl: <http://www.w3.org/ns/auth/acl#>.
-<#open> a acl:Authorization; acl:agentClass <http://xmlns.com/foaf/0.1/Agent>;
+<#owner> a acl:Authorization; acl:agent <` + owner.WebID + `>;
   acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write, acl:Append, acl:Control.`
 		r := srv.do(t, http.MethodPut, acl, []byte(body), "Content-Type", ctTurtle)
 		expect(t, r, written...)

@@ -317,6 +317,10 @@ func TestRange(t *testing.T) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, s.url("/big/blob.bin"), src)
 		req.ContentLength = n
 		req.Header.Set("Content-Type", "application/octet-stream")
+		if err := owner.Sign(req); err != nil {
+			sampler.finish()
+			t.Fatal(err)
+		}
 		t0 := time.Now()
 		resp, err := bigClient.Do(req)
 		if err != nil {
@@ -332,6 +336,10 @@ func TestRange(t *testing.T) {
 		}
 
 		req, _ = http.NewRequestWithContext(ctx, http.MethodGet, s.url("/big/blob.bin"), nil)
+		if err := owner.Sign(req); err != nil {
+			sampler.finish()
+			t.Fatal(err)
+		}
 		t0 = time.Now()
 		resp, err = bigClient.Do(req)
 		if err != nil {

@@ -326,7 +326,8 @@ func TestSecurityHTTP(t *testing.T) {
 				}
 				defer c.Close()
 				_ = c.SetDeadline(time.Now().Add(bound))
-				head := "PUT " + path + " HTTP/1.1\r\nHost: " + srv.addr + "\r\nContent-Type: " + ct + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+				head := "PUT " + path + " HTTP/1.1\r\nHost: " + srv.addr + "\r\n" + srv.authLines(owner, http.MethodPut, path) +
+					"Content-Type: " + ct + "\r\nTransfer-Encoding: chunked\r\n\r\n"
 				if _, err := io.WriteString(c, head+"f\r\n<#a> <#b> <#c> \r\n"); err != nil {
 					done <- outcome{err: err}
 					return

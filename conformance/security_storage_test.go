@@ -115,6 +115,9 @@ func TestSecurityStorage(t *testing.T) {
 					mu.Unlock()
 					req, _ := http.NewRequest(http.MethodPut, s.url(wr.path), bytes.NewReader(wr.body))
 					req.Header.Set("Content-Type", wr.ct)
+					if err := owner.Sign(req); err != nil {
+						continue
+					}
 					resp, err := client.Do(req)
 					if err != nil {
 						if s.exited() {
