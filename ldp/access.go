@@ -33,6 +33,18 @@ var (
 
 type agentKey struct{}
 
+// Caller is filled in with the authenticated WebID of a request whose
+// context carries it (WithCaller), for the access log of the layer above.
+type Caller struct{ WebID string }
+
+type callerKey struct{}
+
+// WithCaller returns a context in which the handler records who called.
+func WithCaller(ctx context.Context) (context.Context, *Caller) {
+	c := &Caller{}
+	return context.WithValue(ctx, callerKey{}, c), c
+}
+
 // agentOf returns the agent ServeHTTP established for r.
 func agentOf(r *http.Request) acl.Agent {
 	ag, _ := r.Context().Value(agentKey{}).(acl.Agent)
@@ -49,6 +61,9 @@ func (h *Handler) authenticate(r *http.Request) (*http.Request, error) {
 		}
 		if !a.Anonymous() {
 			ag.WebID, ag.Client, ag.Authenticated = a.WebID, a.ClientID, true
+			if c, ok := r.Context().Value(callerKey{}).(*Caller); ok {
+				c.WebID = a.WebID
+			}
 		}
 	}
 	return r.WithContext(context.WithValue(r.Context(), agentKey{}, ag)), nil

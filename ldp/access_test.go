@@ -211,3 +211,18 @@ func TestUnusableACLRefused(t *testing.T) {
 	}
 	p.must(t, nil, "GET", "/u/", "", "", 200)
 }
+
+// The layer above learns who called, for its access log.
+func TestCallerRecorded(t *testing.T) {
+	p := newAccessPod(t)
+	r := httptest.NewRequest("GET", p.srv.URL+"/", nil)
+	if err := p.owner.Sign(r); err != nil {
+		t.Fatal(err)
+	}
+	ctx, caller := ldp.WithCaller(r.Context())
+	w := httptest.NewRecorder()
+	p.h.ServeHTTP(w, r.WithContext(ctx))
+	if w.Code != 200 || caller.WebID != p.owner.WebID {
+		t.Fatalf("status %d, caller %q", w.Code, caller.WebID)
+	}
+}

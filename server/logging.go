@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/naamio/naamio/ldp"
 )
 
 func parseLevel(s string) (slog.Level, error) {
@@ -73,6 +75,7 @@ func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id := newRequestID()
 			ctx := context.WithValue(r.Context(), requestIDKey, id)
+			ctx, caller := ldp.WithCaller(ctx)
 			w.Header().Set("X-Request-ID", id)
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			start := time.Now()
@@ -81,12 +84,17 @@ func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
 				if status == 0 {
 					status = http.StatusOK
 				}
-				log.LogAttrs(ctx, slog.LevelInfo, "request",
+				attrs := []slog.Attr{
 					slog.String("method", r.Method),
 					slog.String("path", r.URL.EscapedPath()),
 					slog.Int("status", status),
 					slog.Int("bytes", ww.BytesWritten()),
-					slog.Duration("duration", time.Since(start)))
+					slog.Duration("duration", time.Since(start)),
+				}
+				if caller.WebID != "" {
+					attrs = append(attrs, slog.String("webid", caller.WebID))
+				}
+				log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 			}()
 			next.ServeHTTP(ww, r.WithContext(ctx))
 		})
