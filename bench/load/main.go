@@ -12,7 +12,20 @@
 //	      resources: one resource per connection, then all connections on one
 //	big   PUT then GET a -big-size body streamed from a generator, with the
 //	      server's peak VmRSS sampled every 50 ms (needs -pid)
-//	all   get, put, list, rss, patch, big in that order
+//	pubget  anonymous GET of a small Turtle resource whose ACL grants
+//	      foaf:Agent Read
+//	authget GET of a private small Turtle resource as the owner, a fresh
+//	      DPoP proof per request, made before the timed window (needs -issuer)
+//	all   get, pubget, authget (with -issuer), put, list, rss, patch, big
+//
+// Access control: with -issuer ADDR -issuer-key FILE the tool runs a test
+// Solid-OIDC issuer on ADDR (see auth.go) and signs every request of the
+// get, put, list, rss, patch and big scenarios as the owner, whose WebID is
+// http://ADDR/owner/profile/card#me (the server's --owner-webid). Without
+// -issuer, requests are anonymous (a server without access control). With
+// -presign, get, put, list and patch send proofs made before their timed
+// window, as authget always does, so that the client's ECDSA signing does not
+// share the cores with the server during the measurement.
 //
 // Helpers for scripts: -free-port prints a free loopback port; -wait-health
 // waits until <target>.naamio/health answers 200.
@@ -29,12 +42,16 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/internal/testissuer"
 )
 
 type config struct {
@@ -52,6 +69,12 @@ type config struct {
 	patchTriples int
 	bigSize      int64
 	bigTimeout   time.Duration
+	owner        *testissuer.Agent // nil: no -issuer, requests are anonymous
+	proofRate    float64
+	proofCap     int
+	proofWindow  time.Duration
+	pubBaseline  float64
+	presign      bool
 }
 
 func main() {
@@ -64,7 +87,7 @@ func main() {
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	target := fs.String("target", "", "server base URL, loopback only (e.g. http://127.0.0.1:8080/)")
-	scenario := fs.String("scenario", "all", "get, put, list, rss, patch, big or all")
+	scenario := fs.String("scenario", "all", "get, pubget, authget, put, list, rss, patch, big or all")
 	conns := fs.Int("c", 64, "concurrent connections")
 	duration := fs.Duration("d", 10*time.Second, "duration of each timed scenario")
 	maxReq := fs.Int("n", 2_000_000, "maximum requests of each timed scenario")
@@ -79,7 +102,14 @@ func run(args []string, out io.Writer) error {
 	format := fs.String("format", "md", "output: md (Markdown table) or text")
 	freePort := fs.Bool("free-port", false, "print a free loopback TCP port and exit")
 	waitHealth := fs.Duration("wait-health", 0, "wait up to this long for the target's health check, then exit")
-	prepare := fs.String("prepare", "", "create <target><name>/small.ttl and <target><name>/list/ with -children children, print both URLs and exit (for wrk)")
+	prepare := fs.String("prepare", "", "create <target><name>/small.ttl and <target><name>/list/ with -children children (public-read with -issuer), print both URLs and exit (for wrk)")
+	issuerAddr := fs.String("issuer", "", "run the test Solid-OIDC issuer on this loopback ip:port and sign requests as its agent \"owner\"")
+	issuerKey := fs.String("issuer-key", "", "PEM file of the issuer's P-256 signing key (created if missing; keeps the JWKS across runs)")
+	proofRate := fs.Float64("proof-rate", 12000, "authget: proofs made per second of -d (the most requests it can send)")
+	proofCap := fs.Int("proof-cap", 300_000, "authget: at most this many proofs")
+	proofWindow := fs.Duration("proof-window", auth.DefaultProofWindow, "authget: the server's accepted |now - iat| of a proof")
+	presignFlag := fs.Bool("presign", false, "with -issuer: the get, put, list and patch scenarios send proofs made before the timed window instead of signing each request as it is sent")
+	pubBaseline := fs.Float64("pub-baseline", 0, "pubget: req/s of the GET without access control; met if within 20%")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,15 +129,26 @@ func run(args []string, out io.Writer) error {
 	if *waitHealth > 0 {
 		return waitHealthy(u, *waitHealth)
 	}
-	if *prepare != "" {
-		return prepareFixtures(u, *prepare, *conns, *children, out)
-	}
 	if *conns < 1 || *conns > 4096 {
 		return errors.New("-c must be between 1 and 4096")
 	}
+	var owner *testissuer.Agent
+	if *issuerAddr != "" {
+		iss, agent, err := startIssuer(*issuerAddr, *issuerKey)
+		if err != nil {
+			return err
+		}
+		defer iss.Close()
+		owner = agent
+	}
+	if *prepare != "" {
+		return prepareFixtures(u, *prepare, *conns, *children, owner, out)
+	}
+	serverPID = *pid
 	cfg := config{target: u, scenario: *scenario, conns: *conns, duration: *duration,
 		maxRequests: *maxReq, children: *children, putDirs: *putDirs, rssCount: *rssCount, rssTimeout: *rssTimeout,
-		pid: *pid, format: *format, patchTriples: *patchTriples, bigSize: *bigSize, bigTimeout: *bigTimeout}
+		pid: *pid, format: *format, patchTriples: *patchTriples, bigSize: *bigSize, bigTimeout: *bigTimeout,
+		owner: owner, proofRate: *proofRate, proofCap: *proofCap, proofWindow: *proofWindow, pubBaseline: *pubBaseline, presign: *presignFlag}
 	return runScenarios(cfg, out)
 }
 
@@ -163,6 +204,7 @@ type result struct {
 	note      string
 	target    string
 	met       string // "yes", "no" or ""
+	foreign   string // CPU used by other processes during the window
 }
 
 func (r result) rate() float64 {
@@ -202,11 +244,19 @@ type request func(w, i int) (*http.Request, error)
 
 // hammer runs req from conns workers until duration or maxRequests.
 func hammer(client *http.Client, conns int, duration time.Duration, maxRequests int, want func(int) bool, req request) result {
+	return hammerWith(client, conns, duration, maxRequests, want, req, false)
+}
+
+// hammerWith is hammer; when striped, worker w sends requests w, w+conns,
+// w+2·conns, … (so i%conns == w), otherwise the next unsent one.
+func hammerWith(client *http.Client, conns int, duration time.Duration, maxRequests int, want func(int) bool, req request, striped bool) result {
 	var next atomic.Int64
 	var errs atomic.Int64
+	var firstBad atomic.Int64 // first unexpected status, for the note
 	lat := make([][]time.Duration, conns)
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
+	cpu0, cpuOK := sampleCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < conns; w++ {
@@ -214,8 +264,11 @@ func hammer(client *http.Client, conns int, duration time.Duration, maxRequests 
 		go func(w int) {
 			defer wg.Done()
 			mine := make([]time.Duration, 0, 4096)
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
+			for k := 0; ctx.Err() == nil; k++ {
+				i := w + k*conns
+				if !striped {
+					i = int(next.Add(1)) - 1
+				}
 				if i >= maxRequests {
 					break
 				}
@@ -237,6 +290,7 @@ func hammer(client *http.Client, conns int, duration time.Duration, maxRequests 
 				d := time.Since(t0)
 				if !want(resp.StatusCode) {
 					errs.Add(1)
+					firstBad.CompareAndSwap(0, int64(resp.StatusCode))
 					continue
 				}
 				mine = append(mine, d)
@@ -246,12 +300,20 @@ func hammer(client *http.Client, conns int, duration time.Duration, maxRequests 
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu1, cpuOK1 := sampleCPU()
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	return result{conns: conns, requests: len(all), errors: int(errs.Load()), elapsed: elapsed, latencies: all}
+	r := result{conns: conns, requests: len(all), errors: int(errs.Load()), elapsed: elapsed, latencies: all}
+	if cpuOK && cpuOK1 {
+		r.foreign = foreignCPU(cpu0, cpu1, elapsed, runtime.NumCPU())
+	}
+	if c := firstBad.Load(); c != 0 {
+		fmt.Fprintf(os.Stderr, "load: unexpected status %d (first of the errors)\n", c)
+	}
+	return r
 }
 
 func ok200(c int) bool { return c == http.StatusOK }
@@ -316,13 +378,20 @@ func seed(client *http.Client, conns, n int, limit time.Duration, name func(i in
 func runScenarios(cfg config, out io.Writer) error {
 	run := strconv.FormatInt(time.Now().UnixNano()%1_000_000_000, 36)
 	base := cfg.target.String() + "bench-" + run + "/"
-	client := newClient(cfg.conns)
-	defer client.CloseIdleConnections()
+	anon := newClient(cfg.conns)
+	defer anon.CloseIdleConnections()
+	client := signed(anon, cfg.owner) // shares anon's connections; signs when -issuer is set
 	var results []result
-	want := func(s string) bool { return cfg.scenario == "all" || cfg.scenario == s }
-	known := map[string]bool{"all": true, "get": true, "put": true, "list": true, "rss": true, "patch": true, "big": true}
+	want := func(s string) bool {
+		return cfg.scenario == s || cfg.scenario == "all" && (s != "authget" || cfg.owner != nil)
+	}
+	known := map[string]bool{"all": true, "get": true, "pubget": true, "authget": true, "put": true, "list": true, "rss": true, "patch": true, "big": true}
 	if !known[cfg.scenario] {
 		return fmt.Errorf("unknown scenario %q", cfg.scenario)
+	}
+	who := ""
+	if cfg.owner != nil {
+		who = " (owner, signed)"
 	}
 
 	if want("get") {
@@ -330,15 +399,27 @@ func runScenarios(cfg config, out io.Writer) error {
 		if err := put(client, small, smallTurtle(0)); err != nil {
 			return err
 		}
-		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, ok200, func(_, _ int) (*http.Request, error) {
-			req, err := http.NewRequest(http.MethodGet, small, nil)
-			if err == nil {
-				req.Header.Set("Accept", "text/turtle")
-			}
-			return req, err
-		})
-		r.name, r.target = "GET small Turtle", "≥ 15,000 req/s, p99 < 10 ms"
+		r, err := timed(client, cfg, "get", ok200, false, func(int) (string, string) { return http.MethodGet, small }, getTurtle(small))
+		if err != nil {
+			return err
+		}
+		r.name, r.target = "GET small Turtle"+who, "≥ 15,000 req/s, p99 < 10 ms"
 		r.met = yes(r.rate() >= 15000 && r.pct(0.99) < 10*time.Millisecond && r.errors == 0)
+		results = append(results, r)
+		emitProgress(r)
+	}
+	for _, s := range []string{"pubget", "authget"} {
+		if !want(s) {
+			continue
+		}
+		scen := pubgetScenario
+		if s == "authget" {
+			scen = authgetScenario
+		}
+		r, err := scen(client, anon, cfg, base)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
 		results = append(results, r)
 		emitProgress(r)
 	}
@@ -347,16 +428,20 @@ func runScenarios(cfg config, out io.Writer) error {
 		if dirs <= 0 {
 			dirs = cfg.conns
 		}
-		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, okPut, func(_, i int) (*http.Request, error) {
-			u := fmt.Sprintf("%sput/c%03d/r%07d.ttl", base, i%dirs, i)
-			req, err := http.NewRequest(http.MethodPut, u, bytes.NewReader(smallTurtle(i)))
-			if err == nil {
-				req.Header.Set("Content-Type", "text/turtle")
-			}
-			return req, err
-		})
-		r.name, r.target = "PUT new small Turtle", "≥ 3,000 req/s"
-		r.note = fmt.Sprintf("unique paths in %d containers", dirs)
+		putURL := func(i int) string { return fmt.Sprintf("%sput/c%03d/r%07d.ttl", base, i%dirs, i) }
+		r, err := timed(client, cfg, "put", okPut, false, func(i int) (string, string) { return http.MethodPut, putURL(i) },
+			func(_, i int) (*http.Request, error) {
+				req, err := http.NewRequest(http.MethodPut, putURL(i), bytes.NewReader(smallTurtle(i)))
+				if err == nil {
+					req.Header.Set("Content-Type", "text/turtle")
+				}
+				return req, err
+			})
+		if err != nil {
+			return err
+		}
+		r.name, r.target = "PUT new small Turtle"+who, "≥ 3,000 req/s"
+		r.note = join(fmt.Sprintf("unique paths in %d containers", dirs), r.note)
 		r.met = yes(r.rate() >= 3000 && r.errors == 0)
 		results = append(results, r)
 		emitProgress(r)
@@ -368,16 +453,13 @@ func runScenarios(cfg config, out io.Writer) error {
 		}); err != nil {
 			return fmt.Errorf("seeding %d children: %w", cfg.children, err)
 		}
-		r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, ok200, func(_, _ int) (*http.Request, error) {
-			req, err := http.NewRequest(http.MethodGet, list, nil)
-			if err == nil {
-				req.Header.Set("Accept", "text/turtle")
-			}
-			return req, err
-		})
-		r.name, r.target = fmt.Sprintf("GET container, %d children", cfg.children), "≥ 500 req/s"
+		r, err := timed(client, cfg, "list", ok200, false, func(int) (string, string) { return http.MethodGet, list }, getTurtle(list))
+		if err != nil {
+			return err
+		}
+		r.name, r.target = fmt.Sprintf("GET container, %d children%s", cfg.children, who), "≥ 500 req/s"
 		if body, err := fetchSize(client, list); err == nil {
-			r.note = fmt.Sprintf("%d KiB Turtle", body>>10)
+			r.note = join(fmt.Sprintf("%d KiB Turtle", body>>10), r.note)
 		}
 		r.met = yes(r.rate() >= 500 && r.errors == 0)
 		results = append(results, r)
@@ -431,10 +513,13 @@ func runScenarios(cfg config, out io.Writer) error {
 }
 
 // prepareFixtures makes the resources the GET scenarios read, for outside
-// tools such as wrk.
-func prepareFixtures(u *url.URL, name string, conns, children int, out io.Writer) error {
-	client := newClient(conns)
-	defer client.CloseIdleConnections()
+// tools such as wrk. With an owner they are written as the owner and made
+// public-read (an ACL on the <name>/ container with acl:default), since wrk
+// cannot sign.
+func prepareFixtures(u *url.URL, name string, conns, children int, owner *testissuer.Agent, out io.Writer) error {
+	anon := newClient(conns)
+	defer anon.CloseIdleConnections()
+	client := signed(anon, owner)
 	base := u.String() + url.PathEscape(name) + "/"
 	if err := put(client, base+"small.ttl", smallTurtle(0)); err != nil {
 		return err
@@ -444,9 +529,50 @@ func prepareFixtures(u *url.URL, name string, conns, children int, out io.Writer
 	}); err != nil {
 		return err
 	}
+	if owner != nil {
+		if err := makePublic(client, anon, owner.WebID, base); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(out, base+"small.ttl")
 	fmt.Fprintln(out, base+"list/")
 	return nil
+}
+
+// timed runs a timed scenario whose request i is req(w, i), for method and
+// URL target(i) (striped: see hammerWith). Requests are signed as they are
+// sent by client's transport (when -issuer is set), or, with -presign, carry
+// proofs made before the timed window; the note says which.
+func timed(client *http.Client, cfg config, what string, want func(int) bool, striped bool,
+	target func(i int) (method, u string), req request) (result, error) {
+	if cfg.owner == nil {
+		return hammerWith(client, cfg.conns, cfg.duration, cfg.maxRequests, want, req, striped), nil
+	}
+	if !cfg.presign {
+		r := hammerWith(client, cfg.conns, cfg.duration, cfg.maxRequests, want, req, striped)
+		r.note = "each request signed as it is sent"
+		return r, nil
+	}
+	ps, err := presign(cfg, what, target)
+	if err != nil {
+		return result{}, err
+	}
+	r := hammerWith(client, cfg.conns, ps.dur, len(ps.proofs), want, func(w, i int) (*http.Request, error) {
+		r, err := req(w, i)
+		if err == nil {
+			ps.sign(r, i)
+		}
+		return r, err
+	}, striped)
+	r.note = "presigned: " + ps.note(r)
+	return r, nil
+}
+
+func join(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
 }
 
 func yes(b bool) string {
@@ -496,11 +622,14 @@ func mib(n int64) float64 { return float64(n) / (1 << 20) }
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
 func emitProgress(r result) {
-	fmt.Fprintf(os.Stderr, "load: %s: %d requests, %d errors, %.0f req/s in %v\n",
-		r.name, r.requests, r.errors, r.rate(), r.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "load: %s: %d requests, %d errors, %.0f req/s in %v %s\n",
+		r.name, r.requests, r.errors, r.rate(), r.elapsed.Round(time.Millisecond), r.foreign)
 }
 
 func report(out io.Writer, format string, results []result) {
+	for i := range results {
+		results[i].note = join(results[i].note, results[i].foreign)
+	}
 	if format == "text" {
 		for _, r := range results {
 			fmt.Fprintf(out, "%s\tconns=%d\treq=%d\terr=%d\trate=%.0f/s\tp50=%s\tp99=%s\tmax=%s\t%s\ttarget %s met=%s\n",

@@ -109,21 +109,26 @@ func patchScenario(client *http.Client, cfg config, base string) ([]result, erro
 		return fmt.Sprintf("%d triples each afterwards", cfg.patchTriples)
 	}
 
-	r := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, okPatch, func(w, i int) (*http.Request, error) {
-		return patchRequest(own(w), i)
-	})
+	// Striped: worker w sends requests i with i%conns == w, all to own(w).
+	r, err := timed(client, cfg, "patch", okPatch, true, func(i int) (string, string) { return http.MethodPatch, own(i % cfg.conns) },
+		func(w, i int) (*http.Request, error) { return patchRequest(own(w), i) })
+	if err != nil {
+		return nil, err
+	}
 	r.name = fmt.Sprintf("N3 PATCH, %d-triple resource per connection", cfg.patchTriples)
 	r.target = "≥ 3,000 req/s"
-	r.note = "delete+insert one triple (where binds the old value); " + check(own(0), own(cfg.conns-1))
+	r.note = join("delete+insert one triple (where binds the old value); "+check(own(0), own(cfg.conns-1)), r.note)
 	r.met = yes(r.rate() >= 3000 && r.errors == 0 && !strings.Contains(r.note, "FAILED"))
 	emitProgress(r)
 
-	s := hammer(client, cfg.conns, cfg.duration, cfg.maxRequests, okPatch, func(_, i int) (*http.Request, error) {
-		return patchRequest(one, i)
-	})
+	s, err := timed(client, cfg, "patch-one", okPatch, false, func(int) (string, string) { return http.MethodPatch, one },
+		func(_, i int) (*http.Request, error) { return patchRequest(one, i) })
+	if err != nil {
+		return nil, err
+	}
 	s.name = fmt.Sprintf("N3 PATCH, one %d-triple resource, all connections", cfg.patchTriples)
 	s.target = "(report only)"
-	s.note = "patches of one resource serialize; " + check(one)
+	s.note = join("patches of one resource serialize; "+check(one), s.note)
 	emitProgress(s)
 	return []result{r, s}, nil
 }
@@ -233,7 +238,7 @@ func bigScenario(cfg config, base string) ([]result, error) {
 		return nil, errors.New("-big-size must be positive")
 	}
 	// No client timeout: each direction is bounded by its own context.
-	client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableCompression: true}}
+	client := signed(&http.Client{Transport: &http.Transport{Proxy: nil, DisableCompression: true}}, cfg.owner)
 	defer client.CloseIdleConnections()
 	u := base + "big/blob.bin"
 	defer func() { // clean up, bounded
@@ -324,4 +329,73 @@ func human(n int64) string {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// serverPID is the server's process id (-pid), 0 if unknown; hammer uses
+// it to tell how much CPU other processes took during a timed window.
+var serverPID int
+
+// cpuSample is the host's busy CPU time and that of this process and the
+// server, in clock ticks (from /proc).
+type cpuSample struct{ host, self, server int64 }
+
+func sampleCPU() (cpuSample, bool) {
+	var s cpuSample
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return s, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 || f[0] != "cpu" {
+		return s, false
+	}
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		s.host += n
+	}
+	var ok bool
+	if s.self, ok = procTicks("self"); !ok {
+		return s, false
+	}
+	if serverPID > 0 {
+		if s.server, ok = procTicks(strconv.Itoa(serverPID)); !ok {
+			return s, false
+		}
+	}
+	return s, true
+}
+
+// procTicks is utime+stime of /proc/<pid>/stat.
+func procTicks(pid string) (int64, bool) {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(b, ')') // the command name may hold spaces
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:])) // state is f[0]; utime, stime are fields 14, 15
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	return u + st, err1 == nil && err2 == nil
+}
+
+// foreignCPU describes the CPU that processes other than this one and the
+// server used between a and b, as a share of all CPUs over that time.
+func foreignCPU(a, b cpuSample, elapsed time.Duration, cpus int) string {
+	const hz = 100 // USER_HZ on Linux
+	other := (b.host - a.host) - (b.self - a.self) - (b.server - a.server)
+	if other < 0 {
+		other = 0
+	}
+	share := float64(other) / hz / (elapsed.Seconds() * float64(cpus))
+	if serverPID <= 0 {
+		return fmt.Sprintf("others (server included) used %.0f%% of the CPUs", 100*share)
+	}
+	return fmt.Sprintf("other processes used %.0f%% of the CPUs", 100*share)
 }
