@@ -152,12 +152,12 @@ func (h *Handler) createNeeds(ctx context.Context, p string) ([]need, error) {
 		return nil, nil
 	}
 	for c := Parent(p); c != ""; c = Parent(c) {
-		_, err := h.store.Stat(ctx, c)
-		if err == nil {
-			return []need{{c, acl.Append}}, nil
-		}
-		if !isNotFound(err) {
+		ok, err := h.store.Exists(ctx, c)
+		if err != nil {
 			return nil, err
+		}
+		if ok {
+			return []need{{c, acl.Append}}, nil
 		}
 	}
 	return nil, nil
@@ -167,12 +167,9 @@ func (h *Handler) createNeeds(ctx context.Context, p string) ([]need, error) {
 // p: when p is absent, also Append where it will be added (createNeeds).
 func (h *Handler) writeNeeds(ctx context.Context, p string, modes acl.Mode) ([]need, bool, error) {
 	needs := []need{{p, modes}}
-	_, err := h.store.Stat(ctx, p)
-	switch {
-	case err == nil:
-		return needs, true, nil
-	case !isNotFound(err):
-		return nil, false, err
+	ok, err := h.store.Exists(ctx, p)
+	if err != nil || ok {
+		return needs, ok, err
 	}
 	more, err := h.createNeeds(ctx, p)
 	if err != nil {

@@ -28,14 +28,22 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 		h.fail(w, r, err)
 		return
 	}
-	target, err := h.store.Stat(ctx, p)
-	if err != nil {
+	if !IsContainerPath(p) {
+		target, err := h.store.Stat(ctx, p)
+		if err == nil {
+			h.setAllow(w, p, stateOf(target))
+			err = fmt.Errorf("%w: POST needs a container", errMethodNotAllowed)
+		}
 		h.fail(w, r, err)
 		return
 	}
-	if !target.IsContainer() {
-		h.setAllow(w, p, stateOf(target))
-		h.fail(w, r, fmt.Errorf("%w: POST needs a container", errMethodNotAllowed))
+	// Exists, not Stat: a container's Stat derives its validator from
+	// all its children.
+	if ok, err := h.store.Exists(ctx, p); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("%w: %s", ErrNotFound, p)
+		}
+		h.fail(w, r, err)
 		return
 	}
 	container := wantsContainer(r.Header.Values("Link"))

@@ -97,6 +97,10 @@ type DeleteRequest struct {
 type Store interface {
 	// Stat returns the resource's metadata or ErrNotFound.
 	Stat(ctx context.Context, path string) (Meta, error)
+	// Exists reports whether a resource is at path. Unlike Stat it does not
+	// derive a container's validator from its children, so it costs the
+	// same for any resource (access decisions ask it on every write).
+	Exists(ctx context.Context, path string) (bool, error)
 	// Open returns metadata and a reader for the body. The caller closes it.
 	Open(ctx context.Context, path string) (Meta, io.ReadCloser, error)
 	// OpenRange is Open for the body bytes [off, off+n) only (n < 0: to the

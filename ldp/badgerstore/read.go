@@ -34,6 +34,25 @@ func (s *Store) Stat(ctx context.Context, path string) (ldp.Meta, error) {
 	return m, err
 }
 
+// Exists reports whether a record is at path, reading only its key.
+func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
+	if err := readable(ctx, path); err != nil {
+		return false, err
+	}
+	found := false
+	err := s.db.View(func(txn *badger.Txn) error {
+		_, err := txn.Get(recordKey(path))
+		switch {
+		case err == nil:
+			found = true
+		case !errors.Is(err, badger.ErrKeyNotFound):
+			return err
+		}
+		return nil
+	})
+	return found, err
+}
+
 // Open returns the metadata and a reader for the body, both from one
 // snapshot. The reader must be closed.
 func (s *Store) Open(ctx context.Context, path string) (ldp.Meta, io.ReadCloser, error) {

@@ -141,6 +141,25 @@ func testMissing(t *testing.T, s ldp.Store) {
 	wantErr(t, "Open", err, ldp.ErrNotFound)
 	_, err = s.Children(ctx, "/nope/")
 	wantErr(t, "Children", err, ldp.ErrNotFound)
+	if ok, err := s.Exists(ctx, "/nope"); ok || err != nil {
+		t.Fatalf("Exists(/nope) = %v, %v", ok, err)
+	}
+}
+
+func testExists(t *testing.T, s ldp.Store) {
+	ctx := context.Background()
+	put(t, s, "/e/f.txt", "x")
+	for p, want := range map[string]bool{"/": true, "/e/": true, "/e/f.txt": true, "/e": false, "/e/f.txt/": false, "/e/g": false} {
+		if ok, err := s.Exists(ctx, p); ok != want || err != nil {
+			t.Errorf("Exists(%s) = %v, %v; want %v", p, ok, err, want)
+		}
+	}
+	if err := s.Delete(ctx, ldp.DeleteRequest{Path: "/e/f.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.Exists(ctx, "/e/f.txt"); ok {
+		t.Error("Exists after Delete")
+	}
 }
 
 func testIntermediateContainers(t *testing.T, s ldp.Store) {

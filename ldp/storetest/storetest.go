@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ContentType", testContentType},
 		{"ETagFromContent", testETagFromContent},
 		{"Missing", testMissing},
+		{"Exists", testExists},
 		{"IntermediateContainers", testIntermediateContainers},
 		{"SlashTwins", testSlashTwins},
 		{"AncestorIsDocument", testAncestorIsDocument},
