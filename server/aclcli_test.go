@@ -13,17 +13,9 @@ import (
 // replaces the root ACL (checked first), and `naamio acl show` reports what
 // governs a path.
 func TestACLCommand(t *testing.T) {
+	s, cfg := newOwned(t)
+	closeServer(s)
 	log, _ := NewLogger(io.Discard, "json", "info")
-	cfg := defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.DiskReserve = 0
-	cfg.OwnerWebID = "https://owner.example/profile/card#me"
-	s, err := New(cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.ldp.Close()
-	_ = s.store.Close()
 
 	run := func(stdin string, args ...string) (string, error) {
 		var out, errOut bytes.Buffer
@@ -58,7 +50,7 @@ func TestACLCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { s.ldp.Close(); _ = s.store.Close() }()
+	defer closeServer(s)
 	srv := httptest.NewServer(s.http.Handler)
 	defer srv.Close()
 	for p, want := range map[string]int{"/": 200, "/new/": 200, "/nothing": 404} {

@@ -320,8 +320,10 @@ func TestRootACL(t *testing.T) {
 	_ = s.store.Close()
 }
 
-// Without credentials every resource is refused with a DPoP challenge.
-func TestPrivateByDefault(t *testing.T) {
+// newOwned builds (without serving) a server on a fresh data directory
+// whose first start names an owner; the caller closes it with closeServer.
+func newOwned(t *testing.T) (*Server, Config) {
+	t.Helper()
 	log, _ := NewLogger(io.Discard, "json", "info")
 	cfg := defaults()
 	cfg.DataDir = t.TempDir()
@@ -331,7 +333,18 @@ func TestPrivateByDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { s.ldp.Close(); _ = s.store.Close() }()
+	return s, cfg
+}
+
+func closeServer(s *Server) {
+	s.ldp.Close()
+	_ = s.store.Close()
+}
+
+// Without credentials every resource is refused with a DPoP challenge.
+func TestPrivateByDefault(t *testing.T) {
+	s, _ := newOwned(t)
+	defer closeServer(s)
 	srv := httptest.NewServer(s.http.Handler)
 	defer srv.Close()
 	for _, p := range []string{"/", "/missing", "/.acl"} {
