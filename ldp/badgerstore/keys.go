@@ -18,7 +18,7 @@ import "encoding/binary"
 // "c.ttl"). Paths never contain NUL, so a container's entries are exactly the
 // keys under c/<container>\x00.
 //
-// Reserved for later issues (never written by this package):
+// Namespaces of server-internal records, written only through KV (kv.go):
 //
 //	a/  accounts        t/  tokens          x/  module records
 //	q/  delivery queue  n/  notification channels

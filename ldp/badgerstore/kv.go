@@ -1,0 +1,139 @@
+package badgerstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// ErrKVNotFound: no record under that key.
+var ErrKVNotFound = errors.New("badgerstore: no such record")
+
+// kvNamespaces are the key prefixes handed out by KV (keys.go). No resource
+// URL maps to them.
+var kvNamespaces = map[string]bool{"a": true, "t": true, "x": true, "q": true, "n": true}
+
+// KV is one namespace of server-internal records (accounts, tokens, module
+// records, queues): small values under string keys, written synchronously
+// and durably, outside the resource tree and the change log.
+type KV struct {
+	s      *Store
+	prefix string
+}
+
+// KVTxn reads and writes inside one KV.Update transaction.
+type KVTxn interface {
+	// Get returns a copy of the value or ErrKVNotFound.
+	Get(key string) ([]byte, error)
+	// Set stores value; ttl > 0 makes the record expire.
+	Set(key string, value []byte, ttl time.Duration) error
+	Delete(key string) error
+}
+
+// KV returns the namespace ("a" accounts, "t" tokens, "x" modules, "q"
+// delivery queue, "n" notification channels).
+func (s *Store) KV(namespace string) (*KV, error) {
+	if !kvNamespaces[namespace] {
+		return nil, fmt.Errorf("badgerstore: %q is not a KV namespace", namespace)
+	}
+	return &KV{s: s, prefix: namespace + "/"}, nil
+}
+
+// Get returns a copy of the value stored under key, or ErrKVNotFound.
+func (k *KV) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var v []byte
+	err := k.s.db.View(func(txn *badger.Txn) error {
+		var err error
+		v, err = (&kvTxn{txn: txn, prefix: k.prefix}).Get(key)
+		return err
+	})
+	return v, err
+}
+
+// Put stores value under key (ttl > 0: the record expires then).
+func (k *KV) Put(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	return k.Update(ctx, func(tx KVTxn) error { return tx.Set(key, value, ttl) })
+}
+
+// Delete removes key; a missing key is not an error.
+func (k *KV) Delete(ctx context.Context, key string) error {
+	return k.Update(ctx, func(tx KVTxn) error { return tx.Delete(key) })
+}
+
+// Update runs fn in one read-write transaction and commits it durably: a
+// single-use code taken by two requests at once is taken once. fn may run
+// again when a concurrent Update touched the same keys, so it must have no
+// side effects outside tx.
+func (k *KV) Update(ctx context.Context, fn func(tx KVTxn) error) error {
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		txn := k.s.db.NewTransaction(true)
+		if err := fn(&kvTxn{txn: txn, prefix: k.prefix}); err != nil {
+			txn.Discard()
+			return err
+		}
+		err := k.s.commitTxn(txn)
+		if !errors.Is(err, badger.ErrConflict) || attempt >= maxAttempts {
+			return err
+		}
+		backoff(attempt)
+	}
+}
+
+// List calls fn for every record whose key starts with prefix, in key
+// order, with the key without the namespace. The value is valid only
+// during the call.
+func (k *KV) List(ctx context.Context, prefix string, fn func(key string, value []byte) error) error {
+	return k.s.db.View(func(txn *badger.Txn) error {
+		p := []byte(k.prefix + prefix)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: false})
+		defer it.Close()
+		for it.Seek(p); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			item := it.Item()
+			key := string(item.Key()[len(k.prefix):])
+			if err := item.Value(func(v []byte) error { return fn(key, v) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type kvTxn struct {
+	txn    *badger.Txn
+	prefix string
+}
+
+func (t *kvTxn) Get(key string) ([]byte, error) {
+	item, err := t.txn.Get([]byte(t.prefix + key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, ErrKVNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+func (t *kvTxn) Set(key string, value []byte, ttl time.Duration) error {
+	e := badger.NewEntry([]byte(t.prefix+key), value)
+	if ttl > 0 {
+		e = e.WithTTL(ttl)
+	}
+	return t.txn.SetEntry(e)
+}
+
+func (t *kvTxn) Delete(key string) error {
+	return t.txn.Delete([]byte(t.prefix + key))
+}

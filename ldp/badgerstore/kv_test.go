@@ -1,0 +1,104 @@
+package badgerstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/naamio/naamio/ldp"
+)
+
+func TestKV(t *testing.T) {
+	s, dir := openTemp(t, Options{DiskReserve: -1})
+	ctx := context.Background()
+	if _, err := s.KV("r"); err == nil {
+		t.Fatal("the resource namespace was handed out")
+	}
+	a, err := s.KV("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, _ := s.KV("t")
+	if _, err := a.Get(ctx, "x"); !errors.Is(err, ErrKVNotFound) {
+		t.Fatalf("Get missing: %v", err)
+	}
+	if err := a.Put(ctx, "acct/1", []byte("alice"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Put(ctx, "acct/2", []byte("bob"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := tk.Put(ctx, "acct/3", []byte("other namespace"), 0); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := a.List(ctx, "acct/", func(k string, v []byte) error { got = append(got, k+"="+string(v)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[acct/1=alice acct/2=bob]" {
+		t.Fatalf("List = %v", got)
+	}
+	// KV records are not resources and do not enter the change log.
+	if _, err := s.Stat(ctx, "/acct/1"); !errors.Is(err, ldp.ErrNotFound) {
+		t.Fatalf("a KV record is visible as a resource: %v", err)
+	}
+	if err := a.Delete(ctx, "acct/2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Get(ctx, "acct/2"); !errors.Is(err, ErrKVNotFound) {
+		t.Fatal("deleted record still there")
+	}
+	// TTL: Badger hides expired entries.
+	if err := tk.Put(ctx, "short", []byte("x"), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := tk.Get(ctx, "short"); err != nil || string(v) != "x" {
+		t.Fatalf("fresh TTL record: %q %v", v, err)
+	}
+
+	// A single-use code taken by many at once is taken exactly once.
+	if err := tk.Put(ctx, "code", []byte("c"), 0); err != nil {
+		t.Fatal(err)
+	}
+	var taken atomic.Int32
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := tk.Update(ctx, func(tx KVTxn) error {
+				if _, err := tx.Get("code"); err != nil {
+					return err
+				}
+				return tx.Delete("code")
+			})
+			if err == nil {
+				taken.Add(1)
+			} else if !errors.Is(err, ErrKVNotFound) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if taken.Load() != 1 {
+		t.Fatalf("code taken %d times", taken.Load())
+	}
+
+	// Durable across a restart.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(dir, Options{DiskReserve: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	a2, _ := s2.KV("a")
+	if v, err := a2.Get(ctx, "acct/1"); err != nil || string(v) != "alice" {
+		t.Fatalf("after reopen: %q %v", v, err)
+	}
+}
