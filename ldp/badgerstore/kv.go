@@ -7,10 +7,14 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/naamio/naamio/ldp"
 )
 
-// ErrKVNotFound: no record under that key.
-var ErrKVNotFound = errors.New("badgerstore: no such record")
+// ErrKVNotFound: no record under that key. It matches ldp.ErrNotFound.
+var ErrKVNotFound = fmt.Errorf("%w: no such record", ldp.ErrNotFound)
+
+var _ ldp.KV = (*KV)(nil)
 
 // kvNamespaces are the key prefixes handed out by KV (keys.go). No resource
 // URL maps to them.
@@ -22,15 +26,6 @@ var kvNamespaces = map[string]bool{"a": true, "t": true, "x": true, "q": true, "
 type KV struct {
 	s      *Store
 	prefix string
-}
-
-// KVTxn reads and writes inside one KV.Update transaction.
-type KVTxn interface {
-	// Get returns a copy of the value or ErrKVNotFound.
-	Get(key string) ([]byte, error)
-	// Set stores value; ttl > 0 makes the record expire.
-	Set(key string, value []byte, ttl time.Duration) error
-	Delete(key string) error
 }
 
 // KV returns the namespace ("a" accounts, "t" tokens, "x" modules, "q"
@@ -58,19 +53,19 @@ func (k *KV) Get(ctx context.Context, key string) ([]byte, error) {
 
 // Put stores value under key (ttl > 0: the record expires then).
 func (k *KV) Put(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	return k.Update(ctx, func(tx KVTxn) error { return tx.Set(key, value, ttl) })
+	return k.Update(ctx, func(tx ldp.KVTxn) error { return tx.Set(key, value, ttl) })
 }
 
 // Delete removes key; a missing key is not an error.
 func (k *KV) Delete(ctx context.Context, key string) error {
-	return k.Update(ctx, func(tx KVTxn) error { return tx.Delete(key) })
+	return k.Update(ctx, func(tx ldp.KVTxn) error { return tx.Delete(key) })
 }
 
 // Update runs fn in one read-write transaction and commits it durably: a
 // single-use code taken by two requests at once is taken once. fn may run
 // again when a concurrent Update touched the same keys, so it must have no
 // side effects outside tx.
-func (k *KV) Update(ctx context.Context, fn func(tx KVTxn) error) error {
+func (k *KV) Update(ctx context.Context, fn func(tx ldp.KVTxn) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -70,7 +70,7 @@ func TestKV(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := tk.Update(ctx, func(tx KVTxn) error {
+			err := tk.Update(ctx, func(tx ldp.KVTxn) error {
 				if _, err := tx.Get("code"); err != nil {
 					return err
 				}
