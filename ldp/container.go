@@ -36,7 +36,7 @@ func (h *Handler) addContainerTriples(g *rdf.Graph, m Meta, children []Meta) {
 	g.Add(rdf.Triple{S: self, P: rdfType, O: ldpResource})
 	g.Add(rdf.Triple{S: self, P: rdfType, O: ldpContainer})
 	g.Add(rdf.Triple{S: self, P: rdfType, O: ldpBasic})
-	if isStorageRoot(m.Path) {
+	if h.isStorageRoot(m.Path) {
 		g.Add(rdf.Triple{S: self, P: rdfType, O: pimStorage})
 	}
 	addResourceMeta(g, self, m)

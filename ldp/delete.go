@@ -14,16 +14,18 @@ import (
 // container is refused by the store (server-delete-protect-nonempty-container).
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p string) {
 	// Solid Protocol server-delete-operation: Write on the resource and on
-	// its container (Control on the subject for an ACL; acl/doc.go).
+	// its container (Control on the subject for an ACL; acl/doc.go). A
+	// storage root is nobody's member: Write on it is asked before the 405,
+	// so only those who may write it learn that it cannot be deleted.
 	needs := []need{{p, acl.Write}}
-	if kind, _ := Auxiliary(p); kind == NotAux && p != "/" {
+	if kind, _ := Auxiliary(p); kind == NotAux && !h.isStorageRoot(p) {
 		needs = append(needs, need{Parent(p), acl.Write})
 	}
 	if _, _, err := h.allow(r, needs...); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if undeletable(p) {
+	if h.undeletable(p) {
 		h.setAllow(w, p, rdfSource)
 		h.fail(w, r, fmt.Errorf("%w: %s cannot be deleted", errMethodNotAllowed, p))
 		return

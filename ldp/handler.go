@@ -36,6 +36,11 @@ type Config struct {
 	Authenticator Authenticator
 	// Groups answers acl:agentGroup. Nil: no group matches.
 	Groups acl.GroupChecker
+	// StorageRoot reports whether a container path other than "/" is the
+	// root of a storage of its own (a pod root, "/alice/"). It is asked
+	// while writing the headers of every response, so it must answer from
+	// memory. Nil: "/" is the only storage root.
+	StorageRoot func(path string) bool
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -56,6 +61,8 @@ type Handler struct {
 	acl    *acl.Resolver
 	authn  Authenticator
 	groups acl.GroupChecker
+
+	storageRoot func(string) bool
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -96,6 +103,8 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		acl:        cfg.ACL,
 		authn:      cfg.Authenticator,
 		groups:     cfg.Groups,
+
+		storageRoot: cfg.StorageRoot,
 	}, nil
 }
 

@@ -342,3 +342,76 @@ func TestHeaders(t *testing.T) {
 		t.Error("container ETag did not change when a child was added")
 	}
 }
+
+// A pod root named by Config.StorageRoot is a storage root like "/": typed
+// pim:Storage in its Link header, its listing and its parent's, and not
+// deletable, nor is its ACL (Solid Protocol server-storage-link,
+// server-delete-protect-root-container).
+func TestPodStorageRoot(t *testing.T) {
+	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	h := ldptest.PublicHandler(t, st, res, ldp.Config{
+		BaseURL:     base,
+		StorageRoot: func(p string) bool { return p == "/alice/" },
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	const storageLink = `<http://www.w3.org/ns/pim/space#Storage>; rel="type"`
+	storage := rdf.Triple{S: rdf.NewIRI(base + "alice/"), P: rdf.NewIRI(rdf.RDFNS + "type"), O: rdf.NewIRI("http://www.w3.org/ns/pim/space#Storage")}
+	graphOf := func(path string) *rdf.Graph {
+		t.Helper()
+		r := do(t, srv, req{method: "GET", path: path, header: map[string]string{"Accept": "text/turtle"}})
+		if r.StatusCode != 200 {
+			t.Fatalf("GET %s = %d", path, r.StatusCode)
+		}
+		g, err := rdf.Parse(strings.NewReader(readAll(t, r)), rdf.MediaTurtle, base+path[1:], rdf.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+
+	put(t, srv, "/alice/doc", "text/plain", "x")
+	put(t, srv, "/bob/doc", "text/plain", "x")
+	put(t, srv, "/alice/.acl", "text/turtle", ldptest.PublicRootACL)
+	put(t, srv, "/alice/.meta", "text/turtle", `<#a> <#b> <#c> .`)
+	// A client's own pim:Storage in the body is dropped like every server type.
+	if r := put(t, srv, "/alice/", "text/turtle", `<> a <http://www.w3.org/ns/pim/space#Storage> ; <#p> <#o> .`); r.StatusCode != 204 {
+		t.Fatalf("PUT pod root = %d %s", r.StatusCode, readAll(t, r))
+	}
+
+	alice := do(t, srv, req{method: "GET", path: "/alice/"})
+	if l := alice.Header.Get("Link"); !strings.Contains(l, storageLink) {
+		t.Errorf("pod root Link lacks pim:Storage: %s", l)
+	}
+	if a := alice.Header.Get("Allow"); strings.Contains(a, "DELETE") {
+		t.Errorf("pod root Allow = %q", a)
+	}
+	if l := do(t, srv, req{method: "GET", path: "/bob/"}).Header.Get("Link"); strings.Contains(l, storageLink) {
+		t.Errorf("plain container typed pim:Storage: %s", l)
+	}
+	for _, path := range []string{"/alice/", "/", "/alice/.meta"} {
+		if !graphOf(path).Has(storage) {
+			t.Errorf("%s does not state that /alice/ is a pim:Storage", path)
+		}
+	}
+	if r := do(t, srv, req{method: "PATCH", path: "/alice/", body: `@prefix solid: <http://www.w3.org/ns/solid/terms#> .
+_:p a solid:InsertDeletePatch ; solid:deletes { <> a <http://www.w3.org/ns/pim/space#Storage> . } .`,
+		header: map[string]string{"Content-Type": "text/n3"}}); r.StatusCode != 409 {
+		t.Errorf("PATCH deleting pim:Storage = %d, want 409", r.StatusCode)
+	}
+
+	for _, c := range []struct {
+		path string
+		want int
+	}{
+		{"/alice/doc", 204},
+		{"/alice/", 405},
+		{"/alice/.acl", 405},
+		{"/bob/doc", 204},
+		{"/bob/", 204},
+	} {
+		if r := do(t, srv, req{method: "DELETE", path: c.path}); r.StatusCode != c.want {
+			t.Errorf("DELETE %s = %d, want %d", c.path, r.StatusCode, c.want)
+		}
+	}
+}

@@ -36,19 +36,24 @@ var (
 	varyValue    = "Accept, Authorization, Origin"
 )
 
-// isStorageRoot reports whether p is the root container of a storage.
-// Today the server has one storage, at "/"; pods arrive with the identity
-// provider.
-func isStorageRoot(p string) bool { return p == "/" }
+// isStorageRoot reports whether p is the root container of a storage: "/"
+// always, and each container Config.StorageRoot names (a pod root). A
+// storage root is typed pim:Storage in its Link header and its generated
+// triples (Solid Protocol server-storage-link) and cannot be deleted.
+func (h *Handler) isStorageRoot(p string) bool {
+	return p == "/" || (h.storageRoot != nil && IsContainerPath(p) && h.storageRoot(p))
+}
 
-// undeletable reports whether DELETE is refused for p (Solid Protocol
-// server-delete-protect-root-container).
-func undeletable(p string) bool {
-	if isStorageRoot(p) {
+// undeletable reports whether DELETE is refused for p: a storage root and
+// its ACL (Solid Protocol server-delete-protect-root-container). For a pod
+// root this holds too: removing a pod is an account operation (idp/pod),
+// never a DELETE over HTTP.
+func (h *Handler) undeletable(p string) bool {
+	if h.isStorageRoot(p) {
 		return true
 	}
 	kind, subject := Auxiliary(p)
-	return kind == AuxACL && isStorageRoot(subject)
+	return kind == AuxACL && h.isStorageRoot(subject)
 }
 
 // state is what a request found at its target, as far as Allow cares.
@@ -70,7 +75,7 @@ func stateOf(m Meta) state {
 // allowed lists the methods p supports (Solid Protocol
 // server-allow-methods); PATCH applies to RDF sources and creates missing
 // ones (server-patch-n3-accept).
-func allowed(p string, st state) string {
+func (h *Handler) allowed(p string, st state) string {
 	var b strings.Builder
 	b.WriteString("OPTIONS")
 	if st == absent {
@@ -85,7 +90,7 @@ func allowed(p string, st state) string {
 	if st == rdfSource {
 		b.WriteString(", PATCH")
 	}
-	if !undeletable(p) {
+	if !h.undeletable(p) {
 		b.WriteString(", DELETE")
 	}
 	return b.String()
@@ -95,7 +100,7 @@ func allowed(p string, st state) string {
 // server-accept-headers, server-patch-n3-advertise).
 func (h *Handler) setAllow(w http.ResponseWriter, p string, st state) {
 	hd := w.Header()
-	hd.Set("Allow", allowed(p, st))
+	hd.Set("Allow", h.allowed(p, st))
 	kind, _ := Auxiliary(p)
 	if IsContainerPath(p) || kind != NotAux {
 		hd.Set("Accept-Put", acceptPutRDF)
@@ -120,7 +125,7 @@ func (h *Handler) setLinks(w http.ResponseWriter, m Meta) {
 	case m.IsContainer():
 		b.WriteString(", ")
 		b.WriteString(linkContainer)
-		if isStorageRoot(m.Path) {
+		if h.isStorageRoot(m.Path) {
 			b.WriteString(", ")
 			b.WriteString(linkStorage)
 		}

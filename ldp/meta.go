@@ -24,7 +24,7 @@ func (h *Handler) describe(g *rdf.Graph, s rdf.Term, m Meta) {
 	if m.IsContainer() {
 		g.Add(rdf.Triple{S: s, P: rdfType, O: ldpContainer})
 		g.Add(rdf.Triple{S: s, P: rdfType, O: ldpBasic})
-		if isStorageRoot(m.Path) {
+		if h.isStorageRoot(m.Path) {
 			g.Add(rdf.Triple{S: s, P: rdfType, O: pimStorage})
 		}
 	} else if mt := mediaTypeClass(m); mt != "" {
