@@ -26,6 +26,7 @@ Usage:
   naamio log [flags]     print the durable change log as JSON lines (server stopped)
   naamio health [--url]  exit 0 if the server answers its health check (for HEALTHCHECK)
   naamio acl show|set    read or replace an ACL (server stopped; the owner's way back in)
+  naamio account create  create an account with a pod and print its WebID (server stopped)
 `
 
 // Main runs the command line and returns the process exit code.
@@ -44,6 +45,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = checkHealth(args[1:], stderr)
 	case "acl":
 		err = aclCommand(args[1:], os.Stdin, stdout, stderr)
+	case "account":
+		err = accountCommand(args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -21,7 +21,7 @@ import (
 // buildLDP writes the root ACL on first start and builds the access
 // control (ACL resolver, Solid-OIDC authenticator, group checker) and the
 // LDP handler around the store.
-func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches) (*ldp.Handler, error) {
+func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *podRegistry) (*ldp.Handler, error) {
 	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
 		return nil, err
 	}
@@ -40,7 +40,17 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		ACL:           resolver,
 		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: cfg.BaseURL, Client: fetch}),
 		Groups:        groups,
+		StorageRoot:   pods.isRoot,
 	})
+}
+
+// openPods loads the registry of the store's pods.
+func openPods(store *badgerstore.Store) (*podRegistry, error) {
+	kv, err := store.KV("p")
+	if err != nil {
+		return nil, err
+	}
+	return loadPods(context.Background(), kv)
 }
 
 // Server is one running Naamio.
@@ -49,6 +59,7 @@ type Server struct {
 	log   *slog.Logger
 	store *badgerstore.Store
 	ldp   *ldp.Handler
+	pods  *podRegistry
 	http  *http.Server
 }
 
@@ -71,12 +82,17 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open data directory %s: %w", cfg.DataDir, err)
 	}
-	lh, err := buildLDP(cfg, log, store, caches)
+	pods, err := openPods(store)
 	if err != nil {
 		_ = store.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh}
+	lh, err := buildLDP(cfg, log, store, caches, pods)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, pods: pods}
 	s.http = &http.Server{
 		Handler:           s.routes(lh),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,

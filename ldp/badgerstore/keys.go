@@ -20,8 +20,8 @@ import "encoding/binary"
 //
 // Namespaces of server-internal records, written only through KV (kv.go):
 //
-//	a/  accounts        t/  tokens          x/  module records
-//	q/  delivery queue  n/  notification channels
+//	a/  accounts        p/  pods            t/  tokens
+//	x/  module records  q/  delivery queue  n/  notification channels
 //
 // No resource URL maps to any key outside r/, c/ and b/.
 const (

@@ -18,7 +18,7 @@ var _ ldp.KV = (*KV)(nil)
 
 // kvNamespaces are the key prefixes handed out by KV (keys.go). No resource
 // URL maps to them.
-var kvNamespaces = map[string]bool{"a": true, "t": true, "x": true, "q": true, "n": true}
+var kvNamespaces = map[string]bool{"a": true, "p": true, "t": true, "x": true, "q": true, "n": true}
 
 // KV is one namespace of server-internal records (accounts, tokens, module
 // records, queues): small values under string keys, written synchronously
@@ -28,8 +28,8 @@ type KV struct {
 	prefix string
 }
 
-// KV returns the namespace ("a" accounts, "t" tokens, "x" modules, "q"
-// delivery queue, "n" notification channels).
+// KV returns the namespace ("a" accounts, "p" pods, "t" tokens, "x"
+// modules, "q" delivery queue, "n" notification channels).
 func (s *Store) KV(namespace string) (*KV, error) {
 	if !kvNamespaces[namespace] {
 		return nil, fmt.Errorf("badgerstore: %q is not a KV namespace", namespace)

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/naamio/naamio/idp/account"
+	"github.com/naamio/naamio/idp/pod"
+	"github.com/naamio/naamio/ldp/badgerstore"
+)
+
+const accountUsage = `Usage (the server must be stopped: the store is opened directly):
+  naamio account create --email EMAIL --pod NAME [--admin] [--data DIR] [--base-url URL]
+      create an account with a pod at <base>/NAME/ and print its WebID. The
+      password is read from the NAAMIO_PASSWORD environment variable or, if
+      that is empty, from the first line of standard input (never from a flag:
+      command lines are visible to other users). Registration modes do not
+      apply: this is the operator's way to set up accounts. On a new data
+      directory the first account's WebID also becomes the server's owner
+      (the root ACL), as --owner-webid would make it.
+`
+
+// accountCommand is the headless set-up of accounts and pods.
+func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprint(stderr, accountUsage)
+		return errors.New("account: create expected")
+	}
+	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
+	base := fs.String("base-url", envOr("NAAMIO_BASE_URL", defaults().BaseURL), "public base URL of the server (env NAAMIO_BASE_URL)")
+	email := fs.String("email", "", "the account's email address")
+	name := fs.String("pod", "", "the pod's name (its path is /NAME/)")
+	admin := fs.Bool("admin", false, "make the account an administrator")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" || fs.NArg() > 0 {
+		fmt.Fprint(stderr, accountUsage)
+		return errors.New("account: --email and --pod are required")
+	}
+	if err := pod.ValidName(*name); err != nil {
+		return err
+	}
+	password := os.Getenv("NAAMIO_PASSWORD")
+	if password == "" {
+		line, err := bufio.NewReader(io.LimitReader(stdin, account.MaxPasswordBytes+2)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	st, err := badgerstore.Open(*dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	if err != nil {
+		return fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
+	}
+	defer st.Close()
+	webID, err := createAccount(context.Background(), st, *base, *email, password, *name, *admin)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, webID)
+	return nil
+}
+
+// createAccount provisions an account and its pod, undoing the account if
+// the pod cannot be made. The pod's issuer is this server.
+func createAccount(ctx context.Context, st *badgerstore.Store, base, email, password, name string, admin bool) (string, error) {
+	akv, err := st.KV("a")
+	if err != nil {
+		return "", err
+	}
+	accounts, err := account.New(ctx, akv, account.Options{BaseURL: base})
+	if err != nil {
+		return "", err
+	}
+	pods, err := openPods(st)
+	if err != nil {
+		return "", err
+	}
+	acct, err := accounts.Provision(ctx, account.NewAccount{Email: email, Password: password}, admin)
+	if err != nil {
+		return "", err
+	}
+	issuer := strings.TrimSuffix(base, "/")
+	p, err := pod.Create(ctx, st, base, name, issuer, pod.CreateOptions{})
+	if err == nil {
+		err = accounts.AddPod(ctx, acct.ID, name, p.WebID)
+	}
+	if err == nil {
+		err = pods.add(ctx, name, acct.ID, p.WebID)
+	}
+	if err == nil {
+		// On a store that has no root ACL yet, the first account set up
+		// this way is the server's owner (what --owner-webid would do).
+		err = ensureRootACL(ctx, st, base, p.WebID, discardLogger())
+	}
+	if err != nil {
+		if p != nil {
+			_ = pod.Delete(ctx, st, base, name)
+		}
+		_, _ = accounts.Delete(ctx, acct.ID)
+		return "", err
+	}
+	return p.WebID, nil
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

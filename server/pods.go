@@ -1,0 +1,76 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/naamio/naamio/ldp"
+)
+
+// podRegistry knows every pod of this server: which account owns it and
+// its WebID. It is kept in the "p" KV namespace (key pod/<name>) and in
+// memory, because the LDP handler asks it on every response whether a
+// container is a storage root (ldp.Config.StorageRoot).
+type podRegistry struct {
+	kv ldp.KV
+
+	mu   sync.RWMutex
+	pods map[string]podRecord // by root path "/<name>/"
+}
+
+type podRecord struct {
+	V       int    `json:"v"`
+	Name    string `json:"name"`
+	Account string `json:"account"`
+	WebID   string `json:"webid"`
+}
+
+const podKeyPrefix = "pod/"
+
+func loadPods(ctx context.Context, kv ldp.KV) (*podRegistry, error) {
+	r := &podRegistry{kv: kv, pods: map[string]podRecord{}}
+	err := kv.List(ctx, podKeyPrefix, func(key string, value []byte) error {
+		var rec podRecord
+		if err := json.Unmarshal(value, &rec); err != nil || rec.V != 1 || rec.Name == "" {
+			return fmt.Errorf("pod registry: unreadable record %s", key)
+		}
+		r.pods["/"+rec.Name+"/"] = rec
+		return nil
+	})
+	return r, err
+}
+
+// isRoot reports whether p is the root container of a pod.
+func (r *podRegistry) isRoot(p string) bool {
+	r.mu.RLock()
+	_, ok := r.pods[p]
+	r.mu.RUnlock()
+	return ok
+}
+
+func (r *podRegistry) add(ctx context.Context, name, account, webID string) error {
+	rec := podRecord{V: 1, Name: name, Account: account, WebID: webID}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := r.kv.Put(ctx, podKeyPrefix+name, b, 0); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.pods["/"+name+"/"] = rec
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *podRegistry) remove(ctx context.Context, name string) error {
+	if err := r.kv.Delete(ctx, podKeyPrefix+name); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	delete(r.pods, "/"+name+"/")
+	r.mu.Unlock()
+	return nil
+}
