@@ -10,6 +10,7 @@ require (
 	github.com/elnormous/contenttype v1.0.4
 	github.com/go-chi/chi/v5 v5.2.3
 	github.com/piprate/json-gold v0.7.0
+	golang.org/x/oauth2 v0.30.0
 )
 
 require (
