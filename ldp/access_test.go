@@ -1,7 +1,6 @@
 package ldp_test
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -65,32 +64,10 @@ func newAccessPod(t testing.TB) *accessPod {
 	return p
 }
 
-// as sends a request as agent (nil: anonymous) and returns the response
-// with its body read.
+// as sends a request as agent (nil: anonymous).
 func (p *accessPod) as(t *testing.T, agent *testissuer.Agent, method, path, ct, body string) (*http.Response, string) {
 	t.Helper()
-	r, err := http.NewRequest(method, p.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body == "" {
-		r.Body, r.ContentLength = http.NoBody, 0
-	}
-	if ct != "" {
-		r.Header.Set("Content-Type", ct)
-	}
-	if agent != nil {
-		if err := agent.Sign(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.DefaultClient.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return ldptest.Send(t, agent, method, p.srv.URL+path, ct, body)
 }
 
 func (p *accessPod) must(t *testing.T, agent *testissuer.Agent, method, path, ct, body string, want int) *http.Response {

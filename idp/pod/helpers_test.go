@@ -91,33 +91,10 @@ func (s *site) create(t testing.TB, name, webID string) *pod.Pod {
 	return p
 }
 
-// do sends a request as agent (nil: anonymous) and returns the response
-// with its body read.
+// do sends a request as agent (nil: anonymous) asking for Turtle.
 func (s *site) do(t *testing.T, agent *testissuer.Agent, method, path, ct, body string) (*http.Response, string) {
 	t.Helper()
-	r, err := http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body == "" {
-		r.Body, r.ContentLength = http.NoBody, 0
-	}
-	if ct != "" {
-		r.Header.Set("Content-Type", ct)
-	}
-	r.Header.Set("Accept", "text/turtle")
-	if agent != nil {
-		if err := agent.Sign(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.DefaultClient.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return ldptest.Send(t, agent, method, s.srv.URL+path, ct, body, "Accept", "text/turtle")
 }
 
 // must is do that fails the test unless the status is want.

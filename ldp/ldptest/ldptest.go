@@ -7,12 +7,15 @@ package ldptest
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/event"
+	"github.com/naamio/naamio/internal/testissuer"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/rdf"
@@ -89,4 +92,37 @@ func PublicHandler(tb testing.TB, st ldp.Store, r *acl.Resolver, cfg ldp.Config)
 	}
 	tb.Cleanup(h.Close)
 	return h
+}
+
+// Send makes a request to url as agent (nil: anonymous; otherwise signed
+// with a fresh DPoP proof), with body of media type ct ("" for none) and
+// extra header name/value pairs, and returns the response with its body
+// read.
+func Send(tb testing.TB, agent *testissuer.Agent, method, url, ct, body string, header ...string) (*http.Response, string) {
+	tb.Helper()
+	r, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if body == "" {
+		r.Body, r.ContentLength = http.NoBody, 0
+	}
+	if ct != "" {
+		r.Header.Set("Content-Type", ct)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	if agent != nil {
+		if err := agent.Sign(r); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
 }
