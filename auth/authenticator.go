@@ -119,6 +119,13 @@ type AuthOptions struct {
 	MaxConcurrentFetches int
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// Local, when set, is the server's own HTTP handler: WebID profiles,
+	// discovery documents and JWKS under BaseURL (a pod's WebID, the
+	// server's own identity provider) are requested from it in-process,
+	// as anonymous GETs, instead of over the network. They are still read
+	// and checked exactly like remote ones (WebID -> solid:oidcIssuer ->
+	// discovery -> JWKS); only the transport differs.
+	Local http.Handler
 }
 
 // Agent is the authenticated caller. The zero Agent is anonymous.
@@ -137,6 +144,7 @@ type Authenticator struct {
 	origin   string // scheme://host[:port] of BaseURL
 	basePath string // BaseURL's path without trailing slash
 	client   *safehttp.Client
+	local    http.Handler // AuthOptions.Local
 
 	window, skew, ttl, refetch time.Duration
 	now                        func() time.Time
@@ -179,6 +187,7 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 		ttl:      opts.CacheTTL,
 		refetch:  opts.JWKSRefetchInterval,
 		now:      opts.Now,
+		local:    opts.Local,
 		tokens:   NewTokenCache(opts.TokenCacheSize),
 		replay:   NewReplayCache(opts.ReplayCacheSize),
 	}
@@ -366,6 +375,9 @@ func (a *Authenticator) checkFetchable(raw string, issuer bool) string {
 	if issuer && (u.RawQuery != "" || u.Fragment != "" || u.ForceQuery) {
 		return "has a query or fragment"
 	}
+	if a.isLocal(raw) {
+		return ""
+	}
 	if !a.client.Permits(raw) {
 		return "is not an https URL of a public host"
 	}
@@ -504,7 +516,13 @@ func (a *Authenticator) fetch(ctx context.Context, u, accept, what string) (*saf
 	case <-ctx.Done():
 		return nil, unavailable(what+": too many fetches in progress", ctx.Err())
 	}
-	resp, err := a.client.Get(ctx, u, accept)
+	var resp *safehttp.Response
+	var err error
+	if a.isLocal(u) {
+		resp, err = a.fetchLocal(ctx, u, accept)
+	} else {
+		resp, err = a.client.Get(ctx, u, accept)
+	}
 	<-a.sem
 	if err != nil {
 		switch {

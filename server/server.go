@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -21,7 +22,7 @@ import (
 // buildLDP writes the root ACL on first start and builds the access
 // control (ACL resolver, Solid-OIDC authenticator, group checker) and the
 // LDP handler around the store.
-func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *podRegistry) (*ldp.Handler, error) {
+func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *podRegistry, self http.Handler) (*ldp.Handler, error) {
 	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
 		return nil, err
 	}
@@ -38,7 +39,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		MaxBody:       cfg.MaxBody,
 		Logger:        log.With("component", "ldp"),
 		ACL:           resolver,
-		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: cfg.BaseURL, Client: fetch}),
+		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: cfg.BaseURL, Client: fetch, Local: self}),
 		Groups:        groups,
 		StorageRoot:   pods.isRoot,
 	})
@@ -60,6 +61,7 @@ type Server struct {
 	store *badgerstore.Store
 	ldp   *ldp.Handler
 	pods  *podRegistry
+	id    *identity
 	http  *http.Server
 }
 
@@ -87,14 +89,26 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	lh, err := buildLDP(cfg, log, store, caches, pods)
+	// The server's own handler, for reading its own WebID profiles and
+	// issuer documents in-process (auth.AuthOptions.Local); set below,
+	// before any request is served.
+	var root http.Handler
+	self := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { root.ServeHTTP(w, r) })
+	lh, err := buildLDP(cfg, log, store, caches, pods, self)
 	if err != nil {
 		_ = store.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, pods: pods}
+	id, err := newIdentity(context.Background(), cfg, store, log)
+	if err != nil {
+		lh.Close()
+		_ = store.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, pods: pods, id: id}
+	root = s.routes(lh)
 	s.http = &http.Server{
-		Handler:           s.routes(lh),
+		Handler:           root,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
@@ -105,10 +119,19 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 
 func (s *Server) routes(lh http.Handler) http.Handler {
 	r := chi.NewRouter()
-	r.Use(recoverPanics(s.log), accessLog(s.log), cors, bodyDeadline(s.cfg.BodyIdleTimeout))
-	r.Get("/.naamio/health", s.health)
-	r.Handle("/*", lh)
-	r.Handle("/", lh)
+	r.Use(recoverPanics(s.log), accessLog(s.log), bodyDeadline(s.cfg.BodyIdleTimeout))
+	// The OpenID Provider (Solid-OIDC): discovery, JWKS, authorization,
+	// token, registration, revocation, logout. It answers CORS itself
+	// (Access-Control-Allow-Origin: *, no credentials), so the pod's CORS
+	// rules, which echo the Origin and allow credentials, stay off it.
+	for _, p := range op.Paths {
+		r.Handle(p, s.id.op)
+	}
+	pod := r.With(cors)
+	pod.Get("/.naamio/health", s.health)
+	pod.Handle(loginPath+"*", http.HandlerFunc(loginNotYet))
+	pod.Handle("/*", lh)
+	pod.Handle("/", lh)
 	return r
 }
 
