@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/pod"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -93,27 +94,19 @@ func createAccount(ctx context.Context, st *badgerstore.Store, base, email, pass
 	if err != nil {
 		return "", err
 	}
-	issuer := strings.TrimSuffix(base, "/")
-	p, err := pod.Create(ctx, st, base, name, issuer, pod.CreateOptions{})
-	if err == nil {
-		err = accounts.AddPod(ctx, acct.ID, name, p.WebID)
-	}
-	if err == nil {
-		err = pods.add(ctx, name, acct.ID, p.WebID)
-	}
-	if err == nil {
-		// On a store that has no root ACL yet, the first account set up
-		// this way is the server's owner (what --owner-webid would do).
-		err = ensureRootACL(ctx, st, base, p.WebID, discardLogger())
-	}
+	prov := idp.NewProvisioner(st, accounts, pods, base, issuerOf(base))
+	webID, err := prov.CreatePod(ctx, acct.ID, name)
 	if err != nil {
-		if p != nil {
-			_ = pod.Delete(ctx, st, base, name)
-		}
 		_, _ = accounts.Delete(ctx, acct.ID)
 		return "", err
 	}
-	return p.WebID, nil
+	// On a store that has no root ACL yet, the first account set up this
+	// way is the server's owner (what --owner-webid would do).
+	if err := ensureRootACL(ctx, st, base, webID, discardLogger()); err != nil {
+		_ = prov.DeleteAccount(ctx, acct.ID)
+		return "", err
+	}
+	return webID, nil
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -64,7 +64,7 @@ func TestAccountCreateCommand(t *testing.T) {
 			t.Fatalf("profile lacks the issuer:\n%s", body)
 		}
 	}
-	if !s.pods.isRoot("/alice/") || s.pods.isRoot("/bob/") {
+	if !s.pods.IsRoot("/alice/") || s.pods.IsRoot("/bob/") {
 		t.Fatal("pod registry")
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 
+	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/safehttp"
@@ -17,15 +17,14 @@ import (
 // identity is the server's identity provider: the account system and the
 // Solid-OIDC OpenID Provider, whose issuer is the server's base URL.
 type identity struct {
-	accounts *account.Service
-	op       *op.Provider
+	accounts  *account.Service
+	provision *idp.Provisioner
+	op        *op.Provider
 }
 
-// issuerOf is the OpenID issuer of a server: its base URL without the
-// trailing slash.
-func issuerOf(baseURL string) string { return strings.TrimSuffix(baseURL, "/") }
+func issuerOf(baseURL string) string { return idp.IssuerOf(baseURL) }
 
-func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, log *slog.Logger) (*identity, error) {
+func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods *idp.Pods, log *slog.Logger) (*identity, error) {
 	akv, err := store.KV("a")
 	if err != nil {
 		return nil, err
@@ -49,7 +48,8 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, log 
 	if err != nil {
 		return nil, err
 	}
-	return &identity{accounts: accounts, op: provider}, nil
+	provision := idp.NewProvisioner(store, accounts, pods, cfg.BaseURL, issuerOf(cfg.BaseURL))
+	return &identity{accounts: accounts, provision: provision, op: provider}, nil
 }
 
 // clientCredentials answers the client_credentials grant from the

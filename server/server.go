@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/ldp"
@@ -22,7 +23,7 @@ import (
 // buildLDP writes the root ACL on first start and builds the access
 // control (ACL resolver, Solid-OIDC authenticator, group checker) and the
 // LDP handler around the store.
-func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *podRegistry, self http.Handler) (*ldp.Handler, error) {
+func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *idp.Pods, self http.Handler) (*ldp.Handler, error) {
 	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
 		return nil, err
 	}
@@ -41,17 +42,17 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		ACL:           resolver,
 		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: cfg.BaseURL, Client: fetch, Local: self}),
 		Groups:        groups,
-		StorageRoot:   pods.isRoot,
+		StorageRoot:   pods.IsRoot,
 	})
 }
 
 // openPods loads the registry of the store's pods.
-func openPods(store *badgerstore.Store) (*podRegistry, error) {
+func openPods(store *badgerstore.Store) (*idp.Pods, error) {
 	kv, err := store.KV("p")
 	if err != nil {
 		return nil, err
 	}
-	return loadPods(context.Background(), kv)
+	return idp.LoadPods(context.Background(), kv)
 }
 
 // Server is one running Naamio.
@@ -60,7 +61,7 @@ type Server struct {
 	log   *slog.Logger
 	store *badgerstore.Store
 	ldp   *ldp.Handler
-	pods  *podRegistry
+	pods  *idp.Pods
 	id    *identity
 	http  *http.Server
 }
@@ -99,7 +100,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	id, err := newIdentity(context.Background(), cfg, store, log)
+	id, err := newIdentity(context.Background(), cfg, store, pods, log)
 	if err != nil {
 		lh.Close()
 		_ = store.Close()

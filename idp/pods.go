@@ -1,4 +1,7 @@
-package server
+// Package idp ties the identity provider's parts together: accounts
+// (idp/account), pods (idp/pod) and the registry of which account owns which
+// pod, which the LDP handler asks whether a container is a storage root.
+package idp
 
 import (
 	"context"
@@ -9,11 +12,11 @@ import (
 	"github.com/naamio/naamio/ldp"
 )
 
-// podRegistry knows every pod of this server: which account owns it and
+// Pods knows every pod of this server: which account owns it and
 // its WebID. It is kept in the "p" KV namespace (key pod/<name>) and in
 // memory, because the LDP handler asks it on every response whether a
 // container is a storage root (ldp.Config.StorageRoot).
-type podRegistry struct {
+type Pods struct {
 	kv ldp.KV
 
 	mu   sync.RWMutex
@@ -29,8 +32,9 @@ type podRecord struct {
 
 const podKeyPrefix = "pod/"
 
-func loadPods(ctx context.Context, kv ldp.KV) (*podRegistry, error) {
-	r := &podRegistry{kv: kv, pods: map[string]podRecord{}}
+// LoadPods reads the registry from its KV namespace.
+func LoadPods(ctx context.Context, kv ldp.KV) (*Pods, error) {
+	r := &Pods{kv: kv, pods: map[string]podRecord{}}
 	err := kv.List(ctx, podKeyPrefix, func(key string, value []byte) error {
 		var rec podRecord
 		if err := json.Unmarshal(value, &rec); err != nil || rec.V != 1 || rec.Name == "" {
@@ -42,15 +46,17 @@ func loadPods(ctx context.Context, kv ldp.KV) (*podRegistry, error) {
 	return r, err
 }
 
-// isRoot reports whether p is the root container of a pod.
-func (r *podRegistry) isRoot(p string) bool {
+// IsRoot reports whether p is the root container of a pod
+// (ldp.Config.StorageRoot).
+func (r *Pods) IsRoot(p string) bool {
 	r.mu.RLock()
 	_, ok := r.pods[p]
 	r.mu.RUnlock()
 	return ok
 }
 
-func (r *podRegistry) add(ctx context.Context, name, account, webID string) error {
+// Add records a pod.
+func (r *Pods) Add(ctx context.Context, name, account, webID string) error {
 	rec := podRecord{V: 1, Name: name, Account: account, WebID: webID}
 	b, err := json.Marshal(rec)
 	if err != nil {
@@ -65,7 +71,8 @@ func (r *podRegistry) add(ctx context.Context, name, account, webID string) erro
 	return nil
 }
 
-func (r *podRegistry) remove(ctx context.Context, name string) error {
+// Remove forgets a pod.
+func (r *Pods) Remove(ctx context.Context, name string) error {
 	if err := r.kv.Delete(ctx, podKeyPrefix+name); err != nil {
 		return err
 	}

@@ -1,0 +1,79 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/naamio/naamio/idp/account"
+	"github.com/naamio/naamio/idp/pod"
+	"github.com/naamio/naamio/ldp"
+)
+
+// Provisioner creates and removes pods for accounts: the pod's documents
+// (idp/pod), the account's record of it, and the registry entry.
+type Provisioner struct {
+	store    ldp.Store
+	accounts *account.Service
+	pods     *Pods
+	base     string // public base URL
+	issuer   string // this server's OpenID issuer
+}
+
+// NewProvisioner returns a Provisioner for the server at baseURL, whose
+// pods name issuer as their WebIDs' solid:oidcIssuer.
+func NewProvisioner(store ldp.Store, accounts *account.Service, pods *Pods, baseURL, issuer string) *Provisioner {
+	return &Provisioner{store: store, accounts: accounts, pods: pods, base: baseURL, issuer: issuer}
+}
+
+// Pods is the registry.
+func (p *Provisioner) Pods() *Pods { return p.pods }
+
+// CreatePod makes pod name for the account and returns its WebID. If any
+// step fails, what was made is removed again.
+func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (string, error) {
+	if _, err := p.accounts.Get(ctx, accountID); err != nil {
+		return "", err
+	}
+	made, err := pod.Create(ctx, p.store, p.base, name, p.issuer, pod.CreateOptions{})
+	if err != nil {
+		return "", err
+	}
+	if err = p.accounts.AddPod(ctx, accountID, name, made.WebID); err == nil {
+		err = p.pods.Add(ctx, name, accountID, made.WebID)
+	}
+	if err != nil {
+		_ = pod.Delete(context.WithoutCancel(ctx), p.store, p.base, name)
+		return "", err
+	}
+	return made.WebID, nil
+}
+
+// DeleteAccount removes every pod the account owns, then the account. If a
+// pod cannot be removed the account stays, so that the call can be repeated.
+func (p *Provisioner) DeleteAccount(ctx context.Context, accountID string) error {
+	acct, err := p.accounts.Get(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, name := range acct.Pods {
+		if err := pod.Delete(ctx, p.store, p.base, name); err != nil && !errors.Is(err, ldp.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("pod %s: %w", name, err))
+			continue
+		}
+		if err := p.pods.Remove(ctx, name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	_, err = p.accounts.Delete(ctx, accountID)
+	return err
+}
+
+// IssuerOf is the OpenID issuer of a server: its base URL without the
+// trailing slash.
+func IssuerOf(baseURL string) string { return strings.TrimSuffix(baseURL, "/") }
