@@ -126,6 +126,9 @@ type AuthOptions struct {
 	// and checked exactly like remote ones (WebID -> solid:oidcIssuer ->
 	// discovery -> JWKS); only the transport differs.
 	Local http.Handler
+	// OptionalATH accepts resource requests whose DPoP proof has no ath
+	// (see ProofOptions.OptionalATH); a present ath must still match.
+	OptionalATH bool
 }
 
 // Agent is the authenticated caller. The zero Agent is anonymous.
@@ -145,6 +148,7 @@ type Authenticator struct {
 	basePath string // BaseURL's path without trailing slash
 	client   *safehttp.Client
 	local    http.Handler // AuthOptions.Local
+	optATH   bool         // AuthOptions.OptionalATH
 
 	window, skew, ttl, refetch time.Duration
 	now                        func() time.Time
@@ -188,6 +192,7 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 		refetch:  opts.JWKSRefetchInterval,
 		now:      opts.Now,
 		local:    opts.Local,
+		optATH:   opts.OptionalATH,
 		tokens:   NewTokenCache(opts.TokenCacheSize),
 		replay:   NewReplayCache(opts.ReplayCacheSize),
 	}
@@ -264,7 +269,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Agen
 		return Agent{}, unauth(proofErr("expected exactly one DPoP header"))
 	}
 	now := a.now()
-	p, err := VerifyProof(proofs[0], r.Method, a.requestURL(r), tok, now, ProofOptions{Window: a.window})
+	p, err := VerifyProof(proofs[0], r.Method, a.requestURL(r), tok, now, ProofOptions{Window: a.window, OptionalATH: a.optATH})
 	if err != nil {
 		return Agent{}, unauth(err)
 	}

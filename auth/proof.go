@@ -30,6 +30,13 @@ type ProofOptions struct {
 	// recommended flow does so after the token is verified and bound, so that
 	// only proofs bound to a valid token consume cache capacity).
 	Replay *ReplayCache
+	// OptionalATH accepts a proof without ath when an access token is
+	// presented; an ath that is present must still match. RFC 9449 §4.3
+	// requires ath, but Inrupt's client libraries (solid-client-authn-core
+	// createDpopHeader, 4.x and 5.0.0) never send it, so a server that
+	// insists cannot serve the most used Solid apps. The token stays bound
+	// to the proof key through cnf.jkt either way.
+	OptionalATH bool
 }
 
 // Proof is a verified DPoP proof.
@@ -136,10 +143,10 @@ func VerifyProof(proof string, method, htu string, accessToken string, now time.
 		return nil, proofErr("jti too long")
 	}
 	if accessToken != "" {
-		if cl.ATH == nil {
+		switch {
+		case cl.ATH == nil && !opts.OptionalATH:
 			return nil, proofErr("missing ath")
-		}
-		if subtle.ConstantTimeCompare([]byte(*cl.ATH), []byte(TokenHash(accessToken))) != 1 {
+		case cl.ATH != nil && subtle.ConstantTimeCompare([]byte(*cl.ATH), []byte(TokenHash(accessToken))) != 1:
 			return nil, proofErr("ath does not match the access token")
 		}
 	}

@@ -52,13 +52,14 @@ func TestVerifyProof(t *testing.T) {
 	}
 
 	tests := []struct {
-		name    string
-		proof   string
-		method  string // default GET
-		url     string // default testURL
-		token   string // default tok; "-" = none
-		window  time.Duration
-		wantErr string // "" = accept
+		name        string
+		proof       string
+		method      string // default GET
+		url         string // default testURL
+		token       string // default tok; "-" = none
+		window      time.Duration
+		optionalATH bool
+		wantErr     string // "" = accept
 	}{
 		{name: "valid ES256", proof: ec(hdr(), cl())},
 		{name: "valid ES384", proof: compact(t, proofHeader(t, "ES384", k.ec384), cl(), jwa.ES384, k.ec384)},
@@ -113,6 +114,8 @@ func TestVerifyProof(t *testing.T) {
 		{name: "jti too long", proof: ec(hdr(), with(cl(), "jti", strings.Repeat("j", 600))), wantErr: "jti too long"},
 		{name: "ath missing with token", proof: ec(hdr(), with(cl(), "ath", nil)), wantErr: "missing ath"},
 		{name: "ath mismatch", proof: ec(hdr(), with(cl(), "ath", TokenHash("other"))), wantErr: "ath does not match"},
+		{name: "ath missing, optional", proof: ec(hdr(), with(cl(), "ath", nil)), optionalATH: true},
+		{name: "ath mismatch, optional", proof: ec(hdr(), with(cl(), "ath", TokenHash("other"))), optionalATH: true, wantErr: "ath does not match"},
 		{name: "ath of token, no token presented", proof: ec(hdr(), cl()), token: "-"},
 		{name: "no ath, no token", proof: ec(hdr(), with(cl(), "ath", nil)), token: "-"},
 		{name: "payload not JSON object", proof: ec(hdr(), nil), wantErr: "claims are not"},
@@ -129,7 +132,7 @@ func TestVerifyProof(t *testing.T) {
 			if tc.token == "-" {
 				token = ""
 			}
-			p, err := VerifyProof(tc.proof, method, u, token, testNow, ProofOptions{Window: tc.window})
+			p, err := VerifyProof(tc.proof, method, u, token, testNow, ProofOptions{Window: tc.window, OptionalATH: tc.optionalATH})
 			if tc.wantErr == "" {
 				if err != nil {
 					t.Fatalf("rejected: %v", err)

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +45,10 @@ type Config struct {
 	// fetched from, over plain http too (development and tests: a local
 	// identity provider). Every other private address stays refused.
 	AllowFetch []netip.AddrPort
+	// RequireATH refuses DPoP proofs without ath on resource requests
+	// (RFC 9449 §4.3). Off by default: Inrupt's client libraries never
+	// send ath; a present ath must match either way.
+	RequireATH bool
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -106,6 +111,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"read-header-timeout", "NAAMIO_READ_HEADER_TIMEOUT", "time a client has to send request headers", (*durationValue)(&c.ReadHeaderTimeout)},
 		{"body-idle-timeout", "NAAMIO_BODY_IDLE_TIMEOUT", "time a request body may stall between reads", (*durationValue)(&c.BodyIdleTimeout)},
 		{"owner-webid", "NAAMIO_OWNER_WEBID", "WebID given Control of everything by the root ACL written on first start", (*stringValue)(&c.OwnerWebID)},
+		{"dpop-require-ath", "NAAMIO_DPOP_REQUIRE_ATH", "refuse DPoP proofs without ath on resource requests (Inrupt's client libraries do not send it)", (*boolValue)(&c.RequireATH)},
 		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from over http", addrPortList{&c.AllowFetch}},
 	}
 	for _, o := range opts {
@@ -163,6 +169,19 @@ func (a addrPortList) Set(v string) error {
 		}
 		*a.l = append(*a.l, ap)
 	}
+	return nil
+}
+
+type boolValue bool
+
+func (b *boolValue) String() string   { return strconv.FormatBool(bool(*b)) }
+func (b *boolValue) IsBoolFlag() bool { return true }
+func (b *boolValue) Set(v string) error {
+	x, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("not a boolean: %q", v)
+	}
+	*b = boolValue(x)
 	return nil
 }
 

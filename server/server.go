@@ -40,7 +40,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		MaxBody:       cfg.MaxBody,
 		Logger:        log.With("component", "ldp"),
 		ACL:           resolver,
-		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: cfg.BaseURL, Client: fetch, Local: self}),
+		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: cfg.BaseURL, Client: fetch, Local: self, OptionalATH: !cfg.RequireATH}),
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,
 	})
