@@ -9,6 +9,7 @@ import (
 
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
+	"github.com/naamio/naamio/idp/accountapi"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -20,6 +21,7 @@ type identity struct {
 	accounts  *account.Service
 	provision *idp.Provisioner
 	op        *op.Provider
+	api       http.Handler // the CSS-compatible account API under /.account/
 }
 
 func issuerOf(baseURL string) string { return idp.IssuerOf(baseURL) }
@@ -49,7 +51,14 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 		return nil, err
 	}
 	provision := idp.NewProvisioner(store, accounts, pods, cfg.BaseURL, issuerOf(cfg.BaseURL))
-	return &identity{accounts: accounts, provision: provision, op: provider}, nil
+	api, err := accountapi.New(accountapi.Options{
+		BaseURL: cfg.BaseURL, Accounts: accounts, Provision: provision,
+		Logger: log.With("component", "accountapi"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &identity{accounts: accounts, provision: provision, op: provider, api: api}, nil
 }
 
 // clientCredentials answers the client_credentials grant from the
@@ -87,7 +96,7 @@ func (p pagesPending) Begin(_ context.Context, pd *op.Pending) (string, error) {
 	return p.base + loginPath + "?interaction=" + url.QueryEscape(pd.ID), nil
 }
 
-const loginPath = "/.account/login/"
+const loginPath = "/.idp/login"
 
 func loginNotYet(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

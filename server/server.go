@@ -128,9 +128,13 @@ func (s *Server) routes(lh http.Handler) http.Handler {
 	for _, p := range op.Paths {
 		r.Handle(p, s.id.op)
 	}
+	// The account API (compatible with the Community Solid Server's) also
+	// answers CORS itself, without credentials.
+	r.Handle("/.account/*", s.id.api)
+	r.Handle("/.account", s.id.api)
 	pod := r.With(cors)
 	pod.Get("/.naamio/health", s.health)
-	pod.Handle(loginPath+"*", http.HandlerFunc(loginNotYet))
+	pod.Handle(loginPath, http.HandlerFunc(loginNotYet))
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r

@@ -1,0 +1,162 @@
+package conformance
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Bounds of the Node end-to-end run.
+const (
+	npmTimeout  = 5 * time.Minute
+	nodeTimeout = 2 * time.Minute
+)
+
+// e2eDir is the Node project of real Solid clients (conformance/e2e).
+func e2eDir(t *testing.T) string {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(root, "conformance", "e2e")
+}
+
+// npmInstalled installs the e2e project's locked dependencies when they
+// are missing (npm ci). Node and npm are part of the test machine; their
+// absence fails the test rather than skipping it.
+func npmInstalled(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@inrupt", "solid-client-authn-node")); err == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), npmTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+	}
+}
+
+// accountAPI drives the account API as a script written for the Community
+// Solid Server would: create an account, add an email/password login,
+// create a pod, and (when withCredentials) client credentials for its WebID.
+type cssAccount struct {
+	pod, webID, id, secret string
+}
+
+func accountAPI(t *testing.T, s *server, email, podName string, withCredentials bool) cssAccount {
+	t.Helper()
+	post := func(u, token string, body any) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		kv := []string{"Content-Type", "application/json"}
+		if token != "" {
+			kv = append(kv, "Authorization", "CSS-Account-Token "+token)
+		}
+		r := s.doAs(t, nil, http.MethodPost, u, b, kv...)
+		if r.StatusCode != http.StatusOK && r.StatusCode != http.StatusCreated {
+			t.Fatalf("POST %s: %s", u, r)
+		}
+		var out map[string]any
+		if err := json.Unmarshal(r.body, &out); err != nil {
+			t.Fatalf("POST %s: %v: %s", u, err, r.body)
+		}
+		return out
+	}
+	str := func(m map[string]any, k string) string {
+		v, _ := m[k].(string)
+		if v == "" {
+			t.Fatalf("no %q in %v", k, m)
+		}
+		return v
+	}
+	token := str(post(s.url("/.account/account/"), "", map[string]any{}), "authorization")
+	r := s.doAs(t, nil, http.MethodGet, "/.account/", nil, "Authorization", "CSS-Account-Token "+token)
+	var idx struct {
+		Controls struct {
+			Account  struct{ Pod, ClientCredentials string }
+			Password struct{ Create string }
+		}
+	}
+	if err := json.Unmarshal(r.body, &idx); err != nil || idx.Controls.Password.Create == "" || idx.Controls.Account.Pod == "" {
+		t.Fatalf("controls: %v %s", err, r)
+	}
+	post(idx.Controls.Password.Create, token, map[string]any{"email": email, "password": "correct horse battery staple"})
+	made := post(idx.Controls.Account.Pod, token, map[string]any{"name": podName})
+	acct := cssAccount{pod: str(made, "pod"), webID: str(made, "webId")}
+	if withCredentials {
+		cred := post(idx.Controls.Account.ClientCredentials, token, map[string]any{"name": "e2e", "webId": acct.webID})
+		acct.id, acct.secret = str(cred, "id"), str(cred, "secret")
+	}
+	return acct
+}
+
+// TestInruptNodeClient: @inrupt/solid-client-authn-node logs in with client
+// credentials made through the account API, and @inrupt/solid-client
+// creates, reads, updates and deletes a private resource in the account's
+// pod and is refused on another user's pod (issue 5, item 6a).
+func TestInruptNodeClient(t *testing.T) {
+	dir := e2eDir(t)
+	npmInstalled(t, dir)
+	suffix := strings.TrimPrefix(fresh("e2e"), "/")
+	suffix = strings.Trim(strings.ToLower(strings.NewReplacer("/", "", "_", "-").Replace(suffix)), "-")
+	alice := accountAPI(t, srv, "alice-"+suffix+"@example.org", "alice-"+suffix, true)
+	bob := accountAPI(t, srv, "bob-"+suffix+"@example.org", "bob-"+suffix, false)
+
+	ctx, cancel := context.WithTimeout(context.Background(), nodeTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "inrupt-node.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"NAAMIO_ISSUER="+srv.base,
+		"NAAMIO_CLIENT_ID="+alice.id,
+		"NAAMIO_CLIENT_SECRET="+alice.secret,
+		"NAAMIO_OWN_POD="+alice.pod,
+		"NAAMIO_OTHER_POD="+bob.pod)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, runErr := cmd.Output()
+	steps := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var st struct {
+			Step   string `json:"step"`
+			OK     bool   `json:"ok"`
+			Detail string `json:"detail"`
+		}
+		if json.Unmarshal(sc.Bytes(), &st) != nil {
+			continue
+		}
+		if st.OK {
+			steps[st.Step] = ""
+		} else {
+			steps[st.Step] = st.Detail
+		}
+	}
+	for _, name := range []string{"login", "create", "read", "update", "private-to-others",
+		"refused-read-other-pod", "refused-write-other-pod", "delete"} {
+		requirement(t, "e2e-inrupt-node-"+name, func(t *testing.T) {
+			why, ran := steps[name]
+			switch {
+			case !ran:
+				t.Fatalf("step did not run (node: %v)\nstdout:\n%s\nstderr:\n%s", runErr, out, stderr.String())
+			case why != "":
+				t.Fatal(why)
+			}
+		})
+	}
+	if runErr != nil && !t.Failed() {
+		t.Fatal(fmt.Errorf("node: %w\n%s", runErr, stderr.String()))
+	}
+}
