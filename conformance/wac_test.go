@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestWAC(t *testing.T) {
@@ -65,7 +64,9 @@ func TestWAC(t *testing.T) {
 	})
 
 	requirement(t, "server-root-container-acl-required", func(t *testing.T) {
-		// No root ACL in the store and no --owner-webid: refuse to start.
+		// No root ACL in the store and no --owner-webid: the server starts
+		// but the root is closed to everyone (no ACL: fail closed) until an
+		// owner appears, and it says so.
 		data := filepath.Join(t.TempDir(), "data")
 		addr, err := freeAddr()
 		if err != nil {
@@ -75,17 +76,19 @@ func TestWAC(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case <-s.done:
-			if s.err == nil {
-				t.Errorf("server without a root ACL and without --owner-webid exited with status 0")
-			}
-			if !strings.Contains(strings.ToLower(s.logTail()), "owner") {
-				t.Errorf("refusal does not mention the owner:\n%s", s.logTail())
-			}
-		case <-time.After(healthTimeout):
+		if err := s.waitHealthy(healthTimeout); err != nil {
 			_ = s.kill()
-			t.Fatalf("server without a root ACL and without --owner-webid kept running:\n%s", s.logTail())
+			t.Fatalf("%v\n%s", err, s.logTail())
+		}
+		want401(t, s.doAs(t, nil, http.MethodGet, "/", nil))
+		if r := s.doAs(t, owner, http.MethodGet, "/", nil); r.StatusCode != http.StatusForbidden {
+			t.Errorf("the would-be owner reads a root without ACL: %s", r)
+		}
+		if !strings.Contains(strings.ToLower(s.logTail()), "owner") {
+			t.Errorf("the log does not say the root has no owner yet:\n%s", s.logTail())
+		}
+		if err := s.stop(); err != nil {
+			t.Fatal(err)
 		}
 		// With --owner-webid it starts; afterwards the stored root ACL is
 		// enough, and a restart without the flag keeps the owner's ACL.

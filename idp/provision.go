@@ -19,6 +19,14 @@ type Provisioner struct {
 	pods     *Pods
 	base     string // public base URL
 	issuer   string // this server's OpenID issuer
+	created  func(ctx context.Context, acct *account.Account, webID string) error
+}
+
+// OnPodCreated sets a function called after every pod CreatePod makes
+// (the server uses it to make the first administrator the owner of the
+// storage root). An error from it undoes the pod.
+func (p *Provisioner) OnPodCreated(f func(ctx context.Context, acct *account.Account, webID string) error) {
+	p.created = f
 }
 
 // NewProvisioner returns a Provisioner for the server at baseURL, whose
@@ -33,7 +41,8 @@ func (p *Provisioner) Pods() *Pods { return p.pods }
 // CreatePod makes pod name for the account and returns its WebID. If any
 // step fails, what was made is removed again.
 func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (string, error) {
-	if _, err := p.accounts.Get(ctx, accountID); err != nil {
+	acct, err := p.accounts.Get(ctx, accountID)
+	if err != nil {
 		return "", err
 	}
 	made, err := pod.Create(ctx, p.store, p.base, name, p.issuer, pod.CreateOptions{})
@@ -43,7 +52,11 @@ func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (st
 	if err = p.accounts.AddPod(ctx, accountID, name, made.WebID); err == nil {
 		err = p.pods.Add(ctx, name, accountID, made.WebID)
 	}
+	if err == nil && p.created != nil {
+		err = p.created(ctx, acct, made.WebID)
+	}
 	if err != nil {
+		_ = p.pods.Remove(context.WithoutCancel(ctx), name)
 		_ = pod.Delete(context.WithoutCancel(ctx), p.store, p.base, name)
 		return "", err
 	}

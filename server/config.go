@@ -49,18 +49,23 @@ type Config struct {
 	// (RFC 9449 §4.3). Off by default: Inrupt's client libraries never
 	// send ath; a present ath must match either way.
 	RequireATH bool
+	// Registration is who may sign up: "open", "invite" (codes from an
+	// administrator) or "closed" (only `naamio account create`). The first
+	// account becomes the administrator.
+	Registration string
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
 func defaults() Config {
 	return Config{
-		Listen:      "127.0.0.1:8080",
-		BaseURL:     "http://localhost:8080/",
-		DataDir:     "./data",
-		DiskReserve: 256 << 20,
-		MaxRDFBody:  10 << 20,
-		LogFormat:   "json",
-		LogLevel:    "info",
+		Listen:       "127.0.0.1:8080",
+		BaseURL:      "http://localhost:8080/",
+		DataDir:      "./data",
+		DiskReserve:  256 << 20,
+		MaxRDFBody:   10 << 20,
+		LogFormat:    "json",
+		Registration: "open",
+		LogLevel:     "info",
 
 		ReadHeaderTimeout: 10 * time.Second,
 		BodyIdleTimeout:   30 * time.Second,
@@ -111,6 +116,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"read-header-timeout", "NAAMIO_READ_HEADER_TIMEOUT", "time a client has to send request headers", (*durationValue)(&c.ReadHeaderTimeout)},
 		{"body-idle-timeout", "NAAMIO_BODY_IDLE_TIMEOUT", "time a request body may stall between reads", (*durationValue)(&c.BodyIdleTimeout)},
 		{"owner-webid", "NAAMIO_OWNER_WEBID", "WebID given Control of everything by the root ACL written on first start", (*stringValue)(&c.OwnerWebID)},
+		{"registration", "NAAMIO_REGISTRATION", "who may sign up: open, invite (codes from an administrator) or closed", (*stringValue)(&c.Registration)},
 		{"dpop-require-ath", "NAAMIO_DPOP_REQUIRE_ATH", "refuse DPoP proofs without ath on resource requests (Inrupt's client libraries do not send it)", (*boolValue)(&c.RequireATH)},
 		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from over http", addrPortList{&c.AllowFetch}},
 	}
@@ -207,6 +213,11 @@ func (c Config) Validate() error {
 		if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Host == "" || o.User != nil {
 			return fmt.Errorf("owner WebID %q must be an absolute http(s) IRI", c.OwnerWebID)
 		}
+	}
+	switch c.Registration {
+	case "open", "invite", "closed":
+	default:
+		return fmt.Errorf("registration %q: want open, invite or closed", c.Registration)
 	}
 	if c.DataDir == "" {
 		return errors.New("data directory must be set")

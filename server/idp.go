@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
 
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
@@ -13,6 +12,7 @@ import (
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/web"
 )
 
 // identity is the server's identity provider: the account system and the
@@ -22,6 +22,7 @@ type identity struct {
 	provision *idp.Provisioner
 	op        *op.Provider
 	api       http.Handler // the CSS-compatible account API under /.account/
+	pages     *web.Handler // sign-up, log-in, consent and account pages under /.idp/
 }
 
 func issuerOf(baseURL string) string { return idp.IssuerOf(baseURL) }
@@ -35,14 +36,33 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := account.New(ctx, akv, account.Options{BaseURL: cfg.BaseURL})
+	mode := account.Registration(cfg.Registration)
+	accounts, err := account.New(ctx, akv, account.Options{BaseURL: cfg.BaseURL, Registration: mode, FirstAccountAdmin: true})
+	if err != nil {
+		return nil, err
+	}
+	provision := idp.NewProvisioner(store, accounts, pods, cfg.BaseURL, issuerOf(cfg.BaseURL))
+	// While the storage root has no ACL, the first administrator's first
+	// pod makes its WebID the owner (Solid Protocol server-root-container-acl).
+	provision.OnPodCreated(func(ctx context.Context, acct *account.Account, webID string) error {
+		if !acct.Admin {
+			return nil
+		}
+		return ensureRootACL(ctx, store, cfg.BaseURL, webID, log)
+	})
+	pages, err := web.New(web.Options{
+		BaseURL: cfg.BaseURL, Accounts: accounts, Provision: provision, Registration: mode,
+		Logger: log.With("component", "web"),
+	})
 	if err != nil {
 		return nil, err
 	}
 	provider, err := op.New(ctx, op.Options{
 		Issuer:      issuerOf(cfg.BaseURL),
 		KV:          tkv,
-		Interaction: pagesPending{base: issuerOf(cfg.BaseURL)},
+		Interaction: pages,
+		Sessions:    pages,
+		ErrorPage:   pages.ErrorPage,
 		Credentials: clientCredentials{accounts},
 		Fetcher:     clientDocuments(cfg.AllowFetch),
 		Logger:      log.With("component", "oidc"),
@@ -50,7 +70,7 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 	if err != nil {
 		return nil, err
 	}
-	provision := idp.NewProvisioner(store, accounts, pods, cfg.BaseURL, issuerOf(cfg.BaseURL))
+	pages.SetProvider(provider)
 	api, err := accountapi.New(accountapi.Options{
 		BaseURL: cfg.BaseURL, Accounts: accounts, Provision: provision,
 		Logger: log.With("component", "accountapi"),
@@ -58,7 +78,7 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 	if err != nil {
 		return nil, err
 	}
-	return &identity{accounts: accounts, provision: provision, op: provider, api: api}, nil
+	return &identity{accounts: accounts, provision: provision, op: provider, api: api, pages: pages}, nil
 }
 
 // clientCredentials answers the client_credentials grant from the
@@ -85,21 +105,4 @@ func clientDocuments(allow []netip.AddrPort) op.Fetcher {
 		}
 		return &op.Fetched{StatusCode: resp.StatusCode, URL: resp.URL, Body: resp.Body}, nil
 	})
-}
-
-// pagesPending sends an interactive log-in to the account pages. They are
-// not built yet (issue 5): until then the page answers 501 and only the
-// client_credentials grant can obtain tokens.
-type pagesPending struct{ base string }
-
-func (p pagesPending) Begin(_ context.Context, pd *op.Pending) (string, error) {
-	return p.base + loginPath + "?interaction=" + url.QueryEscape(pd.ID), nil
-}
-
-const loginPath = "/.idp/login"
-
-func loginNotYet(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(http.StatusNotImplemented)
-	_, _ = w.Write([]byte("Interactive log-in is not available yet: scripts can obtain tokens with client credentials.\n"))
 }

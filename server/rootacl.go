@@ -15,9 +15,11 @@ import (
 // rootACLPath is the ACL resource of the storage root.
 const rootACLPath = "/.acl"
 
-// errNoOwner: the store has no root ACL and no owner was configured, so
-// nobody could ever be granted access.
-var errNoOwner = errors.New("the storage has no root ACL yet: start the server once with --owner-webid <your WebID> (or NAAMIO_OWNER_WEBID) so that it can give you control")
+// noOwnerYet is logged while the store has no root ACL and no owner was
+// configured: the root is then closed to everyone (no ACL, fail closed),
+// pods work under their own ACLs, and the first administrator's first pod
+// makes its WebID the owner (ownerHook).
+const noOwnerYet = "the storage root has no ACL yet, so it is closed to everyone: the first account signed up (the administrator) becomes its owner, or start once with --owner-webid <WebID>"
 
 // ensureRootACL makes sure the storage root has an ACL (Solid Protocol
 // server-root-container-acl). On first start it writes one that gives the
@@ -35,7 +37,8 @@ func ensureRootACL(ctx context.Context, store ldp.Store, baseURL, owner string, 
 	case !errors.Is(err, ldp.ErrNotFound):
 		return err
 	case owner == "":
-		return errNoOwner
+		log.Warn(noOwnerYet)
+		return nil
 	}
 	body, err := rootACL(strings.TrimSuffix(baseURL, "/")+"/", owner)
 	if err != nil {

@@ -132,9 +132,12 @@ func (s *Server) routes(lh http.Handler) http.Handler {
 	// answers CORS itself, without credentials.
 	r.Handle("/.account/*", s.id.api)
 	r.Handle("/.account", s.id.api)
+	// The pages for people (sign-up, log-in, consent, account): cookies,
+	// so never the pod's credentialed CORS.
+	r.Handle("/.idp/*", s.id.pages)
+	r.Handle("/.idp", s.id.pages)
 	pod := r.With(cors)
 	pod.Get("/.naamio/health", s.health)
-	pod.Handle(loginPath, http.HandlerFunc(loginNotYet))
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r
@@ -177,6 +180,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		err = nil
 	}
 	s.ldp.Close()
+	s.id.pages.Close() // waits for reset mails being sent
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = cerr
 	}

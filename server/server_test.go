@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/acl"
+	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/ldptest"
 )
 
@@ -268,8 +269,9 @@ func TestTruncatedBodyIs400(t *testing.T) {
 }
 
 // Solid Protocol server-root-container-acl: the first start writes a root
-// ACL for the configured owner; without one the server refuses to start,
-// and once it exists the owner flag is no longer needed.
+// ACL for the configured owner; without one the root stays closed (no ACL:
+// every request for it is denied) until an owner appears, and once the
+// ACL exists the owner flag is no longer needed.
 func TestRootACL(t *testing.T) {
 	log, err := NewLogger(io.Discard, "json", "info")
 	if err != nil {
@@ -278,12 +280,27 @@ func TestRootACL(t *testing.T) {
 	cfg := defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.DiskReserve = 0
-	if _, err := New(cfg, log); !errors.Is(err, errNoOwner) {
-		t.Fatalf("New without an owner on a fresh store: %v, want errNoOwner", err)
+	s, err := New(cfg, log)
+	if err != nil {
+		t.Fatalf("New without an owner on a fresh store: %v", err)
 	}
+	srv := httptest.NewServer(s.http.Handler)
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	srv.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("GET / without a root ACL = %d, want 401", resp.StatusCode)
+	}
+	if _, err := s.store.Stat(context.Background(), rootACLPath); !errors.Is(err, ldp.ErrNotFound) {
+		t.Fatalf("a root ACL was written without an owner: %v", err)
+	}
+	closeServer(s)
 	const owner = "https://owner.example/profile/card#me"
 	cfg.OwnerWebID = owner
-	s, err := New(cfg, log)
+	s, err = New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,166 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/naamio/naamio/idp"
+	"github.com/naamio/naamio/idp/account"
+	"github.com/naamio/naamio/idp/op"
+)
+
+// Mailer sends password-reset links by email. It is the hook for SMTP:
+// with no Mailer the reset page tells the user to ask an administrator.
+type Mailer interface {
+	SendPasswordReset(ctx context.Context, to, link string) error
+}
+
+// Options configure New. BaseURL, Accounts and Provision are required.
+type Options struct {
+	// BaseURL is the server's public URL (e.g. "https://pod.example/");
+	// page links, the interaction URL and reset links are built from it,
+	// never from the request's Host header. https makes cookies Secure.
+	BaseURL   string
+	Accounts  *account.Service
+	Provision *idp.Provisioner
+	// OP is the OpenID Provider; it may be nil here and set later with
+	// SetProvider (op.New needs the Handler as its Interaction first).
+	OP *op.Provider
+	// Registration is the sign-up mode the account service was configured
+	// with; it only decides what the sign-up page shows (account.Service
+	// enforces it). "" means open.
+	Registration account.Registration
+	// Mailer sends reset links (nil: SMTP not configured).
+	Mailer Mailer
+	Logger *slog.Logger
+	// InteractionTTL is how long a browser's claim on an authorization
+	// request lasts (default op.DefaultInteractionTTL).
+	InteractionTTL time.Duration
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the pages under <base path>/.idp/. It is safe for
+// concurrent use.
+type Handler struct {
+	origin  string // scheme://host of BaseURL
+	baseURL string // BaseURL with one trailing slash
+	prefix  string // URL path of the pages, e.g. "/.idp"
+	secure  bool
+
+	accounts     *account.Service
+	provision    *idp.Provisioner
+	provider     atomic.Pointer[op.Provider]
+	registration account.Registration
+	mailer       Mailer
+	log          *slog.Logger
+	claims       *claimTable
+	claimTTL     time.Duration
+	pages        map[string]*pageTemplate
+	mux          *http.ServeMux
+	mails        sync.WaitGroup // reset emails being sent
+}
+
+var (
+	_ op.Interaction = (*Handler)(nil)
+	_ op.Sessions    = (*Handler)(nil)
+	_ http.Handler   = (*Handler)(nil)
+)
+
+// PathPrefix is where the pages live, relative to the base URL.
+const PathPrefix = "/.idp/"
+
+// New returns the pages' handler.
+func New(opts Options) (*Handler, error) {
+	u, err := url.Parse(opts.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, errors.New("web: Options.BaseURL must be an absolute http(s) URL")
+	}
+	if opts.Accounts == nil || opts.Provision == nil {
+		return nil, errors.New("web: Options.Accounts and Options.Provision are required")
+	}
+	pages, err := loadTemplates()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.InteractionTTL <= 0 {
+		opts.InteractionTTL = op.DefaultInteractionTTL
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	h := &Handler{
+		origin:       u.Scheme + "://" + u.Host,
+		baseURL:      strings.TrimSuffix(u.Scheme+"://"+u.Host+u.EscapedPath(), "/") + "/",
+		prefix:       strings.TrimSuffix(u.EscapedPath(), "/") + strings.TrimSuffix(PathPrefix, "/"),
+		secure:       u.Scheme == "https",
+		accounts:     opts.Accounts,
+		provision:    opts.Provision,
+		registration: opts.Registration,
+		mailer:       opts.Mailer,
+		log:          opts.Logger.With("component", "web"),
+		claims:       newClaimTable(maxClaims, opts.Now),
+		claimTTL:     opts.InteractionTTL,
+		pages:        pages,
+	}
+	if opts.OP != nil {
+		h.SetProvider(opts.OP)
+	}
+	h.mux = h.routes()
+	return h, nil
+}
+
+// SetProvider sets the OpenID Provider, once it has been built with h as
+// its Interaction. Until then pages that need it answer 503.
+func (h *Handler) SetProvider(p *op.Provider) { h.provider.Store(p) }
+
+func (h *Handler) op() *op.Provider { return h.provider.Load() }
+
+// Close waits for reset emails still being sent (each is bounded by a
+// timeout). Call it after the HTTP server has shut down and before the
+// store closes.
+func (h *Handler) Close() { h.mails.Wait() }
+
+// path is the URL path of page name ("login" → "/.idp/login").
+func (h *Handler) path(name string) string { return h.prefix + "/" + name }
+
+func (h *Handler) routes() *http.ServeMux {
+	m := http.NewServeMux()
+	p := h.prefix + "/"
+	m.HandleFunc("GET "+p+"{$}", h.serveIndex)
+	m.HandleFunc("GET "+p+"static/style.css", serveStyle)
+	m.HandleFunc("GET "+p+"login", h.serveLogin)
+	m.HandleFunc("POST "+p+"login", h.postLogin)
+	m.HandleFunc("GET "+p+"signup", h.serveSignup)
+	m.HandleFunc("POST "+p+"signup", h.postSignup)
+	m.HandleFunc("GET "+p+"consent", h.serveConsent)
+	m.HandleFunc("POST "+p+"consent", h.postConsent)
+	m.HandleFunc("GET "+p+"account", h.serveAccount)
+	m.HandleFunc("POST "+p+"account/{action...}", h.postAccount)
+	m.HandleFunc("POST "+p+"logout", h.postLogout)
+	m.HandleFunc("GET "+p+"reset", h.serveReset)
+	m.HandleFunc("POST "+p+"reset", h.postReset)
+	return m
+}
+
+// ServeHTTP serves the pages; every answer carries the security headers.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w, "")
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, h.path("account"), http.StatusSeeOther)
+}

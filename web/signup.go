@@ -1,0 +1,121 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/naamio/naamio/idp/account"
+	"github.com/naamio/naamio/idp/op"
+	"github.com/naamio/naamio/idp/pod"
+)
+
+type signupData struct {
+	Email  string
+	Pod    string
+	Invite string
+	// InviteOnly shows the invite-code field.
+	InviteOnly bool
+	Client     *clientView
+}
+
+// serveSignup shows the sign-up form (or says that sign-up is closed).
+func (h *Handler) serveSignup(w http.ResponseWriter, r *http.Request) {
+	var pd *op.Pending
+	if iid := r.URL.Query().Get("interaction"); iid != "" {
+		if !h.claimInteraction(w, r, iid) {
+			return
+		}
+		if _, pd = h.pending(w, r, iid); pd == nil {
+			return
+		}
+	}
+	d := &signupData{Invite: r.URL.Query().Get("invite")}
+	if len(d.Invite) > maxCookieLen {
+		d.Invite = ""
+	}
+	h.renderSignup(w, r, http.StatusOK, pd, d, "")
+}
+
+// postSignup creates the account and its pod, logs in, and continues the
+// authorization request if there is one.
+func (h *Handler) postSignup(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		h.message(w, r, http.StatusBadRequest, msgBadRequest)
+		return
+	}
+	if !h.checkPreCSRF(r) {
+		h.message(w, r, http.StatusForbidden, msgForbidden)
+		return
+	}
+	f := r.PostForm
+	var p *op.Provider
+	var pd *op.Pending
+	if iid := f.Get("interaction"); iid != "" {
+		if !h.holdsInteraction(w, r, iid) {
+			return
+		}
+		if p, pd = h.pending(w, r, iid); pd == nil {
+			return
+		}
+	}
+	d := &signupData{Email: f.Get("email"), Pod: strings.TrimSpace(f.Get("pod")), Invite: strings.TrimSpace(f.Get("invite"))}
+	acct, err := h.signup(r.Context(), d, f.Get("password"))
+	if err != nil {
+		if msg := formError(err); msg != "" {
+			d.InviteOnly = errors.Is(err, account.ErrInviteRequired) || errors.Is(err, account.ErrBadInvite)
+			h.renderSignup(w, r, http.StatusUnprocessableEntity, pd, d, msg)
+			return
+		}
+		h.serverError(w, r, err)
+		return
+	}
+	if err := h.startSession(w, r, acct); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if pd != nil {
+		h.proceed(w, r, acct, p, pd)
+		return
+	}
+	http.Redirect(w, r, h.path("account"), http.StatusSeeOther)
+}
+
+// signup creates the account, then its pod; when the pod cannot be made
+// the account is removed again, so that the user can simply retry.
+func (h *Handler) signup(ctx context.Context, d *signupData, password string) (*account.Account, error) {
+	if err := pod.ValidName(d.Pod); err != nil {
+		return nil, err // before the account exists: nothing to undo
+	}
+	acct, err := h.accounts.Create(ctx, account.NewAccount{Email: d.Email, Password: password, Invite: d.Invite})
+	if err != nil {
+		return nil, err
+	}
+	webID, err := h.provision.CreatePod(ctx, acct.ID, d.Pod)
+	if err != nil {
+		if _, derr := h.accounts.Delete(context.WithoutCancel(ctx), acct.ID); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		return nil, err
+	}
+	acct.Pods = append(acct.Pods, d.Pod)
+	acct.WebIDs = append(acct.WebIDs, webID)
+	return acct, nil
+}
+
+func (h *Handler) renderSignup(w http.ResponseWriter, r *http.Request, status int, pd *op.Pending, d *signupData, errText string) {
+	if h.registration == account.RegistrationClosed {
+		h.message(w, r, http.StatusForbidden, message{Title: "Sign-up closed",
+			Text: "This server does not accept new accounts. Ask its administrator for one.", Link: h.path("login"), LinkText: "Log in"})
+		return
+	}
+	d.InviteOnly = d.InviteOnly || h.registration == account.RegistrationInvite
+	pg := &page{Title: "Sign up", CSRF: h.preCSRF(w, r), Error: errText, Data: d}
+	if pd != nil {
+		pg.Interaction = pd.ID
+		d.Client = newClientView(pd)
+		setSecurityHeaders(w, cspSource(pd.RedirectURI))
+	}
+	h.render(w, r, status, "signup", pg)
+}
