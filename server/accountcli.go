@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 
@@ -26,13 +27,19 @@ const accountUsage = `Usage (the server must be stopped: the store is opened dir
       apply: this is the operator's way to set up accounts. On a new data
       directory the first account's WebID also becomes the server's owner
       (the root ACL), as --owner-webid would make it.
+  naamio account reset-link --email EMAIL [--data DIR] [--base-url URL]
+      print a single-use password-reset link (valid one hour) for the account,
+      for servers without mail: hand it to the account's owner.
 `
 
 // accountCommand is the headless set-up of accounts and pods.
 func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "reset-link" {
+		return resetLinkCommand(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprint(stderr, accountUsage)
-		return errors.New("account: create expected")
+		return errors.New("account: create or reset-link expected")
 	}
 	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -110,3 +117,45 @@ func createAccount(ctx context.Context, st *badgerstore.Store, base, email, pass
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// resetLinkCommand issues a password-reset link offline (no SMTP needed).
+func resetLinkCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("account reset-link", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
+	base := fs.String("base-url", envOr("NAAMIO_BASE_URL", defaults().BaseURL), "public base URL of the server (env NAAMIO_BASE_URL)")
+	email := fs.String("email", "", "the account's email address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || fs.NArg() > 0 {
+		fmt.Fprint(stderr, accountUsage)
+		return errors.New("account: --email is required")
+	}
+	if _, err := os.Stat(*dir); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	st, err := badgerstore.Open(*dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	if err != nil {
+		return fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	akv, err := st.KV("a")
+	if err != nil {
+		return err
+	}
+	accounts, err := account.New(ctx, akv, account.Options{BaseURL: *base})
+	if err != nil {
+		return err
+	}
+	token, err := accounts.NewResetToken(ctx, *email)
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return fmt.Errorf("account: no account with the email %s", *email)
+	}
+	fmt.Fprintf(stdout, "%s.idp/reset?token=%s\n", strings.TrimSuffix(*base, "/")+"/", url.QueryEscape(token))
+	return nil
+}

@@ -68,3 +68,24 @@ func TestAccountCreateCommand(t *testing.T) {
 		t.Fatal("pod registry")
 	}
 }
+
+// Without mail, an operator issues a single-use reset link offline.
+func TestResetLinkCommand(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	if err := accountCommand([]string{"create", "--data", dir, "--base-url", "http://pod.test/", "--email", "c@example.org", "--pod", "carol"},
+		strings.NewReader("correct horse battery\n"), &out, &errOut); err != nil {
+		t.Fatal(err, errOut.String())
+	}
+	out.Reset()
+	if err := accountCommand([]string{"reset-link", "--data", dir, "--base-url", "http://pod.test/", "--email", "c@example.org"}, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	link := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(link, "http://pod.test/.idp/reset?token=") || len(link) < len("http://pod.test/.idp/reset?token=")+20 {
+		t.Fatalf("link %q", link)
+	}
+	if err := accountCommand([]string{"reset-link", "--data", dir, "--email", "nobody@example.org"}, nil, &out, &errOut); err == nil {
+		t.Fatal("a link for an unknown email")
+	}
+}
