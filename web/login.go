@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
@@ -54,24 +55,9 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 // postLogin checks the password. Unknown email and wrong password give
 // the same page, byte for byte (the email is not echoed back).
 func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
-		h.message(w, r, http.StatusBadRequest, msgBadRequest)
+	f, p, pd, ok := h.preLoginPost(w, r)
+	if !ok {
 		return
-	}
-	if !h.checkPreCSRF(r) {
-		h.message(w, r, http.StatusForbidden, msgForbidden)
-		return
-	}
-	f := r.PostForm
-	var p *op.Provider
-	var pd *op.Pending
-	if iid := f.Get("interaction"); iid != "" {
-		if !h.holdsInteraction(w, r, iid) {
-			return
-		}
-		if p, pd = h.pending(w, r, iid); pd == nil {
-			return
-		}
 	}
 	next := h.safeNext(f.Get("next"))
 	acct, err := h.accounts.Login(r.Context(), f.Get("email"), f.Get("password"), remoteIP(r))
@@ -115,4 +101,31 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 		setSecurityHeaders(w, cspSource(pd.RedirectURI))
 	}
 	h.render(w, r, status, "login", pg)
+}
+
+// preLoginPost reads a form posted before log-in (log-in, sign-up): it
+// checks the pre-session CSRF token and, when the form continues an
+// authorization request, that this browser holds it. On false the answer
+// has been written.
+func (h *Handler) preLoginPost(w http.ResponseWriter, r *http.Request) (url.Values, *op.Provider, *op.Pending, bool) {
+	if !parseForm(w, r) {
+		h.message(w, r, http.StatusBadRequest, msgBadRequest)
+		return nil, nil, nil, false
+	}
+	if !h.checkPreCSRF(r) {
+		h.message(w, r, http.StatusForbidden, msgForbidden)
+		return nil, nil, nil, false
+	}
+	f := r.PostForm
+	var p *op.Provider
+	var pd *op.Pending
+	if iid := f.Get("interaction"); iid != "" {
+		if !h.holdsInteraction(w, r, iid) {
+			return nil, nil, nil, false
+		}
+		if p, pd = h.pending(w, r, iid); pd == nil {
+			return nil, nil, nil, false
+		}
+	}
+	return f, p, pd, true
 }

@@ -41,24 +41,9 @@ func (h *Handler) serveSignup(w http.ResponseWriter, r *http.Request) {
 // postSignup creates the account and its pod, logs in, and continues the
 // authorization request if there is one.
 func (h *Handler) postSignup(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
-		h.message(w, r, http.StatusBadRequest, msgBadRequest)
+	f, p, pd, ok := h.preLoginPost(w, r)
+	if !ok {
 		return
-	}
-	if !h.checkPreCSRF(r) {
-		h.message(w, r, http.StatusForbidden, msgForbidden)
-		return
-	}
-	f := r.PostForm
-	var p *op.Provider
-	var pd *op.Pending
-	if iid := f.Get("interaction"); iid != "" {
-		if !h.holdsInteraction(w, r, iid) {
-			return
-		}
-		if p, pd = h.pending(w, r, iid); pd == nil {
-			return
-		}
 	}
 	d := &signupData{Email: f.Get("email"), Pod: strings.TrimSpace(f.Get("pod")), Invite: strings.TrimSpace(f.Get("invite"))}
 	acct, err := h.signup(r.Context(), d, f.Get("password"))
