@@ -1,0 +1,176 @@
+// Drives headless Chromium (Debian's /usr/bin/chromium, through
+// playwright-core; no browser download) through a real Solid-OIDC login:
+// the test app (built from app/ by build-app.mjs) uses Inrupt's browser
+// client, is sent to the Naamio provider, signs up there (email, password,
+// pod), consents, comes back logged in, and writes and reads a private
+// resource in the new pod.
+// Input from the environment: NAAMIO_ISSUER (no trailing slash),
+// NAAMIO_APP_URL (the app page), NAAMIO_EMAIL, NAAMIO_PASSWORD, NAAMIO_POD,
+// CHROMIUM (optional; default /usr/bin/chromium).
+// Output: one JSON line per step; exit status 0 only if every step passed.
+// Each step is bounded by STEP_MS, the whole run by TOTAL_MS.
+import { chromium } from "playwright-core";
+
+const STEP_MS = 20_000;
+const TOTAL_MS = 90_000;
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`missing ${k}`);
+  return v;
+};
+const issuer = env("NAAMIO_ISSUER");
+const appUrl = env("NAAMIO_APP_URL");
+const email = env("NAAMIO_EMAIL");
+const password = env("NAAMIO_PASSWORD");
+const podName = env("NAAMIO_POD");
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const appOrigin = new URL(appUrl).origin;
+
+const report = (name, ok, detail) =>
+  console.log(JSON.stringify({ step: name, ok, detail: detail ?? "" }));
+
+const overall = setTimeout(() => {
+  report("total-time", false, `run exceeded ${TOTAL_MS} ms`);
+  process.exit(1);
+}, TOTAL_MS);
+
+let failed = false;
+// step runs fn unless an earlier step failed (each step needs the one
+// before it); a step that cannot run is reported as such.
+const step = async (name, fn) => {
+  if (failed) {
+    report(name, false, "not run: an earlier step failed");
+    return;
+  }
+  let timer;
+  try {
+    const detail = await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`step exceeded ${STEP_MS} ms`)), STEP_MS);
+      }),
+    ]);
+    report(name, true, detail);
+  } catch (e) {
+    failed = true;
+    const text = await page?.locator("body").innerText({ timeout: 2_000 }).catch(() => "");
+    report(name, false, `${String(e?.message ?? e)} (page: ${page?.url()}; text: ${(text ?? "").slice(0, 400)})`);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+let browser, page;
+const log = (...a) => console.error("[browser]", ...a);
+const startsWith = (prefix) => (u) => u.href.startsWith(prefix);
+
+await step("launch", async () => {
+  browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    timeout: STEP_MS,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--no-proxy-server",
+    ],
+  });
+  const context = await browser.newContext();
+  context.setDefaultTimeout(STEP_MS);
+  context.setDefaultNavigationTimeout(STEP_MS);
+  page = await context.newPage();
+  page.on("console", (m) => log(`console.${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => log(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => log(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+  page.on("response", (r) => { if (r.status() >= 400) log(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`); });
+  return browser.version();
+});
+
+await step("open-app", async () => {
+  await page.goto(appUrl);
+  await page.locator("#login:enabled").waitFor();
+  return page.url();
+});
+
+// appFailed settles only if the app shows an error, which it then throws.
+const appFailed = () =>
+  page.waitForSelector("#result[data-state=error]", { timeout: STEP_MS }).then(
+    async () => { throw new Error(`app failed: ${await page.locator("#result").textContent()}`); },
+    () => new Promise(() => {}),
+  );
+
+await step("redirect-to-login", async () => {
+  await Promise.all([
+    Promise.race([page.waitForURL(startsWith(`${issuer}/.idp/login?`)), appFailed()]),
+    page.click("#login"),
+  ]);
+  const u = new URL(page.url());
+  if (!u.searchParams.get("interaction")) throw new Error("no interaction in the login page's URL");
+  const shown = await page.locator(".client").innerText();
+  if (!shown.includes(appOrigin)) throw new Error(`login page does not name the app's origin: ${shown}`);
+  return page.url();
+});
+
+await step("signup", async () => {
+  const interaction = new URL(page.url()).searchParams.get("interaction");
+  await Promise.all([
+    page.waitForURL(startsWith(`${issuer}/.idp/signup?`)),
+    page.click("a[href*='/signup']"),
+  ]);
+  const carried = new URL(page.url()).searchParams.get("interaction");
+  if (carried !== interaction) throw new Error(`sign-up page lost the interaction: ${page.url()}`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.fill("#pod", podName);
+  await Promise.all([
+    page.waitForURL(startsWith(`${issuer}/.idp/consent?`)),
+    page.click("form button[type=submit]"),
+  ]);
+  return page.url();
+});
+
+await step("consent", async () => {
+  const text = await page.locator("main, body").first().innerText();
+  if (!text.includes("Naamio browser test app")) throw new Error("consent page does not show the app's name");
+  if (!text.includes(appOrigin)) throw new Error("consent page does not show the app's origin");
+  await Promise.all([
+    page.waitForURL(startsWith(appOrigin + "/")),
+    page.click("button[name=decision][value=approve]"),
+  ]);
+  return page.url();
+});
+
+const wantWebId = `${issuer}/${podName}/profile/card#me`;
+await step("logged-in", async () => {
+  await page.waitForFunction(
+    () => ["logged in", "error", "logged out"].includes(document.getElementById("status")?.textContent),
+  );
+  const status = await page.locator("#status").textContent();
+  if (status !== "logged in") {
+    throw new Error(`app says ${JSON.stringify(status)}: ${await page.locator("#result").textContent()}`);
+  }
+  const webId = await page.locator("#status").getAttribute("data-webid");
+  if (webId !== wantWebId) throw new Error(`WebID ${webId}, want ${wantWebId}`);
+  return webId;
+});
+
+let result;
+await step("write-read", async () => {
+  await page.waitForSelector("#result[data-state]");
+  result = JSON.parse(await page.locator("#result").textContent());
+  if ((await page.locator("#result").getAttribute("data-state")) !== "ok") {
+    throw new Error(`app failed: ${JSON.stringify(result)}`);
+  }
+  if (!result.target.startsWith(`${issuer}/${podName}/`)) throw new Error(`wrote outside the pod: ${result.target}`);
+  return `${result.target}: ${result.value}`;
+});
+
+await step("private-to-others", async () => {
+  if (result.anonymousStatus !== 401) throw new Error(`unauthenticated read answered ${result.anonymousStatus}, want 401`);
+  return "refused with 401";
+});
+
+clearTimeout(overall);
+await browser?.close().catch(() => {});
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,141 @@
+package conformance
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Bounds of the browser end-to-end run (the driver bounds each of its
+// steps at 20 s and its whole run at 90 s itself).
+const (
+	bundleTimeout  = time.Minute
+	browserTimeout = 2 * time.Minute
+)
+
+// chromiumPath is Debian's Chromium; .ci/run installs it with apt-get.
+const chromiumPath = "/usr/bin/chromium"
+
+// browserSteps are the driver's steps, in order (conformance/e2e/browser.mjs).
+var browserSteps = []string{"launch", "open-app", "redirect-to-login", "signup",
+	"consent", "logged-in", "write-read", "private-to-others"}
+
+// TestInruptBrowserClient: headless Chromium, driven by playwright-core,
+// opens a test app that uses @inrupt/solid-client-authn-browser on its own
+// origin, is sent to Naamio's log-in page, signs up there (creating an
+// account and a pod), consents, comes back logged in with the new WebID,
+// and writes and reads a private resource in the pod with
+// @inrupt/solid-client (issue 5, item 6b).
+func TestInruptBrowserClient(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("headless Chromium is needed at %s (Debian package chromium; .ci/run installs it: apt-get install --no-install-recommends chromium): %v", chromiumPath, err)
+	}
+	dir := e2eDir(t)
+	npmInstalled(t, dir)
+	browserPackagesInstalled(t, dir)
+
+	// Bundle the app into a temporary directory and serve it from its own
+	// loopback origin, apart from the Naamio server's.
+	bundle := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), bundleTimeout)
+	defer cancel()
+	build := exec.CommandContext(ctx, "node", "build-app.mjs", bundle)
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("bundling the test app: %v\n%s", err, out)
+	}
+	app := httptest.NewServer(http.FileServer(http.Dir(bundle)))
+	defer app.Close()
+
+	suffix := strings.TrimPrefix(fresh("browser"), "/")
+	suffix = strings.Trim(strings.ToLower(strings.NewReplacer("/", "", "_", "-").Replace(suffix)), "-")
+	pod := "carol-" + suffix
+	issuerURL := strings.TrimSuffix(srv.base, "/")
+
+	ctx, cancel = context.WithTimeout(context.Background(), browserTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "browser.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"NAAMIO_ISSUER="+issuerURL,
+		"NAAMIO_APP_URL="+app.URL+"/?issuer="+issuerURL,
+		"NAAMIO_EMAIL="+pod+"@example.org",
+		"NAAMIO_PASSWORD=correct horse battery staple",
+		"NAAMIO_POD="+pod,
+		"CHROMIUM="+chromiumPath)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, runErr := cmd.Output()
+	steps := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var st struct {
+			Step   string `json:"step"`
+			OK     bool   `json:"ok"`
+			Detail string `json:"detail"`
+		}
+		if json.Unmarshal(sc.Bytes(), &st) != nil {
+			continue
+		}
+		if st.OK {
+			steps[st.Step] = ""
+			t.Logf("%s: ok %s", st.Step, st.Detail)
+		} else {
+			steps[st.Step] = st.Detail
+		}
+	}
+	for _, name := range browserSteps {
+		requirement(t, "e2e-inrupt-browser-"+name, func(t *testing.T) {
+			why, ran := steps[name]
+			switch {
+			case !ran:
+				t.Fatalf("step did not run (node: %v)\nstdout:\n%s\nstderr:\n%s", runErr, out, stderr.String())
+			case why != "":
+				t.Fatalf("%s\nbrowser log:\n%s", why, stderr.String())
+			}
+		})
+	}
+	if runErr != nil && !t.Failed() {
+		t.Fatal(fmt.Errorf("node: %w\n%s", runErr, stderr.String()))
+	}
+}
+
+// browserPackagesInstalled makes sure the browser test's packages are in
+// node_modules: npmInstalled looks only for the Node client, so a
+// node_modules installed before these packages joined the lock file is
+// brought up to date with npm ci.
+func browserPackagesInstalled(t *testing.T, dir string) {
+	t.Helper()
+	pkgs := []string{"playwright-core", "esbuild", filepath.Join("@inrupt", "solid-client-authn-browser")}
+	missing := func() string {
+		for _, p := range pkgs {
+			if _, err := os.Stat(filepath.Join(dir, "node_modules", p, "package.json")); err != nil {
+				return p
+			}
+		}
+		return ""
+	}
+	if missing() == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), npmTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+	}
+	if p := missing(); p != "" {
+		t.Fatalf("%s is still not installed in %s after npm ci", p, dir)
+	}
+}
