@@ -53,6 +53,12 @@ type Config struct {
 	// administrator) or "closed" (only `naamio account create`). The first
 	// account becomes the administrator.
 	Registration string
+	// SMTP for password-reset mails: server host:port, sender address, and
+	// user; the password comes only from NAAMIO_SMTP_PASSWORD (never a
+	// flag: command lines are visible to other users). No SMTPAddr: resets
+	// are issued by `naamio account reset-link`.
+	SMTPAddr, SMTPFrom, SMTPUser string
+	SMTPPassword                 string
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -117,6 +123,9 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"body-idle-timeout", "NAAMIO_BODY_IDLE_TIMEOUT", "time a request body may stall between reads", (*durationValue)(&c.BodyIdleTimeout)},
 		{"owner-webid", "NAAMIO_OWNER_WEBID", "WebID given Control of everything by the root ACL written on first start", (*stringValue)(&c.OwnerWebID)},
 		{"registration", "NAAMIO_REGISTRATION", "who may sign up: open, invite (codes from an administrator) or closed", (*stringValue)(&c.Registration)},
+		{"smtp-addr", "NAAMIO_SMTP_ADDR", "SMTP server (host:port) for password-reset mails; the password is read from NAAMIO_SMTP_PASSWORD", (*stringValue)(&c.SMTPAddr)},
+		{"smtp-from", "NAAMIO_SMTP_FROM", "sender address of the server's mails", (*stringValue)(&c.SMTPFrom)},
+		{"smtp-user", "NAAMIO_SMTP_USER", "SMTP user name (none: no authentication)", (*stringValue)(&c.SMTPUser)},
 		{"dpop-require-ath", "NAAMIO_DPOP_REQUIRE_ATH", "refuse DPoP proofs without ath on resource requests (Inrupt's client libraries do not send it)", (*boolValue)(&c.RequireATH)},
 		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from over http", addrPortList{&c.AllowFetch}},
 	}
@@ -131,6 +140,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	c.SMTPPassword = getenv("NAAMIO_SMTP_PASSWORD")
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
@@ -213,6 +223,9 @@ func (c Config) Validate() error {
 		if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Host == "" || o.User != nil {
 			return fmt.Errorf("owner WebID %q must be an absolute http(s) IRI", c.OwnerWebID)
 		}
+	}
+	if c.SMTPAddr != "" && c.SMTPFrom == "" {
+		return errors.New("--smtp-addr needs --smtp-from")
 	}
 	switch c.Registration {
 	case "open", "invite", "closed":

@@ -10,6 +10,7 @@ import (
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/accountapi"
 	"github.com/naamio/naamio/idp/op"
+	"github.com/naamio/naamio/internal/mail"
 	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/web"
@@ -50,9 +51,17 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 		}
 		return ensureRootACL(ctx, store, cfg.BaseURL, webID, log)
 	})
+	var mailer web.Mailer
+	if cfg.SMTPAddr != "" {
+		m, err := mail.New(mail.Options{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser, Password: cfg.SMTPPassword})
+		if err != nil {
+			return nil, err
+		}
+		mailer = m
+	}
 	pages, err := web.New(web.Options{
 		BaseURL: cfg.BaseURL, Accounts: accounts, Provision: provision, Registration: mode,
-		Logger: log.With("component", "web"),
+		Mailer: mailer, Logger: log.With("component", "web"),
 	})
 	if err != nil {
 		return nil, err
