@@ -1,11 +1,7 @@
 package conformance
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -57,57 +53,15 @@ func TestInruptBrowserClient(t *testing.T) {
 	app := httptest.NewServer(http.FileServer(http.Dir(bundle)))
 	defer app.Close()
 
-	suffix := strings.TrimPrefix(fresh("browser"), "/")
-	suffix = strings.Trim(strings.ToLower(strings.NewReplacer("/", "", "_", "-").Replace(suffix)), "-")
-	pod := "carol-" + suffix
+	pod := "carol-" + podSuffix("browser")
 	issuerURL := strings.TrimSuffix(srv.base, "/")
-
-	ctx, cancel = context.WithTimeout(context.Background(), browserTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "browser.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
+	runNodeSteps(t, dir, "browser.mjs", browserTimeout, "e2e-inrupt-browser-", browserSteps,
 		"NAAMIO_ISSUER="+issuerURL,
 		"NAAMIO_APP_URL="+app.URL+"/?issuer="+issuerURL,
 		"NAAMIO_EMAIL="+pod+"@example.org",
 		"NAAMIO_PASSWORD=correct horse battery staple",
 		"NAAMIO_POD="+pod,
 		"CHROMIUM="+chromiumPath)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, runErr := cmd.Output()
-	steps := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		var st struct {
-			Step   string `json:"step"`
-			OK     bool   `json:"ok"`
-			Detail string `json:"detail"`
-		}
-		if json.Unmarshal(sc.Bytes(), &st) != nil {
-			continue
-		}
-		if st.OK {
-			steps[st.Step] = ""
-			t.Logf("%s: ok %s", st.Step, st.Detail)
-		} else {
-			steps[st.Step] = st.Detail
-		}
-	}
-	for _, name := range browserSteps {
-		requirement(t, "e2e-inrupt-browser-"+name, func(t *testing.T) {
-			why, ran := steps[name]
-			switch {
-			case !ran:
-				t.Fatalf("step did not run (node: %v)\nstdout:\n%s\nstderr:\n%s", runErr, out, stderr.String())
-			case why != "":
-				t.Fatalf("%s\nbrowser log:\n%s", why, stderr.String())
-			}
-		})
-	}
-	if runErr != nil && !t.Failed() {
-		t.Fatal(fmt.Errorf("node: %w\n%s", runErr, stderr.String()))
-	}
 }
 
 // browserPackagesInstalled makes sure the browser test's packages are in

@@ -109,25 +109,39 @@ func accountAPI(t *testing.T, s *server, email, podName string, withCredentials 
 func TestInruptNodeClient(t *testing.T) {
 	dir := e2eDir(t)
 	npmInstalled(t, dir)
-	suffix := strings.TrimPrefix(fresh("e2e"), "/")
-	suffix = strings.Trim(strings.ToLower(strings.NewReplacer("/", "", "_", "-").Replace(suffix)), "-")
+	suffix := podSuffix("e2e")
 	alice := accountAPI(t, srv, "alice-"+suffix+"@example.org", "alice-"+suffix, true)
 	bob := accountAPI(t, srv, "bob-"+suffix+"@example.org", "bob-"+suffix, false)
-
-	ctx, cancel := context.WithTimeout(context.Background(), nodeTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "inrupt-node.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
+	runNodeSteps(t, dir, "inrupt-node.mjs", nodeTimeout, "e2e-inrupt-node-", []string{"login", "create", "read", "update",
+		"private-to-others", "refused-read-other-pod", "refused-write-other-pod", "delete"},
 		"NAAMIO_ISSUER="+srv.base,
 		"NAAMIO_CLIENT_ID="+alice.id,
 		"NAAMIO_CLIENT_SECRET="+alice.secret,
 		"NAAMIO_OWN_POD="+alice.pod,
 		"NAAMIO_OTHER_POD="+bob.pod)
+}
+
+// podSuffix is a unique, pod-name-safe suffix for one test's accounts.
+func podSuffix(name string) string {
+	s := strings.TrimPrefix(fresh(name), "/")
+	return strings.Trim(strings.ToLower(strings.NewReplacer("/", "", "_", "-").Replace(s)), "-")
+}
+
+// runNodeSteps runs a Node script of conformance/e2e with env added,
+// within limit. The script prints one JSON line per step
+// ({"step","ok","detail"}); each of steps becomes the requirement
+// prefix+step, failing when it did not run or did not pass.
+func runNodeSteps(t *testing.T, dir, script string, limit time.Duration, prefix string, steps []string, env ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, runErr := cmd.Output()
-	steps := map[string]string{}
+	results := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		var st struct {
@@ -139,20 +153,20 @@ func TestInruptNodeClient(t *testing.T) {
 			continue
 		}
 		if st.OK {
-			steps[st.Step] = ""
+			results[st.Step] = ""
+			t.Logf("%s: ok %s", st.Step, st.Detail)
 		} else {
-			steps[st.Step] = st.Detail
+			results[st.Step] = st.Detail
 		}
 	}
-	for _, name := range []string{"login", "create", "read", "update", "private-to-others",
-		"refused-read-other-pod", "refused-write-other-pod", "delete"} {
-		requirement(t, "e2e-inrupt-node-"+name, func(t *testing.T) {
-			why, ran := steps[name]
+	for _, name := range steps {
+		requirement(t, prefix+name, func(t *testing.T) {
+			why, ran := results[name]
 			switch {
 			case !ran:
 				t.Fatalf("step did not run (node: %v)\nstdout:\n%s\nstderr:\n%s", runErr, out, stderr.String())
 			case why != "":
-				t.Fatal(why)
+				t.Fatalf("%s\nlog:\n%s", why, stderr.String())
 			}
 		})
 	}
