@@ -3,13 +3,9 @@ package ldp_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/naamio/naamio/auth"
-	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/internal/testissuer"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -28,20 +24,13 @@ type accessPod struct {
 
 func newAccessPod(t testing.TB) *accessPod {
 	t.Helper()
-	iss, err := testissuer.Start(testissuer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
-	ap := netip.MustParseAddrPort(iss.AddrPort())
-	client := safehttp.New(safehttp.Options{Timeout: 3 * time.Second, AllowAddrPorts: []netip.AddrPort{ap}})
-
+	iss, authFor := ldptest.Issuer(t)
 	p := &accessPod{iss: iss}
-	var h *ldp.Handler
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(p.srv.Close)
+	srv, setHandler := ldptest.Server(t)
+	p.srv = srv
 	base := p.srv.URL + "/"
 	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	var err error
 	if p.owner, err = iss.NewAgent("owner"); err != nil {
 		t.Fatal(err)
 	}
@@ -51,15 +40,12 @@ func newAccessPod(t testing.TB) *accessPod {
 	ldptest.WriteACL(t, st, base, "/.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
 <#owner> a acl:Authorization ; acl:agent <`+p.owner.WebID+`> ;
   acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .`)
-	h, err = ldp.NewHandler(st, ldp.Config{
-		BaseURL:       base,
-		ACL:           res,
-		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: base, Client: client}),
-	})
+	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: base, ACL: res, Authenticator: authFor(base)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
+	setHandler(h)
 	p.h = h
 	return p
 }

@@ -5,15 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/naamio/naamio/auth"
 	"github.com/naamio/naamio/idp/pod"
-	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/internal/testissuer"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -37,21 +33,14 @@ type site struct {
 
 func newSite(t testing.TB) *site {
 	t.Helper()
-	iss, err := testissuer.Start(testissuer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
-	ap := netip.MustParseAddrPort(iss.AddrPort())
-	client := safehttp.New(safehttp.Options{Timeout: 3 * time.Second, AllowAddrPorts: []netip.AddrPort{ap}})
-
+	iss, authFor := ldptest.Issuer(t)
 	s := &site{iss: iss}
-	var h *ldp.Handler
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(s.srv.Close)
+	srv, setHandler := ldptest.Server(t)
+	s.srv = srv
 	s.base = s.srv.URL + "/"
 	st, res := ldptest.OpenStore(t, s.base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
 	s.store = st
+	var err error
 	for _, a := range []struct {
 		p    **testissuer.Agent
 		name string
@@ -63,10 +52,10 @@ func newSite(t testing.TB) *site {
 	ldptest.WriteACL(t, st, s.base, "/.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
 <#admin> a acl:Authorization ; acl:agent <`+s.admin.WebID+`> ;
   acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .`)
-	h, err = ldp.NewHandler(st, ldp.Config{
+	h, err := ldp.NewHandler(st, ldp.Config{
 		BaseURL:       s.base,
 		ACL:           res,
-		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: s.base, Client: client}),
+		Authenticator: authFor(s.base),
 		StorageRoot: func(p string) bool {
 			name, ok := pod.PathLayout{}.PodOf(p)
 			_, known := s.pods.Load(name)
@@ -77,6 +66,7 @@ func newSite(t testing.TB) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
+	setHandler(h)
 	return s
 }
 

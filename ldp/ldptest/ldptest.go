@@ -9,12 +9,17 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/naamio/naamio/acl"
+	"github.com/naamio/naamio/auth"
 	"github.com/naamio/naamio/event"
+	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/internal/testissuer"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -125,4 +130,32 @@ func Send(tb testing.TB, agent *testissuer.Agent, method, url, ct, body string, 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
+}
+
+// Issuer starts a Solid-OIDC test issuer on 127.0.0.1 for the test and
+// returns it with a function that builds, for a pod at base, the real
+// authenticator trusting it (its SSRF-safe client may reach exactly the
+// issuer's address).
+func Issuer(tb testing.TB) (*testissuer.Issuer, func(base string) *auth.Authenticator) {
+	tb.Helper()
+	iss, err := testissuer.Start(testissuer.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(iss.Close)
+	ap := netip.MustParseAddrPort(iss.AddrPort())
+	client := safehttp.New(safehttp.Options{Timeout: 3 * time.Second, AllowAddrPorts: []netip.AddrPort{ap}})
+	return iss, func(base string) *auth.Authenticator {
+		return auth.NewAuthenticator(auth.AuthOptions{BaseURL: base, Client: client})
+	}
+}
+
+// Server starts an httptest server whose handler is set later (a pod's
+// handler needs the server's URL as its base URL first).
+func Server(tb testing.TB) (*httptest.Server, func(http.Handler)) {
+	tb.Helper()
+	var h atomic.Pointer[http.Handler]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) }))
+	tb.Cleanup(srv.Close)
+	return srv, func(handler http.Handler) { h.Store(&handler) }
 }
