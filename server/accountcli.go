@@ -101,7 +101,7 @@ func createAccount(ctx context.Context, st *badgerstore.Store, base, email, pass
 	if err != nil {
 		return "", err
 	}
-	prov := idp.NewProvisioner(st, accounts, pods, base, issuerOf(base))
+	prov := idp.NewProvisioner(st, accounts, pods, base, idp.IssuerOf(base))
 	webID, err := prov.CreatePod(ctx, acct.ID, name)
 	if err != nil {
 		_, _ = accounts.Delete(ctx, acct.ID)

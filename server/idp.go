@@ -26,8 +26,6 @@ type identity struct {
 	pages     *web.Handler // sign-up, log-in, consent and account pages under /.idp/
 }
 
-func issuerOf(baseURL string) string { return idp.IssuerOf(baseURL) }
-
 func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods *idp.Pods, log *slog.Logger) (*identity, error) {
 	akv, err := store.KV("a")
 	if err != nil {
@@ -42,7 +40,7 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 	if err != nil {
 		return nil, err
 	}
-	provision := idp.NewProvisioner(store, accounts, pods, cfg.BaseURL, issuerOf(cfg.BaseURL))
+	provision := idp.NewProvisioner(store, accounts, pods, cfg.BaseURL, idp.IssuerOf(cfg.BaseURL))
 	// While the storage root has no ACL, the first administrator's first
 	// pod makes its WebID the owner (Solid Protocol server-root-container-acl).
 	provision.OnPodCreated(func(ctx context.Context, acct *account.Account, webID string) error {
@@ -67,7 +65,7 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 		return nil, err
 	}
 	provider, err := op.New(ctx, op.Options{
-		Issuer:      issuerOf(cfg.BaseURL),
+		Issuer:      idp.IssuerOf(cfg.BaseURL),
 		KV:          tkv,
 		Interaction: pages,
 		Sessions:    pages,
