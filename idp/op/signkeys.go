@@ -100,27 +100,89 @@ func (p *Provider) loadKeys(ctx context.Context) error {
 // signed from now on carry the new kid (resource servers refetch the JWKS
 // on an unknown kid).
 func (p *Provider) Rotate(ctx context.Context) error {
+	_, _, err := p.rotate(ctx, 0)
+	return err
+}
+
+// rotate is Rotate, but with maxAge > 0 only if the active key is older
+// than maxAge. It returns the active kid and whether it is a new one.
+func (p *Provider) rotate(ctx context.Context, maxAge time.Duration) (string, bool, error) {
 	p.rotateMu.Lock()
 	defer p.rotateMu.Unlock()
-	now := p.now()
-	fresh, err := newStoredKey(now)
-	if err != nil {
-		return fmt.Errorf("op: generate signing key: %w", err)
+	set, rotated, err := rotateStored(ctx, p.kv, p.accessTTL, p.now(), maxAge)
+	if err != nil || !rotated {
+		return p.keys.Load().active.kid, false, err
 	}
-	keep := p.accessTTL + retireMargin
+	if err := p.installKeys(set); err != nil {
+		return "", false, err
+	}
+	return set.Keys[len(set.Keys)-1].KID, true, nil
+}
+
+// KeyInfo describes a stored signing key; it holds no private material.
+type KeyInfo struct {
+	KID     string    // RFC 7638 thumbprint of the public key
+	Created time.Time // when the key was made
+	// Retired is when another key became active; zero for the active key.
+	Retired time.Time
+}
+
+// ListKeys returns the signing keys stored in kv (the provider's
+// Options.KV), oldest first: the last is the active one, and every one is
+// published in the JWKS. No stored keys (a provider never started) is an
+// empty list.
+func ListKeys(ctx context.Context, kv ldp.KV) ([]KeyInfo, error) {
 	var set storedKeySet
-	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	b, err := kv.Get(ctx, kvSigningKeys)
+	if errors.Is(err, ldp.ErrNotFound) {
+		return nil, nil
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &set)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("op: read signing keys: %w", err)
+	}
+	return set.info(), nil
+}
+
+// RotateKeys is Provider.Rotate on a key set in kv without a running
+// provider (the server stopped): at now, it makes a new key active and
+// drops the retired keys whose tokens, valid for accessTTL (0: the
+// default), have all expired. It returns the keys left, as ListKeys.
+func RotateKeys(ctx context.Context, kv ldp.KV, accessTTL time.Duration, now time.Time) ([]KeyInfo, error) {
+	if accessTTL <= 0 {
+		accessTTL = DefaultAccessTokenTTL
+	}
+	set, _, err := rotateStored(ctx, kv, accessTTL, now, 0)
+	if err != nil {
+		return nil, err
+	}
+	return set.info(), nil
+}
+
+// rotateStored makes a fresh key active in kv's key set, unless maxAge > 0
+// and the active key is not older than maxAge (then it returns the stored
+// set and false). Retired keys stay until every token they signed (valid
+// for accessTTL) has expired, plus retireMargin.
+func rotateStored(ctx context.Context, kv ldp.KV, accessTTL time.Duration, now time.Time, maxAge time.Duration) (storedKeySet, bool, error) {
+	keep := accessTTL + retireMargin
+	var set storedKeySet
+	var rotated bool
+	err := kv.Update(ctx, func(tx ldp.KVTxn) error {
 		var old storedKeySet
-		b, err := tx.Get(kvSigningKeys)
-		if err != nil && !errors.Is(err, ldp.ErrNotFound) {
+		if err := getJSON(tx, kvSigningKeys, &old); err != nil && !errors.Is(err, ldp.ErrNotFound) {
 			return err
 		}
-		if err == nil {
-			if err := json.Unmarshal(b, &old); err != nil {
-				return err
-			}
+		if n := len(old.Keys); maxAge > 0 && n > 0 && now.Sub(old.Keys[n-1].Created) <= maxAge {
+			set, rotated = old, false
+			return nil
 		}
-		set = storedKeySet{}
+		fresh, err := newStoredKey(now)
+		if err != nil {
+			return fmt.Errorf("generate signing key: %w", err)
+		}
+		set, rotated = storedKeySet{}, true
 		for i, k := range old.Keys {
 			if i == len(old.Keys)-1 && k.Retired.IsZero() {
 				k.Retired = now
@@ -134,9 +196,18 @@ func (p *Provider) Rotate(ctx context.Context) error {
 		return putJSON(tx, kvSigningKeys, set, 0)
 	})
 	if err != nil {
-		return fmt.Errorf("op: rotate signing keys: %w", err)
+		return storedKeySet{}, false, fmt.Errorf("op: rotate signing keys: %w", err)
 	}
-	return p.installKeys(set)
+	return set, rotated, nil
+}
+
+// info is the set's public description.
+func (s storedKeySet) info() []KeyInfo {
+	out := make([]KeyInfo, len(s.Keys))
+	for i, k := range s.Keys {
+		out[i] = KeyInfo{KID: k.KID, Created: k.Created, Retired: k.Retired}
+	}
+	return out
 }
 
 // installKeys parses set and makes it the provider's key ring.
