@@ -83,10 +83,16 @@ func unavailable(reason string, cause error) error {
 // AuthOptions configures an Authenticator.
 type AuthOptions struct {
 	// BaseURL is the configured public base URL of the server (e.g.
-	// "https://pod.example"). A request's htu is this URL's scheme and host,
-	// its path (without a trailing slash) and the request's escaped path. The
-	// request's Host header is never used. Required.
+	// "https://pod.example"). Without a Locator, a request's htu is this
+	// URL's scheme and host followed by the request's escaped path as
+	// received (which includes the base URL's path, if any: the server is
+	// not mounted behind a path-stripping proxy), and the request's Host
+	// header is never used. Required.
 	BaseURL string
+	// Locator, when set, gives each request's public URL and tells which
+	// URLs the server answers itself (for Local). The server sets it when
+	// some pods have hosts of their own (subdomain pods).
+	Locator Locator
 	// Client fetches WebID profiles, discovery documents and JWKS. Default
 	// safehttp.New(safehttp.Options{}) (https only, public addresses only).
 	// Whether iss/webid/jwks_uri may be http URLs follows the client's
@@ -141,14 +147,44 @@ type Agent struct {
 // Anonymous reports whether a is the zero Agent.
 func (a Agent) Anonymous() bool { return a.WebID == "" }
 
+// Locator knows the public URLs of the server (ldp.Locator implements it).
+type Locator interface {
+	// RequestURL is the public URL of r without query: what the htu of
+	// r's DPoP proof must name. It must never be built from an unchecked
+	// Host header.
+	RequestURL(r *http.Request) string
+	// Serves reports whether u is answered by this server.
+	Serves(u *url.URL) bool
+}
+
+// baseLocator is the Locator of a server with one origin.
+type baseLocator struct {
+	origin   string // scheme://host[:port] of BaseURL
+	basePath string // BaseURL's path without trailing slash
+}
+
+func (l baseLocator) RequestURL(r *http.Request) string {
+	p := r.URL.EscapedPath()
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return l.origin + p
+}
+
+func (l baseLocator) Serves(u *url.URL) bool {
+	if u.User != nil || u.Scheme+"://"+u.Host != l.origin {
+		return false
+	}
+	return l.basePath == "" || u.EscapedPath() == l.basePath || strings.HasPrefix(u.EscapedPath(), l.basePath+"/")
+}
+
 // Authenticator authenticates Solid-OIDC requests (DPoP-bound access token +
 // DPoP proof). It is safe for concurrent use.
 type Authenticator struct {
-	origin   string // scheme://host[:port] of BaseURL
-	basePath string // BaseURL's path without trailing slash
-	client   *safehttp.Client
-	local    http.Handler // AuthOptions.Local
-	optATH   bool         // AuthOptions.OptionalATH
+	loc    Locator
+	client *safehttp.Client
+	local  http.Handler // AuthOptions.Local
+	optATH bool         // AuthOptions.OptionalATH
 
 	window, skew, ttl, refetch time.Duration
 	now                        func() time.Time
@@ -183,18 +219,20 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 		panic("auth: AuthOptions.BaseURL must be an absolute http(s) URL")
 	}
 	a := &Authenticator{
-		origin:   u.Scheme + "://" + u.Host,
-		basePath: strings.TrimSuffix(u.EscapedPath(), "/"),
-		client:   opts.Client,
-		window:   opts.ProofWindow,
-		skew:     opts.TokenSkew,
-		ttl:      opts.CacheTTL,
-		refetch:  opts.JWKSRefetchInterval,
-		now:      opts.Now,
-		local:    opts.Local,
-		optATH:   opts.OptionalATH,
-		tokens:   NewTokenCache(opts.TokenCacheSize),
-		replay:   NewReplayCache(opts.ReplayCacheSize),
+		loc:     opts.Locator,
+		client:  opts.Client,
+		window:  opts.ProofWindow,
+		skew:    opts.TokenSkew,
+		ttl:     opts.CacheTTL,
+		refetch: opts.JWKSRefetchInterval,
+		now:     opts.Now,
+		local:   opts.Local,
+		optATH:  opts.OptionalATH,
+		tokens:  NewTokenCache(opts.TokenCacheSize),
+		replay:  NewReplayCache(opts.ReplayCacheSize),
+	}
+	if a.loc == nil {
+		a.loc = baseLocator{origin: u.Scheme + "://" + u.Host, basePath: strings.TrimSuffix(u.EscapedPath(), "/")}
 	}
 	if a.client == nil {
 		a.client = safehttp.New(safehttp.Options{})
@@ -302,15 +340,8 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Agen
 	return Agent{WebID: t.WebID, Issuer: t.Issuer, ClientID: t.ClientID}, nil
 }
 
-// requestURL is the URL the proof's htu must match: BaseURL's origin and
-// path, then the request path as received. Never r.Host.
-func (a *Authenticator) requestURL(r *http.Request) string {
-	p := r.URL.EscapedPath()
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	return a.origin + a.basePath + p
-}
+// requestURL is the URL the proof's htu must match (AuthOptions.Locator).
+func (a *Authenticator) requestURL(r *http.Request) string { return a.loc.RequestURL(r) }
 
 // verifyToken is the cache-miss path.
 func (a *Authenticator) verifyToken(ctx context.Context, tok string, p *Proof, now time.Time) (*Token, error) {

@@ -5,22 +5,19 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/naamio/naamio/internal/safehttp"
 )
 
 // isLocal reports whether raw names a resource of this server (under
-// BaseURL) and the server's own handler is available to answer it.
+// BaseURL, or on a pod's own host) and the server's own handler is
+// available to answer it.
 func (a *Authenticator) isLocal(raw string) bool {
 	if a.local == nil {
 		return false
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.User != nil || u.Scheme+"://"+u.Host != a.origin {
-		return false
-	}
-	return a.basePath == "" || u.EscapedPath() == a.basePath || strings.HasPrefix(u.EscapedPath(), a.basePath+"/")
+	return err == nil && a.loc.Serves(u)
 }
 
 // fetchLocal asks the server's own handler for u as an anonymous GET,

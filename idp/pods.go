@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/naamio/naamio/idp/pod"
 	"github.com/naamio/naamio/ldp"
 )
 
@@ -28,6 +29,9 @@ type podRecord struct {
 	Name    string `json:"name"`
 	Account string `json:"account"`
 	WebID   string `json:"webid"`
+	// Subdomain: the pod is served on a host of its own
+	// (pod.SubdomainLayout). Fixed when the pod is made.
+	Subdomain bool `json:"subdomain,omitempty"`
 }
 
 const podKeyPrefix = "pod/"
@@ -55,9 +59,26 @@ func (r *Pods) IsRoot(p string) bool {
 	return ok
 }
 
-// Add records a pod.
-func (r *Pods) Add(ctx context.Context, name, account, webID string) error {
-	rec := podRecord{V: 1, Name: name, Account: account, WebID: webID}
+// Subdomain reports whether pod name is served on a host of its own
+// (ldp.NewLocator's question; answered from memory).
+func (r *Pods) Subdomain(name string) bool {
+	r.mu.RLock()
+	rec, ok := r.pods["/"+name+"/"]
+	r.mu.RUnlock()
+	return ok && rec.Subdomain
+}
+
+// Layout returns where pod name is placed.
+func (r *Pods) Layout(name string) pod.Layout {
+	if r.Subdomain(name) {
+		return pod.SubdomainLayout{}
+	}
+	return pod.PathLayout{}
+}
+
+// Add records a pod; subdomain says it is served on a host of its own.
+func (r *Pods) Add(ctx context.Context, name, account, webID string, subdomain bool) error {
+	rec := podRecord{V: 1, Name: name, Account: account, WebID: webID, Subdomain: subdomain}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err

@@ -20,6 +20,19 @@ type Provisioner struct {
 	base     string // public base URL
 	issuer   string // this server's OpenID issuer
 	created  func(ctx context.Context, acct *account.Account, webID string) error
+	// subdomain: new pods get a host of their own (pod.SubdomainLayout).
+	subdomain bool
+}
+
+// SubdomainPods makes every pod created from now on a subdomain pod
+// (https://<name>.<base host>/) instead of a path under the base URL.
+// Existing pods keep their layout: their IRIs are in their data.
+func (p *Provisioner) SubdomainPods(on bool) { p.subdomain = on }
+
+// PodURL is the IRI of pod name's root container.
+func (p *Provisioner) PodURL(name string) string {
+	_, iri := p.pods.Layout(name).Root(strings.TrimSuffix(p.base, "/")+"/", name)
+	return iri
 }
 
 // OnPodCreated sets a function called after every pod CreatePod makes
@@ -45,12 +58,16 @@ func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (st
 	if err != nil {
 		return "", err
 	}
-	made, err := pod.Create(ctx, p.store, p.base, name, p.issuer, pod.CreateOptions{})
+	opts := pod.CreateOptions{Layout: pod.PathLayout{}}
+	if p.subdomain {
+		opts.Layout = pod.SubdomainLayout{}
+	}
+	made, err := pod.Create(ctx, p.store, p.base, name, p.issuer, opts)
 	if err != nil {
 		return "", err
 	}
 	if err = p.accounts.AddPod(ctx, accountID, name, made.WebID); err == nil {
-		err = p.pods.Add(ctx, name, accountID, made.WebID)
+		err = p.pods.Add(ctx, name, accountID, made.WebID, p.subdomain)
 	}
 	if err == nil && p.created != nil {
 		err = p.created(ctx, acct, made.WebID)

@@ -51,6 +51,18 @@ func TestProvisioner(t *testing.T) {
 	if len(got.Pods) != 1 || got.Pods[0] != "alice" || !pods.IsRoot("/alice/") {
 		t.Fatalf("account pods %v, registry %v", got.Pods, pods.IsRoot("/alice/"))
 	}
+	// From now on pods get hosts of their own; alice keeps her path.
+	prov.SubdomainPods(true)
+	webID, err = prov.CreatePod(ctx, acct.ID, "carol")
+	if err != nil || webID != "http://carol.pod.test/profile/card#me" {
+		t.Fatalf("subdomain CreatePod: %q %v", webID, err)
+	}
+	if !pods.Subdomain("carol") || pods.Subdomain("alice") || !pods.IsRoot("/carol/") {
+		t.Fatal("registry does not know carol's layout")
+	}
+	if a, c := prov.PodURL("alice"), prov.PodURL("carol"); a != "http://pod.test/alice/" || c != "http://carol.pod.test/" {
+		t.Fatalf("PodURL alice %q carol %q", a, c)
+	}
 	// The registry survives a restart.
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
@@ -64,12 +76,15 @@ func TestProvisioner(t *testing.T) {
 	pkv, _ = st.KV("p")
 	accounts, _ = account.New(ctx, akv, account.Options{BaseURL: "http://pod.test/", Argon2: account.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}})
 	pods, _ = idp.LoadPods(ctx, pkv)
-	if !pods.IsRoot("/alice/") {
+	if !pods.IsRoot("/alice/") || !pods.Subdomain("carol") || pods.Subdomain("alice") {
 		t.Fatal("registry lost on restart")
 	}
 	prov = idp.NewProvisioner(st, accounts, pods, "http://pod.test/", "http://pod.test")
 	if err := prov.DeleteAccount(ctx, acct.ID); err != nil {
 		t.Fatal(err)
+	}
+	if ok, _ := st.Exists(ctx, "/carol/"); ok || pods.IsRoot("/carol/") || pods.Subdomain("carol") {
+		t.Fatal("the subdomain pod outlived its account")
 	}
 	if ok, _ := st.Exists(ctx, "/alice/"); ok || pods.IsRoot("/alice/") {
 		t.Fatal("the pod outlived its account")

@@ -200,13 +200,12 @@ func (h *Handler) checkACL(g *rdf.Graph, p string) error {
 const maxACLBytes = 16 << 20
 
 // NewACLResolver returns the resolver of effective ACLs for store, with
-// resource IRIs built from the public base URL. Its caches must be fed the
+// resource IRIs built by loc (the handler's Locator). Its caches must be fed the
 // change log: call Invalidate with the path of every committed change
 // before the write is acknowledged (badgerstore.Options.OnCommit).
-func NewACLResolver(store Store, baseURL string, cacheSize int) (*acl.Resolver, error) {
-	origin, prefix, err := splitBase(baseURL)
-	if err != nil {
-		return nil, err
+func NewACLResolver(store Store, loc *Locator, cacheSize int) (*acl.Resolver, error) {
+	if loc == nil {
+		return nil, errors.New("ldp: NewACLResolver needs a Locator")
 	}
 	load := func(ctx context.Context, aclPath string) ([]byte, string, bool, error) {
 		m, body, err := store.Open(ctx, aclPath)
@@ -226,5 +225,5 @@ func NewACLResolver(store Store, baseURL string, cacheSize int) (*acl.Resolver, 
 		}
 		return b, m.ETag, true, nil
 	}
-	return acl.NewResolver(load, func(p string) string { return origin + prefix + p }, cacheSize), nil
+	return acl.NewResolver(load, loc.IRI, cacheSize), nil
 }

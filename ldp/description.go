@@ -11,8 +11,9 @@ import (
 
 // serveDescription answers the storage description resource (Solid
 // Protocol server-storage-description-resource): statements about the
-// storage, linked from every resource with rel=solid:storageDescription.
-func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request) {
+// storage whose root container is rootPath, linked from every resource in
+// it with rel=solid:storageDescription.
+func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request, rootPath string) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 	case http.MethodOptions:
@@ -30,7 +31,7 @@ func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := rdf.NewGraph()
-	root := rdf.NewIRI(h.IRI("/"))
+	root := rdf.NewIRI(h.IRI(rootPath))
 	g.Add(rdf.Triple{S: root, P: rdfType, O: pimStorage})
 	h.addLimits(g, root)
 	var buf bytes.Buffer

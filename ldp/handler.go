@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/naamio/naamio/acl"
 )
@@ -41,6 +39,10 @@ type Config struct {
 	// while writing the headers of every response, so it must answer from
 	// memory. Nil: "/" is the only storage root.
 	StorageRoot func(path string) bool
+	// Locator maps store paths to IRIs and requests to paths; it must be
+	// the one the ACL resolver was built with. Nil: NewLocator(BaseURL,
+	// nil), every pod under the base URL.
+	Locator *Locator
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -50,8 +52,7 @@ const DefaultMaxRDFBody = 10 << 20
 type Handler struct {
 	store  Store
 	log    *slog.Logger
-	origin string // scheme://host[:port] of the public base URL
-	prefix string // path of the public base URL without its trailing slash
+	loc    *Locator
 	maxRDF int64
 	maxBin int64
 	cache  *renderCache
@@ -67,9 +68,12 @@ type Handler struct {
 
 // NewHandler checks the configuration and builds a handler.
 func NewHandler(store Store, cfg Config) (*Handler, error) {
-	origin, prefix, err := splitBase(cfg.BaseURL)
-	if err != nil {
-		return nil, err
+	loc := cfg.Locator
+	if loc == nil {
+		var err error
+		if loc, err = NewLocator(cfg.BaseURL, nil); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.ACL == nil {
 		return nil, errors.New("ldp: an ACL resolver is required")
@@ -93,8 +97,7 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 	return &Handler{
 		store:  store,
 		log:    log,
-		origin: origin,
-		prefix: prefix,
+		loc:    loc,
 		maxRDF: maxRDF,
 		maxBin: cfg.MaxBody,
 		cache:  cache,
@@ -108,47 +111,27 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 	}, nil
 }
 
-// splitBase checks a public base URL and splits it into its origin
-// (scheme://host[:port]) and its path without the trailing slash.
-func splitBase(base string) (origin, prefix string, err error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.RawQuery != "" || u.Fragment != "" {
-		return "", "", fmt.Errorf("ldp: base URL %q must be an absolute http(s) URL without query or fragment", base)
-	}
-	return u.Scheme + "://" + u.Host, strings.TrimSuffix(u.EscapedPath(), "/"), nil
-}
-
 // Close releases the handler's cache. The store is the caller's to close.
 func (h *Handler) Close() { h.cache.close() }
 
-// IRI returns the absolute IRI of a canonical path.
-func (h *Handler) IRI(p string) string { return h.origin + h.prefix + p }
+// Locator is the handler's map between paths, IRIs and requests.
+func (h *Handler) Locator() *Locator { return h.loc }
 
-// pathOf maps a request to its canonical resource path.
-func (h *Handler) pathOf(r *http.Request) (string, error) {
-	esc := r.URL.EscapedPath()
-	if h.prefix != "" {
-		if !strings.HasPrefix(esc, h.prefix+"/") {
-			return "", ErrNotFound
-		}
-		esc = esc[len(h.prefix):]
-	}
-	return CanonicalPath(esc)
-}
+// IRI returns the absolute IRI of a canonical path.
+func (h *Handler) IRI(p string) string { return h.loc.IRI(p) }
 
 // ServeHTTP dispatches on the method (Solid Protocol server-safe-methods).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p, err := h.pathOf(r)
+	p, err := h.loc.Path(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if p == storageDescriptionPath {
-		h.serveDescription(w, r)
+	if root, ok := h.loc.describedRoot(p); ok {
+		h.serveDescription(w, r, root)
 		return
 	}
-	if reserved(p) {
+	if h.loc.reserved(p) {
 		h.fail(w, r, fmt.Errorf("%w: %s is reserved for the server", ErrNotFound, p))
 		return
 	}
@@ -176,18 +159,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.setAllow(w, p, rdfSource)
 		h.fail(w, r, fmt.Errorf("%w: %s", errMethodNotAllowed, r.Method))
 	}
-}
-
-// reserved reports whether p lies in the server's own top-level namespace:
-// every first segment that starts with "." except the root's auxiliary
-// resources ("/.acl", "/.meta"). Pod data can never be written there, so
-// later server endpoints (/.well-known/, /.account/, /.naamio/) cannot be
-// shadowed by a user's resource.
-func reserved(p string) bool {
-	if len(p) < 2 || p[1] != '.' {
-		return false
-	}
-	return p != "/"+aclSuffix && p != "/"+metaSuffix
 }
 
 var (

@@ -145,7 +145,7 @@ func (h *Handler) setLinks(w http.ResponseWriter, m Meta) {
 		// RFC 6892 "describes", the inverse of describedby (Solid Protocol client-link-describes).
 		b.WriteString(`, <` + h.IRI(subject) + `>; rel="describes"`)
 	}
-	b.WriteString(`, <` + h.IRI(storageDescriptionPath) + `>; rel="` + nsSolid + `storageDescription"`)
+	b.WriteString(`, <` + h.IRI(h.loc.descriptionPath(m.Path)) + `>; rel="` + nsSolid + `storageDescription"`)
 	w.Header().Set("Link", b.String())
 }
 

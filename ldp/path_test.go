@@ -121,18 +121,6 @@ func TestAuxiliary(t *testing.T) {
 	}
 }
 
-func TestReserved(t *testing.T) {
-	for p, want := range map[string]bool{
-		"/": false, "/a": false, "/.acl": false, "/.meta": false,
-		"/.well-known/solid": true, "/.naamio/health": true, "/.account/": true,
-		"/.hidden": true, "/a/.hidden": false, "/a/.acl": false,
-	} {
-		if got := reserved(p); got != want {
-			t.Errorf("reserved(%q) = %v, want %v", p, got, want)
-		}
-	}
-}
-
 func FuzzCanonicalPath(f *testing.F) {
 	for _, s := range []string{"/", "/a/b", "/a%2Fb", "/%2e%2e/", "/a/../b", "/%C3%A9/", "/a%00"} {
 		f.Add(s)

@@ -103,7 +103,7 @@ func (h *Handler) freeName(r *http.Request, parent, name string, container bool)
 		if container {
 			p += "/"
 		}
-		if !reserved(p) {
+		if !h.loc.reserved(p) {
 			free, err := h.free(r, p)
 			if err != nil || free {
 				return p, err

@@ -20,7 +20,9 @@ import (
 
 const accountUsage = `Usage (the server must be stopped: the store is opened directly):
   naamio account create --email EMAIL --pod NAME [--admin] [--data DIR] [--base-url URL]
-      create an account with a pod at <base>/NAME/ and print its WebID. The
+                        [--pod-layout path|subdomain]
+      create an account with a pod at <base>/NAME/ (or https://NAME.<host>/
+      with --pod-layout subdomain) and print its WebID. The
       password is read from the NAAMIO_PASSWORD environment variable or, if
       that is empty, from the first line of standard input (never from a flag:
       command lines are visible to other users). Registration modes do not
@@ -47,6 +49,7 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 	base := fs.String("base-url", envOr("NAAMIO_BASE_URL", defaults().BaseURL), "public base URL of the server (env NAAMIO_BASE_URL)")
 	email := fs.String("email", "", "the account's email address")
 	name := fs.String("pod", "", "the pod's name (its path is /NAME/)")
+	layout := fs.String("pod-layout", envOr("NAAMIO_POD_LAYOUT", defaults().PodLayout), "path or subdomain (env NAAMIO_POD_LAYOUT)")
 	admin := fs.Bool("admin", false, "make the account an administrator")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -56,6 +59,11 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 		return errors.New("account: --email and --pod are required")
 	}
 	if err := pod.ValidName(*name); err != nil {
+		return err
+	}
+	if u, err := url.Parse(*base); err != nil {
+		return fmt.Errorf("base URL: %w", err)
+	} else if err := checkPodLayout(*layout, u); err != nil {
 		return err
 	}
 	password := os.Getenv("NAAMIO_PASSWORD")
@@ -74,7 +82,7 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 		return fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
 	}
 	defer st.Close()
-	webID, err := createAccount(context.Background(), st, *base, *email, password, *name, *admin)
+	webID, err := createAccount(context.Background(), st, *base, *email, password, *name, *admin, *layout == "subdomain")
 	if err != nil {
 		return err
 	}
@@ -84,7 +92,7 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 
 // createAccount provisions an account and its pod, undoing the account if
 // the pod cannot be made. The pod's issuer is this server.
-func createAccount(ctx context.Context, st *badgerstore.Store, base, email, password, name string, admin bool) (string, error) {
+func createAccount(ctx context.Context, st *badgerstore.Store, base, email, password, name string, admin, subdomain bool) (string, error) {
 	akv, err := st.KV("a")
 	if err != nil {
 		return "", err
@@ -102,6 +110,7 @@ func createAccount(ctx context.Context, st *badgerstore.Store, base, email, pass
 		return "", err
 	}
 	prov := idp.NewProvisioner(st, accounts, pods, base, idp.IssuerOf(base))
+	prov.SubdomainPods(subdomain)
 	webID, err := prov.CreatePod(ctx, acct.ID, name)
 	if err != nil {
 		_, _ = accounts.Delete(ctx, acct.ID)

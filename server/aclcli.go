@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/ldp"
@@ -62,8 +61,12 @@ func aclCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	defer st.Close()
 	ctx := context.Background()
+	loc, err := openLocator(st, *base)
+	if err != nil {
+		return err
+	}
 	if sub == "show" {
-		return showACL(ctx, st, *base, p, stdout)
+		return showACL(ctx, st, loc, p, stdout)
 	}
 	src, err := io.ReadAll(io.LimitReader(stdin, maxACLInput+1))
 	if err != nil {
@@ -72,7 +75,7 @@ func aclCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if len(src) > maxACLInput {
 		return fmt.Errorf("acl: more than %d bytes on stdin", maxACLInput)
 	}
-	if err := setACL(ctx, st, *base, p, src); err != nil {
+	if err := setACL(ctx, st, loc, p, src); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", p+".acl")
@@ -88,8 +91,18 @@ func envOr(name, def string) string {
 	return def
 }
 
-func showACL(ctx context.Context, st ldp.Store, base, p string, out io.Writer) error {
-	r, err := ldp.NewACLResolver(st, base, 0)
+// openLocator is the server's Locator for the store: its pods' layouts
+// come from the registry.
+func openLocator(st *badgerstore.Store, base string) (*ldp.Locator, error) {
+	pods, err := openPods(st)
+	if err != nil {
+		return nil, err
+	}
+	return ldp.NewLocator(base, pods.Subdomain)
+}
+
+func showACL(ctx context.Context, st ldp.Store, loc *ldp.Locator, p string, out io.Writer) error {
+	r, err := ldp.NewACLResolver(st, loc, 0)
 	if err != nil {
 		return err
 	}
@@ -111,9 +124,9 @@ func showACL(ctx context.Context, st ldp.Store, base, p string, out io.Writer) e
 	return err
 }
 
-func setACL(ctx context.Context, st ldp.Store, base, p string, src []byte) error {
+func setACL(ctx context.Context, st ldp.Store, loc *ldp.Locator, p string, src []byte) error {
 	aclPath := p + ".acl"
-	iri := strings.TrimSuffix(base, "/") + aclPath
+	iri := loc.IRI(aclPath)
 	g, err := rdf.Parse(bytes.NewReader(src), rdf.MediaTurtle, iri, rdf.Limits{})
 	if err != nil {
 		return fmt.Errorf("acl: the Turtle does not parse: %w", err)

@@ -1,11 +1,11 @@
 package server
 
 import (
-	"strings"
 	"sync/atomic"
 
 	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/event"
+	"github.com/naamio/naamio/ldp"
 )
 
 // derivedCaches forwards the change log to the caches derived from stored
@@ -18,13 +18,13 @@ type derivedCaches struct {
 }
 
 type cacheSet struct {
-	base     string // public base URL without its trailing slash
+	loc      *ldp.Locator // paths to the IRIs groups are cached by
 	resolver *acl.Resolver
 	groups   *acl.Groups
 }
 
-func (d *derivedCaches) set(baseURL string, r *acl.Resolver, g *acl.Groups) {
-	d.v.Store(&cacheSet{base: strings.TrimSuffix(baseURL, "/"), resolver: r, groups: g})
+func (d *derivedCaches) set(loc *ldp.Locator, r *acl.Resolver, g *acl.Groups) {
+	d.v.Store(&cacheSet{loc: loc, resolver: r, groups: g})
 }
 
 func (d *derivedCaches) changed(cs []event.Change) {
@@ -35,7 +35,7 @@ func (d *derivedCaches) changed(cs []event.Change) {
 	for _, c := range cs {
 		set.resolver.Invalidate(c.Path)
 		if set.groups != nil {
-			set.groups.Invalidate(set.base + c.Path)
+			set.groups.Invalidate(set.loc.IRI(c.Path))
 		}
 	}
 }

@@ -53,12 +53,21 @@ type Config struct {
 	// administrator) or "closed" (only `naamio account create`). The first
 	// account becomes the administrator.
 	Registration string
+	// PodLayout places new pods: "path" (<base>alice/, the default) or
+	// "subdomain" (https://alice.<base host>/, an origin per pod: needs
+	// wildcard DNS and a wildcard certificate, and a base URL without a
+	// path on a host name). Pods keep the layout they were made with.
+	PodLayout string
 	// SMTP for password-reset mails: server host:port, sender address, and
 	// user; the password comes only from NAAMIO_SMTP_PASSWORD (never a
 	// flag: command lines are visible to other users). No SMTPAddr: resets
 	// are issued by `naamio account reset-link`.
 	SMTPAddr, SMTPFrom, SMTPUser string
 	SMTPPassword                 string
+	// SigningKeyMaxAge is how old the OpenID Provider's signing key may get
+	// before the running server rotates it (checked hourly); 0 never
+	// rotates (`naamio keys rotate` still does).
+	SigningKeyMaxAge time.Duration
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -71,11 +80,13 @@ func defaults() Config {
 		MaxRDFBody:   10 << 20,
 		LogFormat:    "json",
 		Registration: "open",
+		PodLayout:    "path",
 		LogLevel:     "info",
 
 		ReadHeaderTimeout: 10 * time.Second,
 		BodyIdleTimeout:   30 * time.Second,
 		MemoryLimit:       64 << 20,
+		SigningKeyMaxAge:  90 * 24 * time.Hour,
 	}
 }
 
@@ -121,8 +132,10 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"log-level", "NAAMIO_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.LogLevel)},
 		{"read-header-timeout", "NAAMIO_READ_HEADER_TIMEOUT", "time a client has to send request headers", (*durationValue)(&c.ReadHeaderTimeout)},
 		{"body-idle-timeout", "NAAMIO_BODY_IDLE_TIMEOUT", "time a request body may stall between reads", (*durationValue)(&c.BodyIdleTimeout)},
+		{"signing-key-max-age", "NAAMIO_SIGNING_KEY_MAX_AGE", "rotate the OpenID Provider's signing key once it is older than this, 0 for never", (*durationValue)(&c.SigningKeyMaxAge)},
 		{"owner-webid", "NAAMIO_OWNER_WEBID", "WebID given Control of everything by the root ACL written on first start", (*stringValue)(&c.OwnerWebID)},
 		{"registration", "NAAMIO_REGISTRATION", "who may sign up: open, invite (codes from an administrator) or closed", (*stringValue)(&c.Registration)},
+		{"pod-layout", "NAAMIO_POD_LAYOUT", "where new pods live: path (<base>name/) or subdomain (https://name.<base host>/; wildcard DNS and certificate needed)", (*stringValue)(&c.PodLayout)},
 		{"smtp-addr", "NAAMIO_SMTP_ADDR", "SMTP server (host:port) for password-reset mails; the password is read from NAAMIO_SMTP_PASSWORD", (*stringValue)(&c.SMTPAddr)},
 		{"smtp-from", "NAAMIO_SMTP_FROM", "sender address of the server's mails", (*stringValue)(&c.SMTPFrom)},
 		{"smtp-user", "NAAMIO_SMTP_USER", "SMTP user name (none: no authentication)", (*stringValue)(&c.SMTPUser)},
@@ -227,6 +240,9 @@ func (c Config) Validate() error {
 	if c.SMTPAddr != "" && c.SMTPFrom == "" {
 		return errors.New("--smtp-addr needs --smtp-from")
 	}
+	if err := checkPodLayout(c.PodLayout, u); err != nil {
+		return err
+	}
 	switch c.Registration {
 	case "open", "invite", "closed":
 	default:
@@ -241,6 +257,9 @@ func (c Config) Validate() error {
 	if c.ReadHeaderTimeout <= 0 || c.BodyIdleTimeout <= 0 {
 		return errors.New("timeouts must be positive")
 	}
+	if c.SigningKeyMaxAge < 0 {
+		return errors.New("signing-key-max-age must not be negative (0 disables rotation)")
+	}
 	switch c.LogFormat {
 	case "json", "text":
 	default:
@@ -248,6 +267,25 @@ func (c Config) Validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
+	}
+	return nil
+}
+
+// checkPodLayout accepts "path" and, for a base URL on a host name without
+// a path, "subdomain" (pod hosts are <name>.<base host>).
+func checkPodLayout(layout string, base *url.URL) error {
+	switch layout {
+	case "path":
+		return nil
+	case "subdomain":
+	default:
+		return fmt.Errorf("pod layout %q: want path or subdomain", layout)
+	}
+	if strings.Trim(base.Path, "/") != "" {
+		return fmt.Errorf("subdomain pods need a base URL without a path, not %q", base.String())
+	}
+	if _, err := netip.ParseAddr(strings.Trim(base.Hostname(), "[]")); err == nil {
+		return fmt.Errorf("subdomain pods need a host name in the base URL, not the address %s", base.Hostname())
 	}
 	return nil
 }

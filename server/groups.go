@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"strings"
 
 	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/internal/safehttp"
@@ -25,11 +24,10 @@ const groupAccept = "text/turtle, application/ld+json;q=0.9, application/n-tripl
 // by derivedCaches when the document changes); any other group is fetched
 // through the SSRF-safe client, with the deadline and caching of
 // acl.Groups, so an internal or slow host denies (SECURITY row 24).
-func newGroupChecker(store ldp.Store, baseURL string, client *safehttp.Client) *acl.Groups {
-	base := strings.TrimSuffix(baseURL, "/")
+func newGroupChecker(store ldp.Store, loc *ldp.Locator, client *safehttp.Client) *acl.Groups {
 	fetch := func(ctx context.Context, docURL string) ([]byte, string, error) {
-		if rest, ok := strings.CutPrefix(docURL, base); ok && strings.HasPrefix(rest, "/") {
-			return localGroupDoc(ctx, store, rest)
+		if p, ok := loc.PathOf(docURL); ok {
+			return localGroupDoc(ctx, store, p)
 		}
 		resp, err := client.Get(ctx, docURL, groupAccept)
 		if err != nil {
@@ -47,11 +45,7 @@ func newGroupChecker(store ldp.Store, baseURL string, client *safehttp.Client) *
 	return acl.NewGroups(fetch, acl.GroupOptions{})
 }
 
-func localGroupDoc(ctx context.Context, store ldp.Store, escapedPath string) ([]byte, string, error) {
-	p, err := ldp.CanonicalPath(escapedPath)
-	if err != nil {
-		return nil, "", err
-	}
+func localGroupDoc(ctx context.Context, store ldp.Store, p string) ([]byte, string, error) {
 	m, body, err := store.Open(ctx, p)
 	if err != nil {
 		return nil, "", err

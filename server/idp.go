@@ -41,6 +41,7 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 		return nil, err
 	}
 	provision := idp.NewProvisioner(store, accounts, pods, cfg.BaseURL, idp.IssuerOf(cfg.BaseURL))
+	provision.SubdomainPods(cfg.PodLayout == "subdomain")
 	// While the storage root has no ACL, the first administrator's first
 	// pod makes its WebID the owner (Solid Protocol server-root-container-acl).
 	provision.OnPodCreated(func(ctx context.Context, acct *account.Account, webID string) error {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -27,20 +28,28 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
 		return nil, err
 	}
-	resolver, err := ldp.NewACLResolver(store, cfg.BaseURL, 0)
+	loc, err := ldp.NewLocator(cfg.BaseURL, pods.Subdomain)
+	if err != nil {
+		return nil, err
+	}
+	resolver, err := ldp.NewACLResolver(store, loc, 0)
 	if err != nil {
 		return nil, err
 	}
 	fetch := safehttp.New(safehttp.Options{AllowAddrPorts: cfg.AllowFetch})
-	groups := newGroupChecker(store, cfg.BaseURL, fetch)
-	caches.set(cfg.BaseURL, resolver, groups)
+	groups := newGroupChecker(store, loc, fetch)
+	caches.set(loc, resolver, groups)
+	authn := auth.NewAuthenticator(auth.AuthOptions{
+		BaseURL: cfg.BaseURL, Locator: loc, Client: fetch, Local: self, OptionalATH: !cfg.RequireATH,
+	})
 	return ldp.NewHandler(store, ldp.Config{
 		BaseURL:       cfg.BaseURL,
+		Locator:       loc,
 		MaxRDFBody:    cfg.MaxRDFBody,
 		MaxBody:       cfg.MaxBody,
 		Logger:        log.With("component", "ldp"),
 		ACL:           resolver,
-		Authenticator: auth.NewAuthenticator(auth.AuthOptions{BaseURL: cfg.BaseURL, Client: fetch, Local: self, OptionalATH: !cfg.RequireATH}),
+		Authenticator: authn,
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,
 	})
@@ -54,6 +63,10 @@ func openPods(store *badgerstore.Store) (*idp.Pods, error) {
 	}
 	return idp.LoadPods(context.Background(), kv)
 }
+
+// signingKeyCheck is how often the running server checks the age of the
+// OpenID Provider's signing key (Config.SigningKeyMaxAge).
+const signingKeyCheck = time.Hour
 
 // Server is one running Naamio.
 type Server struct {
@@ -118,9 +131,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) routes(lh http.Handler) http.Handler {
+func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r := chi.NewRouter()
 	r.Use(recoverPanics(s.log), accessLog(s.log), bodyDeadline(s.cfg.BodyIdleTimeout))
+	// A subdomain pod's host serves that pod's resources and nothing else:
+	// the identity provider, its cookies and the account API stay on the
+	// base host, out of reach of the pod's own pages and scripts.
+	r.Use(podHosts(lh.Locator(), cors(lh)))
 	// The OpenID Provider (Solid-OIDC): discovery, JWKS, authorization,
 	// token, registration, revocation, logout. It answers CORS itself
 	// (Access-Control-Allow-Origin: *, no credentials), so the pod's CORS
@@ -141,6 +158,19 @@ func (s *Server) routes(lh http.Handler) http.Handler {
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r
+}
+
+// podHosts sends requests for a subdomain pod's host to pod.
+func podHosts(loc *ldp.Locator, pod http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if loc.PodHost(r) {
+				pod.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // health answers 200 while the store can read its root.
@@ -168,6 +198,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("naamio listening", "listen", ln.Addr().String(), "base_url", s.cfg.BaseURL, "data", s.cfg.DataDir)
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
+	// Signing-key rotation runs while the server serves and has stopped
+	// before the store is closed.
+	rctx, stopRotation := context.WithCancel(ctx)
+	rotation := make(chan struct{})
+	go func() {
+		defer close(rotation)
+		s.id.op.RotateEvery(rctx, s.cfg.SigningKeyMaxAge, signingKeyCheck)
+	}()
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -179,6 +217,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	stopRotation()
+	<-rotation
 	s.ldp.Close()
 	s.id.pages.Close() // waits for reset mails being sent
 	if cerr := s.store.Close(); cerr != nil && err == nil {

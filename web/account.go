@@ -74,7 +74,7 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	}
 	d.Email, d.Admin, d.WebIDs, d.Credentials, d.Apps = s.acct.Email, s.acct.Admin, s.acct.WebIDs, creds, apps
 	for _, name := range s.acct.Pods {
-		_, iri := pod.PathLayout{}.Root(h.baseURL, name)
+		iri := h.provision.PodURL(name)
 		d.Pods = append(d.Pods, podView{Name: name, URL: iri})
 	}
 	tok := h.accounts.CSRFToken(s.token)

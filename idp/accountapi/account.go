@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/naamio/naamio/idp/account"
-	"github.com/naamio/naamio/idp/pod"
 )
 
 // createAccount answers POST controls.account.create: a pending account
@@ -54,7 +53,7 @@ func (h *handler) accountDetails(r *http.Request, p *principal) (reply, error) {
 	if p.bound() {
 		logins["password"] = map[string]string{p.acct.Email: h.passwordResource(p.handle, p.acct.Email)}
 		for _, name := range p.acct.Pods {
-			_, podURL := pod.PathLayout{}.Root(h.base, name)
+			podURL := h.prov.PodURL(name)
 			pods[podURL] = h.podResource(p.handle, name)
 		}
 		for _, webID := range p.acct.WebIDs {

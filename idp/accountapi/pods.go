@@ -13,7 +13,7 @@ func (h *handler) listPods(p *principal) (reply, error) {
 	pods := map[string]string{}
 	if p.bound() {
 		for _, name := range p.acct.Pods {
-			_, podURL := pod.PathLayout{}.Root(h.base, name)
+			podURL := h.prov.PodURL(name)
 			pods[podURL] = h.podResource(p.handle, name)
 		}
 	}
@@ -58,7 +58,7 @@ func (h *handler) createPod(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return nil, err
 	}
-	_, podURL := pod.PathLayout{}.Root(h.base, name)
+	podURL := h.prov.PodURL(name)
 	return h.with(p, reply{
 		"pod":           podURL,
 		"webId":         webID,
@@ -75,7 +75,7 @@ func (h *handler) podDetails(p *principal, name string) (reply, error) {
 	if !slices.Contains(p.acct.Pods, name) {
 		return nil, fail(http.StatusNotFound, "Not found.")
 	}
-	_, podURL := pod.PathLayout{}.Root(h.base, name)
+	podURL := h.prov.PodURL(name)
 	owners := []map[string]any{}
 	for _, webID := range p.acct.WebIDs {
 		if strings.HasPrefix(webID, podURL) {

@@ -35,6 +35,8 @@ type CreateOptions struct {
 	WebID string
 	// Name, when set, is stated as the WebID's foaf:name.
 	Name string
+	// Layout places the pod (nil: PathLayout).
+	Layout Layout
 }
 
 // Create provisions pod name on store for a server whose public base URL
@@ -46,10 +48,10 @@ type CreateOptions struct {
 // fails, Create removes what it wrote (as Delete does) and returns the
 // error. Errors match ErrInvalidName, ErrExists or the store's errors.
 func Create(ctx context.Context, store ldp.Store, baseURL, name, issuerURL string, opts CreateOptions) (*Pod, error) {
-	return create(ctx, store, PathLayout{}, baseURL, name, issuerURL, opts)
-}
-
-func create(ctx context.Context, store ldp.Store, layout Layout, baseURL, name, issuerURL string, opts CreateOptions) (*Pod, error) {
+	layout := opts.Layout
+	if layout == nil {
+		layout = PathLayout{}
+	}
 	if err := ValidName(name); err != nil {
 		return nil, err
 	}

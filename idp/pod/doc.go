@@ -3,10 +3,12 @@
 //
 // # Layout
 //
-// A Layout says where a pod lives. PathLayout, the default and today the
-// only one, puts pod "alice" at the container /alice/ of the server's one
-// storage (IRI <base>alice/). A subdomain layout (https://alice.example/)
-// can be added behind the same interface later.
+// A Layout says where a pod lives. PathLayout, the default, puts pod
+// "alice" at the container /alice/ of the server's one storage (IRI
+// <base>alice/). SubdomainLayout keeps the same store path but gives the
+// pod its own origin (IRI https://alice.example/), which isolates pods'
+// scripts and cookies from each other. The layout only changes IRIs: the
+// paths below are store paths, and Delete needs no layout.
 //
 // # What Create writes
 //

@@ -42,6 +42,27 @@ func (PathLayout) PodOf(p string) (string, bool) {
 	return name, true
 }
 
+// SubdomainLayout gives pod "alice" an origin of its own: its root
+// container is still /alice/ in the store, but its IRI is
+// <scheme>://alice.<base host>/ (the base URL's path is not used). The
+// server must answer for that host (wildcard DNS and certificate) and its
+// ldp.Locator must know the pod is served there.
+type SubdomainLayout struct{}
+
+var _ Layout = SubdomainLayout{}
+
+// Root implements Layout.
+func (SubdomainLayout) Root(base, name string) (path, iri string) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "/" + name + "/", ""
+	}
+	return "/" + name + "/", u.Scheme + "://" + name + "." + strings.ToLower(u.Host) + "/"
+}
+
+// PodOf implements Layout: the store paths are those of PathLayout.
+func (SubdomainLayout) PodOf(p string) (string, bool) { return PathLayout{}.PodOf(p) }
+
 // normalizeBase checks the server's public base URL and returns it with
 // exactly one trailing slash.
 func normalizeBase(base string) (string, error) {

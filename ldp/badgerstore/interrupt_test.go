@@ -32,7 +32,11 @@ func TestInterruptedUpload(t *testing.T) {
 		RDF: true, Aux: true, Body: strings.NewReader(public)}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := ldp.NewACLResolver(s, "http://pod.example/", 0)
+	loc, err := ldp.NewLocator("http://pod.example/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ldp.NewACLResolver(s, loc, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,11 @@ func OpenStore(tb testing.TB, base string, opts badgerstore.Options) (*badgersto
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = st.Close() })
-	r, err := ldp.NewACLResolver(st, base, 0)
+	loc, err := ldp.NewLocator(base, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := ldp.NewACLResolver(st, loc, 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
