@@ -45,6 +45,10 @@ type Config struct {
 	// fetched from, over plain http too (development and tests: a local
 	// identity provider). Every other private address stays refused.
 	AllowFetch []netip.AddrPort
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client: per-address login and
+	// sign-up limits then count clients, not the proxy.
+	TrustedProxies []netip.Prefix
 	// RequireATH refuses DPoP proofs without ath on resource requests
 	// (RFC 9449 §4.3). Off by default: Inrupt's client libraries never
 	// send ath; a present ath must match either way.
@@ -140,6 +144,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"smtp-from", "NAAMIO_SMTP_FROM", "sender address of the server's mails", (*stringValue)(&c.SMTPFrom)},
 		{"smtp-user", "NAAMIO_SMTP_USER", "SMTP user name (none: no authentication)", (*stringValue)(&c.SMTPUser)},
 		{"dpop-require-ath", "NAAMIO_DPOP_REQUIRE_ATH", "refuse DPoP proofs without ath on resource requests (Inrupt's client libraries do not send it)", (*boolValue)(&c.RequireATH)},
+		{"trusted-proxies", "NAAMIO_TRUSTED_PROXIES", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (for per-address limits and logs)", prefixList{&c.TrustedProxies}},
 		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from over http", addrPortList{&c.AllowFetch}},
 	}
 	for _, o := range opts {
