@@ -29,6 +29,16 @@ type Provisioner struct {
 // Existing pods keep their layout: their IRIs are in their data.
 func (p *Provisioner) SubdomainPods(on bool) { p.subdomain = on }
 
+// NewPodURL is the IRI a pod made now under name would get.
+func (p *Provisioner) NewPodURL(name string) string {
+	var l pod.Layout = pod.PathLayout{}
+	if p.subdomain {
+		l = pod.SubdomainLayout{}
+	}
+	_, iri := l.Root(strings.TrimSuffix(p.base, "/")+"/", name)
+	return iri
+}
+
 // PodURL is the IRI of pod name's root container.
 func (p *Provisioner) PodURL(name string) string {
 	_, iri := p.pods.Layout(name).Root(strings.TrimSuffix(p.base, "/")+"/", name)

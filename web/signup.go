@@ -18,6 +18,8 @@ type signupData struct {
 	// InviteOnly shows the invite-code field.
 	InviteOnly bool
 	Client     *clientView
+	// PodBefore and PodAfter surround the pod name in its future URL.
+	PodBefore, PodAfter string
 }
 
 // serveSignup shows the sign-up form (or says that sign-up is closed).
@@ -96,6 +98,8 @@ func (h *Handler) renderSignup(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	d.InviteOnly = d.InviteOnly || h.registration == account.RegistrationInvite
+	const marker = "\x00" // never in a base URL
+	d.PodBefore, d.PodAfter, _ = strings.Cut(h.provision.NewPodURL(marker), marker)
 	pg := &page{Title: "Sign up", CSRF: h.preCSRF(w, r), Error: errText, Data: d}
 	if pd != nil {
 		pg.Interaction = pd.ID
