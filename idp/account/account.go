@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -30,6 +31,10 @@ type NewAccount struct {
 	Invite string
 	Pods   []string
 	WebIDs []string
+	// RemoteIP is the address the sign-up comes from, for the per-address
+	// limit on Create (Options.SignupLimit); "" is not limited, so every
+	// caller serving outside requests must set it.
+	RemoteIP string
 }
 
 func (r *accountRecord) account() *Account {
@@ -41,7 +46,10 @@ func (r *accountRecord) account() *Account {
 // invite code is used up in the same transaction) or closed. With
 // FirstAccountAdmin, the first account ever created is an admin. The
 // email is unique: of two concurrent sign-ups with one email exactly one
-// succeeds, the other gets ErrEmailTaken.
+// succeeds, the other gets ErrEmailTaken. Sign-ups are limited per
+// n.RemoteIP (Options.SignupLimit): past the limit Create answers
+// ErrRateLimited, after the mode and syntax checks and before any
+// lookup or password hash.
 func (s *Service) Create(ctx context.Context, n NewAccount) (*Account, error) {
 	switch s.opts.Registration {
 	case RegistrationClosed:
@@ -53,7 +61,7 @@ func (s *Service) Create(ctx context.Context, n NewAccount) (*Account, error) {
 	default:
 		n.Invite = ""
 	}
-	return s.create(ctx, n, false)
+	return s.create(ctx, n, false, true)
 }
 
 // Provision creates an account whatever the registration mode, for the
@@ -61,16 +69,27 @@ func (s *Service) Create(ctx context.Context, n NewAccount) (*Account, error) {
 // administrator.
 func (s *Service) Provision(ctx context.Context, n NewAccount, admin bool) (*Account, error) {
 	n.Invite = ""
-	return s.create(ctx, n, admin)
+	return s.create(ctx, n, admin, false)
 }
 
-func (s *Service) create(ctx context.Context, n NewAccount, admin bool) (*Account, error) {
+// create makes the account; limit applies the per-address sign-up limit.
+func (s *Service) create(ctx context.Context, n NewAccount, admin, limit bool) (_ *Account, err error) {
 	email, err := NormalizeEmail(n.Email)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkPassword(n.Password); err != nil {
 		return nil, err
+	}
+	if limit && n.RemoteIP != "" {
+		if !s.limits.takeSignup(n.RemoteIP, s.now()) {
+			return nil, ErrRateLimited
+		}
+		defer func() {
+			if err != nil && !clientFault(ctx, err) {
+				s.limits.refundSignup(n.RemoteIP)
+			}
+		}()
 	}
 	// Cheap checks first, so that sign-ups bound to fail cost no hash; the
 	// transaction checks again.
@@ -118,6 +137,13 @@ func (s *Service) create(ctx context.Context, n NewAccount, admin bool) (*Accoun
 		return nil, fmt.Errorf("account: create: %w", err)
 	}
 	return rec.account(), nil
+}
+
+// clientFault reports whether a failed sign-up still counts towards the
+// address's limit: a taken email or bad invite (the client's doing), or a
+// request abandoned half-way; a failure of the server is given back.
+func clientFault(ctx context.Context, err error) bool {
+	return errors.Is(err, ErrEmailTaken) || errors.Is(err, ErrBadInvite) || ctx.Err() != nil
 }
 
 func (s *Service) precheck(ctx context.Context, email, invite string) error {

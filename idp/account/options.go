@@ -18,9 +18,9 @@ const (
 	RegistrationClosed Registration = "closed"
 )
 
-// RateLimit is a fixed window: after Failures failed attempts within Window
-// of the first one, further attempts fail with ErrRateLimited until the
-// window has passed. MaxKeys bounds the memory of the table.
+// RateLimit is a fixed window: after Failures counted attempts within
+// Window of the first one, further attempts fail with ErrRateLimited until
+// the window has passed. MaxKeys bounds the memory of the table.
 type RateLimit struct {
 	Failures int
 	Window   time.Duration
@@ -60,6 +60,13 @@ type Options struct {
 	// IPLimit limits failed logins per remote address, IPv6 per /64
 	// (default 30 per 15 minutes).
 	IPLimit RateLimit
+	// SignupLimit limits sign-ups (Create) per remote address, IPv6 per
+	// /64 (default 10 per hour). Every sign-up that passes the syntax
+	// checks counts, whether or not it creates an account (a taken email
+	// or a bad invite too, so that sign-up cannot probe many emails); only
+	// failures of the server itself are given back. Provision and sign-ups
+	// without NewAccount.RemoteIP are not limited.
+	SignupLimit RateLimit
 	// Now is the clock (default time.Now); tests inject one.
 	Now func() time.Time
 }
@@ -69,6 +76,10 @@ const (
 	defaultResetTTL   = time.Hour
 	defaultInviteTTL  = 7 * 24 * time.Hour
 	defaultMaxKeys    = 100_000
+
+	defaultLoginWindow  = 15 * time.Minute
+	defaultSignups      = 10
+	defaultSignupWindow = time.Hour
 )
 
 func (o Options) withDefaults() (Options, error) {
@@ -112,20 +123,21 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxConcurrentHashes <= 0 {
 		o.MaxConcurrentHashes = 4
 	}
-	o.AccountLimit = o.AccountLimit.withDefaults(10)
-	o.IPLimit = o.IPLimit.withDefaults(30)
+	o.AccountLimit = o.AccountLimit.withDefaults(10, defaultLoginWindow)
+	o.IPLimit = o.IPLimit.withDefaults(30, defaultLoginWindow)
+	o.SignupLimit = o.SignupLimit.withDefaults(defaultSignups, defaultSignupWindow)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return o, nil
 }
 
-func (r RateLimit) withDefaults(failures int) RateLimit {
+func (r RateLimit) withDefaults(failures int, window time.Duration) RateLimit {
 	if r.Failures <= 0 {
 		r.Failures = failures
 	}
 	if r.Window <= 0 {
-		r.Window = 15 * time.Minute
+		r.Window = window
 	}
 	if r.MaxKeys <= 0 {
 		r.MaxKeys = defaultMaxKeys

@@ -7,8 +7,8 @@ import (
 )
 
 // loginLimiter counts failed logins per account (by normalized email, so
-// unknown and known emails behave alike) and per remote address, in
-// memory: limits reset when the process restarts, and each table holds at
+// unknown and known emails behave alike) and per remote address, and
+// sign-ups per remote address, in memory: limits reset when the process restarts, and each table holds at
 // most MaxKeys entries (when full, expired entries are swept and, if that
 // is not enough, an arbitrary entry is dropped — a flood of distinct keys
 // can thus free a limited one; IPv6 addresses count per /64 to make such
@@ -17,9 +17,10 @@ import (
 // An attempt is counted when it starts (take) and refunded when it
 // succeeds, so parallel guesses cannot overrun the limit.
 type loginLimiter struct {
-	mu   sync.Mutex
-	acct *window
-	ip   *window
+	mu     sync.Mutex
+	acct   *window
+	ip     *window
+	signup *window // sign-ups per address (Options.SignupLimit)
 }
 
 type window struct {
@@ -33,10 +34,11 @@ type bucket struct {
 	n     int
 }
 
-func newLoginLimiter(acct, ip RateLimit) *loginLimiter {
+func newLoginLimiter(acct, ip, signup RateLimit) *loginLimiter {
 	return &loginLimiter{
-		acct: &window{RateLimit: acct, m: map[string]*bucket{}},
-		ip:   &window{RateLimit: ip, m: map[string]*bucket{}},
+		acct:   &window{RateLimit: acct, m: map[string]*bucket{}},
+		ip:     &window{RateLimit: ip, m: map[string]*bucket{}},
+		signup: &window{RateLimit: signup, m: map[string]*bucket{}},
 	}
 }
 
@@ -64,6 +66,31 @@ func (l *loginLimiter) succeed(email, ip string) {
 	defer l.mu.Unlock()
 	delete(l.acct.m, email)
 	if b := l.ip.m[ip]; b != nil && b.n > 0 {
+		b.n--
+	}
+}
+
+// takeSignup reports whether a sign-up from this address may go ahead and,
+// if so, counts it (until refundSignup gives it back). An empty address
+// is not limited.
+func (l *loginLimiter) takeSignup(ip string, now time.Time) bool {
+	ip = ipKey(ip)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.signup.limited(ip, now) {
+		return false
+	}
+	l.signup.add(ip, now)
+	return true
+}
+
+// refundSignup gives back a sign-up counted by takeSignup (one that failed
+// through no fault of the client).
+func (l *loginLimiter) refundSignup(ip string) {
+	ip = ipKey(ip)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.signup.m[ip]; b != nil && b.n > 0 {
 		b.n--
 	}
 }

@@ -28,7 +28,7 @@ func TestIPKey(t *testing.T) {
 
 func TestLimiterBounded(t *testing.T) {
 	lim := RateLimit{Failures: 2, Window: time.Minute, MaxKeys: 10}
-	l := newLoginLimiter(lim, lim)
+	l := newLoginLimiter(lim, lim, lim)
 	now := time.Unix(1000, 0)
 	for i := range 100 {
 		l.take(fmt.Sprintf("u%d", i), fmt.Sprintf("10.0.0.%d", i), now)
@@ -50,7 +50,7 @@ func TestLimiterBounded(t *testing.T) {
 
 func TestLimiterEmptyKeys(t *testing.T) {
 	lim := RateLimit{Failures: 1, Window: time.Minute, MaxKeys: 10}
-	l := newLoginLimiter(lim, lim)
+	l := newLoginLimiter(lim, lim, lim)
 	now := time.Unix(1000, 0)
 	for range 5 {
 		if !l.take("", "", now) {

@@ -35,7 +35,7 @@ func New(ctx context.Context, kv ldp.KV, opts Options) (*Service, error) {
 		opts:    opts,
 		secure:  opts.secureCookies(),
 		hashSem: make(chan struct{}, opts.MaxConcurrentHashes),
-		limits:  newLoginLimiter(opts.AccountLimit, opts.IPLimit),
+		limits:  newLoginLimiter(opts.AccountLimit, opts.IPLimit, opts.SignupLimit),
 	}
 	if s.secret, err = loadSecret(ctx, kv); err != nil {
 		return nil, err

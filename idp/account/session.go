@@ -46,6 +46,28 @@ func (s *Service) NewSession(ctx context.Context, accountID string) (string, err
 // ended all its sessions. With SlidingSessions, a session used after half
 // its lifetime is renewed.
 func (s *Service) Session(ctx context.Context, token string) (*Account, error) {
+	info, err := s.SessionInfo(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return info.Account, nil
+}
+
+// SessionInfo is a live session.
+type SessionInfo struct {
+	Account *Account
+	// AuthTime is when the session began, that is when the user last
+	// proved who they are (log-in or sign-up): the OpenID Connect
+	// auth_time. Renewing a sliding session does not change it.
+	AuthTime time.Time
+	// Expires is when the session ends unless renewed.
+	Expires time.Time
+}
+
+// SessionInfo is Session with the session's log-in time, which the
+// authorization flow needs for max_age and auth_time (OpenID Connect Core
+// §3.1.2.1): a session older than a request's max_age must log in again.
+func (s *Service) SessionInfo(ctx context.Context, token string) (*SessionInfo, error) {
 	if token == "" || len(token) > maxTokenLen {
 		return nil, ErrNoSession
 	}
@@ -66,12 +88,15 @@ func (s *Service) Session(ctx context.Context, token string) (*Account, error) {
 		return nil, err
 	}
 	if s.opts.SlidingSessions && sess.Expires.Sub(now) < s.opts.SessionTTL/2 {
-		sess.Expires = now.UTC().Add(s.opts.SessionTTL)
+		renewed := sess
+		renewed.Expires = now.UTC().Add(s.opts.SessionTTL)
 		// Best effort: if the renewal fails the session simply keeps its
 		// old expiry.
-		_ = s.kv.Put(ctx, keySession(token), encode(&sess), s.opts.SessionTTL)
+		if s.kv.Put(ctx, keySession(token), encode(&renewed), s.opts.SessionTTL) == nil {
+			sess = renewed
+		}
 	}
-	return rec.account(), nil
+	return &SessionInfo{Account: rec.account(), AuthTime: sess.Created, Expires: sess.Expires}, nil
 }
 
 // EndSession ends one session (log-out). An unknown token is not an error.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/naamio/naamio/ldp"
 )
@@ -42,6 +43,56 @@ type client struct {
 	SecretHash             string   `json:"secret_hash,omitempty"`
 	IssuedAt               int64    `json:"client_id_issued_at,omitempty"`
 	Document               bool     `json:"document,omitempty"`
+	// Expires (Unix seconds) is when a registered client is forgotten; 0
+	// for clients registered before expiry existed (they get one at their
+	// next lookup). Used: an authorization code was issued to the client.
+	// See UnusedClientTTL.
+	Expires int64 `json:"expires_at,omitempty"`
+	Used    bool  `json:"used,omitempty"`
+}
+
+// Registered clients expire: UnusedClientTTL after registration when no
+// authorization code was ever issued to them (the KV record's TTL, and
+// client.Expires against the provider's clock). Once a code is issued, a
+// client is kept for max(RefreshTokenTTL, UnusedClientTTL) after its last
+// use (a code issued, or any lookup: authorization request, token,
+// revocation or logout request), so it outlives every grant it holds: a
+// refresh token lives RefreshTokenTTL from its issue. The record is
+// rewritten at most once per clientRenewSlack.
+const (
+	UnusedClientTTL  = 7 * 24 * time.Hour
+	clientRenewSlack = 24 * time.Hour
+)
+
+// keepUsedClient is how long a used client is kept after its last use.
+func (p *Provider) keepUsedClient() time.Duration { return max(p.refreshTTL, UnusedClientTTL) }
+
+// touchClientTx marks registered client c used at now and, unless it is
+// already kept long enough, pushes its expiry (record and TTL) to now +
+// keepUsedClient + clientRenewSlack.
+func (p *Provider) touchClientTx(tx ldp.KVTxn, c *client, now time.Time) error {
+	if c.Used && c.Expires != 0 && time.Unix(c.Expires, 0).Sub(now) >= p.keepUsedClient() {
+		return nil
+	}
+	ttl := p.keepUsedClient() + clientRenewSlack
+	c.Used = true
+	c.Expires = now.Add(ttl).Unix()
+	return putJSON(tx, kvClient+c.ID, c, ttl)
+}
+
+// renewClient is touchClientTx on the stored client id, in its own
+// transaction; a client that is gone is left alone.
+func (p *Provider) renewClient(ctx context.Context, id string, now time.Time) error {
+	return p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+		var c client
+		if err := getJSON(tx, kvClient+id, &c); err != nil {
+			if errors.Is(err, ldp.ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		return p.touchClientTx(tx, &c, now)
+	})
 }
 
 func (c *client) public() bool { return c.AuthMethod == authNone }
@@ -85,6 +136,18 @@ func (p *Provider) lookupClient(ctx context.Context, id string) (*client, error)
 	}
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("op: stored client: %w", err)
+	}
+	now := p.now()
+	if c.Expires != 0 && now.Unix() >= c.Expires {
+		return nil, ErrUnknownClient // the store's TTL removes it
+	}
+	// A used client (or one from before expiry) is in use: keep it. Best
+	// effort: if the write fails, the client keeps its current expiry,
+	// which is still at least a day away or is renewed on a later use.
+	if (c.Used || c.Expires == 0) && (c.Expires == 0 || time.Unix(c.Expires, 0).Sub(now) < p.keepUsedClient()) {
+		if err := p.renewClient(ctx, id, now); err != nil {
+			p.log.Warn("renewing client registration failed", "client_id", id, "err", err)
+		}
 	}
 	return &c, nil
 }

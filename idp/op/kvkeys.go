@@ -14,7 +14,9 @@ const (
 	// kvSigningKeys holds the signing key set (JSON storedKeySet); the last
 	// key is the active one.
 	kvSigningKeys = "op/keys"
-	// kvClient + client_id: a dynamically registered client (JSON client).
+	// kvClient + client_id: a dynamically registered client (JSON client),
+	// with a TTL of UnusedClientTTL until a code is issued to it, then
+	// renewed on use (client.go).
 	kvClient = "op/client/"
 	// kvInteraction + hashed(interaction id): a Pending authorization
 	// request, with a TTL of Options.InteractionTTL.

@@ -17,6 +17,7 @@ const maxBodyBytes = 64 << 10
 // serveRegister is dynamic client registration (RFC 7591 §3). Anyone may
 // register (OpenID Connect Dynamic Client Registration: open registration);
 // a registered name is self-asserted, which the consent page should say.
+// A registration never used expires after UnusedClientTTL (client.go).
 func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		p.writeOAuthError(w, r, invalidRequest("Content-Type must be application/json"))
@@ -33,7 +34,11 @@ func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.ID = randomToken(16)
-	c.IssuedAt = p.now().Unix()
+	now := p.now()
+	c.IssuedAt = now.Unix()
+	// Forgotten after UnusedClientTTL unless a code is issued to it
+	// (touchClientTx keeps it from then on).
+	c.Expires = now.Add(UnusedClientTTL).Unix()
 	var secret string
 	if !c.public() {
 		secret = randomToken(32)
@@ -41,7 +46,7 @@ func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := json.Marshal(c)
 	if err == nil {
-		err = p.kv.Put(r.Context(), kvClient+c.ID, b, 0)
+		err = p.kv.Put(r.Context(), kvClient+c.ID, b, UnusedClientTTL)
 	}
 	if err != nil {
 		if errors.Is(err, ldp.ErrInsufficientStorage) {
