@@ -188,7 +188,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, s *sess
 		h.serverError(w, r, err)
 		return
 	}
-	if err := h.startSession(w, r, s.acct); err != nil {
+	if _, err := h.startSession(w, r, s.acct); err != nil {
 		h.serverError(w, r, err)
 		return
 	}

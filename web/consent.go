@@ -138,7 +138,7 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 			h.serverError(w, r, err)
 			return
 		}
-		h.complete(w, r, s.acct, p, pd, webID)
+		h.complete(w, r, s, p, pd, webID)
 	default:
 		h.message(w, r, http.StatusBadRequest, msgBadRequest)
 	}

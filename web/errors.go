@@ -26,6 +26,8 @@ var (
 		Text: "This sign-in request has expired or was already used. Go back to the app and sign in again."}
 	msgRateLimited = message{Title: "Too many attempts",
 		Text: "There were too many failed attempts to log in. Wait a few minutes and try again."}
+	msgSignupLimited = message{Title: "Too many sign-ups",
+		Text: "Too many accounts were created from your network recently. Try again in an hour."}
 	msgUnavailable = message{Title: "Not available",
 		Text: "Signing in to apps is not available yet. Try again in a moment."}
 	msgServerError = message{Title: "Something went wrong",
@@ -81,7 +83,7 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error)
 
 // interactionError answers a failed Pending/Complete/Deny.
 func (h *Handler) interactionError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, op.ErrUnknownInteraction) {
+	if errors.Is(err, op.ErrUnknownInteraction) || errors.Is(err, op.ErrUnknownClient) {
 		h.message(w, r, http.StatusBadRequest, msgUnknownInteraction)
 		return
 	}

@@ -57,8 +57,15 @@ func callback(t *testing.T, e *env, resp *response) string {
 	return q.Get("code")
 }
 
-// exchange redeems a code at the token endpoint with a DPoP proof.
+// exchange redeems a code at the token endpoint with a DPoP proof and
+// returns the access token's claims.
 func exchange(t *testing.T, e *env, clientID, code, verifier string) map[string]any {
+	t.Helper()
+	return jwtClaims(t, redeem(t, e, clientID, code, verifier)["access_token"].(string))
+}
+
+// redeem is exchange's token response.
+func redeem(t *testing.T, e *env, clientID, code, verifier string) map[string]any {
 	t.Helper()
 	key, err := testissuer.NewKey()
 	if err != nil {
@@ -88,7 +95,7 @@ func exchange(t *testing.T, e *env, clientID, code, verifier string) map[string]
 	if claims["cnf"].(map[string]any)["jkt"] != key.Thumbprint() {
 		t.Fatalf("access token not bound to the DPoP key: %v", claims)
 	}
-	return claims
+	return out
 }
 
 func TestAuthorizationCodeFlow(t *testing.T) {
@@ -193,5 +200,49 @@ func TestPromptNoneWithoutSession(t *testing.T) {
 	resp := b.get(b.authorize(clientID, challenge, "prompt=none"))
 	if !strings.HasPrefix(resp.location(), testRedirect+"?") || !strings.Contains(resp.location(), "error=login_required") {
 		t.Fatalf("prompt=none: %d %s", resp.status, resp.location())
+	}
+}
+
+// max_age (OpenID Connect Core §3.1.2.1): a session younger than max_age
+// goes straight back to the app; an older one must log in again, and the
+// ID token's auth_time is when the user last logged in. prompt=none with a
+// session that is too old answers login_required.
+func TestMaxAge(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user(t, "alice@example.org", "correct horse", "alice")
+	clientID := e.register(t, testRedirect)
+	b := e.browser(t)
+	verifier, challenge := pkce()
+	page := b.get(b.authorize(clientID, challenge, ""))
+	resp := b.submit(page, "/.idp/login", url.Values{"email": {"alice@example.org"}, "password": {"correct horse"}})
+	loggedIn := time.Now().Unix()
+	code := callback(t, e, b.submit(b.get(resp.location()), "/.idp/consent", url.Values{"decision": {"approve"}}))
+	redeem(t, e, clientID, code, verifier)
+
+	// A fresh session satisfies a generous max_age: no log-in page, and
+	// auth_time is the log-in, not now.
+	time.Sleep(1100 * time.Millisecond) // auth_time has whole seconds
+	verifier, challenge = pkce()
+	code = callback(t, e, b.get(b.authorize(clientID, challenge, "max_age=3600")))
+	id := jwtClaims(t, redeem(t, e, clientID, code, verifier)["id_token"].(string))
+	if at, ok := id["auth_time"].(float64); !ok || int64(at) > loggedIn || int64(at) < loggedIn-2 {
+		t.Fatalf("auth_time %v, want the log-in time %d", id["auth_time"], loggedIn)
+	}
+
+	// max_age=0: the session is older, so the log-in page comes back.
+	_, challenge = pkce()
+	if got := b.get(b.authorize(clientID, challenge, "max_age=0&prompt=none")).location(); !strings.Contains(got, "error=login_required") {
+		t.Fatalf("prompt=none with a stale session: %s", got)
+	}
+	verifier, challenge = pkce()
+	page = b.get(b.authorize(clientID, challenge, "max_age=0"))
+	if page.status != http.StatusOK || !strings.Contains(page.body, `name="password"`) {
+		t.Fatalf("max_age=0 with an older session: %d %s", page.status, page.location())
+	}
+	before := time.Now().Unix()
+	code = callback(t, e, b.submit(page, "/.idp/login", url.Values{"email": {"alice@example.org"}, "password": {"correct horse"}}))
+	id = jwtClaims(t, redeem(t, e, clientID, code, verifier)["id_token"].(string))
+	if at, _ := id["auth_time"].(float64); int64(at) < before {
+		t.Fatalf("auth_time %v is before the new log-in (%d)", id["auth_time"], before)
 	}
 }

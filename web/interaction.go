@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -76,10 +77,6 @@ func (h *Handler) pending(w http.ResponseWriter, r *http.Request, id string) (*o
 
 func prompts(pd *op.Pending, v string) bool { return slices.Contains(strings.Fields(pd.Prompt), v) }
 
-// mustLogIn: prompt=login, or a max_age (the session's log-in time is not
-// known here, so any max_age asks for the password again).
-func mustLogIn(pd *op.Pending) bool { return prompts(pd, "login") || pd.MaxAge >= 0 }
-
 // needsConsent reports whether the consent page must be shown: asked for
 // (prompt=consent or select_account), a choice of WebID, or scopes the
 // account has not approved for this client before.
@@ -91,7 +88,8 @@ func (h *Handler) needsConsent(ctx context.Context, acct *account.Account, pd *o
 // proceed continues an authorization request once the browser is logged
 // in as acct: straight back to the client when consent is remembered,
 // else to the consent page.
-func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, acct *account.Account, p *op.Provider, pd *op.Pending) {
+func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, s *session, p *op.Provider, pd *op.Pending) {
+	acct := s.acct
 	if len(acct.WebIDs) == 0 {
 		h.message(w, r, http.StatusConflict, msgNoWebID)
 		return
@@ -104,13 +102,23 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, acct *account.
 		http.Redirect(w, r, h.path("consent")+"?interaction="+url.QueryEscape(pd.ID), http.StatusSeeOther)
 		return
 	}
-	h.complete(w, r, acct, p, pd, acct.WebIDs[0])
+	h.complete(w, r, s, p, pd, acct.WebIDs[0])
 }
 
 // complete issues the authorization code and sends the browser back to
 // the client.
-func (h *Handler) complete(w http.ResponseWriter, r *http.Request, acct *account.Account, p *op.Provider, pd *op.Pending, webID string) {
-	loc, err := p.Complete(r.Context(), pd.ID, webID, acct.ID)
+// A session too old for the request's max_age (or from before its
+// prompt=login) is sent to log in again.
+func (h *Handler) complete(w http.ResponseWriter, r *http.Request, s *session, p *op.Provider, pd *op.Pending, webID string) {
+	loc, err := p.CompleteAt(r.Context(), pd.ID, webID, s.acct.ID, s.authTime)
+	if errors.Is(err, op.ErrLoginRequired) {
+		if prompts(pd, "none") {
+			h.deny(w, r, p, pd, "login_required")
+			return
+		}
+		http.Redirect(w, r, h.path("login")+"?interaction="+url.QueryEscape(pd.ID), http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		h.interactionError(w, r, err)
 		return

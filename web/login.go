@@ -43,8 +43,8 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case s != nil && !mustLogIn(pd):
-		h.proceed(w, r, s.acct, p, pd)
+	case s != nil && !p.NeedsLogin(pd, s.authTime):
+		h.proceed(w, r, s, p, pd)
 	case prompts(pd, "none"):
 		h.deny(w, r, p, pd, "login_required")
 	default:
@@ -72,12 +72,13 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	if err := h.startSession(w, r, acct); err != nil {
+	s, err := h.startSession(w, r, acct)
+	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	if pd != nil {
-		h.proceed(w, r, acct, p, pd)
+		h.proceed(w, r, s, p, pd)
 		return
 	}
 	http.Redirect(w, r, h.afterLogin(next), http.StatusSeeOther)

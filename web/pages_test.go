@@ -3,11 +3,13 @@ package web_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/web"
@@ -427,5 +429,28 @@ func TestResetByMailAnswersAlike(t *testing.T) {
 	case s := <-m.sent:
 		t.Fatalf("mail sent for an unknown address: %q", s)
 	default:
+	}
+}
+
+// Sign-ups per client address are limited (429 page); other addresses
+// are not affected.
+func TestSignupLimit(t *testing.T) {
+	e := newEnv(t, func(a *account.Options, w *web.Options) {
+		a.SignupLimit = account.RateLimit{Failures: 2, Window: time.Hour}
+	})
+	for i, want := range []int{http.StatusSeeOther, http.StatusSeeOther, http.StatusTooManyRequests} {
+		b := e.browser(t)
+		page := b.get("/.idp/signup")
+		form := url.Values{"email": {fmt.Sprintf("u%d@example.org", i)}, "password": {"correct horse"}, "pod": {fmt.Sprintf("u%d", i)}}
+		resp := b.submit(page, "/.idp/signup", form)
+		if resp.status != want {
+			t.Fatalf("sign-up %d: %d, want %d\n%s", i, resp.status, want, resp.body)
+		}
+		if want == http.StatusTooManyRequests && !strings.Contains(resp.body, "Too many sign-ups") {
+			t.Fatalf("429 page:\n%s", resp.body)
+		}
+	}
+	if _, err := e.accounts.ByEmail(context.Background(), "u2@example.org"); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("a limited sign-up made an account: %v", err)
 	}
 }

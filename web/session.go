@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/naamio/naamio/idp/account"
 )
@@ -11,6 +12,8 @@ import (
 type session struct {
 	acct  *account.Account
 	token string
+	// authTime is when the user logged in (OpenID Connect auth_time).
+	authTime time.Time
 }
 
 // currentSession returns the request's session, nil when there is none
@@ -20,27 +23,32 @@ func (h *Handler) currentSession(r *http.Request) (*session, error) {
 	if tok == "" {
 		return nil, nil
 	}
-	acct, err := h.accounts.Session(r.Context(), tok)
+	info, err := h.accounts.SessionInfo(r.Context(), tok)
 	if errors.Is(err, account.ErrNoSession) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &session{acct: acct, token: tok}, nil
+	return &session{acct: info.Account, token: tok, authTime: info.AuthTime}, nil
 }
 
 // startSession logs the browser in as acct, ending the session it had.
-func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, acct *account.Account) error {
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, acct *account.Account) (*session, error) {
 	tok, err := h.accounts.NewSession(r.Context(), acct.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if old := cookieValue(r, h.accounts.CookieName()); old != "" {
 		_ = h.accounts.EndSession(r.Context(), old)
 	}
+	// The log-in time as the account service recorded it (its clock).
+	info, err := h.accounts.SessionInfo(r.Context(), tok)
+	if err != nil {
+		return nil, err
+	}
 	http.SetCookie(w, h.accounts.Cookie(tok))
-	return nil
+	return &session{acct: acct, token: tok, authTime: info.AuthTime}, nil
 }
 
 // EndSession ends the browser's session and clears its cookie

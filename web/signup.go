@@ -48,8 +48,12 @@ func (h *Handler) postSignup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &signupData{Email: f.Get("email"), Pod: strings.TrimSpace(f.Get("pod")), Invite: strings.TrimSpace(f.Get("invite"))}
-	acct, err := h.signup(r.Context(), d, f.Get("password"))
+	acct, err := h.signup(r.Context(), d, f.Get("password"), remoteIP(r))
 	if err != nil {
+		if errors.Is(err, account.ErrRateLimited) {
+			h.message(w, r, http.StatusTooManyRequests, msgSignupLimited)
+			return
+		}
 		if msg := formError(err); msg != "" {
 			d.InviteOnly = errors.Is(err, account.ErrInviteRequired) || errors.Is(err, account.ErrBadInvite)
 			h.renderSignup(w, r, http.StatusUnprocessableEntity, pd, d, msg)
@@ -58,12 +62,13 @@ func (h *Handler) postSignup(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	if err := h.startSession(w, r, acct); err != nil {
+	s, err := h.startSession(w, r, acct)
+	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	if pd != nil {
-		h.proceed(w, r, acct, p, pd)
+		h.proceed(w, r, s, p, pd)
 		return
 	}
 	http.Redirect(w, r, h.path("account"), http.StatusSeeOther)
@@ -71,11 +76,11 @@ func (h *Handler) postSignup(w http.ResponseWriter, r *http.Request) {
 
 // signup creates the account, then its pod; when the pod cannot be made
 // the account is removed again, so that the user can simply retry.
-func (h *Handler) signup(ctx context.Context, d *signupData, password string) (*account.Account, error) {
+func (h *Handler) signup(ctx context.Context, d *signupData, password, remoteIP string) (*account.Account, error) {
 	if err := pod.ValidName(d.Pod); err != nil {
 		return nil, err // before the account exists: nothing to undo
 	}
-	acct, err := h.accounts.Create(ctx, account.NewAccount{Email: d.Email, Password: password, Invite: d.Invite})
+	acct, err := h.accounts.Create(ctx, account.NewAccount{Email: d.Email, Password: password, Invite: d.Invite, RemoteIP: remoteIP})
 	if err != nil {
 		return nil, err
 	}

@@ -84,7 +84,7 @@ func (h *handler) createPasswordLogin(w http.ResponseWriter, r *http.Request, p 
 	if !h.pending.beginBind(p.token) {
 		return nil, fail(http.StatusConflict, "A login is already being added to this account.")
 	}
-	acct, err := h.accounts.Create(r.Context(), account.NewAccount{Email: in.Email, Password: in.Password, Invite: in.Invite})
+	acct, err := h.accounts.Create(r.Context(), account.NewAccount{Email: in.Email, Password: in.Password, Invite: in.Invite, RemoteIP: remoteIP(r)})
 	if err != nil {
 		h.pending.endBind(p.token, "", "", 0)
 		return nil, err

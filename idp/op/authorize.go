@@ -43,7 +43,11 @@ type Pending struct {
 	Challenge   string   `json:"code_challenge"`
 	// Prompt is the OpenID prompt parameter, space-separated values
 	// ("none", "login", "consent", "select_account"); MaxAge is max_age in
-	// seconds (-1 when absent). The web layer honours them.
+	// seconds (-1 when absent). The web layer honours them: it asks
+	// Provider.NeedsLogin whether the browser's session will do, answers
+	// login_required (DenyWith) for prompt=none when it will not, and
+	// gives the session's log-in time to CompleteAt, which refuses a code
+	// that would break them (ErrLoginRequired).
 	Prompt    string    `json:"prompt,omitempty"`
 	MaxAge    int64     `json:"max_age"`
 	LoginHint string    `json:"login_hint,omitempty"`
@@ -325,23 +329,87 @@ func takePending(tx ldp.KVTxn, id string) (*Pending, error) {
 	return &pd, tx.Delete(key)
 }
 
-// Complete finishes interaction id for the logged-in user who consented:
+// ErrLoginRequired: CompleteAt was given a log-in time too old for the
+// request's max_age, or from before a prompt=login request: the user must
+// log in again (then call CompleteAt with the new log-in time). The
+// request is still pending.
+var ErrLoginRequired = errors.New("op: the user must log in again for this request")
+
+// NeedsLogin reports whether a browser session whose user logged in at
+// authTime (zero: no session) may not be used for request pd, so that the
+// user must log in again (OpenID Connect Core §3.1.2.1): with
+// prompt=login, unless the log-in happened after the request was made;
+// with max_age, unless it did or the log-in is at most max_age seconds
+// old. For prompt=none the web layer then answers login_required.
+func (p *Provider) NeedsLogin(pd *Pending, authTime time.Time) bool {
+	return needsLogin(pd, authTime, p.now())
+}
+
+func needsLogin(pd *Pending, authTime, now time.Time) bool {
+	switch {
+	case authTime.IsZero():
+		return true
+	case !authTime.Before(pd.Created):
+		return false // logged in during this request: fresh enough for anything
+	case slices.Contains(strings.Fields(pd.Prompt), "login"):
+		return true
+	case pd.MaxAge >= 0:
+		// Whole seconds, as auth_time carries them.
+		return now.Unix()-authTime.Unix() > pd.MaxAge
+	}
+	return false
+}
+
+// Complete finishes interaction id as CompleteAt does, with the time of
+// this call as the log-in time (auth_time). Prefer CompleteAt: a session
+// that logged in earlier should say so.
+func (p *Provider) Complete(ctx context.Context, id, webID, accountID string) (string, error) {
+	return p.CompleteAt(ctx, id, webID, accountID, p.now())
+}
+
+// CompleteAt finishes interaction id for the logged-in user who consented:
 // it issues an authorization code (single use, CodeTTL) and returns the URL
 // to redirect the user agent to, carrying code, state and iss (RFC 9207).
 // The interaction cannot be completed twice. webID must be an http(s) URL;
-// accountID names the account (grants are listed and revoked by it). The
-// auth_time of the ID token is the time of this call.
-func (p *Provider) Complete(ctx context.Context, id, webID, accountID string) (string, error) {
+// accountID names the account (grants are listed and revoked by it).
+// authTime is when the user last logged in (the session's start): it is
+// the auth_time of the ID tokens (OpenID Connect Core §2; a time in the
+// future counts as now). When it does not satisfy the request's
+// prompt=login or max_age (NeedsLogin), CompleteAt answers
+// ErrLoginRequired and the request stays pending. Issuing the code marks
+// a registered client used (UnusedClientTTL); a registered client that
+// has meanwhile been removed is ErrUnknownClient.
+func (p *Provider) CompleteAt(ctx context.Context, id, webID, accountID string, authTime time.Time) (string, error) {
 	if !validWebID(webID) {
 		return "", ErrInvalidWebID
 	}
 	code := randomToken(32)
 	now := p.now()
+	if authTime.After(now) {
+		authTime = now
+	}
 	var pd *Pending
 	err := p.kv.Update(ctx, func(tx ldp.KVTxn) error {
 		var err error
 		if pd, err = takePending(tx, id); err != nil {
 			return err
+		}
+		if needsLogin(pd, authTime, now) {
+			return ErrLoginRequired // the transaction is dropped: still pending
+		}
+		if !strings.HasPrefix(pd.ClientID, clientIDDocScheme) {
+			var c client
+			if err := getJSON(tx, kvClient+pd.ClientID, &c); err != nil {
+				if errors.Is(err, ldp.ErrNotFound) {
+					return ErrUnknownClient
+				}
+				return err
+			}
+			// The request was accepted while the client was live (at most
+			// InteractionTTL ago), so this keeps it even if it just expired.
+			if err := p.touchClientTx(tx, &c, now); err != nil {
+				return err
+			}
 		}
 		rec := codeRecord{
 			ClientID:    pd.ClientID,
@@ -351,7 +419,7 @@ func (p *Provider) Complete(ctx context.Context, id, webID, accountID string) (s
 			Nonce:       pd.Nonce,
 			WebID:       webID,
 			AccountID:   accountID,
-			AuthTime:    now.Unix(),
+			AuthTime:    authTime.Unix(),
 			Expires:     now.Add(CodeTTL).Unix(),
 		}
 		return putJSON(tx, kvCode+hashed(code), rec, codeRecordTTL)
