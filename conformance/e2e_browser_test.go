@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,6 +34,41 @@ var browserSteps = []string{"launch", "open-app", "redirect-to-login", "signup",
 // and writes and reads a private resource in the pod with
 // @inrupt/solid-client (issue 5, item 6b).
 func TestInruptBrowserClient(t *testing.T) {
+	issuerURL := strings.TrimSuffix(srv.base, "/")
+	runBrowserE2E(t, "e2e-inrupt-browser-", issuerURL, func(pod string) string { return issuerURL + "/" + pod + "/" })
+}
+
+// TestInruptBrowserClientSubdomainPods is the same journey on a server
+// with --pod-layout subdomain: the new pod is http://<pod>.localhost:PORT/
+// (Chromium resolves every *.localhost name to loopback), a cross-origin
+// resource server of its own, while log-in stays on http://localhost:PORT.
+func TestInruptBrowserClientSubdomainPods(t *testing.T) {
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	base := "http://localhost:" + port + "/"
+	s, err := launchAt(naamioBin, t.TempDir(), addr, "--base-url", base, "--pod-layout", "subdomain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.kill() }()
+	if err := s.waitHealthy(healthTimeout); err != nil {
+		t.Fatalf("%v\n%s", err, s.logTail())
+	}
+	issuerURL := strings.TrimSuffix(base, "/")
+	runBrowserE2E(t, "e2e-inrupt-browser-subdomain-", issuerURL, func(pod string) string {
+		return "http://" + pod + ".localhost:" + port + "/"
+	})
+	if t.Failed() {
+		t.Logf("server log:\n%s", s.logTail())
+	}
+}
+
+// runBrowserE2E runs browser.mjs against the server at issuerURL, whose
+// new pods are at podURL(name); each step is a requirement named prefix+step.
+func runBrowserE2E(t *testing.T, prefix, issuerURL string, podURL func(pod string) string) {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("headless Chromium is needed at %s (Debian package chromium; .ci/run installs it: apt-get install --no-install-recommends chromium): %v", chromiumPath, err)
 	}
@@ -54,13 +90,13 @@ func TestInruptBrowserClient(t *testing.T) {
 	defer app.Close()
 
 	pod := "carol-" + podSuffix("browser")
-	issuerURL := strings.TrimSuffix(srv.base, "/")
-	runNodeSteps(t, dir, "browser.mjs", browserTimeout, "e2e-inrupt-browser-", browserSteps,
+	runNodeSteps(t, dir, "browser.mjs", browserTimeout, prefix, browserSteps,
 		"NAAMIO_ISSUER="+issuerURL,
 		"NAAMIO_APP_URL="+app.URL+"/?issuer="+issuerURL,
 		"NAAMIO_EMAIL="+pod+"@example.org",
 		"NAAMIO_PASSWORD=correct horse battery staple",
 		"NAAMIO_POD="+pod,
+		"NAAMIO_POD_URL="+podURL(pod),
 		"CHROMIUM="+chromiumPath)
 }
 

@@ -6,7 +6,8 @@
 // resource in the new pod.
 // Input from the environment: NAAMIO_ISSUER (no trailing slash),
 // NAAMIO_APP_URL (the app page), NAAMIO_EMAIL, NAAMIO_PASSWORD, NAAMIO_POD,
-// CHROMIUM (optional; default /usr/bin/chromium).
+// NAAMIO_POD_URL (optional: the pod's root URL; default the path-based
+// <issuer>/<pod>/), CHROMIUM (optional; default /usr/bin/chromium).
 // Output: one JSON line per step; exit status 0 only if every step passed.
 // Each step is bounded by STEP_MS, the whole run by TOTAL_MS.
 import { chromium } from "playwright-core";
@@ -24,6 +25,7 @@ const appUrl = env("NAAMIO_APP_URL");
 const email = env("NAAMIO_EMAIL");
 const password = env("NAAMIO_PASSWORD");
 const podName = env("NAAMIO_POD");
+const podUrl = process.env.NAAMIO_POD_URL || `${issuer}/${podName}/`;
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const appOrigin = new URL(appUrl).origin;
 
@@ -141,7 +143,7 @@ await step("consent", async () => {
   return page.url();
 });
 
-const wantWebId = `${issuer}/${podName}/profile/card#me`;
+const wantWebId = `${podUrl}profile/card#me`;
 await step("logged-in", async () => {
   await page.waitForFunction(
     () => ["logged in", "error", "logged out"].includes(document.getElementById("status")?.textContent),
@@ -162,7 +164,7 @@ await step("write-read", async () => {
   if ((await page.locator("#result").getAttribute("data-state")) !== "ok") {
     throw new Error(`app failed: ${JSON.stringify(result)}`);
   }
-  if (!result.target.startsWith(`${issuer}/${podName}/`)) throw new Error(`wrote outside the pod: ${result.target}`);
+  if (!result.target.startsWith(podUrl)) throw new Error(`wrote outside the pod: ${result.target}`);
   return `${result.target}: ${result.value}`;
 });
 
