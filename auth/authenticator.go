@@ -89,6 +89,11 @@ type AuthOptions struct {
 	// not mounted behind a path-stripping proxy), and the request's Host
 	// header is never used. Required.
 	BaseURL string
+	// Revoked, when set, is asked for every token after it verified (also
+	// when it comes from the token cache): true refuses the token. The
+	// server's own OpenID Provider answers it for the tokens it revoked
+	// before their expiry. It must answer from memory.
+	Revoked func(iss, jti string) bool
 	// Locator, when set, gives each request's public URL and tells which
 	// URLs the server answers itself (for Local). The server sets it when
 	// some pods have hosts of their own (subdomain pods).
@@ -181,10 +186,11 @@ func (l baseLocator) Serves(u *url.URL) bool {
 // Authenticator authenticates Solid-OIDC requests (DPoP-bound access token +
 // DPoP proof). It is safe for concurrent use.
 type Authenticator struct {
-	loc    Locator
-	client *safehttp.Client
-	local  http.Handler // AuthOptions.Local
-	optATH bool         // AuthOptions.OptionalATH
+	loc     Locator
+	revoked func(iss, jti string) bool // AuthOptions.Revoked
+	client  *safehttp.Client
+	local   http.Handler // AuthOptions.Local
+	optATH  bool         // AuthOptions.OptionalATH
 
 	window, skew, ttl, refetch time.Duration
 	now                        func() time.Time
@@ -220,6 +226,7 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 	}
 	a := &Authenticator{
 		loc:     opts.Locator,
+		revoked: opts.Revoked,
 		client:  opts.Client,
 		window:  opts.ProofWindow,
 		skew:    opts.TokenSkew,
@@ -321,6 +328,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Agen
 	}
 	if err := Bind(t, p); err != nil {
 		return Agent{}, unauth(err)
+	}
+	if a.revoked != nil && a.revoked(t.Issuer, t.JTI) {
+		return Agent{}, unauth(tokenErr("token revoked"))
 	}
 	if err := a.replay.Use(p, now); err != nil {
 		if errors.Is(err, ErrReplayCacheFull) {

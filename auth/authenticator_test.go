@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -705,4 +706,31 @@ func TestAuthenticateConcurrent(t *testing.T) {
 	again.Header = reqs[3].Header.Clone()
 	_, err := f.a.Authenticate(context.Background(), again)
 	wantUnauth(t, err, "jti already used")
+}
+
+// A token its issuer revoked is refused, also when it is already in the
+// verified-token cache; the check is asked with the token's iss and jti.
+func TestAuthenticateRevoked(t *testing.T) {
+	f := newFixture(t, nil)
+	var revoked atomic.Bool
+	var askedIss, askedJTI atomic.Value
+	a := NewAuthenticator(AuthOptions{BaseURL: podBase, Client: loopbackClient(), Now: f.clock.Now,
+		Revoked: func(iss, jti string) bool {
+			askedIss.Store(iss)
+			askedJTI.Store(jti)
+			return revoked.Load()
+		}})
+	tok := f.token(t)
+	ctx := context.Background()
+	if _, err := a.Authenticate(ctx, f.request(t, "GET", "/alice/", podBase+"/alice/", tok)); err != nil {
+		t.Fatal(err)
+	}
+	if askedIss.Load() != f.ti.iss() || askedJTI.Load() == "" {
+		t.Fatalf("asked with iss %v jti %v", askedIss.Load(), askedJTI.Load())
+	}
+	revoked.Store(true)
+	_, err := a.Authenticate(ctx, f.request(t, "GET", "/alice/", podBase+"/alice/", tok))
+	if !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("revoked token from the cache: %v", err)
+	}
 }

@@ -24,7 +24,8 @@ import (
 // buildLDP writes the root ACL on first start and builds the access
 // control (ACL resolver, Solid-OIDC authenticator, group checker) and the
 // LDP handler around the store.
-func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *idp.Pods, self http.Handler) (*ldp.Handler, error) {
+func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *idp.Pods, self http.Handler,
+	revoked func(iss, jti string) bool) (*ldp.Handler, error) {
 	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
 		return nil, err
 	}
@@ -40,7 +41,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 	groups := newGroupChecker(store, loc, fetch)
 	caches.set(loc, resolver, groups)
 	authn := auth.NewAuthenticator(auth.AuthOptions{
-		BaseURL: cfg.BaseURL, Locator: loc, Client: fetch, Local: self, OptionalATH: !cfg.RequireATH,
+		BaseURL: cfg.BaseURL, Locator: loc, Client: fetch, Local: self, OptionalATH: !cfg.RequireATH, Revoked: revoked,
 	})
 	return ldp.NewHandler(store, ldp.Config{
 		BaseURL:       cfg.BaseURL,
@@ -108,7 +109,12 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	// before any request is served.
 	var root http.Handler
 	self := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { root.ServeHTTP(w, r) })
-	lh, err := buildLDP(cfg, log, store, caches, pods, self)
+	// Access tokens the server's own provider revoked before their expiry
+	// (auth.AuthOptions.Revoked); the provider is set below, before any
+	// request is served.
+	var ownOP *op.Provider
+	revoked := func(iss, jti string) bool { return ownOP != nil && iss == ownOP.Issuer() && ownOP.Revoked(jti) }
+	lh, err := buildLDP(cfg, log, store, caches, pods, self, revoked)
 	if err != nil {
 		_ = store.Close()
 		return nil, err
@@ -119,6 +125,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
+	ownOP = id.op
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, pods: pods, id: id}
 	root = s.routes(lh)
 	s.http = &http.Server{

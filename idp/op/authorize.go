@@ -69,6 +69,9 @@ type codeRecord struct {
 	// Grant is the key of the grant issued from this code, revoked if the
 	// code is presented again (RFC 6749 §4.1.2).
 	Grant string `json:"grant,omitempty"`
+	// Access is the access token issued for the code, revoked with the
+	// grant if the code is presented again.
+	Access *issuedAccess `json:"access,omitempty"`
 }
 
 // codeRecordTTL is how long a code record is kept (used or not) so that a

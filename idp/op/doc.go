@@ -19,6 +19,13 @@
 // DPoP proof verification: no OAuth framework in Go offers DPoP at the token
 // endpoint and the RFC 9207 iss parameter without a second JOSE library.
 //
+// Access tokens are self-contained JWTs, but the provider remembers the ones
+// issued within each grant: when a code is presented twice, a rotated
+// refresh token is reused, or a grant is revoked (by its account, or by
+// the client at the revocation endpoint), those access tokens are revoked
+// too, and Revoked tells the server's own resource server so (from memory,
+// reloaded at start).
+//
 // Everything the provider stores lives in the ldp.KV it is given, under the
 // keys documented in kvkeys.go. Tokens, codes and secrets are never logged
 // and only their SHA-256 hashes are stored.

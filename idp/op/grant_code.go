@@ -39,11 +39,13 @@ func (p *Provider) codeGrant(r *http.Request, form url.Values, proof *auth.Proof
 
 	refresh := randomToken(32)
 	grantID := randomToken(16)
+	access := issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}
 	var rec codeRecord
 	var fail *oauthError
 	var issuedRefresh bool
+	var revoked []issuedAccess
 	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
-		rec, fail, issuedRefresh = codeRecord{}, nil, false
+		rec, fail, issuedRefresh, revoked = codeRecord{}, nil, false, nil
 		key := kvCode + hashed(code)
 		if err := getJSON(tx, key, &rec); err != nil {
 			if errors.Is(err, ldp.ErrNotFound) {
@@ -57,10 +59,24 @@ func (p *Provider) codeGrant(r *http.Request, form url.Values, proof *auth.Proof
 			fail = invalidGrant("invalid or expired code")
 			return nil
 		case rec.Used:
-			// RFC 6749 §4.1.2: revoke what the code gave when it is reused.
+			// RFC 6749 §4.1.2: revoke what the code gave when it is
+			// reused: the grant (refresh tokens and the access tokens
+			// refreshed from them) and the code's own access token.
 			fail = invalidGrant("invalid or expired code")
+			var err error
 			if rec.Grant != "" {
-				return revokeGrantTx(tx, rec.Grant, p.refreshTTL)
+				if revoked, err = revokeGrantTx(tx, rec.Grant, p.refreshTTL, now); err != nil {
+					return err
+				}
+			}
+			if rec.Access != nil {
+				more, err := revokeAccessTx(tx, []issuedAccess{*rec.Access}, now)
+				if err != nil {
+					return err
+				}
+				revoked = append(revoked, more...)
+				rec.Access = nil
+				return putJSON(tx, key, rec, codeRecordTTL)
 			}
 			return nil
 		case now.Unix() >= rec.Expires:
@@ -73,11 +89,11 @@ func (p *Provider) codeGrant(r *http.Request, form url.Values, proof *auth.Proof
 			fail = invalidGrant("code_verifier does not match the code_challenge")
 			return nil
 		}
-		rec.Used = true
+		rec.Used, rec.Access = true, &access
 		if hasScope(rec.Scopes, "offline_access") && c.allowsGrant(grantRefresh) {
 			gk := grantPrefix(rec.AccountID) + grantID
 			g := grantRecord{ClientID: c.ID, ClientName: c.Name, WebID: rec.WebID, AccountID: rec.AccountID,
-				Scopes: rec.Scopes, Created: now.Unix()}
+				Scopes: rec.Scopes, Created: now.Unix(), Access: []issuedAccess{access}}
 			if err := putJSON(tx, gk, g, p.refreshTTL); err != nil {
 				return err
 			}
@@ -96,10 +112,11 @@ func (p *Provider) codeGrant(r *http.Request, form url.Values, proof *auth.Proof
 	if err != nil {
 		return nil, err
 	}
+	p.revoked.add(revoked, now)
 	if fail != nil {
 		return nil, fail
 	}
-	resp, err := p.issue(issueArgs{webID: rec.WebID, clientID: c.ID, jkt: proof.Thumbprint, nonce: rec.Nonce,
+	resp, err := p.issue(issueArgs{jti: access.JTI, webID: rec.WebID, clientID: c.ID, jkt: proof.Thumbprint, nonce: rec.Nonce,
 		scopes: rec.Scopes, authTime: rec.AuthTime}, now)
 	if err != nil {
 		return nil, err

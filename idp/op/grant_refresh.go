@@ -22,6 +22,9 @@ type grantRecord struct {
 	Scopes     []string `json:"scopes"`
 	Created    int64    `json:"created"`
 	Revoked    bool     `json:"revoked,omitempty"`
+	// Access lists the grant's access tokens that may not have expired:
+	// revoking the grant revokes them too.
+	Access []issuedAccess `json:"access,omitempty"`
 }
 
 // refreshRecord is a stored refresh token (kvRefresh).
@@ -61,11 +64,13 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 	asked := strings.Fields(form.Get("scope"))
 
 	next := randomToken(32)
+	access := issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}
 	var rec refreshRecord
 	var fail *oauthError
+	var revoked []issuedAccess
 	reused := false
 	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
-		rec, fail, reused = refreshRecord{}, nil, false
+		rec, fail, reused, revoked = refreshRecord{}, nil, false, nil
 		key := kvRefresh + hashed(old)
 		if err := getJSON(tx, key, &rec); err != nil {
 			if errors.Is(err, ldp.ErrNotFound) {
@@ -92,7 +97,9 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 			return nil
 		case rec.Rotated:
 			fail, reused = invalidGrant("invalid refresh token"), true
-			return revokeGrantTx(tx, rec.Grant, p.refreshTTL)
+			var err error
+			revoked, err = revokeGrantTx(tx, rec.Grant, p.refreshTTL, now)
+			return err
 		case now.Unix() >= rec.Expires:
 			fail = invalidGrant("invalid refresh token")
 			return nil
@@ -120,11 +127,13 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 		if err := putJSON(tx, kvRefresh+hashed(next), nr, p.refreshTTL); err != nil {
 			return err
 		}
+		g.Access = append(live(g.Access, now), access)
 		return putJSON(tx, rec.Grant, g, p.refreshTTL) // slide the grant's lifetime
 	})
 	if err != nil {
 		return nil, err
 	}
+	p.revoked.add(revoked, now)
 	if reused {
 		p.log.Warn("refresh token reused: grant revoked", "client_id", c.ID, "webid", rec.WebID)
 	}
@@ -140,7 +149,7 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 			}
 		}
 	}
-	resp, err := p.issue(issueArgs{webID: rec.WebID, clientID: c.ID, jkt: proof.Thumbprint, scopes: scopes, authTime: rec.AuthTime}, now)
+	resp, err := p.issue(issueArgs{jti: access.JTI, webID: rec.WebID, clientID: c.ID, jkt: proof.Thumbprint, scopes: scopes, authTime: rec.AuthTime}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -149,18 +158,24 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 }
 
 // revokeGrantTx marks the grant at key revoked (kept for ttl so that its
-// refresh tokens are refused). A missing grant is not an error.
-func revokeGrantTx(tx ldp.KVTxn, key string, ttl time.Duration) error {
+// refresh tokens are refused) and revokes its live access tokens, which
+// it returns for the caller to add to p.revoked after the commit. A
+// missing grant is not an error.
+func revokeGrantTx(tx ldp.KVTxn, key string, ttl time.Duration, now time.Time) ([]issuedAccess, error) {
 	var g grantRecord
 	if err := getJSON(tx, key, &g); err != nil {
 		if errors.Is(err, ldp.ErrNotFound) {
-			return nil
+			return nil, nil
 		}
-		return err
+		return nil, err
 	}
 	if g.Revoked {
-		return nil
+		return nil, nil
 	}
-	g.Revoked = true
-	return putJSON(tx, key, g, ttl)
+	revoked, err := revokeAccessTx(tx, g.Access, now)
+	if err != nil {
+		return nil, err
+	}
+	g.Revoked, g.Access = true, nil
+	return revoked, putJSON(tx, key, g, ttl)
 }

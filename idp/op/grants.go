@@ -37,8 +37,7 @@ func (p *Provider) Grants(ctx context.Context, accountID string) ([]Grant, error
 }
 
 // RevokeClient revokes every grant accountID gave clientID: their refresh
-// tokens stop working at once; access tokens already issued expire on their
-// own (at most AccessTokenTTL later).
+// tokens and the access tokens issued with them stop working at once.
 func (p *Provider) RevokeClient(ctx context.Context, accountID, clientID string) error {
 	gs, err := p.Grants(ctx, accountID)
 	if err != nil {
@@ -49,9 +48,16 @@ func (p *Provider) RevokeClient(ctx context.Context, accountID, clientID string)
 			continue
 		}
 		key := grantPrefix(accountID) + g.ID
-		if err := p.kv.Update(ctx, func(tx ldp.KVTxn) error { return revokeGrantTx(tx, key, p.refreshTTL) }); err != nil {
+		now := p.now()
+		var revoked []issuedAccess
+		err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
+			revoked, err = revokeGrantTx(tx, key, p.refreshTTL, now)
+			return err
+		})
+		if err != nil {
 			return err
 		}
+		p.revoked.add(revoked, now)
 	}
 	return nil
 }

@@ -31,6 +31,9 @@ const (
 	// token family, JSON grantRecord); revoking it kills every refresh
 	// token of the family.
 	kvGrant = "op/grant/"
+	// kvRevoked + jti: an access token revoked before its expiry (the
+	// decimal exp), kept until it expires (revoked.go).
+	kvRevoked = "op/revoked/"
 )
 
 // hashed is the storage form of a secret: base64url(SHA-256(s)). Every

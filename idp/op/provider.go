@@ -133,6 +133,7 @@ type Provider struct {
 	replay   *auth.ReplayCache
 	keys     atomic.Pointer[keyRing]
 	rotateMu sync.Mutex
+	revoked  revokedSet
 	docs     *docCache
 
 	discovery []byte
@@ -204,6 +205,9 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	}
 	if err := p.loadKeys(ctx); err != nil {
 		return nil, err
+	}
+	if err := p.loadRevoked(ctx); err != nil {
+		return nil, fmt.Errorf("op: load revoked tokens: %w", err)
 	}
 	p.mux = p.routes()
 	return p, nil

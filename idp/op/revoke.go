@@ -30,7 +30,10 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(tok) <= 512 {
+		now := p.now()
+		var revoked []issuedAccess
 		err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+			revoked = nil
 			var rec refreshRecord
 			if err := getJSON(tx, kvRefresh+hashed(tok), &rec); err != nil {
 				if errors.Is(err, ldp.ErrNotFound) {
@@ -41,12 +44,15 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
 			if rec.ClientID != c.ID {
 				return nil
 			}
-			return revokeGrantTx(tx, rec.Grant, p.refreshTTL)
+			var err error
+			revoked, err = revokeGrantTx(tx, rec.Grant, p.refreshTTL, now)
+			return err
 		})
 		if err != nil {
 			p.writeOAuthError(w, r, serverError(err))
 			return
 		}
+		p.revoked.add(revoked, now)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)

@@ -163,6 +163,9 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 // token (cnf.jkt = the proof key), and an ID token when openid was granted.
 func (p *Provider) issue(g issueArgs, now time.Time) (*tokenResponse, error) {
 	scope := strings.Join(g.scopes, " ")
+	if g.jti == "" {
+		g.jti = randomToken(16)
+	}
 	at, err := p.sign("at+jwt", accessClaims{
 		Iss:      p.issuer,
 		Sub:      g.webID,
@@ -172,7 +175,7 @@ func (p *Provider) issue(g issueArgs, now time.Time) (*tokenResponse, error) {
 		Cnf:      cnf{JKT: g.jkt},
 		IAT:      now.Unix(),
 		EXP:      now.Add(p.accessTTL).Unix(),
-		JTI:      randomToken(16),
+		JTI:      g.jti,
 		Scope:    scope,
 	})
 	if err != nil {
@@ -200,6 +203,9 @@ func (p *Provider) issue(g issueArgs, now time.Time) (*tokenResponse, error) {
 }
 
 type issueArgs struct {
+	// jti of the access token: set by grants that record it (so that it
+	// can be revoked), else random.
+	jti                         string
 	webID, clientID, jkt, nonce string
 	scopes                      []string
 	authTime                    int64
