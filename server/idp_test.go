@@ -3,12 +3,10 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -49,48 +47,11 @@ func TestClientCredentialsLogin(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	ctx := context.Background()
-	acct, err := s.id.accounts.ByEmail(ctx, "alice@example.org")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, secret, err := s.id.accounts.NewClientCredentials(ctx, acct.ID, "script", acct.WebIDs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := testissuer.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := func(secret string) (int, string) {
-		tokenURL := base + ".oidc/token"
-		proof, err := key.Proof("POST", tokenURL, "", time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		req, _ := http.NewRequest("POST", tokenURL, strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "scope": {"webid"}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-		req.Header.Set("DPoP", proof)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body struct {
-			AccessToken string `json:"access_token"`
-			TokenType   string `json:"token_type"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		if resp.StatusCode == 200 && body.TokenType != "DPoP" {
-			t.Fatalf("token_type %q", body.TokenType)
-		}
-		return resp.StatusCode, body.AccessToken
-	}
-	if st, _ := token("wrong"); st != 401 {
+	id, secret, key := scriptCredentials(t, s, "alice@example.org")
+	if st, _ := tokenRequest(t, base, id, "wrong", key); st != 401 {
 		t.Fatalf("wrong secret: %d", st)
 	}
-	st, access := token(secret)
+	st, access := tokenRequest(t, base, id, secret, key)
 	if st != 200 || access == "" {
 		t.Fatalf("token: %d", st)
 	}
@@ -114,4 +75,23 @@ func TestClientCredentialsLogin(t *testing.T) {
 			t.Errorf("GET %s as alice = %d, want %d", p, got, want)
 		}
 	}
+}
+
+// scriptCredentials makes client credentials for the account with email
+// (its first WebID) and a DPoP key to use them with, as a script would.
+func scriptCredentials(t *testing.T, s *Server, email string) (id, secret string, key *testissuer.Key) {
+	t.Helper()
+	ctx := context.Background()
+	acct, err := s.id.accounts.ByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, secret, err = s.id.accounts.NewClientCredentials(ctx, acct.ID, "script", acct.WebIDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key, err = testissuer.NewKey(); err != nil {
+		t.Fatal(err)
+	}
+	return id, secret, key
 }

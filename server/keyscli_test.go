@@ -86,19 +86,7 @@ func TestKeysRotateCommand(t *testing.T) {
 	}
 
 	s := start()
-	ctx := context.Background()
-	acct, err := s.id.accounts.ByEmail(ctx, "alice@example.org")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, secret, err := s.id.accounts.NewClientCredentials(ctx, acct.ID, "script", acct.WebIDs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := testissuer.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, secret, key := scriptCredentials(t, s, "alice@example.org")
 	old := clientCredentialsToken(t, base, id, secret, key)
 	firstKID := tokenKID(t, old)
 	closeServer(s)
@@ -192,6 +180,17 @@ func TestKeysRotateCommand(t *testing.T) {
 // token endpoint.
 func clientCredentialsToken(t *testing.T, base, id, secret string, key *testissuer.Key) string {
 	t.Helper()
+	st, tok := tokenRequest(t, base, id, secret, key)
+	if st != 200 || tok == "" {
+		t.Fatalf("token: %d", st)
+	}
+	return tok
+}
+
+// tokenRequest asks the token endpoint for a client_credentials token with
+// a DPoP proof made with key; it returns the status and the access token.
+func tokenRequest(t *testing.T, base, id, secret string, key *testissuer.Key) (int, string) {
+	t.Helper()
 	tokenURL := base + ".oidc/token"
 	proof, err := key.Proof("POST", tokenURL, "", time.Now())
 	if err != nil {
@@ -208,11 +207,13 @@ func clientCredentialsToken(t *testing.T, base, id, secret string, key *testissu
 	defer resp.Body.Close()
 	var body struct {
 		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 || body.AccessToken == "" {
-		t.Fatalf("token: %d %v", resp.StatusCode, err)
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode == 200 && body.TokenType != "DPoP" {
+		t.Fatalf("token_type %q", body.TokenType)
 	}
-	return body.AccessToken
+	return resp.StatusCode, body.AccessToken
 }
 
 // tokenKID is the kid in a JWT's header.

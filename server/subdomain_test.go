@@ -133,19 +133,7 @@ func TestSubdomainPods(t *testing.T) {
 		}
 	})
 	t.Run("log in and write through the pod's origin", func(t *testing.T) {
-		ctx := context.Background()
-		acct, err := s.id.accounts.ByEmail(ctx, "alice@example.org")
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, secret, err := s.id.accounts.NewClientCredentials(ctx, acct.ID, "script", acct.WebIDs[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		key, err := testissuer.NewKey()
-		if err != nil {
-			t.Fatal(err)
-		}
+		id, secret, key := scriptCredentials(t, s, "alice@example.org")
 		tok := clientCredentialsToken(t, base, id, secret, key)
 		if resp, _ := do("PUT", alice+"notes/a.ttl", tok, key, "<#a> <#b> <#c>."); resp.StatusCode != 201 {
 			t.Fatalf("PUT: %d", resp.StatusCode)
@@ -166,7 +154,7 @@ func TestSubdomainPods(t *testing.T) {
 		proof, _ := key.Proof("GET", base+"alice/notes/a.ttl", tok, time.Now())
 		req.Header.Set("Authorization", "DPoP "+tok)
 		req.Header.Set("DPoP", proof)
-		resp, err = client.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
