@@ -74,12 +74,9 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 		}
 		password = strings.TrimRight(line, "\r\n")
 	}
-	if err := os.MkdirAll(*dir, 0o700); err != nil {
-		return err
-	}
-	st, err := badgerstore.Open(*dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	st, err := openStopped(*dir, true)
 	if err != nil {
-		return fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
+		return err
 	}
 	defer st.Close()
 	webID, err := createAccount(context.Background(), st, *base, *email, password, *name, *admin, *layout == "subdomain")
@@ -141,12 +138,9 @@ func resetLinkCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, accountUsage)
 		return errors.New("account: --email is required")
 	}
-	if _, err := os.Stat(*dir); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	st, err := badgerstore.Open(*dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	st, err := openStopped(*dir, false)
 	if err != nil {
-		return fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
+		return err
 	}
 	defer st.Close()
 	ctx := context.Background()

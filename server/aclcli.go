@@ -52,12 +52,9 @@ func aclCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if kind, _ := ldp.Auxiliary(p); kind != ldp.NotAux {
 		return fmt.Errorf("acl: %s is an auxiliary resource; name the resource it belongs to", p)
 	}
-	if _, err := os.Stat(*dir); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	st, err := badgerstore.Open(*dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	st, err := openStopped(*dir, false)
 	if err != nil {
-		return fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
+		return err
 	}
 	defer st.Close()
 	ctx := context.Background()
@@ -83,6 +80,24 @@ func aclCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 }
 
 const maxACLInput = 1 << 20
+
+// openStopped opens the store of a stopped server for an offline command
+// (create the directory when create, else it must exist). Badger's
+// directory lock refuses it while the server runs.
+func openStopped(dir string, create bool) (*badgerstore.Store, error) {
+	if create {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	} else if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	st, err := badgerstore.Open(dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	if err != nil {
+		return nil, fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
+	}
+	return st, nil
+}
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {

@@ -6,12 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/naamio/naamio/idp/op"
-	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
 const keysUsage = `Usage (the server must be stopped: the store is opened directly):
@@ -42,12 +40,9 @@ func keysCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, keysUsage)
 		return fmt.Errorf("keys %s: no arguments expected, got %q", sub, fs.Args())
 	}
-	if _, err := os.Stat(*dir); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	st, err := badgerstore.Open(*dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	st, err := openStopped(*dir, false)
 	if err != nil {
-		return fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
+		return err
 	}
 	defer st.Close()
 	kv, err := st.KV("t") // the provider's namespace (newIdentity)
