@@ -69,12 +69,7 @@ func (r *Pods) Subdomain(name string) bool {
 }
 
 // Layout returns where pod name is placed.
-func (r *Pods) Layout(name string) pod.Layout {
-	if r.Subdomain(name) {
-		return pod.SubdomainLayout{}
-	}
-	return pod.PathLayout{}
-}
+func (r *Pods) Layout(name string) pod.Layout { return pod.LayoutFor(r.Subdomain(name)) }
 
 // Add records a pod; subdomain says it is served on a host of its own.
 func (r *Pods) Add(ctx context.Context, name, account, webID string, subdomain bool) error {

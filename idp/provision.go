@@ -31,11 +31,7 @@ func (p *Provisioner) SubdomainPods(on bool) { p.subdomain = on }
 
 // NewPodURL is the IRI a pod made now under name would get.
 func (p *Provisioner) NewPodURL(name string) string {
-	var l pod.Layout = pod.PathLayout{}
-	if p.subdomain {
-		l = pod.SubdomainLayout{}
-	}
-	_, iri := l.Root(strings.TrimSuffix(p.base, "/")+"/", name)
+	_, iri := pod.LayoutFor(p.subdomain).Root(strings.TrimSuffix(p.base, "/")+"/", name)
 	return iri
 }
 
@@ -68,11 +64,7 @@ func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (st
 	if err != nil {
 		return "", err
 	}
-	opts := pod.CreateOptions{Layout: pod.PathLayout{}}
-	if p.subdomain {
-		opts.Layout = pod.SubdomainLayout{}
-	}
-	made, err := pod.Create(ctx, p.store, p.base, name, p.issuer, opts)
+	made, err := pod.Create(ctx, p.store, p.base, name, p.issuer, pod.CreateOptions{Layout: pod.LayoutFor(p.subdomain)})
 	if err != nil {
 		return "", err
 	}

@@ -63,6 +63,14 @@ func (SubdomainLayout) Root(base, name string) (path, iri string) {
 // PodOf implements Layout: the store paths are those of PathLayout.
 func (SubdomainLayout) PodOf(p string) (string, bool) { return PathLayout{}.PodOf(p) }
 
+// LayoutFor is SubdomainLayout when subdomain, else PathLayout.
+func LayoutFor(subdomain bool) Layout {
+	if subdomain {
+		return SubdomainLayout{}
+	}
+	return PathLayout{}
+}
+
 // normalizeBase checks the server's public base URL and returns it with
 // exactly one trailing slash.
 func normalizeBase(base string) (string, error) {
