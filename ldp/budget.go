@@ -175,6 +175,20 @@ func (hold *budgetHold) release() {
 	hold.held = 0
 }
 
+// reserve takes n bytes of the budget for work outside a write request
+// (rendering a stored graph in another media type), waiting at most the
+// configured wait; release returns them.
+func (h *Handler) reserve(ctx context.Context, n int64) (release func(), err error) {
+	if h.budget == nil {
+		return func() {}, nil
+	}
+	got, err := h.budget.acquire(ctx, n, h.budgetWait)
+	if err != nil {
+		return nil, err
+	}
+	return func() { h.budget.release(got) }, nil
+}
+
 // parseCost estimates the peak memory of parsing an RDF body of n bytes of
 // media type mt and writing it back as Turtle: the body, its copy, and a
 // graph of at most maxTriples triples.

@@ -121,6 +121,7 @@ func TestSecurityRow15DescriptionStatesTripleLimit(t *testing.T) {
 // budget is free again, writes go through.
 func TestSecurityRow15BudgetExhausted(t *testing.T) {
 	srv := newLimitedPod(t, ldp.Config{RDFMemory: 1 << 20, RDFWait: 200 * time.Millisecond})
+	put(t, srv, "/e/doc.ttl", "text/turtle", "<#a> <#b> <#c> .")
 	// A chunked PUT whose body does not arrive holds the whole budget
 	// (its size is unknown, so it reserves for the largest body).
 	pr, pw := io.Pipe()
@@ -158,6 +159,15 @@ func TestSecurityRow15BudgetExhausted(t *testing.T) {
 			t.Errorf("GET %s after a 503: %d", p, r.StatusCode)
 		}
 	}
+	// Rendering a stored graph in another media type waits for the budget
+	// too; the stored Turtle is served as it is.
+	r := do(t, srv, req{method: "GET", path: "/e/doc.ttl", header: map[string]string{"Accept": "application/ld+json"}})
+	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+		t.Errorf("GET as JSON-LD with the budget spent: %d, Retry-After %q", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+	if r := do(t, srv, req{method: "GET", path: "/e/doc.ttl", header: map[string]string{"Accept": "text/turtle"}}); r.StatusCode != http.StatusOK {
+		t.Errorf("GET as Turtle with the budget spent: %d", r.StatusCode)
+	}
 	// Binary bodies do not wait for the RDF budget.
 	if r := put(t, srv, "/d/blob.bin", "application/octet-stream", "bytes"); r.StatusCode != http.StatusCreated {
 		t.Errorf("binary PUT while the RDF budget is spent: %d", r.StatusCode)
@@ -171,5 +181,8 @@ func TestSecurityRow15BudgetExhausted(t *testing.T) {
 	}
 	if r := put(t, srv, "/d/x.ttl", "text/turtle", "<#a> <#b> <#c> ."); r.StatusCode != http.StatusCreated {
 		t.Errorf("PUT after the budget was returned: %d", r.StatusCode)
+	}
+	if r := do(t, srv, req{method: "GET", path: "/e/doc.ttl", header: map[string]string{"Accept": "application/ld+json"}}); r.StatusCode != http.StatusOK {
+		t.Errorf("GET as JSON-LD after the budget was returned: %d", r.StatusCode)
 	}
 }
