@@ -33,6 +33,24 @@ func TestConfigPrecedence(t *testing.T) {
 	}
 }
 
+// SECURITY row 15: the triple limit and the RDF memory budget have
+// flags and NAAMIO_* variables, and sane defaults.
+func TestConfigRDFLimits(t *testing.T) {
+	c, err := parseServeConfig(nil, func(string) string { return "" })
+	if err != nil || c.MaxRDFTriples != 200_000 || c.RDFMemory != 96<<20 {
+		t.Fatalf("defaults: triples %d, memory %d, %v", c.MaxRDFTriples, c.RDFMemory, err)
+	}
+	env := map[string]string{"NAAMIO_MAX_RDF_TRIPLES": "5000", "NAAMIO_RDF_MEMORY": "32MiB"}
+	c, err = parseServeConfig(nil, func(k string) string { return env[k] })
+	if err != nil || c.MaxRDFTriples != 5000 || c.RDFMemory != 32<<20 {
+		t.Fatalf("env: triples %d, memory %d, %v", c.MaxRDFTriples, c.RDFMemory, err)
+	}
+	c, err = parseServeConfig([]string{"--max-rdf-triples", "7", "--rdf-memory", "1MiB"}, func(k string) string { return env[k] })
+	if err != nil || c.MaxRDFTriples != 7 || c.RDFMemory != 1<<20 {
+		t.Fatalf("flags: triples %d, memory %d, %v", c.MaxRDFTriples, c.RDFMemory, err)
+	}
+}
+
 func TestConfigDefaultsWork(t *testing.T) {
 	c, err := parseServeConfig(nil, func(string) string { return "" })
 	if err != nil {
@@ -53,6 +71,9 @@ func TestConfigRejects(t *testing.T) {
 		{"--log-level", "loud"},
 		{"--max-rdf-body", "lots"},
 		{"--body-idle-timeout", "0s"},
+		{"--max-rdf-triples", "0"},
+		{"--max-rdf-triples", "many"},
+		{"--rdf-memory", "0"},
 		{"extra-arg"},
 	} {
 		if _, err := parseServeConfig(args, func(string) string { return "" }); err == nil {
