@@ -74,7 +74,7 @@ func datasetToGraph(ds *ld.RDFDataset, lim Limits) (*Graph, error) {
 	}
 	quads := ds.Graphs["@default"]
 	if len(quads) > lim.MaxTriples {
-		return nil, fmt.Errorf("%w: more than MaxTriples triples", ErrTooLarge)
+		return nil, fmt.Errorf("%w: more than %d triples", ErrTooLarge, lim.MaxTriples)
 	}
 	for _, q := range quads {
 		t, err := quadToTriple(q, lim)
