@@ -278,7 +278,8 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 }
 
 // Authenticate checks the request's credentials. Without an Authorization
-// header it returns the zero Agent (anonymous) and nil. Otherwise it returns
+// header, or with one that carries no credentials (see noCredentials), it
+// returns the zero Agent (anonymous) and nil. Otherwise it returns
 // the agent, or an error matching ErrUnauthenticated (answer 401 with
 // WWWAuthenticate(err)) or ErrUnavailable (answer 503).
 //
@@ -294,7 +295,7 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 // limited), the binding is checked and the jti recorded.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Agent, error) {
 	authz := r.Header.Values("Authorization")
-	if len(authz) == 0 {
+	if len(authz) == 0 || noCredentials(authz, r.Header.Values("DPoP")) {
 		return Agent{}, nil
 	}
 	if len(authz) > 1 {
@@ -348,6 +349,20 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Agen
 		a.tokens.Put(tok, &c, now)
 	}
 	return Agent{WebID: t.WebID, Issuer: t.Issuer, ClientID: t.ClientID}, nil
+}
+
+// noCredentials reports whether the Authorization and DPoP headers carry
+// nothing at all: one Authorization header that is empty or names the DPoP
+// scheme without a token, and no DPoP header or one empty one. Some clients
+// send this when nobody is logged in; the Community Solid Server serves it
+// as anonymous, and so do we (issue 10 item 12). A token or a proof, or a
+// repeated header, is never ignored: it is checked, and refused if bad.
+func noCredentials(authz, proofs []string) bool {
+	if len(authz) != 1 || len(proofs) > 1 || (len(proofs) == 1 && strings.TrimSpace(proofs[0]) != "") {
+		return false
+	}
+	v := strings.TrimSpace(authz[0])
+	return v == "" || strings.EqualFold(v, "DPoP")
 }
 
 // requestURL is the URL the proof's htu must match (AuthOptions.Locator).
