@@ -147,10 +147,10 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r.Use(podHosts(lh.Locator(), cors(lh)))
 	// The OpenID Provider (Solid-OIDC): discovery, JWKS, authorization,
 	// token, registration, revocation, logout. It answers CORS itself
-	// (Access-Control-Allow-Origin: *, no credentials), so the pod's CORS
-	// rules, which echo the Origin and allow credentials, stay off it.
+	// (Access-Control-Allow-Origin: *) on the endpoints apps fetch;
+	// providerCORS makes that answer fit credentialed fetches too.
 	for _, p := range op.Paths {
-		r.Handle(p, s.id.op)
+		r.Handle(p, providerCORS(s.id.op))
 	}
 	// The account API (compatible with the Community Solid Server's) also
 	// answers CORS itself, without credentials.
