@@ -40,6 +40,54 @@ func TestInterop(t *testing.T) {
 		want401(t, srv.doAs(t, nil, http.MethodGet, pub, nil, "Authorization", "DPoP not-a-token", "DPoP", ""))
 	})
 
+	// Issue 10 item 13: JSON-LD with named graphs is accepted on PUT and
+	// POST (Solid Protocol server-representation-jsonld… and the reference
+	// server stores it). A resource is one graph here: the default graph
+	// and every named graph's triples are stored together, in every
+	// representation.
+	requirement(t, "interop-jsonld-named-graphs", func(t *testing.T) {
+		const doc = `{
+		  "@context": {"ex": "http://example.org/ns/"},
+		  "@id": "ex:test", "@type": "ex:Graph",
+		  "@graph": [{"@id": "ex:naughty", "@type": "ex:Trial"},
+		             {"@id": "ex:other", "ex:p": "in a named graph"}]
+		}`
+		const ex = "http://example.org/ns/"
+		want := []triple{
+			{iri(ex + "test"), iri(rdfType), iri(ex + "Graph")},
+			{iri(ex + "naughty"), iri(rdfType), iri(ex + "Trial")},
+			{iri(ex + "other"), iri(ex + "p"), lit("in a named graph")},
+		}
+		check := func(t *testing.T, p string) {
+			for _, ct := range []string{ctNTriples, ctTurtle, ctJSONLD} {
+				r := srv.do(t, http.MethodGet, p, nil, "Accept", ct)
+				mustStatus(t, r, http.StatusOK)
+				g, err := parseAs(r)
+				if err != nil {
+					t.Fatalf("GET %s as %s: %v\n%s", p, ct, err, r.body)
+				}
+				for _, tr := range want {
+					if !g.has(tr.s, tr.p, tr.o) {
+						t.Errorf("GET %s as %s: missing %v in\n%v", p, ct, tr, g)
+					}
+				}
+				if len(g) != len(want) {
+					t.Errorf("GET %s as %s: %d triples, want %d:\n%v", p, ct, len(g), len(want), g)
+				}
+			}
+		}
+		r := srv.do(t, http.MethodPut, dir+"graphs.jsonld", []byte(doc), "Content-Type", ctJSONLD)
+		mustStatus(t, r, http.StatusCreated)
+		check(t, dir+"graphs.jsonld")
+		r = srv.do(t, http.MethodPost, dir, []byte(doc), "Content-Type", ctJSONLD, "Slug", "posted-graphs")
+		mustStatus(t, r, http.StatusCreated)
+		loc := r.Header.Get("Location")
+		if loc == "" {
+			t.Fatal("POST: no Location")
+		}
+		check(t, loc)
+	})
+
 	// Issue 10 item 14.
 	requirement(t, "interop-preflight-exposes-headers", func(t *testing.T) {
 		r := srv.do(t, http.MethodOptions, pub, nil, "Origin", testOrigin, "Access-Control-Request-Method", "PUT")
