@@ -24,7 +24,7 @@ const (
 	DefaultProfileCacheSize     = 10000
 	DefaultIssuerCacheSize      = 1000
 	DefaultJWKSRefetchInterval  = 10 * time.Second
-	DefaultMaxConcurrentFetches = 16
+	DefaultMaxConcurrentFetches = 64
 )
 
 // solidOIDCIssuer is the predicate a WebID profile uses to name the issuers
@@ -125,9 +125,19 @@ type AuthOptions struct {
 	// so that tokens with random kids cannot make the server hammer an
 	// issuer (default DefaultJWKSRefetchInterval).
 	JWKSRefetchInterval time.Duration
-	// MaxConcurrentFetches bounds simultaneous outbound fetches (default
-	// DefaultMaxConcurrentFetches).
+	// MaxConcurrentFetches bounds simultaneous outbound fetches in all,
+	// MaxFetchesPerHost those to one remote host (scheme, host and port),
+	// MaxFetchesPerClient those started by one client address. A request
+	// that would pass a limit fails at once with ErrUnavailable (see
+	// fetch.go). Defaults DefaultMaxConcurrentFetches,
+	// DefaultMaxFetchesPerHost, DefaultMaxFetchesPerClient.
 	MaxConcurrentFetches int
+	MaxFetchesPerHost    int
+	MaxFetchesPerClient  int
+	// FailureTTL is how long a failed fetch is remembered: its URL (and,
+	// for a host that did not answer, the host) fails at once meanwhile
+	// (default DefaultFailureTTL).
+	FailureTTL time.Duration
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 	// Local, when set, is the server's own HTTP handler: WebID profiles,
@@ -192,9 +202,13 @@ type Authenticator struct {
 	local   http.Handler // AuthOptions.Local
 	optATH  bool         // AuthOptions.OptionalATH
 
-	window, skew, ttl, refetch time.Duration
-	now                        func() time.Time
-	sem                        chan struct{}
+	window, skew, ttl, refetch, failTTL time.Duration
+	now                                 func() time.Time
+
+	limit     *fetchLimiter
+	flightsMu sync.Mutex
+	flights   map[string]*flight // URL -> the fetch in progress
+	failed    *ttlCache[error]   // "u <url>" / "h <host>" -> the failure, for failTTL
 
 	tokens   *TokenCache
 	replay   *ReplayCache
@@ -259,11 +273,14 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	n := opts.MaxConcurrentFetches
-	if n <= 0 {
-		n = DefaultMaxConcurrentFetches
+	a.limit = newFetchLimiter(orDefault(opts.MaxConcurrentFetches, DefaultMaxConcurrentFetches),
+		orDefault(opts.MaxFetchesPerHost, DefaultMaxFetchesPerHost),
+		orDefault(opts.MaxFetchesPerClient, DefaultMaxFetchesPerClient))
+	a.flights = map[string]*flight{}
+	a.failTTL = opts.FailureTTL
+	if a.failTTL <= 0 {
+		a.failTTL = DefaultFailureTTL
 	}
-	a.sem = make(chan struct{}, n)
 	ps := opts.ProfileCacheSize
 	if ps <= 0 {
 		ps = DefaultProfileCacheSize
@@ -274,7 +291,15 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 	}
 	a.profiles = newTTLCache[[]string](ps)
 	a.issuers = newTTLCache[*issuerState](is)
+	a.failed = newTTLCache[error](ps)
 	return a
+}
+
+func orDefault(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
 }
 
 // Authenticate checks the request's credentials. Without an Authorization
@@ -322,7 +347,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Agen
 
 	t, ok := a.tokens.Get(tok, now)
 	if !ok {
-		t, err = a.verifyToken(ctx, tok, p, now)
+		t, err = a.verifyToken(withClient(ctx, r), tok, p, now)
 		if err != nil {
 			return Agent{}, err
 		}
@@ -565,45 +590,6 @@ func (a *Authenticator) fetchKeys(ctx context.Context, jwksURI string) (jwk.Set,
 		return nil, unauthReason("issuer JWKS does not parse", err)
 	}
 	return keys, nil
-}
-
-// fetch GETs u through the safe client, bounded by MaxConcurrentFetches, and
-// classifies failures: refused destination, oversized body, too many
-// redirects or a 4xx status → ErrUnauthenticated; network failure, timeout,
-// 5xx or 429 → ErrUnavailable. what names the document in the fixed reason.
-func (a *Authenticator) fetch(ctx context.Context, u, accept, what string) (*safehttp.Response, error) {
-	select {
-	case a.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, unavailable(what+": too many fetches in progress", ctx.Err())
-	}
-	var resp *safehttp.Response
-	var err error
-	if a.isLocal(u) {
-		resp, err = a.fetchLocal(ctx, u, accept)
-	} else {
-		resp, err = a.client.Get(ctx, u, accept)
-	}
-	<-a.sem
-	if err != nil {
-		switch {
-		case safehttp.IsRefused(err):
-			return nil, unauthReason(what+": destination refused", err)
-		case errors.Is(err, safehttp.ErrTooLarge):
-			return nil, unauthReason(what+": too large", err)
-		case errors.Is(err, safehttp.ErrTooManyRedirects):
-			return nil, unauthReason(what+": too many redirects", err)
-		}
-		return nil, unavailable(what+": fetch failed", err)
-	}
-	switch {
-	case resp.StatusCode == http.StatusOK:
-		return resp, nil
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return nil, unavailable(what+": server error", nil)
-	default:
-		return nil, unauthReason(what+": unexpected status", nil)
-	}
 }
 
 // WWWAuthenticate returns the WWW-Authenticate value for a 401 answered

@@ -612,6 +612,15 @@ func TestAuthenticateIssuerUnavailable(t *testing.T) {
 	f.ti.mu.Lock()
 	f.ti.status = 0
 	f.ti.mu.Unlock()
+	// The failure is remembered for FailureTTL (SECURITY row 61): within
+	// it the same answer comes at once, without a fetch; after it the
+	// recovered issuer is asked again.
+	hits := f.ti.total()
+	_, err = f.a.Authenticate(ctx, f.request(t, "GET", "/", podBase+"/", f.token(t)))
+	if !errors.Is(err, ErrUnavailable) || f.ti.total() != hits {
+		t.Fatalf("within the failure TTL: err %v, %d new fetches", err, f.ti.total()-hits)
+	}
+	f.clock.Advance(DefaultFailureTTL)
 	if _, err := f.a.Authenticate(ctx, f.request(t, "GET", "/", podBase+"/", f.token(t))); err != nil {
 		t.Fatalf("after recovery: %v", err)
 	}
