@@ -54,16 +54,18 @@ func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request, rootP
 const nsNaamio = "https://naamio.org/ns#"
 
 var (
-	naamioMaxRDFBody = rdf.NewIRI(nsNaamio + "maxRdfBodyBytes")
-	naamioQuota      = rdf.NewIRI(nsNaamio + "quotaBytes")
-	naamioUsed       = rdf.NewIRI(nsNaamio + "usedBytes")
+	naamioMaxRDFBody    = rdf.NewIRI(nsNaamio + "maxRdfBodyBytes")
+	naamioMaxRDFTriples = rdf.NewIRI(nsNaamio + "maxRdfTriples")
+	naamioQuota         = rdf.NewIRI(nsNaamio + "quotaBytes")
+	naamioUsed          = rdf.NewIRI(nsNaamio + "usedBytes")
 )
 
-// addLimits states the storage's limits: the largest RDF body accepted
-// and, when the store accounts for it, its quota and usage.
+// addLimits states the storage's limits: the largest RDF body accepted,
+// the most triples one RDF document may have (SECURITY row 15), and, when the store accounts for it, its quota and usage.
 func (h *Handler) addLimits(g *rdf.Graph, root rdf.Term) {
 	integer := func(n int64) rdf.Term { return rdf.NewLiteral(strconv.FormatInt(n, 10), xsdInteger) }
 	g.Add(rdf.Triple{S: root, P: naamioMaxRDFBody, O: integer(h.maxRDF)})
+	g.Add(rdf.Triple{S: root, P: naamioMaxRDFTriples, O: integer(int64(h.maxTriples))})
 	ur, ok := h.store.(UsageReporter)
 	if !ok {
 		return

@@ -17,7 +17,7 @@ func statusFor(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden
-	case errors.Is(err, auth.ErrUnavailable):
+	case errors.Is(err, auth.ErrUnavailable), errors.Is(err, errBusy):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBadPath), errors.Is(err, errBadRequest), errors.Is(err, rdf.ErrSyntax),
 		errors.Is(err, rdf.ErrTooComplex):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/naamio/naamio/acl"
 )
@@ -17,6 +18,18 @@ type Config struct {
 	BaseURL string
 	// MaxRDFBody caps an RDF request body in bytes (413 above it).
 	MaxRDFBody int64
+	// MaxRDFTriples caps the triples of one RDF document: a PUT or POST
+	// body, a patch, and the result of a PATCH (413 above it; SECURITY row
+	// 15). 0 means DefaultMaxRDFTriples.
+	MaxRDFTriples int
+	// RDFMemory is the server-wide budget, in bytes, for RDF bodies being
+	// parsed and graphs being patched at once; a request that cannot get
+	// its share within RDFWait is refused with 503 and Retry-After. 0 means
+	// DefaultRDFMemory, negative no budget.
+	RDFMemory int64
+	// RDFWait is how long a request waits for its share of RDFMemory; 0
+	// means DefaultRDFWait.
+	RDFWait time.Duration
 	// MaxBody caps any other request body in bytes; 0 means no cap (bodies
 	// are streamed into the store).
 	MaxBody int64
@@ -55,7 +68,12 @@ type Handler struct {
 	loc    *Locator
 	maxRDF int64
 	maxBin int64
-	cache  *renderCache
+	// maxTriples caps one RDF document; budget bounds the memory of all
+	// RDF work at once (budget.go), waiting at most budgetWait.
+	maxTriples int
+	budget     *memBudget
+	budgetWait time.Duration
+	cache      *renderCache
 	// patchLocks queues concurrent PATCHes of one path.
 	patchLocks *patchLocks
 
@@ -94,7 +112,26 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	maxTriples := cfg.MaxRDFTriples
+	if maxTriples <= 0 {
+		maxTriples = DefaultMaxRDFTriples
+	}
+	var budget *memBudget
+	switch {
+	case cfg.RDFMemory == 0:
+		budget = newMemBudget(DefaultRDFMemory)
+	case cfg.RDFMemory > 0:
+		budget = newMemBudget(cfg.RDFMemory)
+	}
+	wait := cfg.RDFWait
+	if wait <= 0 {
+		wait = DefaultRDFWait
+	}
 	return &Handler{
+		maxTriples: maxTriples,
+		budget:     budget,
+		budgetWait: wait,
+
 		store:  store,
 		log:    log,
 		loc:    loc,
@@ -143,6 +180,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r, err = h.authenticate(r); err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	switch r.Method {
+	case http.MethodPut, http.MethodPost, http.MethodPatch:
+		// The request's share of the RDF memory budget, taken where a body
+		// or stored graph is parsed and returned when the response is done.
+		ctx, hold := h.withHold(r.Context())
+		defer hold.release()
+		r = r.WithContext(ctx)
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:

@@ -118,11 +118,14 @@ func (h *Handler) readPatch(r *http.Request, p string) (*rdf.Patch, error) {
 	default:
 		return nil, fmt.Errorf("%w: %s; PATCH accepts %s", errUnsupportedType, mt, acceptPatch)
 	}
+	if err := ensureBudget(r.Context(), partBody, h.parseCost(h.bodyBytes(r.ContentLength), false)); err != nil {
+		return nil, err
+	}
 	data, err := h.readLimited(r)
 	if err != nil {
 		return nil, err
 	}
-	return parse(bytes.NewReader(data), h.IRI(p), rdf.Limits{})
+	return parse(bytes.NewReader(data), h.IRI(p), h.rdfLimits())
 }
 
 // applyOnce reads the target, applies the patch and writes the result on
@@ -156,6 +159,10 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 	addAll(g, gen)
 	if err := pt.Apply(g, rdf.ApplyLimits{}); err != nil {
 		return Meta{}, false, err
+	}
+	if n := g.Len() - len(gen); n > h.maxTriples {
+		// SECURITY row 15: the result is a document like any other.
+		return Meta{}, false, fmt.Errorf("%w: the patched document would have %d triples, more than %d", ErrTooLarge, n, h.maxTriples)
 	}
 	if err := h.checkManaged(g, p, gen, true); err != nil {
 		return Meta{}, false, err
@@ -209,7 +216,17 @@ func (h *Handler) patchBase(r *http.Request, p string) (*Meta, *rdf.Graph, error
 	if !m.RDF && !m.IsContainer() {
 		return nil, nil, fmt.Errorf("%w: %s is not an RDF source; PATCH applies to RDF sources", errUnsupportedType, p)
 	}
-	g, err := rdf.Parse(body, rdf.MediaTurtle, h.IRI(p), rdf.Limits{})
+	// The stored graph, its patched copy and the Turtle written from it
+	// share the RDF memory budget (SECURITY row 15).
+	if err := ensureBudget(r.Context(), partStored, h.parseCost(m.Size, false)); err != nil {
+		return nil, nil, err
+	}
+	g, err := rdf.Parse(body, rdf.MediaTurtle, h.IRI(p), h.rdfLimits())
+	if errors.Is(err, rdf.ErrTooLarge) {
+		// Stored under a larger --max-rdf-triples: it can be read and
+		// replaced, not patched.
+		return nil, nil, fmt.Errorf("%w: %s has more than %d triples", ErrTooLarge, p, h.maxTriples)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("stored graph of %s: %v", p, err)
 	}

@@ -67,6 +67,13 @@ func (h *Handler) render(r *http.Request, m Meta, body io.Reader, mt string) ([]
 	if b, ok := h.cache.get(key); ok {
 		return b, nil
 	}
+	// Parsing the stored graph and writing it again share the RDF memory
+	// budget with the writes (SECURITY row 15); a cached render costs nothing.
+	release, err := h.reserve(r.Context(), h.parseCost(m.Size, mt == rdf.MediaJSONLD))
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	g, err := h.readGraph(r, m, body)
 	if err != nil {
 		return nil, err

@@ -87,14 +87,23 @@ func (c clientBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// parseRDF reads an RDF body within the configured cap and parses it.
+// parseRDF reads an RDF body within the configured caps and parses it,
+// stopping at the triple limit (SECURITY row 15: 413). Its memory is
+// reserved from the budget before the first byte is read.
 func (h *Handler) parseRDF(r *http.Request, mt, base string) (*rdf.Graph, error) {
+	cost := h.parseCost(h.bodyBytes(r.ContentLength), mt == rdf.MediaJSONLD)
+	if err := ensureBudget(r.Context(), partBody, cost); err != nil {
+		return nil, err
+	}
 	data, err := h.readLimited(r)
 	if err != nil {
 		return nil, err
 	}
-	return rdf.Parse(bytes.NewReader(data), mt, base, rdf.Limits{})
+	return rdf.Parse(bytes.NewReader(data), mt, base, h.rdfLimits())
 }
+
+// rdfLimits are the parser limits of every RDF document the handler reads.
+func (h *Handler) rdfLimits() rdf.Limits { return rdf.Limits{MaxTriples: h.maxTriples} }
 
 // bodyReadError classifies a failure to read a request body: a stalled
 // body (408) and an over-limit one (413) keep their cause; anything else

@@ -2,6 +2,8 @@ package rdf
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +86,46 @@ func TestTriplesSortedAndStable(t *testing.T) {
 	}
 	if a[0].S != ex("a") || a[len(a)-1].S.Kind != Blank {
 		t.Fatalf("IRIs must sort before blank nodes: %v", a)
+	}
+}
+
+// Removed triples stay listed as tombstones until compaction; neither may
+// show through Len, Has, Match, Triples or the writers, and a re-added
+// triple is listed once.
+func TestGraphRemoveCompactReAdd(t *testing.T) {
+	g := NewGraph()
+	s := NewIRI("http://e/s")
+	tr := func(i int) Triple {
+		return Triple{s, NewIRI("http://e/p"), NewLiteral(strconv.Itoa(i), XSDInteger)}
+	}
+	for i := range 3000 {
+		g.Add(tr(i))
+	}
+	for i := range 2500 {
+		if !g.Remove(tr(i)) {
+			t.Fatalf("remove %d", i)
+		}
+	}
+	if g.Remove(tr(1)) || g.Has(tr(1)) {
+		t.Fatal("removed triple still present")
+	}
+	for i := range 10 {
+		if !g.Add(tr(i)) || g.Add(tr(i)) {
+			t.Fatalf("re-add %d", i)
+		}
+	}
+	if g.Len() != 510 || len(g.Triples()) != 510 || len(g.Match(s, Term{}, Term{})) != 510 {
+		t.Fatalf("Len %d, Triples %d, Match %d; want 510", g.Len(), len(g.Triples()), len(g.Match(s, Term{}, Term{})))
+	}
+	var nt strings.Builder
+	if err := Write(&nt, g, MediaNTriples); err != nil || strings.Count(nt.String(), "\n") != 510 {
+		t.Fatalf("N-Triples: %d lines, %v", strings.Count(nt.String(), "\n"), err)
+	}
+	for i := range 510 {
+		g.Remove(tr(i))
+		g.Remove(tr(i + 2500))
+	}
+	if g.Len() != 0 || len(g.Triples()) != 0 || g.Has(tr(2999)) {
+		t.Fatalf("emptied graph: Len %d", g.Len())
 	}
 }

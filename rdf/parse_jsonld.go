@@ -78,7 +78,7 @@ func datasetToGraph(ds *ld.RDFDataset, lim Limits) (*Graph, error) {
 		n += len(quads)
 	}
 	if n > lim.MaxTriples {
-		return nil, fmt.Errorf("%w: more than MaxTriples triples", ErrTooLarge)
+		return nil, fmt.Errorf("%w: more than %d triples", ErrTooLarge, lim.MaxTriples)
 	}
 	names := make([]string, 0, len(ds.Graphs))
 	for name := range ds.Graphs {

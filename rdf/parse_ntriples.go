@@ -81,7 +81,7 @@ func (p *ntParser) triple() error {
 	p.pos++
 	p.emitted++
 	if p.emitted > p.lim.MaxTriples {
-		return p.tooLarge("more than MaxTriples triples")
+		return p.tooLarge("more than " + strconv.Itoa(p.lim.MaxTriples) + " triples")
 	}
 	p.g.Add(Triple{s, pr, o})
 	return nil

@@ -561,7 +561,7 @@ func (p *turtleParser) exponentAt(n int) bool {
 func (p *turtleParser) emit(s, pr, o Term) error {
 	p.emitted++
 	if p.emitted > p.lim.MaxTriples {
-		return p.tooLarge("more than MaxTriples triples")
+		return p.tooLarge("more than " + strconv.Itoa(p.lim.MaxTriples) + " triples")
 	}
 	if p.sink != nil {
 		return p.sink(Triple{s, pr, o})

@@ -34,22 +34,20 @@ func usedPrefixes(g *Graph) []bool {
 			used[i] = true
 		}
 	}
-	for s, m := range g.bySubj {
-		if s.Kind == IRI {
-			mark(s.Value)
+	g.each(func(t Triple) {
+		if t.S.Kind == IRI {
+			mark(t.S.Value)
 		}
-		for k := range m {
-			if k.P.Value != RDFType {
-				mark(k.P.Value)
-			}
-			switch {
-			case k.O.Kind == IRI:
-				mark(k.O.Value)
-			case k.O.Kind == Literal && k.O.Lang == "" && k.O.Datatype != XSDString && !shorthand(k.O):
-				mark(k.O.Datatype)
-			}
+		if t.P.Value != RDFType {
+			mark(t.P.Value)
 		}
-	}
+		switch {
+		case t.O.Kind == IRI:
+			mark(t.O.Value)
+		case t.O.Kind == Literal && t.O.Lang == "" && t.O.Datatype != XSDString && !shorthand(t.O):
+			mark(t.O.Datatype)
+		}
+	})
 	return used
 }
 

@@ -25,9 +25,14 @@ type Config struct {
 	DiskReserve int64  // writes fail with 507 while free disk is below this
 	Quota       int64  // cap on the sum of stored body sizes (507 above); 0 = none
 	MaxRDFBody  int64  // cap on RDF request bodies (413 above)
-	MaxBody     int64  // cap on other request bodies; 0 = none
-	LogFormat   string // "json" or "text"
-	LogLevel    string // "debug", "info", "warn", "error"
+	// MaxRDFTriples caps the triples of one RDF document (413 above);
+	// RDFMemory is the server-wide budget for RDF parsing and patching
+	// (503 with Retry-After when it stays spent). SECURITY row 15.
+	MaxRDFTriples int
+	RDFMemory     int64
+	MaxBody       int64  // cap on other request bodies; 0 = none
+	LogFormat     string // "json" or "text"
+	LogLevel      string // "debug", "info", "warn", "error"
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers; BodyIdleTimeout how long a request body may stall
 	// between reads (SECURITY row 8).
@@ -77,15 +82,17 @@ type Config struct {
 // Defaults that make `naamio serve` work on a fresh machine.
 func defaults() Config {
 	return Config{
-		Listen:       "127.0.0.1:8080",
-		BaseURL:      "http://localhost:8080/",
-		DataDir:      "./data",
-		DiskReserve:  256 << 20,
-		MaxRDFBody:   10 << 20,
-		LogFormat:    "json",
-		Registration: "open",
-		PodLayout:    "path",
-		LogLevel:     "info",
+		Listen:        "127.0.0.1:8080",
+		BaseURL:       "http://localhost:8080/",
+		DataDir:       "./data",
+		DiskReserve:   256 << 20,
+		MaxRDFBody:    10 << 20,
+		MaxRDFTriples: 200_000,
+		RDFMemory:     96 << 20,
+		LogFormat:     "json",
+		Registration:  "open",
+		PodLayout:     "path",
+		LogLevel:      "info",
 
 		ReadHeaderTimeout: 10 * time.Second,
 		BodyIdleTimeout:   30 * time.Second,
@@ -130,6 +137,8 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) while free disk is below this size", byteSize{&c.DiskReserve}},
 		{"quota", "NAAMIO_QUOTA", "storage quota: refuse writes (507) that take the stored bodies over this size, 0 for none", byteSize{&c.Quota}},
 		{"max-rdf-body", "NAAMIO_MAX_RDF_BODY", "largest RDF request body (413 above)", byteSize{&c.MaxRDFBody}},
+		{"max-rdf-triples", "NAAMIO_MAX_RDF_TRIPLES", "most triples in one RDF document: a PUT/POST body, a patch, a PATCH result (413 above)", (*intValue)(&c.MaxRDFTriples)},
+		{"rdf-memory", "NAAMIO_RDF_MEMORY", "memory budget for all RDF parsing and patching at once; requests wait for a share, then get 503", byteSize{&c.RDFMemory}},
 		{"memory-limit", "NAAMIO_MEMORY_LIMIT", "soft memory limit for the Go runtime, 0 for none (GOMEMLIMIT wins)", byteSize{&c.MemoryLimit}},
 		{"max-body", "NAAMIO_MAX_BODY", "largest non-RDF request body, 0 for no limit (413 above)", byteSize{&c.MaxBody}},
 		{"log-format", "NAAMIO_LOG_FORMAT", "log format: json or text", (*stringValue)(&c.LogFormat)},
@@ -219,6 +228,18 @@ func (b *boolValue) Set(v string) error {
 	return nil
 }
 
+type intValue int
+
+func (i *intValue) String() string { return strconv.Itoa(int(*i)) }
+func (i *intValue) Set(v string) error {
+	x, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("not an integer: %q", v)
+	}
+	*i = intValue(x)
+	return nil
+}
+
 type stringValue string
 
 func (s *stringValue) String() string     { return string(*s) }
@@ -258,6 +279,9 @@ func (c Config) Validate() error {
 	}
 	if c.DiskReserve < 0 || c.Quota < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 || c.MemoryLimit < 0 {
 		return errors.New("sizes must not be negative, and max-rdf-body must be positive")
+	}
+	if c.MaxRDFTriples <= 0 || c.RDFMemory <= 0 {
+		return errors.New("max-rdf-triples and rdf-memory must be positive")
 	}
 	if c.ReadHeaderTimeout <= 0 || c.BodyIdleTimeout <= 0 {
 		return errors.New("timeouts must be positive")

@@ -47,6 +47,8 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		BaseURL:       cfg.BaseURL,
 		Locator:       loc,
 		MaxRDFBody:    cfg.MaxRDFBody,
+		MaxRDFTriples: cfg.MaxRDFTriples,
+		RDFMemory:     cfg.RDFMemory,
 		MaxBody:       cfg.MaxBody,
 		Logger:        log.With("component", "ldp"),
 		ACL:           resolver,

@@ -17,6 +17,8 @@
 //	authget GET of a private small Turtle resource as the owner, a fresh
 //	      DPoP proof per request, made before the timed window (needs -issuer)
 //	all   get, pubget, authget (with -issuer), put, list, rss, patch, big
+//	rdfmem  20 concurrent worst-case RDF bodies and patches, peak VmRSS
+//	      (rdfmem.go; not part of all)
 //
 // Access control: with -issuer ADDR -issuer-key FILE the tool runs a test
 // Solid-OIDC issuer on ADDR (see auth.go) and signs every request of the
@@ -110,6 +112,12 @@ func run(args []string, out io.Writer) error {
 	proofWindow := fs.Duration("proof-window", auth.DefaultProofWindow, "authget: the server's accepted |now - iat| of a proof")
 	presignFlag := fs.Bool("presign", false, "with -issuer: the get, put, list and patch scenarios send proofs made before the timed window instead of signing each request as it is sent")
 	pubBaseline := fs.Float64("pub-baseline", 0, "pubget: req/s of the GET without access control; met if within 20%")
+	var rc rdfmemConfig
+	fs.IntVar(&rc.workers, "rdfmem-c", 20, "rdfmem: concurrent workers")
+	fs.IntVar(&rc.rounds, "rdfmem-rounds", 3, "rdfmem: requests per worker")
+	fs.IntVar(&rc.triples, "rdfmem-triples", 200_000, "rdfmem: the server's triple limit (bodies have one triple less)")
+	fs.DurationVar(&rc.limit, "rdfmem-limit", 60*time.Second, "rdfmem: time bound of the whole scenario")
+	fs.Int64Var(&rc.rssCap, "rdfmem-rss-cap", 2<<30, "rdfmem: kill the server (-pid) and cancel every request once its RSS passes this many bytes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -149,6 +157,11 @@ func run(args []string, out io.Writer) error {
 		maxRequests: *maxReq, children: *children, putDirs: *putDirs, rssCount: *rssCount, rssTimeout: *rssTimeout,
 		pid: *pid, format: *format, patchTriples: *patchTriples, bigSize: *bigSize, bigTimeout: *bigTimeout,
 		owner: owner, proofRate: *proofRate, proofCap: *proofCap, proofWindow: *proofWindow, pubBaseline: *pubBaseline, presign: *presignFlag}
+	if cfg.scenario == "rdfmem" {
+		run := strconv.FormatInt(time.Now().UnixNano()%1_000_000_000, 36)
+		client := &http.Client{Timeout: rc.limit, Transport: newClient(rc.workers).Transport}
+		return rdfmemScenario(signed(client, owner), cfg, rc, u.String()+"rdfmem-"+run+"/", out)
+	}
 	return runScenarios(cfg, out)
 }
 
