@@ -117,14 +117,14 @@ func (s *Service) create(ctx context.Context, n NewAccount, admin, limit bool) (
 				return err
 			}
 		}
-		var first markerRecord
+		var first firstRecord
 		exists, err := txGet(tx, keyFirst, &first)
 		if err != nil {
 			return err
 		}
 		if !exists {
 			rec.Admin = rec.Admin || s.opts.FirstAccountAdmin
-			if err := txPut(tx, keyFirst, &markerRecord{V: recordVersion}, 0); err != nil {
+			if err := txPut(tx, keyFirst, &firstRecord{V: recordVersion, Account: rec.ID}, 0); err != nil {
 				return err
 			}
 		}
@@ -325,12 +325,36 @@ func (s *Service) ChangePassword(ctx context.Context, accountID, oldPassword, ne
 // Delete removes the account, its email, client credentials and
 // approvals, and returns its pod names so that the caller deletes the
 // pods. Its sessions and reset tokens stop working at once (they need the
-// account) and expire from the store by TTL.
+// account) and expire from the store by TTL; its access tokens are
+// revoked first (SetRevoker, SECURITY.md row 59). The first-account marker
+// stays: a later sign-up does not become an administrator.
 func (s *Service) Delete(ctx context.Context, accountID string) (pods []string, err error) {
+	return s.delete(ctx, accountID, false)
+}
+
+// Undo removes an account whose sign-up failed before it was handed out
+// (its pod could not be made), as if it had never been created: like
+// Delete, and when it was the first account, the first-account marker
+// too, so that the next sign-up is the first (and, with
+// FirstAccountAdmin, the administrator) in its place (issue 10, item 6).
+func (s *Service) Undo(ctx context.Context, accountID string) error {
+	_, err := s.delete(ctx, accountID, true)
+	return err
+}
+
+func (s *Service) delete(ctx context.Context, accountID string, undo bool) (pods []string, err error) {
 	if !validID(accountID) {
 		return nil, ErrNotFound
 	}
-	// Dependants first: if this fails the account still exists and Delete
+	// Tokens first: once this returns, none issued for the account works
+	// and no new one can be had (a Delete that fails later leaves an
+	// account without tokens, which a retry finishes deleting).
+	if s.revoker != nil {
+		if err := s.revoker.RevokeAccount(ctx, accountID); err != nil {
+			return nil, fmt.Errorf("account: delete: revoking tokens: %w", err)
+		}
+	}
+	// Dependants next: if this fails the account still exists and Delete
 	// can be retried. A credential added between here and the transaction
 	// below is dead anyway, since checking one needs the account.
 	if err := s.deleteDependants(ctx, accountID); err != nil {
@@ -346,6 +370,16 @@ func (s *Service) Delete(ctx context.Context, accountID string) (pods []string, 
 			return ErrNotFound
 		}
 		pods = slices.Clone(rec.Pods)
+		if undo {
+			var first firstRecord
+			if found, err := txGet(tx, keyFirst, &first); err != nil {
+				return err
+			} else if found && first.Account == accountID {
+				if err := tx.Delete(keyFirst); err != nil {
+					return err
+				}
+			}
+		}
 		if err := tx.Delete(keyAccount(accountID)); err != nil {
 			return err
 		}
