@@ -253,7 +253,7 @@ func TestSecurityAccounts(t *testing.T) {
 			}
 		}
 		mustStatus(t, asStranger.do(t, http.MethodGet, "/dave/", nil), http.StatusOK) // the new pod is theirs
-		alice.s = s2 // her credential outlives the restart
+		alice.s = s2                                                                  // her credential outlives the restart
 		mustStatus(t, alice.login(t).do(t, http.MethodGet, "/alice/shared/note.txt", nil), http.StatusOK)
 	})
 
