@@ -252,8 +252,9 @@ func TestSecurityAccounts(t *testing.T) {
 				t.Errorf("GET %s as the stranger with dave's old WebID: want 403, got %s", p, r)
 			}
 		}
-		mustStatus(t, asStranger.do(t, http.MethodGet, "/dave/", nil), http.StatusOK) // the new pod is theirs
-		alice.s = s2                                                                  // her credential outlives the restart
+		// The new pod is theirs; alice's credential outlives the restart.
+		mustStatus(t, asStranger.do(t, http.MethodGet, "/dave/", nil), http.StatusOK)
+		alice.s = s2
 		mustStatus(t, alice.login(t).do(t, http.MethodGet, "/alice/shared/note.txt", nil), http.StatusOK)
 	})
 
