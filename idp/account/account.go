@@ -348,8 +348,9 @@ func (s *Service) delete(ctx context.Context, accountID string, undo bool) (pods
 	}
 	// Tokens first: once this returns, none issued for the account works
 	// and no new one can be had (a Delete that fails later leaves an
-	// account without tokens, which a retry finishes deleting).
-	if s.revoker != nil {
+	// account without tokens, which a retry finishes deleting). An undone
+	// sign-up was never logged in: it has no tokens.
+	if s.revoker != nil && !undo {
 		if err := s.revoker.RevokeAccount(ctx, accountID); err != nil {
 			return nil, fmt.Errorf("account: delete: revoking tokens: %w", err)
 		}
