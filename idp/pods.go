@@ -19,7 +19,7 @@ import (
 // ErrNameRetired: the pod name belonged to a deleted account. It stays
 // reserved so that its WebID never changes hands (SECURITY.md row 57);
 // only an administrator frees it again (naamio pod release).
-var ErrNameRetired = errors.New("idp: this pod name belonged to a deleted account and cannot be used again")
+var ErrNameRetired = errors.New("idp: this pod name belonged to a deleted account and stays reserved")
 
 // ErrNotOwner: the pod belongs to another account.
 var ErrNotOwner = errors.New("idp: the pod belongs to another account")

@@ -74,8 +74,9 @@ func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (st
 	if err != nil {
 		return "", err
 	}
-	added := false
+	linked, added := false, false
 	if err = p.accounts.AddPod(ctx, accountID, name, made.WebID); err == nil {
+		linked = true
 		if err = p.pods.Add(ctx, name, accountID, made.WebID, p.subdomain); err == nil {
 			added = true
 		}
@@ -84,10 +85,15 @@ func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (st
 		err = p.created(ctx, acct, made.WebID)
 	}
 	if err != nil {
-		if added {
-			_ = p.pods.Remove(context.WithoutCancel(ctx), name)
+		bg := context.WithoutCancel(ctx)
+		if linked {
+			// The account must not keep a WebID it never got.
+			_ = p.accounts.RemovePod(bg, accountID, name, made.WebID)
 		}
-		_ = pod.Delete(context.WithoutCancel(ctx), p.store, p.base, name)
+		if added {
+			_ = p.pods.Remove(bg, name)
+		}
+		_ = pod.Delete(bg, p.store, p.base, name)
 		return "", err
 	}
 	return made.WebID, nil

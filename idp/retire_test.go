@@ -213,3 +213,31 @@ func TestUndoneFirstSignup(t *testing.T) {
 		t.Fatal("the first successful sign-up is not the administrator")
 	}
 }
+
+// A pod whose creation fails after it was linked to the account (here the
+// OnPodCreated hook fails) is unlinked again: the account keeps neither
+// its name nor its WebID, which someone else may get with the name later
+// (SECURITY.md row 57: a WebID never changes hands).
+func TestFailedPodUnlinked(t *testing.T) {
+	ctx := context.Background()
+	e := openIdP(t, t.TempDir(), false)
+	acct, err := e.accounts.Create(ctx, account.NewAccount{Email: "a@example.org", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := errors.New("hook failed")
+	e.prov.OnPodCreated(func(context.Context, *account.Account, string) error { return failing })
+	if _, err := e.prov.CreatePod(ctx, acct.ID, "erin"); !errors.Is(err, failing) {
+		t.Fatalf("CreatePod: %v", err)
+	}
+	got, err := e.accounts.Get(ctx, acct.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Pods) != 0 || len(got.WebIDs) != 0 || e.pods.IsRoot("/erin/") || e.pods.Retired("erin") {
+		t.Fatalf("after a failed creation: pods %v, WebIDs %v", got.Pods, got.WebIDs)
+	}
+	if ok, _ := e.st.Exists(ctx, "/erin/"); ok {
+		t.Fatal("the failed pod was left in the store")
+	}
+}

@@ -266,6 +266,22 @@ func (s *Service) AddPod(ctx context.Context, accountID, pod, webID string) erro
 	return nil
 }
 
+// RemovePod undoes AddPod for a pod whose creation failed: the account
+// loses the pod and its WebID (else, once someone else made a pod of that
+// name, the account could bind credentials to their WebID). Removing one
+// the account does not have is not an error.
+func (s *Service) RemovePod(ctx context.Context, accountID, pod, webID string) error {
+	_, err := s.update(ctx, accountID, func(rec *accountRecord) error {
+		rec.Pods = slices.DeleteFunc(rec.Pods, func(p string) bool { return p == pod })
+		rec.WebIDs = slices.DeleteFunc(rec.WebIDs, func(w string) bool { return w == webID })
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("account: remove pod: %w", err)
+	}
+	return nil
+}
+
 // SetAdmin grants or withdraws administrator rights.
 func (s *Service) SetAdmin(ctx context.Context, accountID string, admin bool) error {
 	_, err := s.update(ctx, accountID, func(rec *accountRecord) error {
