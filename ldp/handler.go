@@ -122,6 +122,7 @@ func (h *Handler) IRI(p string) string { return h.loc.IRI(p) }
 
 // ServeHTTP dispatches on the method (Solid Protocol server-safe-methods).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.setContentSecurity(w, r)
 	p, err := h.loc.Path(r)
 	if err != nil {
 		h.fail(w, r, err)
