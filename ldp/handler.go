@@ -137,7 +137,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodOptions {
-		// No authorization (CORS preflights and capability discovery).
+		// No authorization needed (capability discovery); credentials that
+		// do not verify leave the caller anonymous.
+		if ar, err := h.authenticate(r); err == nil {
+			r = ar
+		}
 		h.options(w, r, p)
 		return
 	}

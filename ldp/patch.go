@@ -60,7 +60,7 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	if err := h.checkPatchTarget(r, p); err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, h.concealed(r, p, err))
 		return
 	}
 	pt, err := h.readPatch(r, p)
@@ -131,7 +131,7 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 	ctx := r.Context()
 	cur, g, err := h.patchBase(r, p)
 	if err != nil {
-		return Meta{}, false, err
+		return Meta{}, false, h.concealed(r, p, err) // 415: a non-RDF resource is there
 	}
 	// The modes the patch's parts need (acl/doc.go note 4), on the state it
 	// applies to; the write below commits only in that state.
@@ -192,6 +192,9 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 			return nil
 		},
 	})
+	if err != nil && !errors.Is(err, errTargetChanged) {
+		err = h.concealed(r, p, err) // 412, slash twin 409
+	}
 	return m, created, err
 }
 
