@@ -207,7 +207,7 @@ type Authenticator struct {
 
 	limit     *fetchLimiter
 	flightsMu sync.Mutex
-	flights   map[string]*flight // URL -> the fetch in progress
+	flights   map[string]*flight // Accept and URL -> the fetch in progress
 	failed    *ttlCache[error]   // "u <url>" / "h <host>" -> the failure, for failTTL
 
 	tokens   *TokenCache

@@ -123,8 +123,9 @@ func (a *Authenticator) fetch(ctx context.Context, u, accept, what string) (*saf
 	if err, ok := a.failed.get("h "+host, now); ok {
 		return nil, err
 	}
+	key := accept + " " + u
 	a.flightsMu.Lock()
-	f, joined := a.flights[u]
+	f, joined := a.flights[key]
 	if !joined {
 		release, busy := a.limit.acquire(host, clientOf(ctx))
 		if busy != "" {
@@ -132,10 +133,10 @@ func (a *Authenticator) fetch(ctx context.Context, u, accept, what string) (*saf
 			return nil, unavailable(what+": "+busy, nil)
 		}
 		f = &flight{done: make(chan struct{})}
-		a.flights[u] = f
+		a.flights[key] = f
 		// The fetch is shared: it is not cancelled with the request that
 		// started it (the client's own timeout bounds it).
-		go a.fly(context.WithoutCancel(ctx), f, u, accept, what, host, release)
+		go a.fly(context.WithoutCancel(ctx), f, key, u, accept, what, host, release)
 	}
 	a.flightsMu.Unlock()
 	select {
@@ -146,7 +147,7 @@ func (a *Authenticator) fetch(ctx context.Context, u, accept, what string) (*saf
 	}
 }
 
-func (a *Authenticator) fly(ctx context.Context, f *flight, u, accept, what, host string, release func()) {
+func (a *Authenticator) fly(ctx context.Context, f *flight, key, u, accept, what, host string, release func()) {
 	resp, err := a.client.Get(ctx, u, accept)
 	release()
 	f.resp, f.err = classify(resp, err, what)
@@ -160,7 +161,7 @@ func (a *Authenticator) fly(ctx context.Context, f *flight, u, accept, what, hos
 		}
 	}
 	a.flightsMu.Lock()
-	delete(a.flights, u)
+	delete(a.flights, key)
 	a.flightsMu.Unlock()
 	close(f.done)
 }

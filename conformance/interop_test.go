@@ -41,7 +41,7 @@ func TestInterop(t *testing.T) {
 	})
 
 	// Issue 10 item 13: JSON-LD with named graphs is accepted on PUT and
-	// POST (Solid Protocol server-representation-jsonld… and the reference
+	// POST (Solid Protocol server-representation-turtle-jsonld, and the reference
 	// server stores it). A resource is one graph here: the default graph
 	// and every named graph's triples are stored together, in every
 	// representation.

@@ -142,7 +142,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 
 func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r := chi.NewRouter()
-	r.Use(recoverPanics(s.log), clientAddr(s.cfg.TrustedProxies), accessLog(s.log), bodyDeadline(s.cfg.BodyIdleTimeout))
+	// bodyDeadline first, so that every answer (a recovered panic's too)
+	// goes through its rule for unread bodies.
+	r.Use(bodyDeadline(s.cfg.BodyIdleTimeout), recoverPanics(s.log), clientAddr(s.cfg.TrustedProxies), accessLog(s.log))
 	// A subdomain pod's host serves that pod's resources and nothing else:
 	// the identity provider, its cookies and the account API stay on the
 	// base host, out of reach of the pod's own pages and scripts.
