@@ -87,7 +87,9 @@ func TestSecurityStoredScript(t *testing.T) {
 	}
 	auth := []string{"Authorization", "CSS-Account-Token " + tok.Authorization}
 	var idx struct {
-		Controls struct{ Account struct{ Account, ClientCredentials string } }
+		Controls struct {
+			Account struct{ Account, ClientCredentials string }
+		}
 	}
 	if err := json.Unmarshal(srv.doAs(t, nil, http.MethodGet, "/.account/", nil, auth...).body, &idx); err != nil ||
 		idx.Controls.Account.Account == "" || idx.Controls.Account.ClientCredentials == "" {
