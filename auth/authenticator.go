@@ -24,7 +24,7 @@ const (
 	DefaultProfileCacheSize     = 10000
 	DefaultIssuerCacheSize      = 1000
 	DefaultJWKSRefetchInterval  = 10 * time.Second
-	DefaultMaxConcurrentFetches = 16
+	DefaultMaxConcurrentFetches = 64
 )
 
 // solidOIDCIssuer is the predicate a WebID profile uses to name the issuers
@@ -125,9 +125,19 @@ type AuthOptions struct {
 	// so that tokens with random kids cannot make the server hammer an
 	// issuer (default DefaultJWKSRefetchInterval).
 	JWKSRefetchInterval time.Duration
-	// MaxConcurrentFetches bounds simultaneous outbound fetches (default
-	// DefaultMaxConcurrentFetches).
+	// MaxConcurrentFetches bounds simultaneous outbound fetches in all,
+	// MaxFetchesPerHost those to one remote host (scheme, host and port),
+	// MaxFetchesPerClient those started by one client address. A request
+	// that would pass a limit fails at once with ErrUnavailable (see
+	// fetch.go). Defaults DefaultMaxConcurrentFetches,
+	// DefaultMaxFetchesPerHost, DefaultMaxFetchesPerClient.
 	MaxConcurrentFetches int
+	MaxFetchesPerHost    int
+	MaxFetchesPerClient  int
+	// FailureTTL is how long a failed fetch is remembered: its URL (and,
+	// for a host that did not answer, the host) fails at once meanwhile
+	// (default DefaultFailureTTL).
+	FailureTTL time.Duration
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 	// Local, when set, is the server's own HTTP handler: WebID profiles,
@@ -192,9 +202,13 @@ type Authenticator struct {
 	local   http.Handler // AuthOptions.Local
 	optATH  bool         // AuthOptions.OptionalATH
 
-	window, skew, ttl, refetch time.Duration
-	now                        func() time.Time
-	sem                        chan struct{}
+	window, skew, ttl, refetch, failTTL time.Duration
+	now                                 func() time.Time
+
+	limit     *fetchLimiter
+	flightsMu sync.Mutex
+	flights   map[string]*flight // Accept and URL -> the fetch in progress
+	failed    *ttlCache[error]   // "u <url>" / "h <host>" -> the failure, for failTTL
 
 	tokens   *TokenCache
 	replay   *ReplayCache
@@ -259,11 +273,14 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	n := opts.MaxConcurrentFetches
-	if n <= 0 {
-		n = DefaultMaxConcurrentFetches
+	a.limit = newFetchLimiter(orDefault(opts.MaxConcurrentFetches, DefaultMaxConcurrentFetches),
+		orDefault(opts.MaxFetchesPerHost, DefaultMaxFetchesPerHost),
+		orDefault(opts.MaxFetchesPerClient, DefaultMaxFetchesPerClient))
+	a.flights = map[string]*flight{}
+	a.failTTL = opts.FailureTTL
+	if a.failTTL <= 0 {
+		a.failTTL = DefaultFailureTTL
 	}
-	a.sem = make(chan struct{}, n)
 	ps := opts.ProfileCacheSize
 	if ps <= 0 {
 		ps = DefaultProfileCacheSize
@@ -274,11 +291,20 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 	}
 	a.profiles = newTTLCache[[]string](ps)
 	a.issuers = newTTLCache[*issuerState](is)
+	a.failed = newTTLCache[error](ps)
 	return a
 }
 
+func orDefault(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
+}
+
 // Authenticate checks the request's credentials. Without an Authorization
-// header it returns the zero Agent (anonymous) and nil. Otherwise it returns
+// header, or with one that carries no credentials (see noCredentials), it
+// returns the zero Agent (anonymous) and nil. Otherwise it returns
 // the agent, or an error matching ErrUnauthenticated (answer 401 with
 // WWWAuthenticate(err)) or ErrUnavailable (answer 503).
 //
@@ -294,7 +320,7 @@ func NewAuthenticator(opts AuthOptions) *Authenticator {
 // limited), the binding is checked and the jti recorded.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Agent, error) {
 	authz := r.Header.Values("Authorization")
-	if len(authz) == 0 {
+	if len(authz) == 0 || noCredentials(authz, r.Header.Values("DPoP")) {
 		return Agent{}, nil
 	}
 	if len(authz) > 1 {
@@ -321,7 +347,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Agen
 
 	t, ok := a.tokens.Get(tok, now)
 	if !ok {
-		t, err = a.verifyToken(ctx, tok, p, now)
+		t, err = a.verifyToken(withClient(ctx, r), tok, p, now)
 		if err != nil {
 			return Agent{}, err
 		}
@@ -348,6 +374,20 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Agen
 		a.tokens.Put(tok, &c, now)
 	}
 	return Agent{WebID: t.WebID, Issuer: t.Issuer, ClientID: t.ClientID}, nil
+}
+
+// noCredentials reports whether the Authorization and DPoP headers carry
+// nothing at all: one Authorization header that is empty or names the DPoP
+// scheme without a token, and no DPoP header or one empty one. Some clients
+// send this when nobody is logged in; the Community Solid Server serves it
+// as anonymous, and so do we (issue 10 item 12). A token or a proof, or a
+// repeated header, is never ignored: it is checked, and refused if bad.
+func noCredentials(authz, proofs []string) bool {
+	if len(authz) != 1 || len(proofs) > 1 || (len(proofs) == 1 && strings.TrimSpace(proofs[0]) != "") {
+		return false
+	}
+	v := strings.TrimSpace(authz[0])
+	return v == "" || strings.EqualFold(v, "DPoP")
 }
 
 // requestURL is the URL the proof's htu must match (AuthOptions.Locator).
@@ -550,45 +590,6 @@ func (a *Authenticator) fetchKeys(ctx context.Context, jwksURI string) (jwk.Set,
 		return nil, unauthReason("issuer JWKS does not parse", err)
 	}
 	return keys, nil
-}
-
-// fetch GETs u through the safe client, bounded by MaxConcurrentFetches, and
-// classifies failures: refused destination, oversized body, too many
-// redirects or a 4xx status → ErrUnauthenticated; network failure, timeout,
-// 5xx or 429 → ErrUnavailable. what names the document in the fixed reason.
-func (a *Authenticator) fetch(ctx context.Context, u, accept, what string) (*safehttp.Response, error) {
-	select {
-	case a.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, unavailable(what+": too many fetches in progress", ctx.Err())
-	}
-	var resp *safehttp.Response
-	var err error
-	if a.isLocal(u) {
-		resp, err = a.fetchLocal(ctx, u, accept)
-	} else {
-		resp, err = a.client.Get(ctx, u, accept)
-	}
-	<-a.sem
-	if err != nil {
-		switch {
-		case safehttp.IsRefused(err):
-			return nil, unauthReason(what+": destination refused", err)
-		case errors.Is(err, safehttp.ErrTooLarge):
-			return nil, unauthReason(what+": too large", err)
-		case errors.Is(err, safehttp.ErrTooManyRedirects):
-			return nil, unauthReason(what+": too many redirects", err)
-		}
-		return nil, unavailable(what+": fetch failed", err)
-	}
-	switch {
-	case resp.StatusCode == http.StatusOK:
-		return resp, nil
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return nil, unavailable(what+": server error", nil)
-	default:
-		return nil, unauthReason(what+": unexpected status", nil)
-	}
 }
 
 // WWWAuthenticate returns the WWW-Authenticate value for a 401 answered

@@ -612,6 +612,15 @@ func TestAuthenticateIssuerUnavailable(t *testing.T) {
 	f.ti.mu.Lock()
 	f.ti.status = 0
 	f.ti.mu.Unlock()
+	// The failure is remembered for FailureTTL (SECURITY row 61): within
+	// it the same answer comes at once, without a fetch; after it the
+	// recovered issuer is asked again.
+	hits := f.ti.total()
+	_, err = f.a.Authenticate(ctx, f.request(t, "GET", "/", podBase+"/", f.token(t)))
+	if !errors.Is(err, ErrUnavailable) || f.ti.total() != hits {
+		t.Fatalf("within the failure TTL: err %v, %d new fetches", err, f.ti.total()-hits)
+	}
+	f.clock.Advance(DefaultFailureTTL)
 	if _, err := f.a.Authenticate(ctx, f.request(t, "GET", "/", podBase+"/", f.token(t))); err != nil {
 		t.Fatalf("after recovery: %v", err)
 	}
@@ -732,5 +741,60 @@ func TestAuthenticateRevoked(t *testing.T) {
 	_, err := a.Authenticate(ctx, f.request(t, "GET", "/alice/", podBase+"/alice/", tok))
 	if !errors.Is(err, ErrUnauthenticated) {
 		t.Fatalf("revoked token from the cache: %v", err)
+	}
+}
+
+// Issue 10 item 12: some clients that are not logged in send
+// "Authorization: DPoP" with no token and an empty DPoP header. That
+// carries no credentials: anonymous, as the Community Solid Server treats
+// it, not a 401. Anything that does carry a token or a proof is still
+// checked (and refused when bad).
+func TestAuthenticateEmptyDPoPIsAnonymous(t *testing.T) {
+	f := newFixture(t, nil)
+	anon := []struct {
+		name  string
+		authz []string
+		dpop  []string
+	}{
+		{"DPoP scheme alone, empty DPoP", []string{"DPoP"}, []string{""}},
+		{"DPoP scheme with spaces, empty DPoP", []string{"DPoP  "}, []string{" "}},
+		{"lower-case scheme, no DPoP header", []string{"dpop"}, nil},
+		{"empty Authorization, empty DPoP", []string{""}, []string{""}},
+	}
+	for _, c := range anon {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/alice/", nil)
+			r.Header["Authorization"] = c.authz
+			if c.dpop != nil {
+				r.Header["Dpop"] = c.dpop
+			}
+			agent, err := f.a.Authenticate(context.Background(), r)
+			if err != nil || !agent.Anonymous() {
+				t.Fatalf("agent %+v err %v, want anonymous", agent, err)
+			}
+		})
+	}
+	refused := []struct {
+		name  string
+		authz []string
+		dpop  []string
+	}{
+		{"DPoP scheme alone with a proof", []string{"DPoP"}, []string{f.proof(t, "GET", podBase+"/alice/", "")}},
+		{"Bearer alone", []string{"Bearer"}, []string{""}},
+		{"two empty DPoP schemes", []string{"DPoP", "DPoP"}, []string{""}},
+		{"DPoP alone, two empty DPoP headers", []string{"DPoP"}, []string{"", ""}},
+		{"DPoP with garbage", []string{"DPoP ,"}, []string{""}},
+	}
+	for _, c := range refused {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/alice/", nil)
+			r.Header["Authorization"] = c.authz
+			r.Header["Dpop"] = c.dpop
+			_, err := f.a.Authenticate(context.Background(), r)
+			wantUnauth(t, err, "")
+		})
+	}
+	if f.ti.total() != 0 {
+		t.Fatal("fetched for a request without credentials")
 	}
 }

@@ -25,7 +25,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // browserSteps are the driver's steps, in order (conformance/e2e/browser.mjs).
 var browserSteps = []string{"launch", "open-app", "redirect-to-login", "signup",
-	"consent", "logged-in", "write-read", "private-to-others"}
+	"consent", "logged-in", "write-read", "private-to-others", "credentialed-discovery"}
 
 // TestInruptBrowserClient: headless Chromium, driven by playwright-core,
 // opens a test app that uses @inrupt/solid-client-authn-browser on its own

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/pod"
@@ -58,8 +59,13 @@ func NewProvisioner(store ldp.Store, accounts *account.Service, pods *Pods, base
 func (p *Provisioner) Pods() *Pods { return p.pods }
 
 // CreatePod makes pod name for the account and returns its WebID. If any
-// step fails, what was made is removed again.
+// step fails, what was made is removed again. The name of a deleted pod is
+// refused (ErrNameRetired, SECURITY.md row 57): its WebID may still be
+// named in ACLs and must never change hands.
 func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (string, error) {
+	if p.pods.Retired(name) {
+		return "", fmt.Errorf("%w: %s", ErrNameRetired, name)
+	}
 	acct, err := p.accounts.Get(ctx, accountID)
 	if err != nil {
 		return "", err
@@ -68,15 +74,26 @@ func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (st
 	if err != nil {
 		return "", err
 	}
+	linked, added := false, false
 	if err = p.accounts.AddPod(ctx, accountID, name, made.WebID); err == nil {
-		err = p.pods.Add(ctx, name, accountID, made.WebID, p.subdomain)
+		linked = true
+		if err = p.pods.Add(ctx, name, accountID, made.WebID, p.subdomain); err == nil {
+			added = true
+		}
 	}
 	if err == nil && p.created != nil {
 		err = p.created(ctx, acct, made.WebID)
 	}
 	if err != nil {
-		_ = p.pods.Remove(context.WithoutCancel(ctx), name)
-		_ = pod.Delete(context.WithoutCancel(ctx), p.store, p.base, name)
+		bg := context.WithoutCancel(ctx)
+		if linked {
+			// The account must not keep a WebID it never got.
+			_ = p.accounts.RemovePod(bg, accountID, name, made.WebID)
+		}
+		if added {
+			_ = p.pods.Remove(bg, name)
+		}
+		_ = pod.Delete(bg, p.store, p.base, name)
 		return "", err
 	}
 	return made.WebID, nil
@@ -84,6 +101,8 @@ func (p *Provisioner) CreatePod(ctx context.Context, accountID, name string) (st
 
 // DeleteAccount removes every pod the account owns, then the account. If a
 // pod cannot be removed the account stays, so that the call can be repeated.
+// The names of its pods stay reserved (Pods.Retire, SECURITY.md row 57).
+// The account's access tokens stop working at once (account.Revoker).
 func (p *Provisioner) DeleteAccount(ctx context.Context, accountID string) error {
 	acct, err := p.accounts.Get(ctx, accountID)
 	if err != nil {
@@ -91,11 +110,14 @@ func (p *Provisioner) DeleteAccount(ctx context.Context, accountID string) error
 	}
 	var errs []error
 	for _, name := range acct.Pods {
+		if owner, ok := p.pods.Owner(name); ok && owner != accountID {
+			continue // a stale entry of a failed creation: another account's pod
+		}
 		if err := pod.Delete(ctx, p.store, p.base, name); err != nil && !errors.Is(err, ldp.ErrNotFound) {
 			errs = append(errs, fmt.Errorf("pod %s: %w", name, err))
 			continue
 		}
-		if err := p.pods.Remove(ctx, name); err != nil {
+		if err := p.pods.Retire(ctx, name, accountID, p.webIDsIn(acct, name), time.Now()); err != nil && !errors.Is(err, ErrNotOwner) {
 			errs = append(errs, err)
 		}
 	}
@@ -104,6 +126,44 @@ func (p *Provisioner) DeleteAccount(ctx context.Context, accountID string) error
 	}
 	_, err = p.accounts.Delete(ctx, accountID)
 	return err
+}
+
+// webIDsIn returns the account's WebIDs that are in pod name.
+func (p *Provisioner) webIDsIn(acct *account.Account, name string) []string {
+	root := p.PodURL(name)
+	var out []string
+	for _, w := range acct.WebIDs {
+		if strings.HasPrefix(w, root) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Undo removes an account whose sign-up failed before it was handed out
+// (its pod could not be made): its pods are removed without keeping their
+// names, and the account as if it had never been created, including the
+// first-account marker (account.Service.Undo), so that the next sign-up
+// becomes the administrator when this one would have.
+func (p *Provisioner) Undo(ctx context.Context, accountID string) error {
+	acct, err := p.accounts.Get(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	for _, name := range acct.Pods {
+		if owner, ok := p.pods.Owner(name); ok && owner != accountID {
+			continue
+		}
+		if err := pod.Delete(ctx, p.store, p.base, name); err != nil && !errors.Is(err, ldp.ErrNotFound) {
+			return fmt.Errorf("pod %s: %w", name, err)
+		}
+		if _, ok := p.pods.Owner(name); ok {
+			if err := p.pods.Remove(ctx, name); err != nil {
+				return err
+			}
+		}
+	}
+	return p.accounts.Undo(ctx, accountID)
 }
 
 // IssuerOf is the OpenID issuer of a server: its base URL without the

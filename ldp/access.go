@@ -136,6 +136,36 @@ func denied(ag acl.Agent, n need) error {
 	return fmt.Errorf("%w: %s needs %s", errUnauthorized, n.path, n.modes)
 }
 
+// concealed keeps a refusal from telling an agent who may not Read p
+// anything about p's state (issue 10 item 5; SECURITY row 21 for the
+// other methods). A write that fails because of what is or is not at p —
+// not found (404), POST to an existing non-container (405), a conflict
+// with its state (409), a failed precondition (412), a non-RDF target of a
+// PATCH (415) — is answered like a refusal of Read: 403, or 401 for an
+// anonymous agent, as the reference server does. An agent who may Read p
+// (or Control it, which grants Read on its ACL) gets the real answer.
+// Call it only with errors that depend on p's state; refusals decided by
+// the request alone (its path, body or media type) need no concealment.
+func (h *Handler) concealed(r *http.Request, p string, err error) error {
+	switch statusFor(err) {
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusConflict,
+		http.StatusPreconditionFailed, http.StatusUnsupportedMediaType:
+	default:
+		return err
+	}
+	if h.mayRead(r, p) {
+		return err
+	}
+	return denied(agentOf(r), need{p, acl.Read})
+}
+
+// mayRead reports whether the request's agent has Read on p (false when
+// the ACL cannot be used: fail closed).
+func (h *Handler) mayRead(r *http.Request, p string) bool {
+	user, _, err := h.modesOn(r.Context(), agentOf(r), p)
+	return err == nil && user.Has(acl.Read)
+}
+
 // setWACAllow reports the modes of the agent and of the public on the
 // target, from the same evaluation as the decision (Solid Protocol
 // server-wac-allow).

@@ -69,13 +69,16 @@ func mediaTypeClass(m Meta) string {
 // checkServerManaged refuses a container body that tries to set what the
 // server generates: containment triples (Solid Protocol
 // server-protect-containment) or resource metadata of its children
-// (server-protect-contained-resource-metadata). The container's own
+// (server-protect-contained-resource-metadata). Containment is the
+// server's alone, so ldp:contains is refused whatever its subject: the
+// container in any spelling (no slash, other case, percent-encoded, dot
+// segments), another resource, or a blank node (issue 10 item 4). Subjects
+// are compared after normalisation (normalPathOf). The container's own
 // server types and metadata are dropped silently: they are regenerated on
 // every read, so a client may PUT back what it read minus the containment.
 func (h *Handler) checkServerManaged(g *rdf.Graph, p string) error {
-	self := rdf.NewIRI(h.IRI(p))
-	if len(g.Match(self, ldpContains, rdf.Term{})) > 0 {
-		return conflictf("containment triples (ldp:contains) are managed by the server")
+	if len(g.Match(rdf.Term{}, ldpContains, rdf.Term{})) > 0 {
+		return errClientContainment
 	}
 	for _, pred := range childManagedPreds {
 		for _, t := range g.Match(rdf.Term{}, pred, rdf.Term{}) {
@@ -84,28 +87,51 @@ func (h *Handler) checkServerManaged(g *rdf.Graph, p string) error {
 			}
 		}
 	}
-	for _, typ := range serverTypes {
-		g.Remove(rdf.Triple{S: self, P: rdfType, O: typ})
-	}
-	for _, pred := range childMetaPreds {
-		for _, t := range g.Match(self, pred, rdf.Term{}) {
+	for _, t := range g.Triples() {
+		if !h.namesPath(t.S, p) {
+			continue
+		}
+		if (t.P == rdfType && isServerTypeOf(t.O)) || isChildMetaPred(t.P) {
 			g.Remove(t)
 		}
 	}
 	return nil
 }
 
-// isChildIRI reports whether iri names a direct child of container p.
-func (h *Handler) isChildIRI(p, iri string) bool {
-	base := h.IRI(p)
-	if len(iri) <= len(base) || iri[:len(base)] != base {
-		return false
-	}
-	rest := iri[len(base):]
-	for i := 0; i < len(rest)-1; i++ {
-		if rest[i] == '/' || rest[i] == '#' || rest[i] == '?' {
-			return false
+// errClientContainment refuses containment triples in client data (409).
+var errClientContainment = conflictf("containment triples (ldp:contains) are managed by the server")
+
+func isServerTypeOf(o rdf.Term) bool {
+	for _, typ := range serverTypes {
+		if o == typ {
+			return true
 		}
 	}
-	return true
+	return false
+}
+
+func isChildMetaPred(p rdf.Term) bool {
+	for _, m := range childMetaPreds {
+		if p == m {
+			return true
+		}
+	}
+	return false
+}
+
+// namesPath reports whether term s is an IRI naming store path p in any
+// spelling.
+func (h *Handler) namesPath(s rdf.Term, p string) bool {
+	if s.Kind != rdf.IRI {
+		return false
+	}
+	q, ok := h.loc.normalPathOf(s.Value)
+	return ok && q == p
+}
+
+// isChildIRI reports whether iri names a direct child of container p, in
+// any spelling (normalPathOf).
+func (h *Handler) isChildIRI(p, iri string) bool {
+	q, ok := h.loc.normalPathOf(iri)
+	return ok && q != p && Parent(q) == p
 }

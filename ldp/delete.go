@@ -40,7 +40,9 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p string) {
 		req.Aux = AuxPaths(p)
 	}
 	if err := h.store.Delete(r.Context(), req); err != nil {
-		h.fail(w, r, err)
+		// Missing (404), non-empty (409), precondition (412): only for
+		// those who may Read it (issue 10 item 5).
+		h.fail(w, r, h.concealed(r, p, err))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

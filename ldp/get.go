@@ -146,8 +146,16 @@ func offered(m Meta) string {
 }
 
 // options answers OPTIONS with what the target supports. CORS preflights
-// never reach here (server/ answers them).
+// never reach here (server/ answers them). OPTIONS needs no mode, but
+// what is there is told only to an agent who may Read it; anyone else
+// learns what the path supports in any state (issue 10 item 5).
 func (h *Handler) options(w http.ResponseWriter, r *http.Request, p string) {
+	if !h.mayRead(r, p) {
+		h.setAllow(w, p, rdfSource)
+		w.Header().Set("Vary", varyValue)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	m, err := h.store.Stat(r.Context(), p)
 	st := absent
 	switch {

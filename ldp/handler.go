@@ -159,6 +159,7 @@ func (h *Handler) IRI(p string) string { return h.loc.IRI(p) }
 
 // ServeHTTP dispatches on the method (Solid Protocol server-safe-methods).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.setContentSecurity(w, r)
 	p, err := h.loc.Path(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -173,7 +174,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodOptions {
-		// No authorization (CORS preflights and capability discovery).
+		// No authorization needed (capability discovery); credentials that
+		// do not verify leave the caller anonymous.
+		if ar, err := h.authenticate(r); err == nil {
+			r = ar
+		}
 		h.options(w, r, p)
 		return
 	}

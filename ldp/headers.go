@@ -158,3 +158,27 @@ func (h *Handler) setCommon(w http.ResponseWriter, m Meta, etag string) {
 	hd.Set("Last-Modified", m.Modified.UTC().Format(http.TimeFormat))
 	hd.Set("Vary", varyValue)
 }
+
+// cspSandbox keeps user-written content from running with the server's
+// origin (SECURITY row 58): a document served with it gets an opaque
+// origin, no scripts, no forms, no pop-ups, no plug-ins. It is not a
+// same-origin sandbox (no allow-same-origin), so even a browser that ran
+// its scripts would give them no access to the identity provider's pages,
+// cookies or storage on this origin.
+const cspSandbox = "sandbox"
+
+// setContentSecurity writes the headers that decide how a browser may treat
+// what it receives (SECURITY row 58). Every answer carries nosniff, so a
+// body is never run as something other than its Content-Type. On the base
+// host, which the identity provider's pages and the account API share,
+// every answer is also sandboxed: a stored HTML, SVG or XML page renders,
+// but inert. A pod served on a host of its own (the subdomain layout) has
+// an origin no other pod and no provider page shares, so its pages may run
+// scripts as web apps do: they get no sandbox.
+func (h *Handler) setContentSecurity(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("X-Content-Type-Options", "nosniff")
+	if !h.loc.PodHost(r) {
+		hd.Set("Content-Security-Policy", cspSandbox)
+	}
+}

@@ -60,7 +60,7 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	if err := h.checkPatchTarget(r, p); err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, h.concealed(r, p, err))
 		return
 	}
 	pt, err := h.readPatch(r, p)
@@ -134,7 +134,7 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 	ctx := r.Context()
 	cur, g, err := h.patchBase(r, p)
 	if err != nil {
-		return Meta{}, false, err
+		return Meta{}, false, h.concealed(r, p, err) // 415: a non-RDF resource is there
 	}
 	// The modes the patch's parts need (acl/doc.go note 4), on the state it
 	// applies to; the write below commits only in that state.
@@ -149,8 +149,8 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 	if _, _, err := h.allow(r, needs...); err != nil {
 		return Meta{}, false, err
 	}
-	if IsContainerPath(p) && statesContainment(pt, h.IRI(p)) {
-		return Meta{}, false, conflictf("containment triples (ldp:contains) are managed by the server")
+	if IsContainerPath(p) && statesContainment(pt) {
+		return Meta{}, false, errClientContainment
 	}
 	gen, err := h.generatedTriples(ctx, p)
 	if err != nil {
@@ -199,6 +199,9 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 			return nil
 		},
 	})
+	if err != nil && !errors.Is(err, errTargetChanged) {
+		err = h.concealed(r, p, err) // 412, slash twin 409
+	}
 	return m, created, err
 }
 
@@ -234,15 +237,15 @@ func (h *Handler) patchBase(r *http.Request, p string) (*Meta, *rdf.Graph, error
 }
 
 // statesContainment reports whether a patch inserts or deletes ldp:contains
-// statements about the container (Solid Protocol server-protect-containment:
-// such a request is refused even when it would change nothing). Patterns
-// with a variable predicate are judged by their effect instead, in
-// checkManaged.
-func statesContainment(pt *rdf.Patch, self string) bool {
+// statements (Solid Protocol server-protect-containment: such a request is
+// refused even when it would change nothing). Containment is the server's
+// alone, so the subject does not matter: the container in any spelling,
+// another IRI, a blank node or a variable (issue 10 item 4). Patterns with
+// a variable predicate are judged by their effect instead, in checkManaged.
+func statesContainment(pt *rdf.Patch) bool {
 	for _, set := range [][]rdf.Pattern{pt.Inserts, pt.Deletes} {
 		for _, q := range set {
-			if q.P.Var == "" && q.P.Term == ldpContains &&
-				(q.S.Var != "" || (q.S.Term.Kind == rdf.IRI && q.S.Term.Value == self)) {
+			if q.P.Var == "" && q.P.Term == ldpContains {
 				return true
 			}
 		}

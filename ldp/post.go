@@ -29,10 +29,14 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	if !IsContainerPath(p) {
+		// 404 or 405 tell whether p exists: only for those who may Read
+		// it (issue 10 item 5).
 		target, err := h.store.Stat(ctx, p)
 		if err == nil {
-			h.setAllow(w, p, stateOf(target))
 			err = fmt.Errorf("%w: POST needs a container", errMethodNotAllowed)
+		}
+		if err = h.concealed(r, p, err); statusFor(err) == http.StatusMethodNotAllowed {
+			h.setAllow(w, p, stateOf(target))
 		}
 		h.fail(w, r, err)
 		return
@@ -43,7 +47,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 		if err == nil {
 			err = fmt.Errorf("%w: %s", ErrNotFound, p)
 		}
-		h.fail(w, r, err)
+		h.fail(w, r, h.concealed(r, p, err))
 		return
 	}
 	container := wantsContainer(r.Header.Values("Link"))

@@ -31,7 +31,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 			if isNotFound(err) {
 				err = conflictf("the subject resource %s of %s does not exist", subject, p)
 			}
-			h.fail(w, r, err)
+			h.fail(w, r, h.concealed(r, p, err))
 			return
 		}
 	}
@@ -72,7 +72,9 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		Precondition: sameExistence(existed, pre),
 	})
 	if err != nil {
-		h.fail(w, r, err)
+		// A slash twin (409) or a precondition (412) tells of the state:
+		// only for those who may Read it (issue 10 item 5).
+		h.fail(w, r, h.concealed(r, p, err))
 		return
 	}
 	h.written(w, m, created, !b.rdf)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/piprate/json-gold/ld"
@@ -64,24 +65,35 @@ func jsonLDToGraph(doc any, base string, lim Limits) (*Graph, error) {
 	return datasetToGraph(ds, lim)
 }
 
-// datasetToGraph keeps the default graph; a resource is one graph, so named graphs are refused.
+// datasetToGraph merges the dataset's default graph and all its named
+// graphs into one graph: a resource holds one graph (stored as Turtle), and
+// the Solid Protocol requires JSON-LD to be accepted, named graphs or not
+// (issue 10 item 13). The triples of every graph are kept; the graph names
+// are not (triples in the default graph that mention them are). Blank node
+// labels are scoped to the document, so one label stays one node across
+// graphs. MaxTriples counts the triples of all graphs.
 func datasetToGraph(ds *ld.RDFDataset, lim Limits) (*Graph, error) {
-	g := NewGraph()
-	for name, quads := range ds.Graphs {
-		if name != "@default" && len(quads) > 0 {
-			return nil, fmt.Errorf("%w: JSON-LD: named graphs are not supported", ErrSyntax)
-		}
+	n := 0
+	for _, quads := range ds.Graphs {
+		n += len(quads)
 	}
-	quads := ds.Graphs["@default"]
-	if len(quads) > lim.MaxTriples {
+	if n > lim.MaxTriples {
 		return nil, fmt.Errorf("%w: more than %d triples", ErrTooLarge, lim.MaxTriples)
 	}
-	for _, q := range quads {
-		t, err := quadToTriple(q, lim)
-		if err != nil {
-			return nil, err
+	names := make([]string, 0, len(ds.Graphs))
+	for name := range ds.Graphs {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the same error for the same bad document
+	g := NewGraph()
+	for _, name := range names {
+		for _, q := range ds.Graphs[name] {
+			t, err := quadToTriple(q, lim)
+			if err != nil {
+				return nil, err
+			}
+			g.Add(t)
 		}
-		g.Add(t)
 	}
 	return g, nil
 }

@@ -56,7 +56,6 @@ func TestParseJSONLDRejects(t *testing.T) {
 	tests := []struct{ name, doc string }{
 		{"not JSON", `{"@id": `},
 		{"trailing data", `{} {}`},
-		{"named graph", `{"@id": "http://x/g", "@graph": [{"@id": "http://x/s", "http://x/p": "o"}]}`},
 		{"invalid keyword use", `{"@id": 5}`},
 	}
 	for _, tc := range tests {
@@ -75,5 +74,64 @@ func TestParseJSONLDBadIRINeverInGraph(t *testing.T) {
 	g, err := Parse(strings.NewReader(doc), MediaJSONLD, "http://x/doc", Limits{})
 	if err == nil && g.Len() != 0 {
 		t.Fatalf("bad IRIs reached the graph: %v", g.Triples())
+	}
+}
+
+// Issue 10 item 13: JSON-LD with named graphs is accepted (the Solid
+// Protocol requires JSON-LD; the reference server stores such documents). A
+// resource holds one graph, so the default graph and the named graphs'
+// triples are merged into it; the graph names themselves are not kept
+// (the triples that mention them in the default graph are).
+func TestParseJSONLDNamedGraphsMerged(t *testing.T) {
+	const doc = `{
+	  "@context": {"ex": "http://example.org/ns/"},
+	  "@id": "ex:test", "@type": "ex:Graph",
+	  "ex:link": {"@id": "_:b"},
+	  "@graph": [
+	    {"@id": "ex:naughty", "@type": "ex:Trial", "ex:same": {"@id": "_:b"}},
+	    {"@id": "_:g2", "@graph": {"@id": "ex:deep", "ex:p": "nested"}}
+	  ]
+	}`
+	g, err := Parse(strings.NewReader(doc), MediaJSONLD, "http://x/doc", Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := func(s string) Term { return NewIRI("http://example.org/ns/" + s) }
+	for _, tr := range []Triple{
+		{ex("test"), NewIRI(RDFType), ex("Graph")},      // default graph
+		{ex("naughty"), NewIRI(RDFType), ex("Trial")},   // graph ex:test
+		{ex("deep"), ex("p"), NewLiteral("nested", "")}, // graph _:g2 inside ex:test
+	} {
+		if !g.Has(tr) {
+			t.Errorf("missing %v in %v", tr, g.Triples())
+		}
+	}
+	// One blank node label names one node across the graphs.
+	var link, same Term
+	for _, tr := range g.Triples() {
+		switch tr.P {
+		case ex("link"):
+			link = tr.O
+		case ex("same"):
+			same = tr.O
+		}
+	}
+	if link.Kind != Blank || link != same {
+		t.Errorf("blank node split across graphs: %v vs %v", link, same)
+	}
+	if g.Len() != 5 {
+		t.Errorf("Len = %d, want 5: %v", g.Len(), g.Triples())
+	}
+}
+
+// The triple limit counts the triples of every graph.
+func TestParseJSONLDNamedGraphsLimit(t *testing.T) {
+	const doc = `{"@id": "http://x/g", "http://x/p": "d",
+	  "@graph": [{"@id": "http://x/a", "http://x/p": "1"}, {"@id": "http://x/b", "http://x/p": "2"}]}`
+	if _, err := Parse(strings.NewReader(doc), MediaJSONLD, "http://x/doc", Limits{MaxTriples: 2}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+	if _, err := Parse(strings.NewReader(doc), MediaJSONLD, "http://x/doc", Limits{MaxTriples: 3}); err != nil {
+		t.Fatalf("err = %v within the limit", err)
 	}
 }

@@ -102,6 +102,10 @@ func createAccount(ctx context.Context, st *badgerstore.Store, base, email, pass
 	if err != nil {
 		return "", err
 	}
+	if pods.Retired(name) {
+		// SECURITY.md row 57; naamio pod release frees the name.
+		return "", fmt.Errorf("%w: %s (naamio pod release %s frees it)", idp.ErrNameRetired, name, name)
+	}
 	acct, err := accounts.Provision(ctx, account.NewAccount{Email: email, Password: password}, admin)
 	if err != nil {
 		return "", err
@@ -110,13 +114,13 @@ func createAccount(ctx context.Context, st *badgerstore.Store, base, email, pass
 	prov.SubdomainPods(subdomain)
 	webID, err := prov.CreatePod(ctx, acct.ID, name)
 	if err != nil {
-		_, _ = accounts.Delete(ctx, acct.ID)
+		_ = prov.Undo(ctx, acct.ID)
 		return "", err
 	}
 	// On a store that has no root ACL yet, the first account set up this
 	// way is the server's owner (what --owner-webid would do).
 	if err := ensureRootACL(ctx, st, base, webID, discardLogger()); err != nil {
-		_ = prov.DeleteAccount(ctx, acct.ID)
+		_ = prov.Undo(ctx, acct.ID)
 		return "", err
 	}
 	return webID, nil

@@ -27,6 +27,7 @@ Usage:
   naamio health [--url]  exit 0 if the server answers its health check (for HEALTHCHECK)
   naamio acl show|set    read or replace an ACL (server stopped; the owner's way back in)
   naamio account create  create an account with a pod and print its WebID (server stopped)
+  naamio pod release     free a deleted account's pod name, removing its old WebID from every ACL (server stopped)
   naamio keys rotate     rotate the OpenID Provider's signing key; keys list shows them (server stopped)
 `
 
@@ -48,6 +49,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = aclCommand(args[1:], os.Stdin, stdout, stderr)
 	case "account":
 		err = accountCommand(args[1:], os.Stdin, stdout, stderr)
+	case "pod":
+		err = podCommand(args[1:], stdout, stderr)
 	case "keys":
 		err = keysCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":

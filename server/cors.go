@@ -46,6 +46,9 @@ func cors(next http.Handler) http.Handler {
 		hd.Set("Access-Control-Allow-Origin", origin)
 		hd.Set("Access-Control-Allow-Credentials", "true")
 		hd.Add("Vary", "Origin")
+		// Exposed on preflights too (issue 10 item 14): harmless there, and
+		// some clients read the preflight's answer as the CORS policy.
+		hd.Set("Access-Control-Expose-Headers", corsExpose)
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			hd.Set("Access-Control-Allow-Methods", corsMethods)
 			allow := corsAllowHeaders
@@ -58,7 +61,60 @@ func cors(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		hd.Set("Access-Control-Expose-Headers", corsExpose)
 		next.ServeHTTP(w, r)
 	})
 }
+
+// providerCORS lets the OpenID Provider's browser endpoints (discovery,
+// JWKS, token, registration, revocation: those it answers with
+// "Access-Control-Allow-Origin: *") be fetched with credentials, as SolidOS
+// fetches the discovery document: a browser refuses "*" on a credentialed
+// request, so a valid Origin is echoed with Allow-Credentials and Vary
+// instead (issue 10 item 15). None of these endpoints reads cookies, so the
+// credentials a browser sends along give the caller nothing. Endpoints the
+// provider answers without CORS (authorization, logout) stay without it.
+func providerCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if !validOrigin(origin) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&echoOrigin{ResponseWriter: w, origin: origin}, r)
+	})
+}
+
+// echoOrigin turns "Access-Control-Allow-Origin: *" into the request's
+// origin with credentials allowed, just before the header is sent.
+type echoOrigin struct {
+	http.ResponseWriter
+	origin string
+	sent   bool
+}
+
+func (e *echoOrigin) fix() {
+	if e.sent {
+		return
+	}
+	e.sent = true
+	hd := e.ResponseWriter.Header()
+	if hd.Get("Access-Control-Allow-Origin") != "*" {
+		return
+	}
+	hd.Set("Access-Control-Allow-Origin", e.origin)
+	hd.Set("Access-Control-Allow-Credentials", "true")
+	hd.Add("Vary", "Origin")
+}
+
+func (e *echoOrigin) WriteHeader(code int) {
+	e.fix()
+	e.ResponseWriter.WriteHeader(code)
+}
+
+func (e *echoOrigin) Write(p []byte) (int, error) {
+	e.fix()
+	return e.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (e *echoOrigin) Unwrap() http.ResponseWriter { return e.ResponseWriter }

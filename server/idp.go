@@ -79,6 +79,9 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 		return nil, err
 	}
 	pages.SetProvider(provider)
+	// Deleting an account or a client credential revokes its access
+	// tokens at once (SECURITY.md row 59).
+	accounts.SetRevoker(provider)
 	api, err := accountapi.New(accountapi.Options{
 		BaseURL: cfg.BaseURL, Accounts: accounts, Provision: provision,
 		Logger: log.With("component", "accountapi"),
@@ -93,12 +96,12 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 // credentials an account created for one of its WebIDs.
 type clientCredentials struct{ accounts *account.Service }
 
-func (c clientCredentials) Check(ctx context.Context, id, secret string) (string, error) {
-	webID, _, err := c.accounts.CheckClientCredentials(ctx, id, secret)
+func (c clientCredentials) Check(ctx context.Context, id, secret string) (string, string, error) {
+	webID, accountID, err := c.accounts.CheckClientCredentials(ctx, id, secret)
 	if err != nil {
-		return "", op.ErrInvalidCredentials
+		return "", "", op.ErrInvalidCredentials
 	}
-	return webID, nil
+	return webID, accountID, nil
 }
 
 // clientDocuments fetches Solid Client Identifier Documents through the

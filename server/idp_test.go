@@ -20,13 +20,34 @@ import (
 // resource server accepts it through the WebID -> solid:oidcIssuer path
 // (read in-process) for exactly what the pod's ACLs allow.
 func TestClientCredentialsLogin(t *testing.T) {
+	s, base := serveAccounts(t, "alice", "bob")
+	id, secret, key := scriptCredentials(t, s, "alice@example.org")
+	if st, _ := tokenRequest(t, base, id, "wrong", key); st != 401 {
+		t.Fatalf("wrong secret: %d", st)
+	}
+	st, access := tokenRequest(t, base, id, secret, key)
+	if st != 200 || access == "" {
+		t.Fatalf("token: %d", st)
+	}
+	for p, want := range map[string]int{"/alice/": 200, "/alice/settings/prefs.ttl": 200, "/bob/": 403, "/bob/settings/prefs.ttl": 403} {
+		if got := getWith(t, base, p, access, key); got != want {
+			t.Errorf("GET %s as alice = %d, want %d", p, got, want)
+		}
+	}
+}
+
+// serveAccounts makes an account with a pod for each name (email
+// <name>@example.org, made offline by naamio account create) and serves
+// a server on them on 127.0.0.1; it returns the server and its base URL.
+func serveAccounts(t *testing.T, names ...string) (*Server, string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String() + "/"
 	dir := t.TempDir()
-	for _, u := range []string{"alice", "bob"} {
+	for _, u := range names {
 		var out, errOut bytes.Buffer
 		if err := accountCommand([]string{"create", "--data", dir, "--base-url", base, "--email", u + "@example.org", "--pod", u},
 			strings.NewReader("correct horse battery\n"), &out, &errOut); err != nil {
@@ -40,41 +61,33 @@ func TestClientCredentialsLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeServer(s)
+	t.Cleanup(func() { closeServer(s) })
 	srv := httptest.NewUnstartedServer(s.http.Handler)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return s, base
+}
 
-	id, secret, key := scriptCredentials(t, s, "alice@example.org")
-	if st, _ := tokenRequest(t, base, id, "wrong", key); st != 401 {
-		t.Fatalf("wrong secret: %d", st)
+// getWith GETs path on base with a DPoP-bound access token and answers
+// the status.
+func getWith(t *testing.T, base, path, access string, key *testissuer.Key) int {
+	t.Helper()
+	u := base + strings.TrimPrefix(path, "/")
+	req, _ := http.NewRequest("GET", u, nil)
+	proof, err := key.Proof("GET", u, access, time.Now())
+	if err != nil {
+		t.Fatal(err)
 	}
-	st, access := tokenRequest(t, base, id, secret, key)
-	if st != 200 || access == "" {
-		t.Fatalf("token: %d", st)
+	req.Header.Set("Authorization", "DPoP "+access)
+	req.Header.Set("DPoP", proof)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	get := func(path string) int {
-		req, _ := http.NewRequest("GET", base+strings.TrimPrefix(path, "/"), nil)
-		proof, err := key.Proof("GET", base+strings.TrimPrefix(path, "/"), access, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "DPoP "+access)
-		req.Header.Set("DPoP", proof)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	for p, want := range map[string]int{"/alice/": 200, "/alice/settings/prefs.ttl": 200, "/bob/": 403, "/bob/settings/prefs.ttl": 403} {
-		if got := get(p); got != want {
-			t.Errorf("GET %s as alice = %d, want %d", p, got, want)
-		}
-	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // scriptCredentials makes client credentials for the account with email

@@ -142,17 +142,19 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 
 func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r := chi.NewRouter()
-	r.Use(recoverPanics(s.log), clientAddr(s.cfg.TrustedProxies), accessLog(s.log), bodyDeadline(s.cfg.BodyIdleTimeout))
+	// bodyDeadline first, so that every answer (a recovered panic's too)
+	// goes through its rule for unread bodies.
+	r.Use(bodyDeadline(s.cfg.BodyIdleTimeout), recoverPanics(s.log), clientAddr(s.cfg.TrustedProxies), accessLog(s.log))
 	// A subdomain pod's host serves that pod's resources and nothing else:
 	// the identity provider, its cookies and the account API stay on the
 	// base host, out of reach of the pod's own pages and scripts.
 	r.Use(podHosts(lh.Locator(), cors(lh)))
 	// The OpenID Provider (Solid-OIDC): discovery, JWKS, authorization,
 	// token, registration, revocation, logout. It answers CORS itself
-	// (Access-Control-Allow-Origin: *, no credentials), so the pod's CORS
-	// rules, which echo the Origin and allow credentials, stay off it.
+	// (Access-Control-Allow-Origin: *) on the endpoints apps fetch;
+	// providerCORS makes that answer fit credentialed fetches too.
 	for _, p := range op.Paths {
-		r.Handle(p, s.id.op)
+		r.Handle(p, providerCORS(s.id.op))
 	}
 	// The account API (compatible with the Community Solid Server's) also
 	// answers CORS itself, without credentials.

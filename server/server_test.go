@@ -375,3 +375,99 @@ func TestPrivateByDefault(t *testing.T) {
 		}
 	}
 }
+
+// Issue 10 item 14: the preflight answer exposes the same headers as the
+// actual response.
+func TestCORSPreflightExposesHeaders(t *testing.T) {
+	url, _ := startServer(t, nil)
+	req, _ := http.NewRequest("OPTIONS", url+"/", nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Access-Control-Request-Method", "PUT")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("preflight status %d", resp.StatusCode)
+	}
+	if got := resp.Header.Get("Access-Control-Expose-Headers"); got != corsExpose {
+		t.Fatalf("preflight Access-Control-Expose-Headers = %q, want %q", got, corsExpose)
+	}
+}
+
+// Issue 10 item 15: the provider's documents answer a credentialed
+// cross-origin fetch (as SolidOS sends for the discovery document) with the
+// request's origin and Allow-Credentials, never "*", which browsers refuse
+// for credentialed requests; without an Origin nothing changes, and the
+// endpoints the provider answers without CORS stay without it.
+func TestProviderCORSCredentialed(t *testing.T) {
+	url, _ := startServer(t, nil)
+	const origin = "https://app.example"
+	send := func(method, path, origin string, hdr ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, url+path, nil)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, tc := range []struct {
+		method, path string
+		hdr          []string
+		status       int
+	}{
+		{"GET", "/.well-known/openid-configuration", nil, 200},
+		{"GET", "/.oidc/jwks", nil, 200},
+		{"OPTIONS", "/.well-known/openid-configuration", []string{"Access-Control-Request-Method", "GET"}, 204},
+		{"OPTIONS", "/.oidc/token", []string{"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "dpop"}, 204},
+		{"POST", "/.oidc/token", nil, 0},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			resp := send(tc.method, tc.path, origin, tc.hdr...)
+			if tc.status != 0 && resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != origin {
+				t.Errorf("Access-Control-Allow-Origin = %q, want %q", got, origin)
+			}
+			if got := resp.Header.Get("Access-Control-Allow-Credentials"); got != "true" {
+				t.Errorf("Access-Control-Allow-Credentials = %q, want true", got)
+			}
+			if !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Origin") {
+				t.Errorf("Vary lacks Origin: %q", resp.Header.Values("Vary"))
+			}
+		})
+	}
+	t.Run("no origin", func(t *testing.T) {
+		resp := send("GET", "/.well-known/openid-configuration", "")
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+			t.Errorf("Access-Control-Allow-Origin = %q, want *", got)
+		}
+		if resp.Header.Get("Access-Control-Allow-Credentials") != "" {
+			t.Error("credentials allowed without an Origin")
+		}
+	})
+	for _, bad := range []string{"null", "https://app.example/path", "::garbage::"} {
+		t.Run("odd origin "+bad, func(t *testing.T) {
+			resp := send("GET", "/.oidc/jwks", bad)
+			if resp.Header.Get("Access-Control-Allow-Credentials") != "" || resp.Header.Get("Access-Control-Allow-Origin") == bad {
+				t.Errorf("odd origin echoed: %v", resp.Header)
+			}
+		})
+	}
+	t.Run("authorization endpoint stays without CORS", func(t *testing.T) {
+		resp := send("GET", "/.oidc/auth", origin)
+		if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("authorization endpoint answers CORS: %v", resp.Header)
+		}
+	})
+}

@@ -48,6 +48,7 @@ var notices = map[string]string{
 
 // serveAccount shows the account page.
 func (h *Handler) serveAccount(w http.ResponseWriter, r *http.Request) {
+	isolateWindow(w) // SECURITY row 58: its CSRF token and data stay in this window
 	s, err := h.currentSession(r)
 	if err != nil {
 		h.serverError(w, r, err)

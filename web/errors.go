@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/idp/pod"
@@ -63,6 +64,8 @@ func formError(err error) string {
 		return "Pod names are 1 to 63 lowercase letters, digits or dashes, and some names are reserved."
 	case errors.Is(err, pod.ErrExists):
 		return "That pod name is taken. Choose another."
+	case errors.Is(err, idp.ErrNameRetired):
+		return "That pod name belonged to a deleted account and stays reserved, so that its WebID never passes to someone else. Choose another."
 	case errors.Is(err, account.ErrInvalidName):
 		return "Give it a name (at most 256 characters)."
 	case errors.Is(err, account.ErrWebIDNotOwned):

@@ -139,19 +139,21 @@ func (h *Handler) path(name string) string { return h.prefix + "/" + name }
 func (h *Handler) routes() *http.ServeMux {
 	m := http.NewServeMux()
 	p := h.prefix + "/"
-	m.HandleFunc("GET "+p+"{$}", h.serveIndex)
+	page := func(f http.HandlerFunc) http.HandlerFunc { return h.ownPagesOnly(false, f) }
+	click := func(f http.HandlerFunc) http.HandlerFunc { return h.ownPagesOnly(true, f) }
+	m.HandleFunc("GET "+p+"{$}", page(h.serveIndex))
 	m.HandleFunc("GET "+p+"static/style.css", serveStyle)
-	m.HandleFunc("GET "+p+"login", h.serveLogin)
-	m.HandleFunc("POST "+p+"login", h.postLogin)
-	m.HandleFunc("GET "+p+"signup", h.serveSignup)
-	m.HandleFunc("POST "+p+"signup", h.postSignup)
-	m.HandleFunc("GET "+p+"consent", h.serveConsent)
-	m.HandleFunc("POST "+p+"consent", h.postConsent)
-	m.HandleFunc("GET "+p+"account", h.serveAccount)
-	m.HandleFunc("POST "+p+"account/{action...}", h.postAccount)
-	m.HandleFunc("POST "+p+"logout", h.postLogout)
-	m.HandleFunc("GET "+p+"reset", h.serveReset)
-	m.HandleFunc("POST "+p+"reset", h.postReset)
+	m.HandleFunc("GET "+p+"login", page(h.serveLogin))
+	m.HandleFunc("POST "+p+"login", page(h.postLogin))
+	m.HandleFunc("GET "+p+"signup", page(h.serveSignup))
+	m.HandleFunc("POST "+p+"signup", page(h.postSignup))
+	m.HandleFunc("GET "+p+"consent", page(h.serveConsent))
+	m.HandleFunc("POST "+p+"consent", click(h.postConsent))
+	m.HandleFunc("GET "+p+"account", page(h.serveAccount))
+	m.HandleFunc("POST "+p+"account/{action...}", click(h.postAccount))
+	m.HandleFunc("POST "+p+"logout", page(h.postLogout))
+	m.HandleFunc("GET "+p+"reset", page(h.serveReset))
+	m.HandleFunc("POST "+p+"reset", page(h.postReset))
 	return m
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/idp/pod"
@@ -80,13 +81,18 @@ func (h *Handler) signup(ctx context.Context, d *signupData, password, remoteIP 
 	if err := pod.ValidName(d.Pod); err != nil {
 		return nil, err // before the account exists: nothing to undo
 	}
+	if h.provision.Pods().Retired(d.Pod) {
+		return nil, idp.ErrNameRetired // SECURITY.md row 57; CreatePod checks again
+	}
 	acct, err := h.accounts.Create(ctx, account.NewAccount{Email: d.Email, Password: password, Invite: d.Invite, RemoteIP: remoteIP})
 	if err != nil {
 		return nil, err
 	}
 	webID, err := h.provision.CreatePod(ctx, acct.ID, d.Pod)
 	if err != nil {
-		if _, derr := h.accounts.Delete(context.WithoutCancel(ctx), acct.ID); derr != nil {
+		// Undo, not Delete: the first account's marker goes too, so that
+		// the next sign-up becomes the administrator (issue 10, item 6).
+		if derr := h.provision.Undo(context.WithoutCancel(ctx), acct.ID); derr != nil {
 			err = errors.Join(err, derr)
 		}
 		return nil, err

@@ -173,6 +173,19 @@ await step("private-to-others", async () => {
   return "refused with 401";
 });
 
+// Issue 10 item 15: SolidOS fetches the provider's documents with
+// credentials from its own origin; a browser refuses an answer with
+// "Access-Control-Allow-Origin: *" to such a fetch.
+await step("credentialed-discovery", async () => {
+  return page.evaluate(async (iss) => {
+    const conf = await (await fetch(`${iss}/.well-known/openid-configuration`, { credentials: "include" })).json();
+    if (conf.issuer.replace(/\/$/, "") !== iss) throw new Error(`discovery names ${conf.issuer}`);
+    const jwks = await (await fetch(conf.jwks_uri, { credentials: "include" })).json();
+    if (!Array.isArray(jwks.keys) || jwks.keys.length === 0) throw new Error("JWKS without keys");
+    return `${conf.issuer}: ${jwks.keys.length} key(s), read with credentials`;
+  }, issuer);
+});
+
 clearTimeout(overall);
 await browser?.close().catch(() => {});
 process.exit(failed ? 1 : 0);

@@ -117,14 +117,14 @@ func (s *Service) create(ctx context.Context, n NewAccount, admin, limit bool) (
 				return err
 			}
 		}
-		var first markerRecord
+		var first firstRecord
 		exists, err := txGet(tx, keyFirst, &first)
 		if err != nil {
 			return err
 		}
 		if !exists {
 			rec.Admin = rec.Admin || s.opts.FirstAccountAdmin
-			if err := txPut(tx, keyFirst, &markerRecord{V: recordVersion}, 0); err != nil {
+			if err := txPut(tx, keyFirst, &firstRecord{V: recordVersion, Account: rec.ID}, 0); err != nil {
 				return err
 			}
 		}
@@ -266,6 +266,22 @@ func (s *Service) AddPod(ctx context.Context, accountID, pod, webID string) erro
 	return nil
 }
 
+// RemovePod undoes AddPod for a pod whose creation failed: the account
+// loses the pod and its WebID (else, once someone else made a pod of that
+// name, the account could bind credentials to their WebID). Removing one
+// the account does not have is not an error.
+func (s *Service) RemovePod(ctx context.Context, accountID, pod, webID string) error {
+	_, err := s.update(ctx, accountID, func(rec *accountRecord) error {
+		rec.Pods = slices.DeleteFunc(rec.Pods, func(p string) bool { return p == pod })
+		rec.WebIDs = slices.DeleteFunc(rec.WebIDs, func(w string) bool { return w == webID })
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("account: remove pod: %w", err)
+	}
+	return nil
+}
+
 // SetAdmin grants or withdraws administrator rights.
 func (s *Service) SetAdmin(ctx context.Context, accountID string, admin bool) error {
 	_, err := s.update(ctx, accountID, func(rec *accountRecord) error {
@@ -325,12 +341,37 @@ func (s *Service) ChangePassword(ctx context.Context, accountID, oldPassword, ne
 // Delete removes the account, its email, client credentials and
 // approvals, and returns its pod names so that the caller deletes the
 // pods. Its sessions and reset tokens stop working at once (they need the
-// account) and expire from the store by TTL.
+// account) and expire from the store by TTL; its access tokens are
+// revoked first (SetRevoker, SECURITY.md row 59). The first-account marker
+// stays: a later sign-up does not become an administrator.
 func (s *Service) Delete(ctx context.Context, accountID string) (pods []string, err error) {
+	return s.delete(ctx, accountID, false)
+}
+
+// Undo removes an account whose sign-up failed before it was handed out
+// (its pod could not be made), as if it had never been created: like
+// Delete, and when it was the first account, the first-account marker
+// too, so that the next sign-up is the first (and, with
+// FirstAccountAdmin, the administrator) in its place (issue 10, item 6).
+func (s *Service) Undo(ctx context.Context, accountID string) error {
+	_, err := s.delete(ctx, accountID, true)
+	return err
+}
+
+func (s *Service) delete(ctx context.Context, accountID string, undo bool) (pods []string, err error) {
 	if !validID(accountID) {
 		return nil, ErrNotFound
 	}
-	// Dependants first: if this fails the account still exists and Delete
+	// Tokens first: once this returns, none issued for the account works
+	// and no new one can be had (a Delete that fails later leaves an
+	// account without tokens, which a retry finishes deleting). An undone
+	// sign-up was never logged in: it has no tokens.
+	if s.revoker != nil && !undo {
+		if err := s.revoker.RevokeAccount(ctx, accountID); err != nil {
+			return nil, fmt.Errorf("account: delete: revoking tokens: %w", err)
+		}
+	}
+	// Dependants next: if this fails the account still exists and Delete
 	// can be retried. A credential added between here and the transaction
 	// below is dead anyway, since checking one needs the account.
 	if err := s.deleteDependants(ctx, accountID); err != nil {
@@ -346,6 +387,16 @@ func (s *Service) Delete(ctx context.Context, accountID string) (pods []string, 
 			return ErrNotFound
 		}
 		pods = slices.Clone(rec.Pods)
+		if undo {
+			var first firstRecord
+			if found, err := txGet(tx, keyFirst, &first); err != nil {
+				return err
+			} else if found && first.Account == accountID {
+				if err := tx.Delete(keyFirst); err != nil {
+					return err
+				}
+			}
+		}
 		if err := tx.Delete(keyAccount(accountID)); err != nil {
 			return err
 		}

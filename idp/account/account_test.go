@@ -59,6 +59,54 @@ func TestFirstAccountAdmin(t *testing.T) {
 	}
 }
 
+// Issue 10, item 6: undoing the first sign-up (its pod could not be made)
+// undoes the first-account marker with it, so the next sign-up is the
+// administrator; deleting the first account later does not (a stranger
+// signing up afterwards must not become an administrator), nor does
+// undoing a later account.
+func TestUndoFirstSignup(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t, Options{FirstAccountAdmin: true})
+	create := func(email string) *Account {
+		t.Helper()
+		a, err := s.Create(ctx, NewAccount{Email: email, Password: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	failed := create("failed@example.org")
+	if !failed.Admin {
+		t.Fatal("the first account is not an administrator")
+	}
+	if err := s.Undo(ctx, failed.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, failed.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("undone account: %v", err)
+	}
+	admin := create("admin@example.org")
+	if !admin.Admin {
+		t.Fatal("after the first sign-up was undone, the next one is not the administrator")
+	}
+	later := create("later@example.org")
+	if later.Admin {
+		t.Fatal("a second administrator")
+	}
+	if err := s.Undo(ctx, later.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delete(ctx, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if stranger := create("stranger@example.org"); stranger.Admin {
+		t.Fatal("after the administrator was deleted (or a later sign-up undone), a stranger became administrator")
+	}
+	if err := s.Undo(ctx, "no-such-account-id-000"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Undo of a missing account: %v", err)
+	}
+}
+
 // Two sign-ups with one email at once: exactly one wins.
 func TestCreateConcurrentSameEmail(t *testing.T) {
 	ctx := context.Background()

@@ -118,10 +118,22 @@ func (s *Service) ListClientCredentials(ctx context.Context, accountID string) (
 }
 
 // DeleteClientCredentials deletes one of the account's credentials
-// (ErrNotFound if the account has no such credential).
+// (ErrNotFound if the account has no such credential). The access tokens
+// issued with it are revoked first (SetRevoker, SECURITY.md row 59).
 func (s *Service) DeleteClientCredentials(ctx context.Context, accountID, id string) error {
 	if !validID(accountID) || !validID(id) {
 		return ErrNotFound
+	}
+	var rec credRecord
+	if found, err := s.get(ctx, keyCred(id), &rec); err != nil {
+		return fmt.Errorf("account: delete client credentials: %w", err)
+	} else if !found || rec.Account != accountID {
+		return ErrNotFound
+	}
+	if s.revoker != nil {
+		if err := s.revoker.RevokeCredential(ctx, accountID, id); err != nil {
+			return fmt.Errorf("account: delete client credentials: revoking tokens: %w", err)
+		}
 	}
 	err := s.kv.Update(ctx, func(tx ldp.KVTxn) error {
 		var rec credRecord

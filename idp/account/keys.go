@@ -10,7 +10,8 @@ import (
 // records with a "v" version field (record.go), except meta/secret:
 //
 //	meta/secret               32 random bytes: the server secret for CSRF HMACs, created once by New
-//	meta/first                {"v":1}; present once the first account exists (decides FirstAccountAdmin)
+//	meta/first                {"v":1,"account":<id>}; present once the first account exists (decides
+//	                          FirstAccountAdmin); removed only by Undo of that account
 //	acct/<id>                 accountRecord; <id> is 22 characters of base64url
 //	email/<email>             emailRecord: the account id for a normalized email (the uniqueness index)
 //	sess/<sha256hex(token)>   sessionRecord; Badger TTL = session lifetime

@@ -40,6 +40,14 @@ type markerRecord struct {
 	V int `json:"v"`
 }
 
+// firstRecord is the first-account marker (keyFirst): which account was
+// the first, so that undoing that sign-up undoes the marker too. Markers
+// written before it named the account have Account "".
+type firstRecord struct {
+	V       int    `json:"v"`
+	Account string `json:"account,omitempty"`
+}
+
 type sessionRecord struct {
 	V       int       `json:"v"`
 	Account string    `json:"acct"`
@@ -82,6 +90,7 @@ type approvalRecord struct {
 func (r *accountRecord) version() int  { return r.V }
 func (r *emailRecord) version() int    { return r.V }
 func (r *markerRecord) version() int   { return r.V }
+func (r *firstRecord) version() int    { return r.V }
 func (r *sessionRecord) version() int  { return r.V }
 func (r *resetRecord) version() int    { return r.V }
 func (r *inviteRecord) version() int   { return r.V }

@@ -21,7 +21,22 @@ type Service struct {
 	dummy   string        // PHC hash verified when the email is unknown
 	hashSem chan struct{} // bounds concurrent Argon2id runs
 	limits  *loginLimiter
+	revoker Revoker
 }
+
+// Revoker withdraws the access tokens issued for an account or for one of
+// its client credentials before they expire (idp/op.Provider does it), so
+// that deleting either takes its tokens with it (SECURITY.md row 59).
+// After a call returns, no token issued for it works and no new one is
+// issued.
+type Revoker interface {
+	RevokeAccount(ctx context.Context, accountID string) error
+	RevokeCredential(ctx context.Context, accountID, credentialID string) error
+}
+
+// SetRevoker makes Delete, Undo and DeleteClientCredentials revoke the
+// tokens first. Call it before the service is used.
+func (s *Service) SetRevoker(r Revoker) { s.revoker = r }
 
 // New opens the account system on kv, creating the server secret on first
 // use.

@@ -82,25 +82,37 @@ func (h *handler) authenticate(r *http.Request) (*principal, error) {
 // checkCSRF guards the cookie. A request authenticated by the
 // Authorization header cannot be forged by another site (a page cannot
 // set that header cross-origin without a CORS preflight, which cors
-// grants without credentials). One authenticated by the cookie could, so
-// a state-changing one must (1) be a POST with a JSON Content-Type or a
-// DELETE — neither is a "simple" request, so a browser preflights them
-// cross-origin, and the preflight fails for a credentialed request
-// because cors answers "*" — and (2) as defence in depth, come from our
-// own origin when the browser says where it comes from (Origin,
-// Sec-Fetch-Site).
+// grants without credentials). One authenticated by the cookie could, so:
+//
+//   - a browser's script may not use the cookie at all, whatever page it
+//     runs on (SECURITY row 58): in the path layout a pod's stored page
+//     shares this origin, so "same-origin" says nothing about who is
+//     asking, and no page of ours calls this API (its pages post forms).
+//     Every request a page makes carries Sec-Fetch-Site; only one the
+//     person made by typing or bookmarking the URL says "none". The
+//     cookie stays for scripts outside browsers that replay it (CSS's
+//     tools), which send no Fetch Metadata;
+//   - it may not come from another origin by its Origin header (a
+//     sandboxed page's is "null");
+//   - a state-changing one must be a POST with a JSON Content-Type or a
+//     DELETE — neither is a "simple" request, so a browser without Fetch
+//     Metadata preflights them cross-origin, and the preflight fails for
+//     a credentialed request because cors answers "*".
 func (h *handler) checkCSRF(r *http.Request, p *principal) error {
-	if p == nil || !p.byCookie || r.Method == http.MethodGet || r.Method == http.MethodHead {
+	if p == nil || !p.byCookie {
 		return nil
 	}
-	if r.Method == http.MethodPost && !isJSONType(r.Header.Get("Content-Type")) {
-		return fail(http.StatusForbidden, "A request authenticated by cookie must send Content-Type: application/json.")
+	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "none" {
+		return fail(http.StatusForbidden, "In a browser, the account API takes the Authorization header, not the cookie.")
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != h.origin {
 		return fail(http.StatusForbidden, "Cross-origin requests must use the Authorization header, not the cookie.")
 	}
-	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "same-origin" && s != "none" {
-		return fail(http.StatusForbidden, "Cross-site requests must use the Authorization header, not the cookie.")
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	if r.Method == http.MethodPost && !isJSONType(r.Header.Get("Content-Type")) {
+		return fail(http.StatusForbidden, "A request authenticated by cookie must send Content-Type: application/json.")
 	}
 	return nil
 }

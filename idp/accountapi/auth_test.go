@@ -26,8 +26,24 @@ func TestCookieAndCSRF(t *testing.T) {
 
 	must(t, "GET by cookie", e.do(req{method: "GET", url: ccURL, header: cookie}), 200)
 	must(t, "POST by cookie, JSON", e.do(req{method: "POST", url: ccURL, body: body, header: cookie}), 200)
-	must(t, "POST by cookie, same origin", e.do(req{method: "POST", url: ccURL, body: body,
-		header: with(map[string]string{"Origin": e.srv.URL, "Sec-Fetch-Site": "same-origin"})}), 200)
+	must(t, "POST by cookie, own Origin, no Fetch Metadata", e.do(req{method: "POST", url: ccURL, body: body,
+		header: with(map[string]string{"Origin": e.srv.URL})}), 200)
+	must(t, "GET by cookie, typed into the address bar", e.do(req{method: "GET", url: ccURL,
+		header: with(map[string]string{"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"})}), 200)
+	// SECURITY row 58: a browser's script may not use the cookie, not even
+	// from this origin, where a pod's stored page lives in the path layout.
+	for name, hdr := range map[string]map[string]string{
+		"same-origin fetch":              {"Origin": e.srv.URL, "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+		"same-origin navigation":         {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"},
+		"same-origin iframe":             {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"},
+		"sandboxed page":                 {"Origin": "null", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+		"Origin null, no Fetch Metadata": {"Origin": "null"},
+		"same-site pod host":             {"Origin": "http://alice.localhost", "Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "cors"},
+	} {
+		must(t, "GET by cookie, "+name, e.do(req{method: "GET", url: ccURL, header: with(hdr)}), 403)
+		must(t, "POST by cookie, "+name, e.do(req{method: "POST", url: ccURL, body: body, header: with(hdr)}), 403)
+		must(t, "GET account by cookie, "+name, e.do(req{method: "GET", url: u.control("account.account"), header: with(hdr)}), 403)
+	}
 	must(t, "POST by cookie, form", e.do(req{method: "POST", url: ccURL, body: "webId=x",
 		header: with(map[string]string{"Content-Type": "application/x-www-form-urlencoded"})}), 403)
 	must(t, "POST by cookie, text/plain", e.do(req{method: "POST", url: ccURL, body: `{"webId":"` + u.webID + `"}`,

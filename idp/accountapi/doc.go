@@ -70,13 +70,17 @@
 //
 // The API is meant for the Authorization header, which another site
 // cannot make a browser send. The cookie is accepted too (CSS scripts
-// replay it), so a cookie-authenticated state-changing request must be a
-// POST with a JSON Content-Type or a DELETE — requests a browser only
-// sends cross-origin after a CORS preflight, which this handler answers
-// with "Access-Control-Allow-Origin: *" and so never for credentials —
-// and must not come from another origin by its Origin or Sec-Fetch-Site
-// headers. For this to hold, the server must not wrap the handler in the
-// pods' credentialed CORS middleware.
+// replay it), but never from a browser's script (SECURITY row 58): a
+// cookie-authenticated request that carries Sec-Fetch-Site other than
+// "none" (an address typed by the person), or an Origin other than this
+// server's, is refused — in the path layout a pod's stored page shares
+// this origin, so "same-origin" proves nothing. A cookie-authenticated
+// state-changing request must also be a POST with a JSON Content-Type or
+// a DELETE — requests a browser without Fetch Metadata only sends
+// cross-origin after a CORS preflight, which this handler answers with
+// "Access-Control-Allow-Origin: *" and so never for credentials. For this
+// to hold, the server must not wrap the handler in the pods' credentialed
+// CORS middleware.
 //
 // Passwords, tokens and secrets are never logged; a new client secret is
 // returned once, in the answer that created it.

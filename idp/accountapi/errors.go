@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/pod"
 )
@@ -70,6 +71,9 @@ func errorFor(err error) *apiError {
 		return &apiError{status: http.StatusBadRequest, message: "name is not a valid pod name: 1 to 63 lowercase letters, digits and '-', not reserved."}
 	case errors.Is(err, pod.ErrExists):
 		return &apiError{status: http.StatusConflict, message: "There already is a pod with this name."}
+	case errors.Is(err, idp.ErrNameRetired):
+		// SECURITY.md row 57: a deleted account's WebID never changes hands.
+		return &apiError{status: http.StatusConflict, message: "This pod name belonged to a deleted account and stays reserved: choose another."}
 	}
 	return &apiError{status: http.StatusInternalServerError, message: http.StatusText(http.StatusInternalServerError)}
 }

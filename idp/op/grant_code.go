@@ -89,6 +89,12 @@ func (p *Provider) codeGrant(r *http.Request, form url.Values, proof *auth.Proof
 			fail = invalidGrant("code_verifier does not match the code_challenge")
 			return nil
 		}
+		if err := trackAccessTx(tx, rec.AccountID, "", c.ID, access, now); errors.Is(err, errRevokedOwner) {
+			fail = invalidGrant("invalid or expired code")
+			return nil
+		} else if err != nil {
+			return err
+		}
 		rec.Used, rec.Access = true, &access
 		if hasScope(rec.Scopes, "offline_access") && c.allowsGrant(grantRefresh) {
 			gk := grantPrefix(rec.AccountID) + grantID

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/ldp"
 )
 
 // credentialsGrant is the client_credentials grant (RFC 6749 §4.4) for
@@ -31,7 +32,7 @@ func (p *Provider) credentialsGrant(r *http.Request, form url.Values, proof *aut
 	if f := form.Get("client_id"); f != "" && f != id {
 		return nil, invalidRequest("client_id does not match the Authorization header")
 	}
-	webID, err := p.creds.Check(r.Context(), id, secret)
+	webID, accountID, err := p.creds.Check(r.Context(), id, secret)
 	if errors.Is(err, ErrInvalidCredentials) {
 		return nil, invalidClient("client authentication failed")
 	}
@@ -46,5 +47,18 @@ func (p *Provider) credentialsGrant(r *http.Request, form url.Values, proof *aut
 	if err := p.useProof(proof, now); err != nil {
 		return nil, err
 	}
-	return p.issue(issueArgs{webID: webID, clientID: id, jkt: proof.Thumbprint, scopes: []string{"webid"}}, now)
+	// Recorded under the account (after the check, in a transaction that
+	// reads the deletion markers), so that deleting the credential or the
+	// account revokes the token (SECURITY.md row 59).
+	access := issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}
+	err = p.kv.Update(r.Context(), func(tx ldp.KVTxn) error {
+		return trackAccessTx(tx, accountID, id, id, access, now)
+	})
+	if errors.Is(err, errRevokedOwner) {
+		return nil, invalidClient("client authentication failed")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("op: record access token: %w", err)
+	}
+	return p.issue(issueArgs{jti: access.JTI, webID: webID, clientID: id, jkt: proof.Thumbprint, scopes: []string{"webid"}}, now)
 }

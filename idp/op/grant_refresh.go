@@ -113,6 +113,12 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 				return nil
 			}
 		}
+		if err := trackAccessTx(tx, rec.AccountID, "", c.ID, access, now); errors.Is(err, errRevokedOwner) {
+			fail = invalidGrant("invalid refresh token")
+			return nil
+		} else if err != nil {
+			return err
+		}
 		// Keep the rotated token (until its own expiry) to recognise reuse.
 		rec.Rotated = true
 		if err := putJSON(tx, key, rec, time.Unix(rec.Expires, 0).Sub(now)+time.Minute); err != nil {

@@ -52,12 +52,15 @@ func (f *fakeInteraction) Begin(_ context.Context, p *Pending) (string, error) {
 // fakeCreds is a Credentials with one credential pair.
 type fakeCreds struct{ id, secret, webID string }
 
-func (f fakeCreds) Check(_ context.Context, id, secret string) (string, error) {
+func (f fakeCreds) Check(_ context.Context, id, secret string) (string, string, error) {
 	if id != f.id || secret != f.secret {
-		return "", ErrInvalidCredentials
+		return "", "", ErrInvalidCredentials
 	}
-	return f.webID, nil
+	return f.webID, credAccount, nil
 }
+
+// credAccount is the account fakeCreds' credential belongs to.
+const credAccount = "acct-1"
 
 type fakeSessions struct{ ended int }
 

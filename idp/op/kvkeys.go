@@ -34,6 +34,14 @@ const (
 	// kvRevoked + jti: an access token revoked before its expiry (the
 	// decimal exp), kept until it expires (revoked.go).
 	kvRevoked = "op/revoked/"
+	// kvIssued + escaped account id + "/" + jti: an access token issued for
+	// the account (JSON issuedRecord: exp, client), kept until it expires,
+	// so that deleting the account or credential revokes it
+	// (revoke_account.go).
+	kvIssued = "op/at/"
+	// kvGone + "acct/" or "cred/" + escaped id: a deleted account or client
+	// credential, for which no token is issued any more (revoke_account.go).
+	kvGone = "op/gone/"
 )
 
 // hashed is the storage form of a secret: base64url(SHA-256(s)). Every

@@ -43,10 +43,12 @@ type Interaction interface {
 }
 
 // Credentials checks per-account client credentials (client_credentials
-// grant). It returns the WebID the credentials are bound to, or an error
-// matching ErrInvalidCredentials for an unknown id or a wrong secret.
+// grant). It returns the WebID the credentials are bound to and the
+// account that owns them (whose deletion revokes the tokens, see
+// RevokeAccount and RevokeCredential), or an error matching
+// ErrInvalidCredentials for an unknown id or a wrong secret.
 type Credentials interface {
-	Check(ctx context.Context, clientID, secret string) (webID string, err error)
+	Check(ctx context.Context, clientID, secret string) (webID, accountID string, err error)
 }
 
 // Fetched is a fetched Client Identifier Document.

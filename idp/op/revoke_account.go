@@ -1,0 +1,140 @@
+package op
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/naamio/naamio/ldp"
+)
+
+// Every access token issued for an account is recorded under
+// kvIssued + escaped account id + "/" + jti (issuedRecord, kept until the
+// token expires), so that deleting the account or the client credential
+// it was issued with revokes it at once (SECURITY.md row 59), as revoking
+// a grant does. A deleted account or credential also leaves a marker
+// (kvGone) that the grants read in their transaction: a code, refresh
+// token or credential checked before the deletion but exchanged after it
+// gets no token.
+
+// issuedRecord is one tracked access token.
+type issuedRecord struct {
+	Exp int64 `json:"exp"`
+	// Client is the client_id it was issued to; for the client_credentials
+	// grant, the credential's id.
+	Client string `json:"client"`
+}
+
+func issuedPrefix(accountID string) string { return kvIssued + url.PathEscape(accountID) + "/" }
+func goneAccountKey(accountID string) string {
+	return kvGone + "acct/" + url.PathEscape(accountID)
+}
+func goneCredentialKey(credID string) string { return kvGone + "cred/" + url.PathEscape(credID) }
+
+// trackAccessTx records access token a, issued for accountID to client,
+// unless accountID or credID (if set) was deleted: then it answers
+// errRevokedOwner and nothing is written.
+func trackAccessTx(tx ldp.KVTxn, accountID, credID, client string, a issuedAccess, now time.Time) error {
+	if accountID == "" {
+		return nil
+	}
+	keys := []string{goneAccountKey(accountID)}
+	if credID != "" {
+		keys = append(keys, goneCredentialKey(credID))
+	}
+	for _, k := range keys {
+		if _, err := tx.Get(k); err == nil {
+			return errRevokedOwner
+		} else if !errors.Is(err, ldp.ErrNotFound) {
+			return err
+		}
+	}
+	b, err := json.Marshal(issuedRecord{Exp: a.Exp, Client: client})
+	if err != nil {
+		return err
+	}
+	return tx.Set(issuedPrefix(accountID)+a.JTI, b, time.Unix(a.Exp, 0).Sub(now)+time.Minute)
+}
+
+// errRevokedOwner: the account or credential a token would be issued for
+// was deleted.
+var errRevokedOwner = errors.New("op: the account or credential was deleted")
+
+// RevokeAccount revokes every access token issued for accountID and every
+// grant it gave, and refuses any further token for it (account.Revoker).
+// Called before the account is deleted.
+func (p *Provider) RevokeAccount(ctx context.Context, accountID string) error {
+	// The marker outlives every code and refresh token issued before it.
+	if err := p.kv.Put(ctx, goneAccountKey(accountID), []byte("1"), p.refreshTTL+CodeTTL+time.Minute); err != nil {
+		return err
+	}
+	if err := p.revokeIssued(ctx, accountID, func(issuedRecord) bool { return true }); err != nil {
+		return err
+	}
+	var grants []string
+	err := p.kv.List(ctx, grantPrefix(accountID), func(key string, _ []byte) error {
+		grants = append(grants, key)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, key := range grants {
+		now := p.now()
+		var revoked []issuedAccess
+		err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
+			revoked, err = revokeGrantTx(tx, key, p.refreshTTL, now)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		p.revoked.add(revoked, now)
+	}
+	return nil
+}
+
+// RevokeCredential revokes the access tokens issued with client credential
+// credID of accountID and refuses any further one (account.Revoker).
+// Called before the credential is deleted.
+func (p *Provider) RevokeCredential(ctx context.Context, accountID, credID string) error {
+	if err := p.kv.Put(ctx, goneCredentialKey(credID), []byte("1"), p.accessTTL+time.Minute); err != nil {
+		return err
+	}
+	return p.revokeIssued(ctx, accountID, func(r issuedRecord) bool { return r.Client == credID })
+}
+
+// revokeIssued revokes the tracked access tokens of accountID that match.
+func (p *Provider) revokeIssued(ctx context.Context, accountID string, match func(issuedRecord) bool) error {
+	prefix := issuedPrefix(accountID)
+	var list []issuedAccess
+	err := p.kv.List(ctx, prefix, func(key string, value []byte) error {
+		var r issuedRecord
+		if err := json.Unmarshal(value, &r); err != nil {
+			return nil // unreadable: cannot be told apart, its token expires on its own
+		}
+		if match(r) {
+			list = append(list, issuedAccess{JTI: key[len(prefix):], Exp: r.Exp})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for chunk := range slices.Chunk(list, 500) {
+		now := p.now()
+		var revoked []issuedAccess
+		err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
+			revoked, err = revokeAccessTx(tx, chunk, now)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		p.revoked.add(revoked, now)
+	}
+	return nil
+}
