@@ -28,12 +28,15 @@ const (
 // (figures in the README). A graph costs bytesPerTriple for each triple
 // (terms, indexes, and the patch evaluator's index), and a body of n bytes
 // is held about twice (the bytes read and the Turtle written back).
-// JSON-LD goes through json-gold's expanded form first, which costs many
-// times the body.
+// JSON-LD goes through json-gold's expanded form first: about 1.5 KB per
+// JSON value (at most rdf.DefaultLimits.MaxJSONValues, 2,000; 340 bytes
+// per byte of the densest body, BenchmarkJSONLDWorstAllowed) and a few
+// copies of the strings.
 const (
 	bytesPerTriple  = 160
 	minTripleBytes  = 4 // the densest Turtle: "1,2,3,…" object lists
-	jsonLDBodyCost  = 24
+	jsonLDFixed     = 4 << 20
+	jsonLDBodyCost  = 4
 	plainBodyCopies = 2
 )
 
@@ -196,7 +199,7 @@ func (h *Handler) parseCost(n int64, jsonLD bool) int64 {
 	triples := min(int64(h.maxTriples), n/minTripleBytes+1)
 	cost := plainBodyCopies*n + triples*bytesPerTriple
 	if jsonLD {
-		cost += jsonLDBodyCost * n
+		cost += jsonLDFixed + jsonLDBodyCost*n
 	}
 	return cost
 }

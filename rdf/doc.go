@@ -44,7 +44,9 @@
 // Parse enforces Limits: nesting depth (the Turtle parser counts '[' and '('
 // and stops at MaxDepth; JSON-LD gets a cheap lexical pre-scan before
 // decoding), term size (checked while a term is being read, so a 1 MB IRI
-// fails after MaxTermBytes) and the number of triples. Invalid UTF-8 and
+// fails after MaxTermBytes) and the number of triples; for JSON-LD also the
+// number of JSON values (MaxJSONValues, 2,000 by default), because
+// json-gold's node map takes time quadratic in the values of one property. Invalid UTF-8 and
 // escapes of surrogate code points are ErrSyntax. Parse never panics; a
 // panic inside json-gold is recovered into ErrSyntax.
 //

@@ -11,10 +11,18 @@ type Limits struct {
 	MaxDepth     int // nesting of [ ] and ( ) in Turtle, of objects/arrays in JSON-LD
 	MaxTriples   int // triples emitted by the parser (before de-duplication)
 	MaxTermBytes int // bytes of one IRI, label or lexical form
+	// MaxJSONValues bounds the values (array elements, object members) of
+	// a JSON-LD document, counted by a lexical pre-scan before json-gold
+	// runs: json-gold's node map compares every new value of a property
+	// of a node with all earlier ones, so its time grows with the square
+	// of the values (12,000 integers in one array took 8 s, 2,000 take
+	// 0.2 s; BenchmarkJSONLDWorstAllowed; SECURITY row 15). Larger
+	// documents are ErrTooLarge: Turtle and N-Triples have no such cost.
+	MaxJSONValues int
 }
 
 // DefaultLimits are used for every zero field of a Limits.
-var DefaultLimits = Limits{MaxDepth: 64, MaxTriples: 1_000_000, MaxTermBytes: 64 << 10}
+var DefaultLimits = Limits{MaxDepth: 64, MaxTriples: 1_000_000, MaxTermBytes: 64 << 10, MaxJSONValues: 2_000}
 
 // Sentinel errors. Parse wraps them with a short reason (and line/column when known).
 var (
@@ -37,6 +45,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxTermBytes <= 0 {
 		l.MaxTermBytes = DefaultLimits.MaxTermBytes
+	}
+	if l.MaxJSONValues <= 0 {
+		l.MaxJSONValues = DefaultLimits.MaxJSONValues
 	}
 	return l
 }

@@ -2,6 +2,7 @@ package rdf
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,12 @@ func TestParseLimits(t *testing.T) {
 		{"turtle 1 MB local name", MediaTurtle, "@prefix e: <http://x/> . e:s e:p e:" + strings.Repeat("a", 1<<20) + " .", Limits{}, ErrTooLarge},
 		{"turtle triple count", MediaTurtle, "<http://x/s> <http://x/p> 1, 2, 3 .", Limits{MaxTriples: 2}, ErrTooLarge},
 		{"ntriples triple count", MediaNTriples, "<http://x/s> <http://x/p> \"1\" .\n<http://x/s> <http://x/p> \"2\" .\n", Limits{MaxTriples: 1}, ErrTooLarge},
+		// SECURITY row 15: json-gold's node map is quadratic in the values
+		// of one property of one node; the pre-scan bounds the values.
+		{"jsonld 3000 values in one array", MediaJSONLD, jsonArray(3000), Limits{}, ErrTooLarge},
+		{"jsonld 1000 nodes with one @id", MediaJSONLD, jsonSameNode(1000), Limits{}, ErrTooLarge},
+		{"jsonld values at limit", MediaJSONLD, `{"@id": "http://x/s", "http://x/p": ["1", "2"]}`, Limits{MaxJSONValues: 4}, nil},
+		{"jsonld values over limit", MediaJSONLD, `{"@id": "http://x/s", "http://x/p": ["1", "2"]}`, Limits{MaxJSONValues: 3}, ErrTooLarge},
 		{"jsonld triple count", MediaJSONLD, `{"@id": "http://x/s", "http://x/p": ["1", "2"]}`, Limits{MaxTriples: 1}, ErrTooLarge},
 		{"turtle invalid UTF-8", MediaTurtle, "<http://x/s> <http://x/p> \"\xff\" .", Limits{}, ErrSyntax},
 		{"ntriples invalid UTF-8", MediaNTriples, "<http://x/\xc3> <http://x/p> <http://x/o> .", Limits{}, ErrSyntax},
@@ -86,4 +93,30 @@ PREFIX dc: <http://purl.org/dc/terms/>
 	if g.Len() != 15 {
 		t.Errorf("Len = %d, want 15", g.Len())
 	}
+}
+
+// jsonArray is a JSON-LD node with n integer values of one property.
+func jsonArray(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"@id": "http://x/s", "http://x/p": [0`)
+	for i := 1; i < n; i++ {
+		b.WriteString("," + strconv.Itoa(i))
+	}
+	b.WriteString("]}")
+	return b.String()
+}
+
+// jsonSameNode is n node objects with the same @id, one value each, which
+// json-gold's node map merges into one node.
+func jsonSameNode(n int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"@id": "http://x/s", "http://x/p": ` + strconv.Itoa(i) + `}`)
+	}
+	b.WriteString("]")
+	return b.String()
 }

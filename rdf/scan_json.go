@@ -1,14 +1,23 @@
 package rdf
 
+import "strconv"
+
 // scanJSON is a cheap lexical pre-scan run before the JSON decoder: it bounds
 // nesting depth (so hostile input cannot drive deep recursion in the JSON-LD
 // processor) and rejects lone UTF-16 surrogate escapes, which encoding/json
 // would otherwise silently turn into U+FFFD (RFC 8259 §8.2). It also bounds
-// the length of every JSON string by MaxTermBytes.
+// the length of every JSON string by MaxTermBytes, and the number of values
+// by MaxJSONValues (each ',' and each '{' or '[' counts one: at least one
+// per array element or object member after the first, and per container).
 func scanJSON(src []byte, lim Limits) error {
 	maxDepth := 2*lim.MaxDepth + 4 // a node object and a value array per RDF level
-	depth := 0
+	depth, values := 0, 0
 	for i := 0; i < len(src); i++ {
+		if c := src[i]; c == ',' || c == '{' || c == '[' {
+			if values++; values > lim.MaxJSONValues {
+				return posError(ErrTooLarge, src, i, "JSON-LD document of more than "+strconv.Itoa(lim.MaxJSONValues)+" values (send larger documents as Turtle or N-Triples)")
+			}
+		}
 		switch src[i] {
 		case '{', '[':
 			depth++
