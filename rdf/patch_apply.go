@@ -226,9 +226,11 @@ func (j *journal) rollback() {
 }
 
 // freshBlanks makes blank nodes whose labels are not used in the graph.
+// A label is free when the graph's term table does not hold it (the table
+// keeps the terms of removed triples too, which only skips more labels).
 type freshBlanks struct {
 	g    *Graph
-	used map[string]bool
+	used map[string]bool // labels handed out
 	n    int
 }
 
@@ -236,17 +238,11 @@ type freshBlanks struct {
 func (f *freshBlanks) next() Term {
 	if f.used == nil {
 		f.used = map[string]bool{}
-		f.g.each(func(t Triple) {
-			for _, x := range [2]Term{t.S, t.O} {
-				if x.Kind == Blank {
-					f.used[x.Value] = true
-				}
-			}
-		})
 	}
 	for {
 		f.n++
-		if l := "n" + strconv.Itoa(f.n); !f.used[l] {
+		l := "n" + strconv.Itoa(f.n)
+		if _, inGraph := f.g.terms.lookup(NewBlank(l)); !inGraph && !f.used[l] {
 			f.used[l] = true
 			return NewBlank(l)
 		}
