@@ -20,7 +20,7 @@ func (s *Store) Stat(ctx context.Context, path string) (ldp.Meta, error) {
 		return ldp.Meta{}, err
 	}
 	var m ldp.Meta
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		rec, err := getRecord(txn, path, false)
 		if err != nil {
 			return err
@@ -40,7 +40,7 @@ func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
 		return false, err
 	}
 	found := false
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		_, err := txn.Get(recordKey(path))
 		switch {
 		case err == nil:
@@ -68,20 +68,25 @@ func (s *Store) OpenRange(ctx context.Context, path string, off, n int64) (ldp.M
 		return ldp.Meta{}, nil, err
 	}
 	ticket := s.rc.enter()
-	txn := s.db.NewTransaction(false)
-	rec, err := getRecord(txn, path, true)
-	if err == nil && rec == nil {
-		err = notFound(path)
-	}
+	var rec *record
 	var m ldp.Meta
-	if err == nil {
-		m, err = derive(txn, path, rec)
-	}
-	if err == nil && (off < 0 || (off > 0 && off >= rec.size)) {
-		err = fmt.Errorf("%w: offset %d of %s (%d bytes)", ldp.ErrRangeNotSatisfiable, off, path, rec.size)
-	}
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		if rec, err = getRecord(txn, path, true); err != nil {
+			return err
+		}
+		if rec == nil {
+			return notFound(path)
+		}
+		if m, err = derive(txn, path, rec); err != nil {
+			return err
+		}
+		if off < 0 || (off > 0 && off >= rec.size) {
+			return fmt.Errorf("%w: offset %d of %s (%d bytes)", ldp.ErrRangeNotSatisfiable, off, path, rec.size)
+		}
+		return nil
+	})
 	if err != nil {
-		txn.Discard()
 		s.rc.leave(ticket)
 		return ldp.Meta{}, nil, err
 	}
@@ -93,7 +98,7 @@ func (s *Store) OpenRange(ctx context.Context, path string, off, n int64) (ldp.M
 	} else {
 		s.rc.leave(ticket)
 	}
-	return m, s.bodyReader(txn, rec, off, n), nil
+	return m, s.bodyReader(rec, off, n), nil
 }
 
 // Children lists the immediate children of container, sorted by path, from
@@ -104,7 +109,7 @@ func (s *Store) Children(ctx context.Context, container string) ([]ldp.Meta, err
 		return nil, err
 	}
 	var out []ldp.Meta
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		ok, err := exists(txn, container)
 		if err != nil {
 			return err

@@ -12,27 +12,28 @@ import (
 var errReaderClosed = errors.New("badgerstore: read after close")
 
 // bodyReader returns a reader for n bytes of rec's body from offset off
-// (the whole body is off 0, n rec.size). For a blob it takes ownership of
-// txn, a read snapshot, and of the caller's reclaimer registration for
-// rec.blob, and reads one chunk at a time, reporting the bytes it reads to
-// the map trimmer; otherwise it discards txn.
-func (s *Store) bodyReader(txn *badger.Txn, rec *record, off, n int64) io.ReadCloser {
+// (the whole body is off 0, n rec.size). For a blob it takes over the
+// caller's reclaimer registration for rec.blob and reads one chunk at a
+// time, reporting the bytes it reads to the map trimmer.
+func (s *Store) bodyReader(rec *record, off, n int64) io.ReadCloser {
 	off = min(max(off, 0), rec.size)
 	end := min(off+max(n, 0), rec.size)
 	if !rec.hasBlob {
-		txn.Discard()
 		return io.NopCloser(bytes.NewReader(rec.inline[off:end]))
 	}
-	return &blobReader{s: s, txn: txn, rec: rec, off: off, end: end}
+	return &blobReader{s: s, rec: rec, off: off, end: end}
 }
 
-// blobReader streams a range of a chunked body from a snapshot, so a
-// concurrent replace or delete never changes bytes under a reader. Only the
-// chunks holding bytes of the range are read. While it is open its blob
-// is registered with the reclaimer and never dropped.
+// blobReader streams a range of a chunked body. The record was read from
+// one snapshot; each chunk is read in a short transaction of its own, so
+// the reader holds no transaction (and no database, readonly.go) while the
+// client takes the bytes. That reads the same bytes as the snapshot would:
+// a blob id is never written twice, its chunks never change, and while the
+// reader is open the blob is registered with the reclaimer and never
+// dropped, so a concurrent replace or delete never changes bytes under a
+// reader. Only the chunks holding bytes of the range are read.
 type blobReader struct {
 	s      *Store
-	txn    *badger.Txn
 	rec    *record
 	off    int64
 	end    int64
@@ -93,20 +94,30 @@ func (r *blobReader) load() error {
 	cs := int64(r.rec.chunkSize)
 	idx := r.off / cs
 	key := chunkKey(r.rec.blob, uint32(idx))
-	item, err := r.txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return fmt.Errorf("%w: missing chunk", corrupt(key))
-	}
+	var valueErr error // the value could not be loaded: perhaps moved
+	err := r.s.view(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("%w: missing chunk", corrupt(key))
+		}
+		if err != nil {
+			return fmt.Errorf("badgerstore: reading body: %w", err)
+		}
+		if r.buf, valueErr = item.ValueCopy(r.buf[:0]); valueErr != nil {
+			return nil
+		}
+		if r.s.mapped.tick(int64(len(r.buf))) {
+			r.s.mapped.trimVia(item)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("badgerstore: reading body: %w", err)
+		return err
 	}
-	r.buf, err = item.ValueCopy(r.buf[:0])
-	if err != nil {
+	if valueErr != nil {
 		if r.buf, err = r.s.readMoved(key, r.buf[:0]); err != nil {
 			return fmt.Errorf("badgerstore: reading body: %w", err)
 		}
-	} else if r.s.mapped.tick(int64(len(r.buf))) {
-		r.s.mapped.trimVia(item)
 	}
 	start := idx * cs
 	if int64(len(r.buf)) != min(cs, r.rec.size-start) {
@@ -116,19 +127,17 @@ func (r *blobReader) load() error {
 	return nil
 }
 
-// Close releases the snapshot and the blob. It is safe to call more than
-// once.
+// Close releases the blob. It is safe to call more than once.
 func (r *blobReader) Close() error {
 	if !r.closed {
 		r.closed = true
-		r.txn.Discard()
 		r.s.rc.release(r.rec.blob)
 	}
 	return nil
 }
 
-// readMoved reads a chunk whose value the reader's snapshot could not
-// load, from a fresh snapshot. Value-log GC moves a live value by writing
+// readMoved reads a chunk whose value could not be loaded, from a fresh
+// snapshot. Value-log GC moves a live value by writing
 // it again under the same key and version (valueLog.rewrite in value.go
 // copies the versioned key and writes it with DB.batchSet, not in a
 // transaction), so a snapshot normally finds the new location; but a read
@@ -138,7 +147,7 @@ func (r *blobReader) Close() error {
 // bytes), so a fresh lookup returns the same bytes. Any other failure (a
 // checksum error) fails here again and is returned.
 func (s *Store) readMoved(key, buf []byte) ([]byte, error) {
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		item, err := txn.Get(key)
 		if err != nil {
 			return err
