@@ -23,9 +23,10 @@ type Options struct {
 	// Logger receives Badger's warnings and errors and the store's own
 	// background errors. Nil discards them.
 	Logger *slog.Logger
-	// DiskReserve is the free space (bytes) below which writes fail with
+	// DiskReserve is the free space (bytes) writes must leave, beyond what
+	// Badger may still write into its files (space.go), or fail with
 	// ldp.ErrInsufficientStorage. 0 means the default, 256 MiB; negative
-	// disables the check.
+	// means none: only Badger's own room is kept (SECURITY row 53).
 	DiskReserve int64
 	// GCInterval is how often freed bodies are dropped and value-log GC
 	// runs whatever their size (reclaim.go). 0 means 10 minutes; negative
@@ -48,8 +49,9 @@ type Options struct {
 	// decision taken on the state before it.
 	OnCommit func([]event.Change)
 
-	// For tests: the value-log file size (0: valueLogFileSize) and the
-	// freed bytes that trigger a drop (0: defaultReclaimAfter).
+	// For tests: the value-log file size (0: from the file system's size,
+	// valueLogSizeFor) and the freed bytes that trigger a drop (0:
+	// defaultReclaimAfter).
 	valueLogFileSize int64
 	reclaimAfter     int64
 }
@@ -336,7 +338,7 @@ func (s *Store) Close() error {
 		s.stopCommitter() // writes queued before Close are committed
 		close(s.stop)
 		s.bg.Wait()
-		s.dbMu.Lock()
+		s.lockDB(0)
 		defer s.dbMu.Unlock()
 		if s.db == nil {
 			return

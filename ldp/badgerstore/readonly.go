@@ -17,7 +17,8 @@ import (
 //
 // Reads hold dbMu's read lock only while they use the database (view); a
 // body reader holds none between chunks (reader.go), so the swap waits for
-// no client. Nothing writes while the store is read-only, so the write
+// no client, and the swap takes the lock only when no read holds it
+// (lockDB), so reads never wait behind it. Nothing writes while the store is read-only, so the write
 // paths (the committer, body batches, KV updates) use db without the lock:
 // the swap completes before readOnly is cleared and any write admitted.
 
@@ -32,6 +33,21 @@ func (s *Store) view(fn func(txn *badger.Txn) error) error {
 		return errUnavailable
 	}
 	return s.db.View(fn)
+}
+
+// lockDB takes dbMu for writing once no read holds it, giving up after
+// limit (0: never). It never waits as a pending writer, which would hold
+// back new reads: a read that runs another read inside its callback (a KV
+// List whose callback reads) would then wait on itself.
+func (s *Store) lockDB(limit time.Duration) bool {
+	start := time.Now()
+	for !s.dbMu.TryLock() {
+		if limit > 0 && time.Since(start) > limit {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return true
 }
 
 // reopenLoop reopens a read-only store for writing once the disk has room.
@@ -63,7 +79,9 @@ func (s *Store) reopenLoop() {
 // bodies and create the root when missing. On failure the store stays
 // read-only.
 func (s *Store) reopenWritable() error {
-	s.dbMu.Lock()
+	if !s.lockDB(5 * time.Second) {
+		return errors.New("reads kept the database busy for 5 s; trying again")
+	}
 	if err := s.db.Close(); err != nil {
 		s.log.Warn("closing the read-only database", "component", "badgerstore", "err", err)
 	}
