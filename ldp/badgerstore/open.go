@@ -102,6 +102,11 @@ type Store struct {
 	// write-locked while DropPrefix runs (submit.go).
 	gate sync.RWMutex
 
+	// readers are the open body readers, whose snapshots a swap discards
+	// (reader.go, readonly.go).
+	readersMu sync.Mutex
+	readers   map[*blobReader]struct{}
+
 	stop      chan struct{}
 	bg        sync.WaitGroup // the reclaim loop
 	closeOnce sync.Once
@@ -157,6 +162,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		mapped:   newMapTrimmer(vlogDir(dir, opts.InMemory)),
 		notifyCh: make(chan struct{}),
 		rc:       newReclaimer(opts.reclaimAfter),
+		readers:  map[*blobReader]struct{}{},
 		stop:     make(chan struct{}),
 		onCommit: opts.OnCommit,
 	}

@@ -68,25 +68,26 @@ func (s *Store) OpenRange(ctx context.Context, path string, off, n int64) (ldp.M
 		return ldp.Meta{}, nil, err
 	}
 	ticket := s.rc.enter()
-	var rec *record
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	if s.db == nil {
+		s.rc.leave(ticket)
+		return ldp.Meta{}, nil, errUnavailable
+	}
+	txn := s.db.NewTransaction(false)
+	rec, err := getRecord(txn, path, true)
+	if err == nil && rec == nil {
+		err = notFound(path)
+	}
 	var m ldp.Meta
-	err := s.view(func(txn *badger.Txn) error {
-		var err error
-		if rec, err = getRecord(txn, path, true); err != nil {
-			return err
-		}
-		if rec == nil {
-			return notFound(path)
-		}
-		if m, err = derive(txn, path, rec); err != nil {
-			return err
-		}
-		if off < 0 || (off > 0 && off >= rec.size) {
-			return fmt.Errorf("%w: offset %d of %s (%d bytes)", ldp.ErrRangeNotSatisfiable, off, path, rec.size)
-		}
-		return nil
-	})
+	if err == nil {
+		m, err = derive(txn, path, rec)
+	}
+	if err == nil && (off < 0 || (off > 0 && off >= rec.size)) {
+		err = fmt.Errorf("%w: offset %d of %s (%d bytes)", ldp.ErrRangeNotSatisfiable, off, path, rec.size)
+	}
 	if err != nil {
+		txn.Discard()
 		s.rc.leave(ticket)
 		return ldp.Meta{}, nil, err
 	}
@@ -98,7 +99,7 @@ func (s *Store) OpenRange(ctx context.Context, path string, off, n int64) (ldp.M
 	} else {
 		s.rc.leave(ticket)
 	}
-	return m, s.bodyReader(rec, off, n), nil
+	return m, s.bodyReader(txn, rec, off, n), nil
 }
 
 // Children lists the immediate children of container, sorted by path, from

@@ -16,9 +16,10 @@ import (
 // its place, so writes resume without a restart.
 //
 // Reads hold dbMu's read lock only while they use the database (view); a
-// body reader holds none between chunks (reader.go), so the swap waits for
-// no client, and the swap takes the lock only when no read holds it
-// (lockDB), so reads never wait behind it. Nothing writes while the store is read-only, so the write
+// body reader holds it only while it loads a chunk, and the swap discards
+// its snapshot first (reader.go), so the swap waits for no client. The swap
+// takes the lock only when no read holds it (lockDB), so reads never wait
+// behind it. Nothing writes while the store is read-only, so the write
 // paths (the committer, body batches, KV updates) use db without the lock:
 // the swap completes before readOnly is cleared and any write admitted.
 
@@ -82,6 +83,7 @@ func (s *Store) reopenWritable() error {
 	if !s.lockDB(5 * time.Second) {
 		return errors.New("reads kept the database busy for 5 s; trying again")
 	}
+	s.detachReaders()
 	if err := s.db.Close(); err != nil {
 		s.log.Warn("closing the read-only database", "component", "badgerstore", "err", err)
 	}
