@@ -118,6 +118,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, m Meta, etag, mt
 		h.fail(w, r, err)
 		return
 	}
+	if r.Method != http.MethodHead {
+		var err error
+		if body, err = readHead(m.Path, body, size); err != nil {
+			h.failDamaged(w, r, err)
+			return
+		}
+	}
 	hd := w.Header()
 	hd.Set("Content-Type", mt)
 	hd.Set("Content-Length", strconv.FormatInt(size, 10))
@@ -126,10 +133,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, m Meta, etag, mt
 	if r.Method == http.MethodHead {
 		return
 	}
-	if _, err := io.Copy(w, body); err != nil {
-		// Headers are gone; all we can do is log and cut the connection short.
-		h.log.WarnContext(r.Context(), "body write failed", "path", m.Path, "err", err)
-	}
+	h.copyBody(w, r, m.Path, body)
 }
 
 func (h *Handler) failNotAcceptable(w http.ResponseWriter, r *http.Request, m Meta) {

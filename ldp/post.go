@@ -78,6 +78,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 		ContentType:  b.contentType,
 		RDF:          b.rdf || container,
 		Body:         rd,
+		SizeHint:     sizeHint(r, b),
 		Precondition: mustNotExist,
 	})
 	if errors.Is(err, ErrPreconditionFailed) {

@@ -69,6 +69,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		RDF:          b.rdf || IsContainerPath(p),
 		Aux:          kind != NotAux,
 		Body:         rd,
+		SizeHint:     sizeHint(r, b),
 		Precondition: sameExistence(existed, pre),
 	})
 	if err != nil {
@@ -78,6 +79,16 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	h.written(w, m, created, !b.rdf)
+}
+
+// sizeHint is the declared length of a body stored as sent (not RDF, which
+// is stored as parsed and written again), so a store without room for it
+// refuses before reading it (SECURITY row 53).
+func sizeHint(r *http.Request, b *body) int64 {
+	if b.rdf {
+		return 0
+	}
+	return max(r.ContentLength, 0)
 }
 
 // sameExistence guards a write whose authorization depended on whether

@@ -80,15 +80,18 @@ func (h *Handler) servePart(w http.ResponseWriter, r *http.Request, m Meta, off,
 	defer part.Close()
 	etag := representationETag(m.ETag, "")
 	h.setCommon(w, m, etag)
+	body, err := readHead(m.Path, part, n)
+	if err != nil {
+		h.failDamaged(w, r, err)
+		return
+	}
 	hd := w.Header()
 	hd.Set("Content-Type", m.ContentType)
 	hd.Set("Content-Length", strconv.FormatInt(n, 10))
 	hd.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", off, off+n-1, m.Size))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusPartialContent)
-	if _, err := io.Copy(w, part); err != nil {
-		h.log.WarnContext(r.Context(), "body write failed", "path", m.Path, "err", err)
-	}
+	h.copyBody(w, r, m.Path, body)
 }
 
 // errStateChanged: the resource changed between opening it and its range.

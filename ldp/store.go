@@ -75,6 +75,10 @@ type PutRequest struct {
 	// Body is read to the end (streamed in chunks; never held whole by the
 	// store). Nil means an empty body.
 	Body io.Reader
+	// SizeHint, when positive, is the body's declared length (a request's
+	// Content-Length): a store without room for it refuses the write with
+	// ErrInsufficientStorage before reading the body.
+	SizeHint int64
 	// Precondition is optional.
 	Precondition Precondition
 	// Origin is recorded in the change-log entry.

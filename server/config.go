@@ -22,7 +22,7 @@ type Config struct {
 	Listen      string // address to listen on
 	BaseURL     string // public base URL; resource IRIs are built from it
 	DataDir     string // Badger directory
-	DiskReserve int64  // writes fail with 507 while free disk is below this
+	DiskReserve int64  // writes fail with 507 unless this much disk stays free beyond what the store's files may take
 	Quota       int64  // cap on the sum of stored body sizes (507 above); 0 = none
 	MaxRDFBody  int64  // cap on RDF request bodies (413 above)
 	// MaxRDFTriples caps the triples of one RDF document (413 above);
@@ -134,7 +134,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"listen", "NAAMIO_LISTEN", "address to listen on", (*stringValue)(&c.Listen)},
 		{"base-url", "NAAMIO_BASE_URL", "public base URL of the server", (*stringValue)(&c.BaseURL)},
 		{"data", "NAAMIO_DATA", "data directory (Badger)", (*stringValue)(&c.DataDir)},
-		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) while free disk is below this size", byteSize{&c.DiskReserve}},
+		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) unless this much disk stays free beyond what the store's own files may still take", byteSize{&c.DiskReserve}},
 		{"quota", "NAAMIO_QUOTA", "storage quota: refuse writes (507) that take the stored bodies over this size, 0 for none", byteSize{&c.Quota}},
 		{"max-rdf-body", "NAAMIO_MAX_RDF_BODY", "largest RDF request body (413 above)", byteSize{&c.MaxRDFBody}},
 		{"max-rdf-triples", "NAAMIO_MAX_RDF_TRIPLES", "most triples in one RDF document: a PUT/POST body, a patch, a PATCH result (413 above)", (*intValue)(&c.MaxRDFTriples)},

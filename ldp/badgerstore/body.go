@@ -125,12 +125,14 @@ func (s *Store) flushChunks(ctx context.Context, b *stagedBody, next *uint32) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.disk.check(); err != nil {
-		return err
-	}
 	if err := s.usage.admits(b.size, b.credit); err != nil {
 		return err
 	}
+	done, err := s.disk.admit(int64(len(b.chunks))*chunkSize+writeOverhead, true)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if !b.hasBlob {
 		b.blob, b.hasBlob, b.written = newBlobID(), true, true
 	}

@@ -69,7 +69,7 @@ func (s *Store) appendChanges(txn *badger.Txn, cs []event.Change, now int64) err
 // initLog sets the next Seq and the last commit time from the newest entry.
 func (s *Store) initLog() error {
 	s.nextSeq = 1
-	return s.db.View(func(txn *badger.Txn) error {
+	return s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: []byte(prefixLog)})
 		defer it.Close()
 		it.Seek(logKey(^uint64(0)))
@@ -111,7 +111,7 @@ func (s *Store) Changes(ctx context.Context, after event.Cursor, limit int) ([]e
 		limit = defaultChangesLimit
 	}
 	var out []event.Change
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixLog)})
 		defer it.Close()
 		for it.Seek(logKey(uint64(after) + 1)); it.Valid() && len(out) < limit; it.Next() {

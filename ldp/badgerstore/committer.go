@@ -9,6 +9,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/naamio/naamio/event"
+	"github.com/naamio/naamio/ldp"
 )
 
 // maxBatch bounds how many writes one group commit takes. Each write in a
@@ -82,6 +83,9 @@ func (c *committer) signal() {
 func (s *Store) update(ctx context.Context, fn func(txn *badger.Txn) (*plan, error)) (*plan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if s.disk.readOnly.Load() {
+		return nil, fmt.Errorf("%w: the store is read-only", ldp.ErrInsufficientStorage)
 	}
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
 	c := s.cm

@@ -22,7 +22,7 @@ func (s *Store) Delete(ctx context.Context, req ldp.DeleteRequest) error {
 			return err
 		}
 	}
-	if err := s.disk.check(); err != nil {
+	if err := s.disk.check(0); err != nil {
 		return err
 	}
 	p, err := s.update(ctx, func(txn *badger.Txn) (*plan, error) {

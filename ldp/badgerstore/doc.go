@@ -101,6 +101,20 @@
 // body is kept while a reader that may still see it is open, and writes
 // wait (briefly) rather than fail while a drop runs. See reclaim.go.
 //
+// # Full disk
+//
+// Badger writes its value log, write-ahead logs and tables through
+// memory-mapped files it extends first, so a write it makes when the disk
+// is full is a SIGBUS, not an error. The disk guard (disk.go) admits a
+// write only while the free space covers what Badger may still write into
+// the files it has created (space.go), the writes under way, and the
+// operator's reserve; streamed bodies are admitted batch by batch, and
+// value-log GC only when there is room for a rewrite. When there is no room
+// to open the store for writing, Open opens it read-only (trimming the
+// write-ahead logs a killed run left, wal.go) and reopens it for writing by
+// itself once there is room (readonly.go); Close leaves the write-ahead log
+// for the next start rather than flush it onto a full disk.
+//
 // # Usage and quota
 //
 // The store knows the sum of its stored body sizes without a counter key

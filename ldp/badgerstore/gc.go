@@ -42,7 +42,7 @@ func (s *Store) sweepOrphans() error {
 
 // forEachBlobKey calls fn once for each stored blob, from the chunk keys.
 func (s *Store) forEachBlobKey(fn func(id blobID)) error {
-	return s.db.View(func(txn *badger.Txn) error {
+	return s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixBlob)})
 		defer it.Close()
 		var last blobID
@@ -67,7 +67,7 @@ func (s *Store) forEachBlobKey(fn func(id blobID)) error {
 // with userMetaBlob are read.
 func (s *Store) blobRefs() (map[blobID]struct{}, error) {
 	refs := map[blobID]struct{}{}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixRecord)})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {

@@ -43,7 +43,7 @@ func (k *KV) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	var v []byte
-	err := k.s.db.View(func(txn *badger.Txn) error {
+	err := k.s.view(func(txn *badger.Txn) error {
 		var err error
 		v, err = (&kvTxn{txn: txn, prefix: k.prefix}).Get(key)
 		return err
@@ -70,12 +70,7 @@ func (k *KV) Update(ctx context.Context, fn func(tx ldp.KVTxn) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		txn := k.s.db.NewTransaction(true)
-		if err := fn(&kvTxn{txn: txn, prefix: k.prefix}); err != nil {
-			txn.Discard()
-			return err
-		}
-		err := k.s.commitTxn(txn)
+		err := k.update(fn)
 		if !errors.Is(err, badger.ErrConflict) || attempt >= maxAttempts {
 			return err
 		}
@@ -83,11 +78,41 @@ func (k *KV) Update(ctx context.Context, fn func(tx ldp.KVTxn) error) error {
 	}
 }
 
+// update runs fn once, and commits what it wrote. A transaction that only
+// read commits nothing, so it works on a read-only store too. Writes of
+// server-internal records are small: they are admitted while Badger has
+// room for them (SECURITY row 53), without the operator's reserve, so
+// signing in keeps working on a disk below its reserve. The database is
+// held (dbMu) while the transaction lives: on a read-only store a swap
+// (readonly.go) could otherwise close it under fn.
+func (k *KV) update(fn func(tx ldp.KVTxn) error) error {
+	k.s.dbMu.RLock()
+	defer k.s.dbMu.RUnlock()
+	if k.s.db == nil {
+		return errUnavailable
+	}
+	txn := k.s.db.NewTransaction(true)
+	defer txn.Discard()
+	tx := &kvTxn{txn: txn, prefix: k.prefix, readOnly: k.s.disk.readOnly.Load()}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if tx.written == 0 {
+		return nil
+	}
+	done, err := k.s.disk.admit(writeOverhead+tx.written, false)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return k.s.commitTxn(txn)
+}
+
 // List calls fn for every record whose key starts with prefix, in key
 // order, with the key without the namespace. The value is valid only
 // during the call.
 func (k *KV) List(ctx context.Context, prefix string, fn func(key string, value []byte) error) error {
-	return k.s.db.View(func(txn *badger.Txn) error {
+	return k.s.view(func(txn *badger.Txn) error {
 		p := []byte(k.prefix + prefix)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: false})
 		defer it.Close()
@@ -106,8 +131,19 @@ func (k *KV) List(ctx context.Context, prefix string, fn func(key string, value 
 }
 
 type kvTxn struct {
-	txn    *badger.Txn
-	prefix string
+	txn      *badger.Txn
+	prefix   string
+	readOnly bool  // the store is read-only: writes are refused
+	written  int64 // bytes set or deleted
+}
+
+// write counts a write of n bytes, or refuses it on a read-only store.
+func (t *kvTxn) write(n int) error {
+	if t.readOnly {
+		return fmt.Errorf("%w: the store is read-only", ldp.ErrInsufficientStorage)
+	}
+	t.written += int64(n)
+	return nil
 }
 
 func (t *kvTxn) Get(key string) ([]byte, error) {
@@ -122,6 +158,9 @@ func (t *kvTxn) Get(key string) ([]byte, error) {
 }
 
 func (t *kvTxn) Set(key string, value []byte, ttl time.Duration) error {
+	if err := t.write(len(t.prefix) + len(key) + len(value)); err != nil {
+		return err
+	}
 	e := badger.NewEntry([]byte(t.prefix+key), value)
 	if ttl > 0 {
 		e = e.WithTTL(ttl)
@@ -130,5 +169,8 @@ func (t *kvTxn) Set(key string, value []byte, ttl time.Duration) error {
 }
 
 func (t *kvTxn) Delete(key string) error {
+	if err := t.write(len(t.prefix) + len(key)); err != nil {
+		return err
+	}
 	return t.txn.Delete([]byte(t.prefix + key))
 }

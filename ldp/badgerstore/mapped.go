@@ -78,7 +78,7 @@ func (s *Store) trimAfterWrite(id blobID, n uint32, size int64) {
 	if !s.mapped.tick(size) {
 		return
 	}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		item, err := txn.Get(chunkKey(id, n))
 		if err != nil {
 			return err

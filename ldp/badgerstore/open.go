@@ -23,9 +23,10 @@ type Options struct {
 	// Logger receives Badger's warnings and errors and the store's own
 	// background errors. Nil discards them.
 	Logger *slog.Logger
-	// DiskReserve is the free space (bytes) below which writes fail with
+	// DiskReserve is the free space (bytes) writes must leave, beyond what
+	// Badger may still write into its files (space.go), or fail with
 	// ldp.ErrInsufficientStorage. 0 means the default, 256 MiB; negative
-	// disables the check.
+	// means none: only Badger's own room is kept (SECURITY row 53).
 	DiskReserve int64
 	// GCInterval is how often freed bodies are dropped and value-log GC
 	// runs whatever their size (reclaim.go). 0 means 10 minutes; negative
@@ -48,8 +49,9 @@ type Options struct {
 	// decision taken on the state before it.
 	OnCommit func([]event.Change)
 
-	// For tests: the value-log file size (0: valueLogFileSize) and the
-	// freed bytes that trigger a drop (0: defaultReclaimAfter).
+	// For tests: the value-log file size (0: from the file system's size,
+	// valueLogSizeFor) and the freed bytes that trigger a drop (0:
+	// defaultReclaimAfter).
 	valueLogFileSize int64
 	reclaimAfter     int64
 }
@@ -59,6 +61,7 @@ const (
 	defaultGCInterval  = 10 * time.Minute
 
 	memTableSize     = 8 << 20
+	numMemtables     = 2
 	blockCacheSize   = 8 << 20
 	indexCacheSize   = 8 << 20
 	valueLogFileSize = 256 << 20
@@ -66,7 +69,14 @@ const (
 
 // Store is the Badger-backed ldp.Store. It is safe for concurrent use.
 type Store struct {
+	// db is replaced once, under dbMu, when a store opened read-only is
+	// reopened for writing (readonly.go). Reads take dbMu's read lock
+	// (view); writes need no lock, since none is admitted while the store
+	// is read-only.
 	db   *badger.DB
+	dbMu sync.RWMutex
+	dir  string
+	opts Options
 	log  *slog.Logger
 	disk *diskGuard
 
@@ -92,6 +102,11 @@ type Store struct {
 	// write-locked while DropPrefix runs (submit.go).
 	gate sync.RWMutex
 
+	// readers are the open body readers, whose snapshots a swap discards
+	// (reader.go, readonly.go).
+	readersMu sync.Mutex
+	readers   map[*blobReader]struct{}
+
 	stop      chan struct{}
 	bg        sync.WaitGroup // the reclaim loop
 	closeOnce sync.Once
@@ -101,9 +116,16 @@ type Store struct {
 // Open opens (creating if needed) the store in dir. It refuses a directory
 // whose data does not check out (a corrupt or truncated database, or one
 // that is not a Naamio store) with an error, never serving wrong data.
+//
+// When the disk has no room for the files Badger creates when it opens a
+// database for writing (space.go), an existing store is opened read-only
+// instead: reads are served, writes fail with ldp.ErrInsufficientStorage,
+// and the store reopens itself for writing once there is room (readonly.go;
+// SECURITY row 53).
 func Open(dir string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	var hadTables bool
+	z := sizes{valueLog: valueLogFileSize, memTable: memTableSize}
+	var hadTables, readOnly bool
 	if !opts.InMemory {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("badgerstore: open %s: %w", dir, err)
@@ -112,8 +134,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		if hadTables, err = preflight(dir); err != nil {
 			return nil, fmt.Errorf("badgerstore: open %s: %w", dir, err)
 		}
+		z = sizesFor(dir, opts)
+		if readOnly, err = mustOpenReadOnly(dir, z); err != nil {
+			return nil, fmt.Errorf("badgerstore: open %s: %w", dir, err)
+		}
 	}
-	db, err := badger.Open(badgerOptions(dir, opts))
+	db, err := openDB(dir, opts, z, readOnly)
 	if err != nil {
 		return nil, fmt.Errorf("badgerstore: open %s: %w", dir, err)
 	}
@@ -129,16 +155,20 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		db:       db,
+		dir:      dir,
+		opts:     opts,
 		log:      opts.Logger,
-		disk:     newDiskGuard(dir, opts.DiskReserve, opts.InMemory),
+		disk:     newDiskGuard(dir, opts.DiskReserve, z, opts.InMemory),
 		mapped:   newMapTrimmer(vlogDir(dir, opts.InMemory)),
 		notifyCh: make(chan struct{}),
 		rc:       newReclaimer(opts.reclaimAfter),
+		readers:  map[*blobReader]struct{}{},
 		stop:     make(chan struct{}),
 		onCommit: opts.OnCommit,
 	}
+	s.disk.readOnly.Store(readOnly)
 	s.startCommitter()
-	if err := s.start(hadTables, opts.Quota); err != nil {
+	if err := s.start(hadTables, opts.Quota, readOnly); err != nil {
 		s.stopCommitter()
 		_ = db.Close()
 		return nil, fmt.Errorf("badgerstore: open %s: %w", dir, err)
@@ -146,7 +176,26 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.bg.Add(1)
 	go s.reclaimLoop(opts.GCInterval)
 	s.rc.wake() // GC after the orphan sweep's drops, if any
+	if readOnly {
+		s.log.Warn("no room on the disk to open the store for writing: serving reads only, writes get 507 until there is room",
+			"component", "badgerstore", "dir", dir)
+		s.bg.Add(1)
+		go s.reopenLoop()
+	}
 	return s, nil
+}
+
+// openDB opens Badger on dir, read-only or for writing.
+func openDB(dir string, opts Options, z sizes, readOnly bool) (*badger.DB, error) {
+	if readOnly {
+		// Write-ahead logs left by a run that did not close the database
+		// end in unused space Badger would truncate; read-only, it refuses
+		// them instead (ErrTruncateNeeded), so they are trimmed first.
+		if err := trimWALs(dir); err != nil {
+			return nil, err
+		}
+	}
+	return badger.Open(badgerOptions(dir, opts, z).WithReadOnly(readOnly))
 }
 
 // verifyTables checks every table block's checksum. Badger v4.8.0's
@@ -168,12 +217,16 @@ func verifyTables(db *badger.DB) (err error) {
 
 // start checks the format, restores the log position, removes orphan blobs,
 // sums the stored bytes and creates the root container.
-func (s *Store) start(hadTables bool, quota int64) error {
-	if err := s.checkFormat(hadTables); err != nil {
+func (s *Store) start(hadTables bool, quota int64, readOnly bool) error {
+	if err := s.checkFormat(hadTables, readOnly); err != nil {
 		return err
 	}
 	if err := s.initLog(); err != nil {
 		return err
+	}
+	if readOnly {
+		// Orphans are swept and the root created once writable.
+		return s.initUsage(quota)
 	}
 	if err := s.sweepOrphans(); err != nil {
 		return err
@@ -210,7 +263,7 @@ func (o Options) withDefaults() Options {
 // kept in the LSM tree and body chunks in the value log. Memory is bounded
 // for a home server (Badger's defaults are sized for large machines: five
 // 64 MiB memtables, a 256 MiB block cache, every table index resident).
-func badgerOptions(dir string, o Options) badger.Options {
+func badgerOptions(dir string, o Options, z sizes) badger.Options {
 	bo := badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{o.Logger}).
 		WithSyncWrites(true).
@@ -221,15 +274,12 @@ func badgerOptions(dir string, o Options) badger.Options {
 		WithVerifyValueChecksum(true).
 		WithMetricsEnabled(false).
 		WithMemTableSize(memTableSize).
-		WithNumMemtables(2).
+		WithNumMemtables(numMemtables).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
 		WithBlockCacheSize(blockCacheSize).
 		WithIndexCacheSize(indexCacheSize).
-		WithValueLogFileSize(valueLogFileSize)
-	if o.valueLogFileSize > 0 {
-		bo = bo.WithValueLogFileSize(o.valueLogFileSize)
-	}
+		WithValueLogFileSize(z.valueLog)
 	if o.InMemory {
 		bo = bo.WithDir("").WithValueDir("").WithInMemory(true).WithSyncWrites(false)
 	}
@@ -239,9 +289,16 @@ func badgerOptions(dir string, o Options) badger.Options {
 // checkFormat writes the format marker into a new database and refuses one
 // whose marker is missing or different. hadTables says the directory held
 // table files before Open: an empty database then means they were lost.
-func (s *Store) checkFormat(hadTables bool) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+func (s *Store) checkFormat(hadTables, readOnly bool) error {
+	run := s.db.Update
+	if readOnly {
+		run = s.db.View
+	}
+	return run(func(txn *badger.Txn) error {
 		item, err := txn.Get([]byte(keyFormat))
+		if errors.Is(err, badger.ErrKeyNotFound) && readOnly {
+			return errors.New("format marker missing, and no room on the disk to write it")
+		}
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			if !s.isEmpty(txn) {
 				return errors.New("not a naamio store: format marker missing")
@@ -275,11 +332,30 @@ func (s *Store) isEmpty(txn *badger.Txn) bool {
 // in progress is finished) and closes the database. Writes arriving after
 // Close fail with errClosed. Freed bodies not yet dropped are orphans at
 // the next Open. It is safe to call more than once.
+//
+// Closing a database open for writing flushes its memtable into a table,
+// written through a mapped file; when the disk has no room for it (filled
+// by something else since the last write), the database is left as a
+// crash would leave it rather than fault: every acknowledged write is in
+// its synced write-ahead log, which the next Open replays (or trims, when
+// it opens read-only).
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.stopCommitter() // writes queued before Close are committed
 		close(s.stop)
 		s.bg.Wait()
+		s.lockDB(0)
+		defer s.dbMu.Unlock()
+		if s.db == nil {
+			return
+		}
+		if !s.disk.disabled && !s.disk.readOnly.Load() {
+			if free, need, ok := roomToClose(s.dir); !ok {
+				s.log.Error("no room on the disk to close the store cleanly: leaving its write-ahead log for the next start",
+					"component", "badgerstore", "free", free, "need", need)
+				return
+			}
+		}
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr

@@ -33,7 +33,7 @@ func (s *Store) Put(ctx context.Context, req ldp.PutRequest) (ldp.Meta, bool, er
 	if err := checkPath(req.Path); err != nil {
 		return ldp.Meta{}, false, err
 	}
-	if err := s.disk.check(); err != nil {
+	if err := s.disk.check(max(req.SizeHint, 0)); err != nil {
 		return ldp.Meta{}, false, err
 	}
 	var credit int64
@@ -45,6 +45,18 @@ func (s *Store) Put(ctx context.Context, req ldp.PutRequest) (ldp.Meta, bool, er
 		return ldp.Meta{}, false, err
 	}
 	defer s.releaseBody(body)
+	// The bytes this transaction writes: the body unless already written
+	// in its own batches (flushChunks admitted those).
+	held := int64(writeOverhead)
+	if !body.written {
+		held += body.size
+	}
+	done, err := s.disk.admit(held, true)
+	if err != nil {
+		s.abandon(body)
+		return ldp.Meta{}, false, err
+	}
+	defer done()
 	var res putResult
 	p, err := s.update(ctx, func(txn *badger.Txn) (*plan, error) {
 		return s.planPut(txn, req, body, &res)

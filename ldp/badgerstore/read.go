@@ -20,7 +20,7 @@ func (s *Store) Stat(ctx context.Context, path string) (ldp.Meta, error) {
 		return ldp.Meta{}, err
 	}
 	var m ldp.Meta
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		rec, err := getRecord(txn, path, false)
 		if err != nil {
 			return err
@@ -40,7 +40,7 @@ func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
 		return false, err
 	}
 	found := false
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		_, err := txn.Get(recordKey(path))
 		switch {
 		case err == nil:
@@ -68,6 +68,12 @@ func (s *Store) OpenRange(ctx context.Context, path string, off, n int64) (ldp.M
 		return ldp.Meta{}, nil, err
 	}
 	ticket := s.rc.enter()
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	if s.db == nil {
+		s.rc.leave(ticket)
+		return ldp.Meta{}, nil, errUnavailable
+	}
 	txn := s.db.NewTransaction(false)
 	rec, err := getRecord(txn, path, true)
 	if err == nil && rec == nil {
@@ -104,7 +110,7 @@ func (s *Store) Children(ctx context.Context, container string) ([]ldp.Meta, err
 		return nil, err
 	}
 	var out []ldp.Meta
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		ok, err := exists(txn, container)
 		if err != nil {
 			return err

@@ -13,9 +13,11 @@ var errReaderClosed = errors.New("badgerstore: read after close")
 
 // bodyReader returns a reader for n bytes of rec's body from offset off
 // (the whole body is off 0, n rec.size). For a blob it takes ownership of
-// txn, a read snapshot, and of the caller's reclaimer registration for
-// rec.blob, and reads one chunk at a time, reporting the bytes it reads to
-// the map trimmer; otherwise it discards txn.
+// txn, the read snapshot rec came from, and of the caller's reclaimer
+// registration for rec.blob, and reads one chunk at a time, reporting the
+// bytes it reads to the map trimmer; otherwise it discards txn. Called
+// with dbMu read-locked, so the reader is registered before a swap
+// (readonly.go) can close the database txn belongs to.
 func (s *Store) bodyReader(txn *badger.Txn, rec *record, off, n int64) io.ReadCloser {
 	off = min(max(off, 0), rec.size)
 	end := min(off+max(n, 0), rec.size)
@@ -23,22 +25,46 @@ func (s *Store) bodyReader(txn *badger.Txn, rec *record, off, n int64) io.ReadCl
 		txn.Discard()
 		return io.NopCloser(bytes.NewReader(rec.inline[off:end]))
 	}
-	return &blobReader{s: s, txn: txn, rec: rec, off: off, end: end}
+	r := &blobReader{s: s, txn: txn, rec: rec, off: off, end: end}
+	s.readersMu.Lock()
+	s.readers[r] = struct{}{}
+	s.readersMu.Unlock()
+	return r
 }
 
 // blobReader streams a range of a chunked body from a snapshot, so a
 // concurrent replace or delete never changes bytes under a reader. Only the
 // chunks holding bytes of the range are read. While it is open its blob
 // is registered with the reclaimer and never dropped.
+//
+// When a read-only store is reopened for writing, the swap discards the
+// transaction of every open reader (detachReaders) before it closes the
+// database, and the reader's next chunk is read in a new transaction of the
+// new database: the same bytes, since a blob id is never written twice and
+// the blob is not dropped while the reader is open. Loads and Close hold
+// dbMu's read lock, so they never run during a swap.
 type blobReader struct {
 	s      *Store
-	txn    *badger.Txn
+	txn    *badger.Txn // nil after a swap, until the next load
 	rec    *record
 	off    int64
 	end    int64
 	cur    []byte // unread part of the loaded chunk
 	buf    []byte // reused value buffer
 	closed bool
+}
+
+// detachReaders discards the transactions of all open body readers. Called
+// with dbMu write-locked, before the database closes.
+func (s *Store) detachReaders() {
+	s.readersMu.Lock()
+	defer s.readersMu.Unlock()
+	for r := range s.readers {
+		if r.txn != nil {
+			r.txn.Discard()
+			r.txn = nil
+		}
+	}
 }
 
 func (r *blobReader) Read(p []byte) (int, error) {
@@ -93,6 +119,14 @@ func (r *blobReader) load() error {
 	cs := int64(r.rec.chunkSize)
 	idx := r.off / cs
 	key := chunkKey(r.rec.blob, uint32(idx))
+	r.s.dbMu.RLock()
+	defer r.s.dbMu.RUnlock()
+	if r.txn == nil {
+		if r.s.db == nil {
+			return errUnavailable
+		}
+		r.txn = r.s.db.NewTransaction(false)
+	}
 	item, err := r.txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return fmt.Errorf("%w: missing chunk", corrupt(key))
@@ -100,13 +134,14 @@ func (r *blobReader) load() error {
 	if err != nil {
 		return fmt.Errorf("badgerstore: reading body: %w", err)
 	}
-	r.buf, err = item.ValueCopy(r.buf[:0])
-	if err != nil {
+	var valueErr error // the value could not be loaded: perhaps moved
+	if r.buf, valueErr = item.ValueCopy(r.buf[:0]); valueErr == nil && r.s.mapped.tick(int64(len(r.buf))) {
+		r.s.mapped.trimVia(item)
+	}
+	if valueErr != nil {
 		if r.buf, err = r.s.readMoved(key, r.buf[:0]); err != nil {
 			return fmt.Errorf("badgerstore: reading body: %w", err)
 		}
-	} else if r.s.mapped.tick(int64(len(r.buf))) {
-		r.s.mapped.trimVia(item)
 	}
 	start := idx * cs
 	if int64(len(r.buf)) != min(cs, r.rec.size-start) {
@@ -121,7 +156,15 @@ func (r *blobReader) load() error {
 func (r *blobReader) Close() error {
 	if !r.closed {
 		r.closed = true
-		r.txn.Discard()
+		r.s.dbMu.RLock()
+		r.s.readersMu.Lock()
+		delete(r.s.readers, r)
+		r.s.readersMu.Unlock()
+		if r.txn != nil {
+			r.txn.Discard()
+			r.txn = nil
+		}
+		r.s.dbMu.RUnlock()
 		r.s.rc.release(r.rec.blob)
 	}
 	return nil
@@ -138,7 +181,7 @@ func (r *blobReader) Close() error {
 // bytes), so a fresh lookup returns the same bytes. Any other failure (a
 // checksum error) fails here again and is returned.
 func (s *Store) readMoved(key, buf []byte) ([]byte, error) {
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		item, err := txn.Get(key)
 		if err != nil {
 			return err

@@ -259,6 +259,9 @@ func (s *Store) reclaimLoop(interval time.Duration) {
 func (s *Store) reclaim(all bool) error {
 	s.rc.run.Lock()
 	defer s.rc.run.Unlock()
+	if s.disk.readOnly.Load() {
+		return nil // nothing is freed, nor can be dropped, while read-only
+	}
 	for {
 		ids, size := s.rc.eligible(maxDropBatch)
 		if len(ids) == 0 || (!all && size < s.rc.after && len(ids) < maxDropBatch) {
@@ -328,7 +331,7 @@ func (s *Store) dropBlobs(ids []blobID) error {
 // hasBlob reports whether any chunk of blob id is visible.
 func (s *Store) hasBlob(id blobID) (bool, error) {
 	var ok bool
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		prefix := blobPrefix(id)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
@@ -354,12 +357,20 @@ func (s *Store) stopping() bool {
 // (ErrNoRewrite) when that file is below the ratio or is the file being
 // written (valueLog.pickLog), so the active file's garbage waits until it
 // fills and a new one starts.
+//
+// A rewrite copies up to one file's live values into the active file, so
+// it runs only while there is room for that (SECURITY row 53).
 func (s *Store) runValueLogGC() error {
 	for range 100 {
 		if s.stopping() {
 			return nil
 		}
-		err := s.db.RunValueLogGC(gcDiscardRatio)
+		done, err := s.disk.admit(s.disk.sizes.valueLog, false)
+		if err != nil {
+			return nil // no room: the garbage waits
+		}
+		err = s.db.RunValueLogGC(gcDiscardRatio)
+		done()
 		if errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) ||
 			errors.Is(err, badger.ErrGCInMemoryMode) {
 			return nil

@@ -86,7 +86,7 @@ func (u *usage) admits(staged, credit int64) error {
 // initUsage sums the body sizes of all records.
 func (s *Store) initUsage(quota int64) error {
 	var total int64
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixRecord)})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -115,7 +115,7 @@ func (s *Store) initUsage(quota int64) error {
 // body is staged.
 func (s *Store) sizeAt(path string) int64 {
 	var size int64
-	_ = s.db.View(func(txn *badger.Txn) error {
+	_ = s.view(func(txn *badger.Txn) error {
 		rec, err := getRecord(txn, path, false)
 		if err == nil && rec != nil {
 			size = rec.size
