@@ -47,17 +47,26 @@ func (p *Provider) RevokeClient(ctx context.Context, accountID, clientID string)
 		if g.ClientID != clientID {
 			continue
 		}
-		key := grantPrefix(accountID) + g.ID
-		now := p.now()
-		var revoked []issuedAccess
-		err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
-			revoked, err = revokeGrantTx(tx, key, p.refreshTTL, now)
-			return err
-		})
-		if err != nil {
+		if err := p.revokeGrant(ctx, grantPrefix(accountID)+g.ID); err != nil {
 			return err
 		}
-		p.revoked.add(revoked, now)
 	}
+	return nil
+}
+
+// revokeGrant revokes the grant at key, with its refresh token and the
+// access tokens issued within it, in one KV transaction, and tells the
+// resource server.
+func (p *Provider) revokeGrant(ctx context.Context, key string) error {
+	now := p.now()
+	var revoked []issuedAccess
+	err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
+		revoked, err = revokeGrantTx(tx, key, p.refreshTTL, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.revoked.add(revoked, now)
 	return nil
 }

@@ -83,16 +83,9 @@ func (p *Provider) RevokeAccount(ctx context.Context, accountID string) error {
 		return err
 	}
 	for _, key := range grants {
-		now := p.now()
-		var revoked []issuedAccess
-		err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
-			revoked, err = revokeGrantTx(tx, key, p.refreshTTL, now)
-			return err
-		})
-		if err != nil {
+		if err := p.revokeGrant(ctx, key); err != nil {
 			return err
 		}
-		p.revoked.add(revoked, now)
 	}
 	return nil
 }
