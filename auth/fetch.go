@@ -196,3 +196,26 @@ func hostOf(u string) string {
 	}
 	return strings.ToLower(p.Scheme + "://" + p.Host)
 }
+
+// checkFetchable refuses, before any fetch, a URL the server must not fetch:
+// not https (http only when the client allows it), user info, no host, or an
+// IP-literal host that safehttp.IsPublic rejects. Loopback literals are left
+// to the client, which refuses them at dial time (nothing is sent) unless it
+// was built with AllowLoopback. issuer additionally forbids query and
+// fragment (OpenID Connect Discovery §2). It returns a fixed reason or "".
+func (a *Authenticator) checkFetchable(raw string, issuer bool) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.Opaque != "" {
+		return "is not a fetchable URL"
+	}
+	if issuer && (u.RawQuery != "" || u.Fragment != "" || u.ForceQuery) {
+		return "has a query or fragment"
+	}
+	if a.isLocal(raw) {
+		return ""
+	}
+	if !a.client.Permits(raw) {
+		return "is not an https URL of a public host"
+	}
+	return ""
+}
