@@ -8,7 +8,6 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/ldp"
 )
 
@@ -135,116 +134,29 @@ func (s *Store) commitLoop() {
 // order, in one transaction and commits it with one CommitWith (one WAL
 // sync). It answers every write it took and returns the writes still to do
 // and the limit for the next batch (smaller only when this batch has to be
-// rebuilt without a write that failed half-applied).
+// rebuilt without a write that failed half-applied). The steps are in
+// batch.go.
 func (s *Store) commitBatch(pending []*writeReq, limit int) ([]*writeReq, int) {
-	txn := s.db.NewTransaction(true)
-	seq0 := s.nextSeq
-	var in []*writeReq // planned and applied into txn, in order
-	// abort discards txn (nothing of it was committed, so its sequence
-	// numbers are handed out again) and returns its writes, to be rebuilt
-	// as a batch of their own, ahead of rest.
-	abort := func(rest []*writeReq) ([]*writeReq, int) {
-		discard(txn)
-		s.nextSeq = seq0
-		for _, q := range in {
-			s.usage.settle(q.p.delta, false)
-			q.p = nil
-		}
-		if len(in) == 0 {
-			return rest, maxBatch
-		}
-		return append(in, rest...), len(in)
+	b := &batch{txn: s.db.NewTransaction(true), seq0: s.nextSeq}
+	rest, abort := s.fillBatch(b, pending, limit)
+	if abort {
+		return s.abortBatch(b, rest)
 	}
-	i := 0
-	for ; i < len(pending); i++ {
-		r := pending[i]
-		if len(in) > 0 && (len(in) >= limit || r.solo || in[0].solo) {
-			break
-		}
-		if err := r.ctx.Err(); err != nil {
-			r.answer(nil, err)
-			continue
-		}
-		p, perr, pan := runPlan(r.fn, txn)
-		if pan != nil {
-			r.done <- writeResult{panic: pan}
-			return abort(pending[i+1:]) // it may have left an iterator open
-		}
-		if perr != nil {
-			r.answer(nil, perr) // fn wrote nothing: the batch is unaffected
-			continue
-		}
-		if err := s.usage.reserve(p.delta); err != nil {
-			r.answer(nil, err)
-			continue
-		}
-		r.p = p
-		if err := s.apply(txn, p); err != nil {
-			// Part of p may be in txn, and Badger cannot take it back.
-			s.usage.settle(p.delta, false)
-			r.p = nil
-			if len(in) == 0 {
-				r.answer(nil, err) // alone, as it would have failed before
-				return abort(pending[i+1:])
-			}
-			// Commit the writes before it without it, then try it again
-			// at the head of the next batch (ErrTxnTooBig: a fresh
-			// transaction has room).
-			return abort(pending[i:])
-		}
-		in = append(in, r)
-	}
-	rest := pending[i:]
-	if len(in) == 0 {
-		discard(txn)
+	if len(b.in) == 0 {
+		discard(b.txn)
 		return rest, maxBatch
 	}
-	err := <-s.submit(txn)
-	for _, r := range in {
+	err := <-s.submit(b.txn)
+	for _, r := range b.in {
 		s.usage.settle(r.p.delta, err == nil)
 	}
 	switch {
 	case err == nil:
-		if s.nextSeq > seq0 {
-			s.published(s.nextSeq - 1)
-		}
-		if s.onCommit != nil {
-			var cs []event.Change
-			for _, r := range in {
-				cs = append(cs, r.p.changes...)
-			}
-			if len(cs) > 0 {
-				s.onCommit(cs)
-			}
-		}
-		for _, r := range in {
-			r.answer(r.p, nil)
-		}
+		s.batchCommitted(b)
 	case errors.Is(err, badger.ErrConflict):
-		// Only writes outside the committer can conflict with it; none
-		// touches what plans read, so this is defensive: each write is
-		// run again alone, a bounded number of times. Burnt sequence
-		// numbers are not reused (gaps are allowed).
-		var again []*writeReq
-		for _, r := range in {
-			r.p = nil
-			r.attempts++
-			if r.attempts >= maxAttempts {
-				r.answer(nil, errContention)
-				continue
-			}
-			r.solo = true
-			again = append(again, r)
-		}
-		if len(again) > 0 {
-			backoff(again[0].attempts)
-		}
-		return append(again, rest...), maxBatch
+		return append(retryAlone(b.in), rest...), maxBatch
 	default:
-		err = fmt.Errorf("%w: %w", errCommit, err)
-		for _, r := range in {
-			r.answer(nil, err)
-		}
+		failBatch(b.in, err)
 	}
 	return rest, maxBatch
 }
