@@ -35,102 +35,143 @@ func (p *Provider) codeGrant(r *http.Request, form url.Values, proof *auth.Proof
 	if !validVerifier(verifier) {
 		return nil, invalidRequest("code_verifier is missing or malformed")
 	}
-	redirectURI := form.Get("redirect_uri")
-
-	refresh := randomToken(32)
-	grantID := randomToken(16)
-	access := issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}
-	var rec codeRecord
-	var fail *oauthError
-	var issuedRefresh bool
-	var revoked []issuedAccess
-	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
-		rec, fail, issuedRefresh, revoked = codeRecord{}, nil, false, nil
-		key := kvCode + hashed(code)
-		if err := getJSON(tx, key, &rec); err != nil {
-			if errors.Is(err, ldp.ErrNotFound) {
-				fail = invalidGrant("invalid or expired code")
-				return nil
-			}
-			return err
-		}
-		switch {
-		case rec.ClientID != c.ID:
-			fail = invalidGrant("invalid or expired code")
-			return nil
-		case rec.Used:
-			// RFC 6749 §4.1.2: revoke what the code gave when it is
-			// reused: the grant (refresh tokens and the access tokens
-			// refreshed from them) and the code's own access token.
-			fail = invalidGrant("invalid or expired code")
-			var err error
-			if rec.Grant != "" {
-				if revoked, err = revokeGrantTx(tx, rec.Grant, p.refreshTTL, now); err != nil {
-					return err
-				}
-			}
-			if rec.Access != nil {
-				more, err := revokeAccessTx(tx, []issuedAccess{*rec.Access}, now)
-				if err != nil {
-					return err
-				}
-				revoked = append(revoked, more...)
-				rec.Access = nil
-				return putJSON(tx, key, rec, codeRecordTTL)
-			}
-			return nil
-		case now.Unix() >= rec.Expires:
-			fail = invalidGrant("invalid or expired code")
-			return nil
-		case redirectURI != rec.RedirectURI:
-			fail = invalidGrant("redirect_uri does not match the authorization request")
-			return nil
-		case !pkceMatches(verifier, rec.Challenge):
-			fail = invalidGrant("code_verifier does not match the code_challenge")
-			return nil
-		}
-		if err := trackAccessTx(tx, rec.AccountID, "", c.ID, access, now); errors.Is(err, errRevokedOwner) {
-			fail = invalidGrant("invalid or expired code")
-			return nil
-		} else if err != nil {
-			return err
-		}
-		rec.Used, rec.Access = true, &access
-		if hasScope(rec.Scopes, "offline_access") && c.allowsGrant(grantRefresh) {
-			gk := grantPrefix(rec.AccountID) + grantID
-			g := grantRecord{ClientID: c.ID, ClientName: c.Name, WebID: rec.WebID, AccountID: rec.AccountID,
-				Scopes: rec.Scopes, Created: now.Unix(), Access: []issuedAccess{access}}
-			if err := putJSON(tx, gk, g, p.refreshTTL); err != nil {
-				return err
-			}
-			rr := refreshRecord{Grant: gk, ClientID: c.ID, WebID: rec.WebID, AccountID: rec.AccountID,
-				Scopes: rec.Scopes, AuthTime: rec.AuthTime, Expires: now.Add(p.refreshTTL).Unix()}
-			if c.public() {
-				rr.JKT = proof.Thumbprint // RFC 9449 §5: bound to the DPoP key
-			}
-			if err := putJSON(tx, kvRefresh+hashed(refresh), rr, p.refreshTTL); err != nil {
-				return err
-			}
-			rec.Grant, issuedRefresh = gk, true
-		}
-		return putJSON(tx, key, rec, codeRecordTTL)
-	})
+	x := &codeExchange{client: c, code: code, verifier: verifier, redirectURI: form.Get("redirect_uri"),
+		jkt: proof.Thumbprint, now: now, refresh: randomToken(32), grantID: randomToken(16),
+		access: issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}}
+	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error { return p.redeemCodeTx(tx, x) })
 	if err != nil {
 		return nil, err
 	}
-	p.revoked.add(revoked, now)
-	if fail != nil {
-		return nil, fail
+	p.revoked.add(x.revoked, now)
+	if x.fail != nil {
+		return nil, x.fail
 	}
-	resp, err := p.issue(issueArgs{jti: access.JTI, webID: rec.WebID, clientID: c.ID, jkt: proof.Thumbprint, nonce: rec.Nonce,
+	rec := x.rec
+	resp, err := p.issue(issueArgs{jti: x.access.JTI, webID: rec.WebID, clientID: c.ID, jkt: proof.Thumbprint, nonce: rec.Nonce,
 		scopes: rec.Scopes, authTime: rec.AuthTime}, now)
 	if err != nil {
 		return nil, err
 	}
-	if issuedRefresh {
-		resp.RefreshToken = refresh
+	if x.issuedRefresh {
+		resp.RefreshToken = x.refresh
 	}
 	return resp, nil
+}
+
+// codeExchange is one redemption of a code: what the client presented and
+// the tokens to issue (chosen before the transaction), then what the
+// transaction found and did. The transaction may run more than once, so it
+// starts by clearing what it found.
+type codeExchange struct {
+	client                      *client
+	code, verifier, redirectURI string
+	jkt                         string // the DPoP proof's key thumbprint
+	now                         time.Time
+	refresh, grantID            string
+	access                      issuedAccess
+
+	rec           codeRecord
+	fail          *oauthError // the answer, when the code is refused
+	issuedRefresh bool
+	revoked       []issuedAccess // for p.revoked, after the commit
+}
+
+// redeemCodeTx is the KV transaction of a code exchange: it finds the code,
+// refuses it (revoking what it gave when it is reused) or marks it used,
+// records the access token and starts a refresh grant when one was asked
+// for.
+func (p *Provider) redeemCodeTx(tx ldp.KVTxn, x *codeExchange) error {
+	x.rec, x.fail, x.issuedRefresh, x.revoked = codeRecord{}, nil, false, nil
+	key := kvCode + hashed(x.code)
+	if err := getJSON(tx, key, &x.rec); err != nil {
+		if errors.Is(err, ldp.ErrNotFound) {
+			x.fail = invalidGrant("invalid or expired code")
+			return nil
+		}
+		return err
+	}
+	switch {
+	case x.rec.ClientID != x.client.ID:
+		x.fail = invalidGrant("invalid or expired code")
+		return nil
+	case x.rec.Used:
+		x.fail = invalidGrant("invalid or expired code")
+		return p.revokeReusedCodeTx(tx, key, x)
+	}
+	if x.fail = x.mismatch(); x.fail != nil {
+		return nil
+	}
+	if err := trackAccessTx(tx, x.rec.AccountID, "", x.client.ID, x.access, x.now); errors.Is(err, errRevokedOwner) {
+		x.fail = invalidGrant("invalid or expired code")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	x.rec.Used, x.rec.Access = true, &x.access
+	if hasScope(x.rec.Scopes, "offline_access") && x.client.allowsGrant(grantRefresh) {
+		if err := p.startGrantTx(tx, x); err != nil {
+			return err
+		}
+	}
+	return putJSON(tx, key, x.rec, codeRecordTTL)
+}
+
+// revokeReusedCodeTx revokes what a reused code gave (RFC 6749 §4.1.2):
+// the grant (refresh tokens and the access tokens refreshed from them) and
+// the code's own access token.
+func (p *Provider) revokeReusedCodeTx(tx ldp.KVTxn, key string, x *codeExchange) error {
+	var err error
+	if x.rec.Grant != "" {
+		if x.revoked, err = revokeGrantTx(tx, x.rec.Grant, p.refreshTTL, x.now); err != nil {
+			return err
+		}
+	}
+	if x.rec.Access == nil {
+		return nil
+	}
+	more, err := revokeAccessTx(tx, []issuedAccess{*x.rec.Access}, x.now)
+	if err != nil {
+		return err
+	}
+	x.revoked = append(x.revoked, more...)
+	x.rec.Access = nil
+	return putJSON(tx, key, x.rec, codeRecordTTL)
+}
+
+// mismatch refuses an unused code of the right client that has expired or
+// does not match the token request (redirect_uri, PKCE).
+func (x *codeExchange) mismatch() *oauthError {
+	switch {
+	case x.now.Unix() >= x.rec.Expires:
+		return invalidGrant("invalid or expired code")
+	case x.redirectURI != x.rec.RedirectURI:
+		return invalidGrant("redirect_uri does not match the authorization request")
+	case !pkceMatches(x.verifier, x.rec.Challenge):
+		return invalidGrant("code_verifier does not match the code_challenge")
+	}
+	return nil
+}
+
+// startGrantTx stores the grant started by the code, holding its access
+// token, and its first refresh token.
+func (p *Provider) startGrantTx(tx ldp.KVTxn, x *codeExchange) error {
+	c, rec := x.client, x.rec
+	gk := grantPrefix(rec.AccountID) + x.grantID
+	g := grantRecord{ClientID: c.ID, ClientName: c.Name, WebID: rec.WebID, AccountID: rec.AccountID,
+		Scopes: rec.Scopes, Created: x.now.Unix(), Access: []issuedAccess{x.access}}
+	if err := putJSON(tx, gk, g, p.refreshTTL); err != nil {
+		return err
+	}
+	rr := refreshRecord{Grant: gk, ClientID: c.ID, WebID: rec.WebID, AccountID: rec.AccountID,
+		Scopes: rec.Scopes, AuthTime: rec.AuthTime, Expires: x.now.Add(p.refreshTTL).Unix()}
+	if c.public() {
+		rr.JKT = x.jkt // RFC 9449 §5: bound to the DPoP key
+	}
+	if err := putJSON(tx, kvRefresh+hashed(x.refresh), rr, p.refreshTTL); err != nil {
+		return err
+	}
+	x.rec.Grant, x.issuedRefresh = gk, true
+	return nil
 }
 
 // validVerifier: 43-128 unreserved characters (RFC 7636 §4.1).

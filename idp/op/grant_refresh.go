@@ -61,106 +61,156 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 	if old == "" || len(old) > 512 {
 		return nil, invalidRequest("refresh_token is required")
 	}
-	asked := strings.Fields(form.Get("scope"))
-
-	next := randomToken(32)
-	access := issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}
-	var rec refreshRecord
-	var fail *oauthError
-	var revoked []issuedAccess
-	reused := false
-	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
-		rec, fail, reused, revoked = refreshRecord{}, nil, false, nil
-		key := kvRefresh + hashed(old)
-		if err := getJSON(tx, key, &rec); err != nil {
-			if errors.Is(err, ldp.ErrNotFound) {
-				fail = invalidGrant("invalid refresh token")
-				return nil
-			}
-			return err
-		}
-		if rec.ClientID != c.ID {
-			fail = invalidGrant("invalid refresh token")
-			return nil
-		}
-		var g grantRecord
-		if err := getJSON(tx, rec.Grant, &g); err != nil {
-			if errors.Is(err, ldp.ErrNotFound) {
-				fail = invalidGrant("invalid refresh token")
-				return nil
-			}
-			return err
-		}
-		switch {
-		case g.Revoked:
-			fail = invalidGrant("invalid refresh token")
-			return nil
-		case rec.Rotated:
-			fail, reused = invalidGrant("invalid refresh token"), true
-			var err error
-			revoked, err = revokeGrantTx(tx, rec.Grant, p.refreshTTL, now)
-			return err
-		case now.Unix() >= rec.Expires:
-			fail = invalidGrant("invalid refresh token")
-			return nil
-		case rec.JKT != "" && rec.JKT != proof.Thumbprint:
-			fail = invalidGrant("refresh token is bound to another DPoP key")
-			return nil
-		}
-		for _, s := range asked {
-			if !slices.Contains(rec.Scopes, s) {
-				fail = invalidScope("scope exceeds the original grant")
-				return nil
-			}
-		}
-		if err := trackAccessTx(tx, rec.AccountID, "", c.ID, access, now); errors.Is(err, errRevokedOwner) {
-			fail = invalidGrant("invalid refresh token")
-			return nil
-		} else if err != nil {
-			return err
-		}
-		// Keep the rotated token (until its own expiry) to recognise reuse.
-		rec.Rotated = true
-		if err := putJSON(tx, key, rec, time.Unix(rec.Expires, 0).Sub(now)+time.Minute); err != nil {
-			return err
-		}
-		nr := rec
-		nr.Rotated = false
-		nr.Expires = now.Add(p.refreshTTL).Unix()
-		if !c.public() {
-			nr.JKT = ""
-		}
-		if err := putJSON(tx, kvRefresh+hashed(next), nr, p.refreshTTL); err != nil {
-			return err
-		}
-		g.Access = append(live(g.Access, now), access)
-		return putJSON(tx, rec.Grant, g, p.refreshTTL) // slide the grant's lifetime
-	})
+	x := &refreshExchange{client: c, old: old, asked: strings.Fields(form.Get("scope")), jkt: proof.Thumbprint, now: now,
+		next: randomToken(32), access: issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}}
+	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error { return p.rotateRefreshTx(tx, x) })
 	if err != nil {
 		return nil, err
 	}
-	p.revoked.add(revoked, now)
-	if reused {
-		p.log.Warn("refresh token reused: grant revoked", "client_id", c.ID, "webid", rec.WebID)
+	p.revoked.add(x.revoked, now)
+	if x.reused {
+		p.log.Warn("refresh token reused: grant revoked", "client_id", c.ID, "webid", x.rec.WebID)
 	}
-	if fail != nil {
-		return nil, fail
+	if x.fail != nil {
+		return nil, x.fail
 	}
-	scopes := rec.Scopes
-	if len(asked) > 0 {
-		scopes = nil
-		for _, s := range rec.Scopes { // keep the canonical order
-			if slices.Contains(asked, s) {
-				scopes = append(scopes, s)
-			}
-		}
-	}
-	resp, err := p.issue(issueArgs{jti: access.JTI, webID: rec.WebID, clientID: c.ID, jkt: proof.Thumbprint, scopes: scopes, authTime: rec.AuthTime}, now)
+	resp, err := p.issue(issueArgs{jti: x.access.JTI, webID: x.rec.WebID, clientID: c.ID, jkt: proof.Thumbprint,
+		scopes: narrowScopes(x.rec.Scopes, x.asked), authTime: x.rec.AuthTime}, now)
 	if err != nil {
 		return nil, err
 	}
-	resp.RefreshToken = next
+	resp.RefreshToken = x.next
 	return resp, nil
+}
+
+// refreshExchange is one use of a refresh token: what the client presented
+// and the tokens to issue (chosen before the transaction), then what the
+// transaction found and did. The transaction may run more than once, so it
+// starts by clearing what it found.
+type refreshExchange struct {
+	client *client
+	old    string   // the refresh token presented
+	asked  []string // the scopes asked for (none: all of the grant's)
+	jkt    string   // the DPoP proof's key thumbprint
+	now    time.Time
+	next   string // the new refresh token
+	access issuedAccess
+
+	rec     refreshRecord
+	fail    *oauthError // the answer, when the token is refused
+	reused  bool        // a rotated token came back: its grant was revoked
+	revoked []issuedAccess
+}
+
+// rotateRefreshTx is the KV transaction of a refresh: it finds the token
+// and its grant, refuses the token (revoking the grant when a rotated token
+// is reused) or rotates it.
+func (p *Provider) rotateRefreshTx(tx ldp.KVTxn, x *refreshExchange) error {
+	x.rec, x.fail, x.reused, x.revoked = refreshRecord{}, nil, false, nil
+	key := kvRefresh + hashed(x.old)
+	g, err := x.loadTx(tx, key)
+	if err != nil || x.fail != nil {
+		return err
+	}
+	switch {
+	case g.Revoked:
+		x.fail = invalidGrant("invalid refresh token")
+		return nil
+	case x.rec.Rotated:
+		x.fail, x.reused = invalidGrant("invalid refresh token"), true
+		x.revoked, err = revokeGrantTx(tx, x.rec.Grant, p.refreshTTL, x.now)
+		return err
+	}
+	if x.fail = x.mismatch(); x.fail != nil {
+		return nil
+	}
+	if err := trackAccessTx(tx, x.rec.AccountID, "", x.client.ID, x.access, x.now); errors.Is(err, errRevokedOwner) {
+		x.fail = invalidGrant("invalid refresh token")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return p.rotateTx(tx, key, g, x)
+}
+
+// loadTx reads the refresh token at key into x.rec and returns its grant;
+// a token that is unknown, of another client, or of an unknown grant sets
+// x.fail.
+func (x *refreshExchange) loadTx(tx ldp.KVTxn, key string) (grantRecord, error) {
+	var g grantRecord
+	if err := getJSON(tx, key, &x.rec); err != nil {
+		if errors.Is(err, ldp.ErrNotFound) {
+			x.fail = invalidGrant("invalid refresh token")
+			return g, nil
+		}
+		return g, err
+	}
+	if x.rec.ClientID != x.client.ID {
+		x.fail = invalidGrant("invalid refresh token")
+		return g, nil
+	}
+	if err := getJSON(tx, x.rec.Grant, &g); err != nil {
+		if errors.Is(err, ldp.ErrNotFound) {
+			x.fail = invalidGrant("invalid refresh token")
+			return g, nil
+		}
+		return g, err
+	}
+	return g, nil
+}
+
+// mismatch refuses a live, unrotated token that has expired, is presented
+// with another DPoP key than it is bound to, or is asked for scopes its
+// grant does not have.
+func (x *refreshExchange) mismatch() *oauthError {
+	switch {
+	case x.now.Unix() >= x.rec.Expires:
+		return invalidGrant("invalid refresh token")
+	case x.rec.JKT != "" && x.rec.JKT != x.jkt:
+		return invalidGrant("refresh token is bound to another DPoP key")
+	}
+	for _, s := range x.asked {
+		if !slices.Contains(x.rec.Scopes, s) {
+			return invalidScope("scope exceeds the original grant")
+		}
+	}
+	return nil
+}
+
+// rotateTx keeps the presented token, marked rotated, until its own expiry
+// (to recognise reuse), stores the next token of the grant, and adds the
+// new access token to the grant, sliding the grant's lifetime.
+func (p *Provider) rotateTx(tx ldp.KVTxn, key string, g grantRecord, x *refreshExchange) error {
+	x.rec.Rotated = true
+	if err := putJSON(tx, key, x.rec, time.Unix(x.rec.Expires, 0).Sub(x.now)+time.Minute); err != nil {
+		return err
+	}
+	nr := x.rec
+	nr.Rotated = false
+	nr.Expires = x.now.Add(p.refreshTTL).Unix()
+	if !x.client.public() {
+		nr.JKT = ""
+	}
+	if err := putJSON(tx, kvRefresh+hashed(x.next), nr, p.refreshTTL); err != nil {
+		return err
+	}
+	g.Access = append(live(g.Access, x.now), x.access)
+	return putJSON(tx, x.rec.Grant, g, p.refreshTTL)
+}
+
+// narrowScopes is the scopes of a refreshed token: the grant's, or those
+// of them that were asked for, in the grant's (canonical) order.
+func narrowScopes(granted, asked []string) []string {
+	if len(asked) == 0 {
+		return granted
+	}
+	var scopes []string
+	for _, s := range granted {
+		if slices.Contains(asked, s) {
+			scopes = append(scopes, s)
+		}
+	}
+	return scopes
 }
 
 // revokeGrantTx marks the grant at key revoked (kept for ttl so that its
