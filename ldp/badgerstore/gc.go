@@ -34,7 +34,7 @@ func (s *Store) sweepOrphans() error {
 		if err := s.dropBlobs(orphans[:n]); err != nil {
 			return fmt.Errorf("removing orphan bodies: %w", err)
 		}
-		s.log.Info("removed orphan bodies", "component", "badgerstore", "count", n)
+		s.log.Info("removed orphan bodies", "count", n)
 		orphans = orphans[n:]
 	}
 	return nil

@@ -8,7 +8,8 @@ import (
 )
 
 // badgerLogger adapts slog to badger.Logger. Badger's info and debug output
-// is dropped; warnings and errors are logged with component=badger.
+// is dropped; warnings and errors are logged with library=badger (the
+// component key is the caller's: the server names the store's logger).
 type badgerLogger struct{ log *slog.Logger }
 
 func (l badgerLogger) Errorf(f string, a ...any) { l.emit(slog.LevelError, f, a) }
@@ -24,5 +25,5 @@ func (l badgerLogger) emit(level slog.Level, f string, a []any) {
 		return
 	}
 	msg := strings.TrimSpace(fmt.Sprintf(f, a...))
-	l.log.Log(context.Background(), level, msg, "component", "badger")
+	l.log.Log(context.Background(), level, msg, "library", "badger")
 }

@@ -178,7 +178,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.rc.wake() // GC after the orphan sweep's drops, if any
 	if readOnly {
 		s.log.Warn("no room on the disk to open the store for writing: serving reads only, writes get 507 until there is room",
-			"component", "badgerstore", "dir", dir)
+			"dir", dir)
 		s.bg.Add(1)
 		go s.reopenLoop()
 	}
@@ -352,7 +352,7 @@ func (s *Store) Close() error {
 		if !s.disk.disabled && !s.disk.readOnly.Load() {
 			if free, need, ok := roomToClose(s.dir); !ok {
 				s.log.Error("no room on the disk to close the store cleanly: leaving its write-ahead log for the next start",
-					"component", "badgerstore", "free", free, "need", need)
+					"free", free, "need", need)
 				return
 			}
 		}

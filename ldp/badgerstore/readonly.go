@@ -67,10 +67,10 @@ func (s *Store) reopenLoop() {
 			continue
 		}
 		if err := s.reopenWritable(); err != nil {
-			s.log.Error("reopening the store for writing", "component", "badgerstore", "err", err)
+			s.log.Error("reopening the store for writing", "err", err)
 			continue
 		}
-		s.log.Info("the disk has room again: the store is open for writing", "component", "badgerstore", "free", free)
+		s.log.Info("the disk has room again: the store is open for writing", "free", free)
 		return
 	}
 }
@@ -85,7 +85,7 @@ func (s *Store) reopenWritable() error {
 	}
 	s.detachReaders()
 	if err := s.db.Close(); err != nil {
-		s.log.Warn("closing the read-only database", "component", "badgerstore", "err", err)
+		s.log.Warn("closing the read-only database", "err", err)
 	}
 	db, err := openDB(s.dir, s.opts, s.disk.sizes, false)
 	if err != nil {
@@ -100,7 +100,7 @@ func (s *Store) reopenWritable() error {
 	s.db = db
 	s.dbMu.Unlock()
 	if err := s.sweepOrphans(); err != nil {
-		s.log.Error("removing orphan bodies", "component", "badgerstore", "err", err)
+		s.log.Error("removing orphan bodies", "err", err)
 	}
 	s.disk.readOnly.Store(false)
 	s.SetDiskReserve(s.disk.reserve.Load()) // forget the last reading

@@ -248,7 +248,7 @@ func (s *Store) reclaimLoop(interval time.Duration) {
 		case <-s.rc.kick:
 		}
 		if err := s.reclaim(all); err != nil {
-			s.log.Error("reclaiming freed bodies", "component", "badgerstore", "err", err)
+			s.log.Error("reclaiming freed bodies", "err", err)
 		}
 	}
 }
