@@ -121,11 +121,11 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		p.badRequestPage(w, r, "unknown client_id")
 		return
 	case errors.Is(err, ErrClientDocument):
-		p.log.Info("client identifier document refused", "err", err)
+		p.log.InfoContext(ctx, "client identifier document refused", "err", err)
 		p.badRequestPage(w, r, "the client identifier document could not be used")
 		return
 	case err != nil:
-		p.log.Error("client lookup failed", "err", err)
+		p.log.ErrorContext(ctx, "client lookup failed", "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
@@ -205,13 +205,13 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		err = p.kv.Put(ctx, kvInteraction+hashed(pd.ID), b, p.interactionTTL)
 	}
 	if err != nil {
-		p.log.Error("store interaction failed", "err", err)
+		p.log.ErrorContext(ctx, "store interaction failed", "err", err)
 		fail("server_error", "")
 		return
 	}
 	loc, err := p.ia.Begin(ctx, pd)
 	if err != nil {
-		p.log.Error("interaction begin failed", "err", err)
+		p.log.ErrorContext(ctx, "interaction begin failed", "err", err)
 		fail("server_error", "")
 		return
 	}

@@ -146,7 +146,7 @@ func (p *Provider) lookupClient(ctx context.Context, id string) (*client, error)
 	// which is still at least a day away or is renewed on a later use.
 	if (c.Used || c.Expires == 0) && (c.Expires == 0 || time.Unix(c.Expires, 0).Sub(now) < p.keepUsedClient()) {
 		if err := p.renewClient(ctx, id, now); err != nil {
-			p.log.Warn("renewing client registration failed", "client_id", id, "err", err)
+			p.log.WarnContext(ctx, "renewing client registration failed", "client_id", id, "err", err)
 		}
 	}
 	return &c, nil

@@ -76,7 +76,7 @@ func asOAuth(err error) *oauthError {
 func (p *Provider) writeOAuthError(w http.ResponseWriter, r *http.Request, err error) {
 	oe := asOAuth(err)
 	if oe.status >= 500 {
-		p.log.Error("oidc endpoint failed", "method", r.Method, "path", r.URL.Path, "status", oe.status, "err", err)
+		p.log.ErrorContext(r.Context(), "oidc endpoint failed", "method", r.Method, "path", r.URL.Path, "status", oe.status, "err", err)
 	}
 	if oe.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+p.issuer+`"`)

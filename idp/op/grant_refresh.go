@@ -69,7 +69,7 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 	}
 	p.revoked.add(x.revoked, now)
 	if x.reused {
-		p.log.Warn("refresh token reused: grant revoked", "client_id", c.ID, "webid", x.rec.WebID)
+		p.log.WarnContext(ctx, "refresh token reused: grant revoked", "client_id", c.ID, "webid", x.rec.WebID)
 	}
 	if x.fail != nil {
 		return nil, x.fail

@@ -92,7 +92,9 @@ func newTestOP(t testing.TB, webID string, mod func(*Options)) *testOP {
 		mu.RLock()
 		hh := h
 		mu.RUnlock()
-		hh.ServeHTTP(w, r)
+		// Like the server's access log: the request's id travels in its
+		// context, for loggers that read it (testRequestID).
+		hh.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), testRequestID{}, "test-request")))
 	}))
 	t.Cleanup(srv.Close)
 	o := &testOP{srv: srv, ia: &fakeInteraction{}, sessions: &fakeSessions{}}

@@ -43,7 +43,7 @@ func (p *Provider) serveLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.sessions != nil {
 		if err := p.sessions.EndSession(w, r); err != nil {
-			p.log.Error("end session failed", "err", err)
+			p.log.ErrorContext(r.Context(), "end session failed", "err", err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
 		}

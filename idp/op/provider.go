@@ -103,7 +103,9 @@ type Options struct {
 	// that cannot be redirected; reason is a fixed English text. Nil
 	// writes plain text.
 	ErrorPage func(w http.ResponseWriter, r *http.Request, status int, reason string)
-	Logger    *slog.Logger
+	// Logger, named by the caller (the server: component=oidc); lines
+	// logged while answering a request carry its context. Nil discards.
+	Logger *slog.Logger
 
 	AccessTokenTTL  time.Duration // 5–60 min, default DefaultAccessTokenTTL; also the ID token's
 	RefreshTokenTTL time.Duration // default DefaultRefreshTTL
@@ -197,7 +199,6 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	p.log = p.log.With("component", "op")
 	if p.postLogout == "" {
 		p.postLogout = p.issuer + "/"
 	}
