@@ -110,7 +110,7 @@ func New(opts Options) (*Handler, error) {
 		provision:    opts.Provision,
 		registration: opts.Registration,
 		mailer:       opts.Mailer,
-		log:          opts.Logger.With("component", "web"),
+		log:          opts.Logger,
 		claims:       newClaimTable(maxClaims, opts.Now),
 		claimTTL:     opts.InteractionTTL,
 		pages:        pages,

@@ -76,7 +76,7 @@ func (h *Handler) mailReset(ctx context.Context, email string) {
 		defer cancel()
 		tok, err := h.accounts.NewResetToken(ctx, norm)
 		if err != nil {
-			h.log.Error("reset token failed", "err", err)
+			h.log.ErrorContext(ctx, "reset token failed", "err", err)
 			return
 		}
 		if tok == "" {
@@ -84,7 +84,7 @@ func (h *Handler) mailReset(ctx context.Context, email string) {
 		}
 		link := h.origin + h.path("reset") + "?token=" + url.QueryEscape(tok)
 		if err := h.mailer.SendPasswordReset(ctx, norm, link); err != nil {
-			h.log.Error("sending reset email failed", "err", err)
+			h.log.ErrorContext(ctx, "sending reset email failed", "err", err)
 		}
 	}()
 }
