@@ -254,7 +254,7 @@ func (c Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("base URL %q must be an absolute http(s) URL", c.BaseURL)
 	}
-	if u.RawQuery != "" || u.Fragment != "" || !strings.HasSuffix(u.Path+"/", "/") {
+	if u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("base URL %q must not have a query or fragment", c.BaseURL)
 	}
 	if c.OwnerWebID != "" {
