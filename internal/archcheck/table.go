@@ -44,6 +44,8 @@ var Rules = []Rule{
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
 	{"internal", nil},
+	// The one test command: sets up what the tests need, then runs them.
+	{"internal/testall", []string{"internal/testdeps"}},
 	// Black-box tests against the built binary: they talk HTTP.
 	{"conformance", nil},
 	// Load tools.
