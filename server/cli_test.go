@@ -117,3 +117,27 @@ func TestLogFollowsNAAMIO_DATA(t *testing.T) {
 		t.Fatalf("--data beats NAAMIO_DATA: exit %d: %s", code, stderr.String())
 	}
 }
+
+// TestACLSetOnNewDataDir: the README's "Try it" opens a container with
+// naamio acl set before the server ever ran, so acl set creates the data
+// directory (acl show still wants an existing one).
+func TestACLSetOnNewDataDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	acl := "@prefix acl: <http://www.w3.org/ns/auth/acl#> .\n" +
+		"<#try> a acl:Authorization; acl:agentClass <http://xmlns.com/foaf/0.1/Agent>;\n" +
+		"  acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write .\n"
+	var stdout, stderr bytes.Buffer
+	if err := aclCommand([]string{"show", "--data", dir, "/notes/"}, strings.NewReader(""), &stdout, &stderr); err == nil {
+		t.Fatal("acl show on a missing data directory succeeded")
+	}
+	if err := aclCommand([]string{"set", "--data", dir, "/notes/"}, strings.NewReader(acl), &stdout, &stderr); err != nil {
+		t.Fatalf("acl set on a new data directory: %v\n%s", err, stderr.String())
+	}
+	stdout.Reset()
+	if err := aclCommand([]string{"show", "--data", dir, "/notes/"}, strings.NewReader(""), &stdout, &stderr); err != nil {
+		t.Fatalf("acl show after set: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "/notes/.acl") || !strings.Contains(stdout.String(), "Agent") {
+		t.Fatalf("acl show after set:\n%s", stdout.String())
+	}
+}
