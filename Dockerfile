@@ -17,6 +17,6 @@ ENV NAAMIO_LISTEN=0.0.0.0:8080 \
     NAAMIO_DATA=/data \
     NAAMIO_BASE_URL=http://localhost:8080/
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["/naamio", "health", "--url", "http://127.0.0.1:8080/.naamio/health"]
+  CMD ["/naamio", "health"]
 ENTRYPOINT ["/naamio"]
 CMD ["serve"]

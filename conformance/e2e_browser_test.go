@@ -5,12 +5,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/naamio/naamio/internal/testdeps"
 )
 
 // Bounds of the browser end-to-end run (the driver bounds each of its
@@ -19,9 +19,6 @@ const (
 	bundleTimeout  = time.Minute
 	browserTimeout = 2 * time.Minute
 )
-
-// chromiumPath is Debian's Chromium; .ci/run installs it with apt-get.
-const chromiumPath = "/usr/bin/chromium"
 
 // browserSteps are the driver's steps, in order (conformance/e2e/browser.mjs).
 var browserSteps = []string{"launch", "open-app", "redirect-to-login", "signup",
@@ -34,8 +31,9 @@ var browserSteps = []string{"launch", "open-app", "redirect-to-login", "signup",
 // and writes and reads a private resource in the pod with
 // @inrupt/solid-client (issue 5, item 6b).
 func TestInruptBrowserClient(t *testing.T) {
+	chromium, dir := testdeps.NeedChromium(t), e2eWorkspace(t)
 	issuerURL := strings.TrimSuffix(srv.base, "/")
-	runBrowserE2E(t, "e2e-inrupt-browser-", issuerURL, func(pod string) string { return issuerURL + "/" + pod + "/" })
+	runBrowserE2E(t, chromium, dir, "e2e-inrupt-browser-", issuerURL, func(pod string) string { return issuerURL + "/" + pod + "/" })
 }
 
 // TestInruptBrowserClientSubdomainPods is the same journey on a server
@@ -43,6 +41,7 @@ func TestInruptBrowserClient(t *testing.T) {
 // (Chromium resolves every *.localhost name to loopback), a cross-origin
 // resource server of its own, while log-in stays on http://localhost:PORT.
 func TestInruptBrowserClientSubdomainPods(t *testing.T) {
+	chromium, dir := testdeps.NeedChromium(t), e2eWorkspace(t)
 	addr, err := freeAddr()
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +57,7 @@ func TestInruptBrowserClientSubdomainPods(t *testing.T) {
 		t.Fatalf("%v\n%s", err, s.logTail())
 	}
 	issuerURL := strings.TrimSuffix(base, "/")
-	runBrowserE2E(t, "e2e-inrupt-browser-subdomain-", issuerURL, func(pod string) string {
+	runBrowserE2E(t, chromium, dir, "e2e-inrupt-browser-subdomain-", issuerURL, func(pod string) string {
 		return "http://" + pod + ".localhost:" + port + "/"
 	})
 	if t.Failed() {
@@ -66,15 +65,10 @@ func TestInruptBrowserClientSubdomainPods(t *testing.T) {
 	}
 }
 
-// runBrowserE2E runs browser.mjs against the server at issuerURL, whose
-// new pods are at podURL(name); each step is a requirement named prefix+step.
-func runBrowserE2E(t *testing.T, prefix, issuerURL string, podURL func(pod string) string) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("headless Chromium is needed at %s (Debian package chromium; .ci/run installs it: apt-get install --no-install-recommends chromium): %v", chromiumPath, err)
-	}
-	dir := e2eDir(t)
-	npmInstalled(t, dir)
-	browserPackagesInstalled(t, dir)
+// runBrowserE2E runs browser.mjs of the e2e workspace dir with chromium
+// against the server at issuerURL, whose new pods are at podURL(name);
+// each step is a requirement named prefix+step.
+func runBrowserE2E(t *testing.T, chromium, dir, prefix, issuerURL string, podURL func(pod string) string) {
 
 	// Bundle the app into a temporary directory and serve it from its own
 	// loopback origin, apart from the Naamio server's.
@@ -97,35 +91,5 @@ func runBrowserE2E(t *testing.T, prefix, issuerURL string, podURL func(pod strin
 		"NAAMIO_PASSWORD=correct horse battery staple",
 		"NAAMIO_POD="+pod,
 		"NAAMIO_POD_URL="+podURL(pod),
-		"CHROMIUM="+chromiumPath)
-}
-
-// browserPackagesInstalled makes sure the browser test's packages are in
-// node_modules: npmInstalled looks only for the Node client, so a
-// node_modules installed before these packages joined the lock file is
-// brought up to date with npm ci.
-func browserPackagesInstalled(t *testing.T, dir string) {
-	t.Helper()
-	pkgs := []string{"playwright-core", "esbuild", filepath.Join("@inrupt", "solid-client-authn-browser")}
-	missing := func() string {
-		for _, p := range pkgs {
-			if _, err := os.Stat(filepath.Join(dir, "node_modules", p, "package.json")); err != nil {
-				return p
-			}
-		}
-		return ""
-	}
-	if missing() == "" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), npmTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
-	if p := missing(); p != "" {
-		t.Fatalf("%s is still not installed in %s after npm ci", p, dir)
-	}
+		"CHROMIUM="+chromium)
 }

@@ -13,39 +13,28 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/naamio/naamio/internal/testdeps"
 )
 
-// Bounds of the Node end-to-end run.
-const (
-	npmTimeout  = 5 * time.Minute
-	nodeTimeout = 2 * time.Minute
-)
+// nodeTimeout bounds one Node end-to-end run.
+const nodeTimeout = 2 * time.Minute
 
-// e2eDir is the Node project of real Solid clients (conformance/e2e).
-func e2eDir(t *testing.T) string {
+// e2eWorkspace is a temporary copy of the Node project of real Solid
+// clients (conformance/e2e) linked to its installed packages, which live
+// outside the checkout (internal/testdeps). Without them, or without
+// Node, the test skips with a message naming the one test command, or
+// fails when NAAMIO_REQUIRE_TEST_DEPS requires them (CI).
+func e2eWorkspace(t *testing.T) string {
 	t.Helper()
 	root, err := repoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(root, "conformance", "e2e")
-}
-
-// npmInstalled installs the e2e project's locked dependencies when they
-// are missing (npm ci). Node and npm are part of the test machine; their
-// absence fails the test rather than skipping it.
-func npmInstalled(t *testing.T, dir string) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@inrupt", "solid-client-authn-node")); err == nil {
-		return
+	if _, err := exec.LookPath("node"); err != nil {
+		testdeps.Missing(t, testdeps.Node, "node is not installed (Debian package nodejs); "+testdeps.Command+" installs it and runs every test")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), npmTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
+	return testdeps.Workspace(t, filepath.Join(root, "conformance", "e2e"))
 }
 
 // accountAPI drives the account API as a script written for the Community
@@ -107,8 +96,7 @@ func accountAPI(t *testing.T, s *server, email, podName string, withCredentials 
 // creates, reads, updates and deletes a private resource in the account's
 // pod and is refused on another user's pod (issue 5, item 6a).
 func TestInruptNodeClient(t *testing.T) {
-	dir := e2eDir(t)
-	npmInstalled(t, dir)
+	dir := e2eWorkspace(t)
 	suffix := podSuffix("e2e")
 	alice := accountAPI(t, srv, "alice-"+suffix+"@example.org", "alice-"+suffix, true)
 	bob := accountAPI(t, srv, "bob-"+suffix+"@example.org", "bob-"+suffix, false)

@@ -3,10 +3,11 @@ package conformance
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/naamio/naamio/internal/testdeps"
 )
 
 // storedScriptSteps are the steps of conformance/e2e/stored-script.mjs.
@@ -70,12 +71,8 @@ const attackScript = `(async () => {
 // their script does not run with the origin, and in a browser that ignores
 // CSP it runs but the provider's pages and the account API refuse it.
 func TestSecurityStoredScript(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("headless Chromium is needed at %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
-	}
-	e2e := e2eDir(t)
-	npmInstalled(t, e2e)
-	browserPackagesInstalled(t, e2e)
+	chromium := testdeps.NeedChromium(t)
+	e2e := e2eWorkspace(t)
 
 	victim := newIdPAccount(t, srv, "victim")
 	login := srv.doAs(t, nil, http.MethodPost, "/.account/login/password/",
@@ -124,7 +121,7 @@ func TestSecurityStoredScript(t *testing.T) {
 		"NAAMIO_ACCOUNT="+idx.Controls.Account.Account,
 		"NAAMIO_HTML="+srv.url(dir+"page.html"),
 		"NAAMIO_SVG="+srv.url(dir+"pic.svg"),
-		"CHROMIUM="+chromiumPath)
+		"CHROMIUM="+chromium)
 
 	requirement(t, "security-row-58-stored-script-no-credentials-minted", func(t *testing.T) {
 		if after := credentials(); after != before {

@@ -52,7 +52,9 @@ func aclCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if kind, _ := ldp.Auxiliary(p); kind != ldp.NotAux {
 		return fmt.Errorf("acl: %s is an auxiliary resource; name the resource it belongs to", p)
 	}
-	st, err := openStopped(*dir, false)
+	// set creates a new data directory, so a container can be opened
+	// before the server first starts (the README's "Try it").
+	st, err := openStopped(*dir, sub == "set")
 	if err != nil {
 		return err
 	}

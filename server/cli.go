@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -22,13 +23,18 @@ import (
 const usage = `Naamio: a self-hosted Solid pod server.
 
 Usage:
-  naamio serve [flags]   run the server (naamio serve -h lists the flags)
-  naamio log [flags]     print the durable change log as JSON lines (server stopped)
-  naamio health [--url]  exit 0 if the server answers its health check (for HEALTHCHECK)
-  naamio acl show|set    read or replace an ACL (server stopped; the owner's way back in)
-  naamio account create  create an account with a pod and print its WebID (server stopped)
-  naamio pod release     free a deleted account's pod name, removing its old WebID from every ACL (server stopped)
-  naamio keys rotate     rotate the OpenID Provider's signing key; keys list shows them (server stopped)
+  naamio serve [flags]              run the server (naamio serve -h lists the flags)
+  naamio health [--listen|--url]    exit 0 if the server answers its health check (for HEALTHCHECK)
+
+With the server stopped (these open its data directory, --data or NAAMIO_DATA):
+  naamio log [flags]                print the durable change log as JSON lines
+  naamio acl show PATH              say which ACL governs PATH
+  naamio acl set PATH < acl.ttl     replace an ACL (the owner's way back in)
+  naamio account create             create an account with a pod and print its WebID
+  naamio account reset-link         print a single-use password-reset link for an account
+  naamio pod release NAME           free a deleted account's pod name, removing its old WebID from every ACL
+  naamio keys rotate                make a new OpenID Provider signing key active
+  naamio keys list                  list the signing keys (kid, created, retired)
 `
 
 // Main runs the command line and returns the process exit code.
@@ -105,7 +111,7 @@ func applyMemoryLimit(limit int64, env string, log *slog.Logger) {
 func printLog(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("log", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("data", "./data", "data directory")
+	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
 	after := fs.Uint64("after", 0, "print entries with a sequence number above this")
 	limit := fs.Int("limit", 0, "print at most this many entries (0: all)")
 	if err := fs.Parse(args); err != nil {
@@ -145,13 +151,22 @@ func printLog(args []string, stdout, stderr io.Writer) error {
 }
 
 // checkHealth asks a running server for its health; a container runtime's
-// HEALTHCHECK uses it, since the image has no shell or curl.
+// HEALTHCHECK uses it, since the image has no shell or curl. It asks where
+// the server listens (--listen, NAAMIO_LISTEN, as for serve) unless --url
+// names the endpoint.
 func checkHealth(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	u := fs.String("url", "http://127.0.0.1:8080/.naamio/health", "health endpoint")
+	listen := fs.String("listen", envOr("NAAMIO_LISTEN", defaults().Listen), "address the server listens on (env NAAMIO_LISTEN)")
+	u := fs.String("url", "", "health endpoint (default: http://<listen address>/.naamio/health)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *u == "" {
+		var err error
+		if *u, err = healthURL(*listen); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -168,4 +183,20 @@ func checkHealth(args []string, stderr io.Writer) error {
 		return fmt.Errorf("health: %s", resp.Status)
 	}
 	return nil
+}
+
+// healthURL is the health endpoint of a server listening on listen. An
+// unspecified host (all interfaces) is asked on loopback.
+func healthURL(listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || port == "" {
+		return "", fmt.Errorf("listen address %q: want host:port", listen)
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/.naamio/health", nil
 }

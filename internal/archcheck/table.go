@@ -1,0 +1,53 @@
+package archcheck
+
+// Rule is one row of the table: the package (a path inside the module,
+// "." for the main package at the root) and the project packages it may
+// import. "x/..." allows x and every package below it; "*" allows all.
+type Rule struct {
+	Pkg       string
+	MayImport []string
+}
+
+// Rules is the dependency table of the design. Rows for packages that do
+// not exist yet (notify, federation, modules) are checked once they appear.
+var Rules = []Rule{
+	// main.go: the binary.
+	{".", []string{"server"}},
+	// Leaves: the RDF model, parsers, writer and patches; the change-log
+	// entry and feed; the key-value interface for server-internal records.
+	{"rdf", nil},
+	{"event", nil},
+	{"kv", nil},
+	// Web Access Control: graph in, decision out.
+	{"acl", []string{"rdf"}},
+	// Solid-OIDC resource server: DPoP, tokens, issuer discovery.
+	{"auth", []string{"rdf", "internal/..."}},
+	// Solid/LDP rules, the Store interface, the LDP handler.
+	{"ldp", []string{"rdf", "acl", "auth", "event"}},
+	// ldp.Store (and kv.KV) on Badger.
+	{"ldp/badgerstore", []string{"ldp", "event", "kv"}},
+	// The suite every Store passes.
+	{"ldp/storetest", []string{"ldp", "event"}},
+	// Real parts (store, issuer) for handler tests; imported by tests only.
+	{"ldp/ldptest", []string{"ldp/...", "rdf", "acl", "auth", "event", "internal/..."}},
+	// Identity provider, accounts, pod provisioning, and their subpackages.
+	{"idp", []string{"idp/...", "auth", "ldp", "rdf", "kv"}},
+	// Solid Notifications channels fed from the change log.
+	{"notify", []string{"ldp", "acl", "event", "kv"}},
+	// ActivityPub: actor, inbox, outbox, delivery from the change log.
+	{"federation", []string{"ldp", "rdf", "event", "kv", "internal/..."}},
+	// Extism host: reactors on the change log, validators in the write path.
+	{"modules", []string{"ldp", "event", "kv"}},
+	// Embedded pages: only the package they present.
+	{"web", []string{"idp/..."}},
+	// Config, wiring, routes, lifecycle, logging: everything.
+	{"server", []string{"*"}},
+	// Small shared helpers no one else should see.
+	{"internal", nil},
+	// The one test command: sets up what the tests need, then runs them.
+	{"internal/testall", []string{"internal/testdeps"}},
+	// Black-box tests against the built binary: they talk HTTP.
+	{"conformance", nil},
+	// Load tools.
+	{"bench", []string{"auth", "rdf", "internal/..."}},
+}
