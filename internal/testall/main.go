@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/naamio/naamio/internal/testdeps"
@@ -42,10 +44,8 @@ func run(args []string) error {
 		return fmt.Errorf("run me from the repository root: %w", err)
 	}
 	var pkgs []string
-	if _, err := exec.LookPath("chromium"); err != nil {
-		if _, err := os.Stat(testdeps.ChromiumPath); err != nil {
-			pkgs = append(pkgs, "chromium")
-		}
+	if _, err := os.Stat(testdeps.ChromiumPath); err != nil {
+		pkgs = append(pkgs, "chromium")
 	}
 	for _, tool := range []string{"node", "npm"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -57,6 +57,7 @@ func run(args []string) error {
 			return err
 		}
 	}
+	warnOldNode()
 	mods, err := nodeModules(filepath.Join("conformance", "e2e"))
 	if err != nil {
 		return err
@@ -76,6 +77,20 @@ func run(args []string) error {
 		return fmt.Errorf("go test: %w", err)
 	}
 	return nil
+}
+
+// warnOldNode says when node is older than the e2e packages want
+// (package.json engines: node >= 20); Debian 12's nodejs is 18.
+func warnOldNode() {
+	out, err := exec.Command("node", "--version").Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testall: warning: node --version:", err)
+		return
+	}
+	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+	if major, err := strconv.Atoi(strings.SplitN(v, ".", 2)[0]); err != nil || major < 20 {
+		fmt.Fprintf(os.Stderr, "testall: warning: node %s is older than the 20 the e2e packages want; the Node and browser tests may fail\n", v)
+	}
 }
 
 // aptInstall installs Debian packages, through sudo unless root.
