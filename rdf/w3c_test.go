@@ -11,8 +11,8 @@ import (
 	"github.com/naamio/naamio/internal/testdeps"
 )
 
-// The W3C RDF 1.1 test suites are data in shared/testsuites beside the repo
-// (https://w3c.github.io/rdf-tests/). Every test runs; a failure is allowed
+// The W3C RDF 1.1 test suites (https://w3c.github.io/rdf-tests/) are data
+// kept outside the repository (README, Tests). Every test runs; a failure is allowed
 // only when listed in testdata/w3c-known-failures.txt, and a listed test that
 // passes fails the run so the list cannot go stale.
 

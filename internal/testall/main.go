@@ -4,7 +4,7 @@
 //	go run ./internal/testall [go test arguments]
 //
 // It installs what the tests need and is missing — Debian's chromium (and
-// nodejs, npm) with apt-get, as root or through sudo; the Node packages of
+// nodejs, npm, and gcc for -race) with apt-get, as root or through sudo; the Node packages of
 // conformance/e2e/package-lock.json with npm ci into a cache directory
 // outside the checkout — and then runs go test (by default -race ./...)
 // with those dependencies required, so a browser test that cannot run
@@ -20,6 +20,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/naamio/naamio/internal/testdeps"
@@ -42,28 +45,29 @@ func run(args []string) error {
 		return fmt.Errorf("run me from the repository root: %w", err)
 	}
 	var pkgs []string
-	if _, err := exec.LookPath("chromium"); err != nil {
-		if _, err := os.Stat(testdeps.ChromiumPath); err != nil {
-			pkgs = append(pkgs, "chromium")
-		}
+	if _, err := os.Stat(testdeps.ChromiumPath); err != nil {
+		pkgs = append(pkgs, "chromium")
 	}
 	for _, tool := range []string{"node", "npm"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			pkgs = append(pkgs, map[string]string{"node": "nodejs", "npm": "npm"}[tool])
 		}
 	}
+	if len(args) == 0 {
+		args = []string{"-race", "./..."}
+	}
+	if slices.Contains(args, "-race") && !haveCC() {
+		pkgs = append(pkgs, "gcc", "libc6-dev") // the race detector needs cgo
+	}
 	if len(pkgs) > 0 {
 		if err := aptInstall(pkgs); err != nil {
 			return err
 		}
 	}
+	warnOldNode()
 	mods, err := nodeModules(filepath.Join("conformance", "e2e"))
 	if err != nil {
 		return err
-	}
-
-	if len(args) == 0 {
-		args = []string{"-race", "./..."}
 	}
 	cmd := exec.Command("go", append([]string{"test"}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -76,6 +80,30 @@ func run(args []string) error {
 		return fmt.Errorf("go test: %w", err)
 	}
 	return nil
+}
+
+// haveCC reports whether the C compiler cgo uses is installed.
+func haveCC() bool {
+	cc := "gcc"
+	if out, err := exec.Command("go", "env", "CC").Output(); err == nil && strings.TrimSpace(string(out)) != "" {
+		cc = strings.Fields(string(out))[0]
+	}
+	_, err := exec.LookPath(cc)
+	return err == nil
+}
+
+// warnOldNode says when node is older than the e2e packages want
+// (package.json engines: node >= 20); Debian 12's nodejs is 18.
+func warnOldNode() {
+	out, err := exec.Command("node", "--version").Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testall: warning: node --version:", err)
+		return
+	}
+	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+	if major, err := strconv.Atoi(strings.SplitN(v, ".", 2)[0]); err != nil || major < 20 {
+		fmt.Fprintf(os.Stderr, "testall: warning: node %s is older than the 20 the e2e packages want; the Node and browser tests may fail\n", v)
+	}
 }
 
 // aptInstall installs Debian packages, through sudo unless root.
