@@ -89,7 +89,7 @@ func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
 					slog.String("path", r.URL.EscapedPath()),
 					slog.Int("status", status),
 					slog.Int("bytes", ww.BytesWritten()),
-					slog.Duration("duration", time.Since(start)),
+					slog.Float64("duration_ms", float64(time.Since(start))/float64(time.Millisecond)),
 				}
 				if caller.WebID != "" {
 					attrs = append(attrs, slog.String("webid", caller.WebID))
