@@ -254,8 +254,8 @@ func (c Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("base URL %q must be an absolute http(s) URL", c.BaseURL)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("base URL %q must not have a query or fragment", c.BaseURL)
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("base URL %q must not have a query, fragment or user name", c.BaseURL)
 	}
 	if c.OwnerWebID != "" {
 		o, err := url.Parse(c.OwnerWebID)

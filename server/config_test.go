@@ -65,6 +65,7 @@ func TestConfigRejects(t *testing.T) {
 	for _, args := range [][]string{
 		{"--base-url", "ftp://x/"},
 		{"--base-url", "http://x/?q=1"},
+		{"--base-url", "http://user@x/"}, // refused by ldp only after the store was opened, before
 		{"--base-url", "localhost:8080"},
 		{"--listen", "nonsense"},
 		{"--log-format", "xml"},
