@@ -8,6 +8,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/pod"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
@@ -19,8 +20,8 @@ func TestProvisioner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	akv, _ := st.KV("a")
-	pkv, _ := st.KV("p")
+	akv, _ := st.KV(kv.Accounts)
+	pkv, _ := st.KV(kv.Pods)
 	accounts, err := account.New(ctx, akv, account.Options{BaseURL: "http://pod.test/", Argon2: account.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}})
 	if err != nil {
 		t.Fatal(err)
@@ -72,8 +73,8 @@ func TestProvisioner(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	akv, _ = st.KV("a")
-	pkv, _ = st.KV("p")
+	akv, _ = st.KV(kv.Accounts)
+	pkv, _ = st.KV(kv.Pods)
 	accounts, _ = account.New(ctx, akv, account.Options{BaseURL: "http://pod.test/", Argon2: account.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}})
 	pods, _ = idp.LoadPods(ctx, pkv)
 	if !pods.IsRoot("/alice/") || !pods.Subdomain("carol") || pods.Subdomain("alice") {

@@ -12,6 +12,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/pod"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/rdf"
@@ -34,8 +35,8 @@ func openIdP(t *testing.T, dir string, firstAdmin bool) *testIdP {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	akv, _ := st.KV("a")
-	pkv, _ := st.KV("p")
+	akv, _ := st.KV(kv.Accounts)
+	pkv, _ := st.KV(kv.Pods)
 	accounts, err := account.New(ctx, akv, account.Options{BaseURL: testBase, FirstAccountAdmin: firstAdmin,
 		Argon2: account.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/pod"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
@@ -90,7 +91,7 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 // createAccount provisions an account and its pod, undoing the account if
 // the pod cannot be made. The pod's issuer is this server.
 func createAccount(ctx context.Context, st *badgerstore.Store, base, email, password, name string, admin, subdomain bool) (string, error) {
-	akv, err := st.KV("a")
+	akv, err := st.KV(kv.Accounts)
 	if err != nil {
 		return "", err
 	}
@@ -148,7 +149,7 @@ func resetLinkCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	akv, err := st.KV("a")
+	akv, err := st.KV(kv.Accounts)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/mail"
 	"github.com/naamio/naamio/internal/safehttp"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/web"
 )
@@ -27,11 +28,11 @@ type identity struct {
 }
 
 func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods *idp.Pods, log *slog.Logger) (*identity, error) {
-	akv, err := store.KV("a")
+	akv, err := store.KV(kv.Accounts)
 	if err != nil {
 		return nil, err
 	}
-	tkv, err := store.KV("t")
+	tkv, err := store.KV(kv.Tokens)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/safehttp"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
@@ -60,7 +61,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 
 // openPods loads the registry of the store's pods.
 func openPods(store *badgerstore.Store) (*idp.Pods, error) {
-	kv, err := store.KV("p")
+	kv, err := store.KV(kv.Pods)
 	if err != nil {
 		return nil, err
 	}

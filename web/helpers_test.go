@@ -18,6 +18,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/web"
 )
@@ -55,12 +56,12 @@ func newEnv(t *testing.T, mod func(*account.Options, *web.Options)) *env {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	e.store = st
-	akv, err := st.KV("a")
+	akv, err := st.KV(kv.Accounts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkv, _ := st.KV("p")
-	tkv, _ := st.KV("t")
+	pkv, _ := st.KV(kv.Pods)
+	tkv, _ := st.KV(kv.Tokens)
 	aopts := account.Options{BaseURL: e.base, Argon2: cheapArgon2, FirstAccountAdmin: true}
 	wopts := web.Options{BaseURL: e.base}
 	if mod != nil {

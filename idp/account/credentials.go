@@ -10,7 +10,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // maxNameLen bounds user-chosen names (credential names, pod names).
@@ -39,7 +39,7 @@ func (s *Service) NewClientCredentials(ctx context.Context, accountID, name, web
 	id, secret = newToken(idBytes), newToken(tokenBytes)
 	rec := &credRecord{V: recordVersion, ID: id, Name: name, Account: accountID, WebID: webID,
 		SecretHash: hashHex(secret), Created: s.now().UTC()}
-	err = s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err = s.kv.Update(ctx, func(tx kv.Txn) error {
 		var acct accountRecord
 		found, err := txGet(tx, keyAccount(accountID), &acct)
 		if err != nil {
@@ -135,7 +135,7 @@ func (s *Service) DeleteClientCredentials(ctx context.Context, accountID, id str
 			return fmt.Errorf("account: delete client credentials: revoking tokens: %w", err)
 		}
 	}
-	err := s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := s.kv.Update(ctx, func(tx kv.Txn) error {
 		var rec credRecord
 		found, err := txGet(tx, keyCred(id), &rec)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
@@ -59,11 +60,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	akv, err := st.KV("a")
+	akv, err := st.KV(kv.Accounts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkv, err := st.KV("p")
+	pkv, err := st.KV(kv.Pods)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/auth"
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // codeGrant exchanges an authorization code (RFC 6749 §4.1.3, RFC 7636
@@ -44,11 +44,11 @@ func (p *Provider) codeGrant(r *http.Request, form url.Values, proof *auth.Proof
 	var fail *oauthError
 	var issuedRefresh bool
 	var revoked []issuedAccess
-	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err = p.kv.Update(ctx, func(tx kv.Txn) error {
 		rec, fail, issuedRefresh, revoked = codeRecord{}, nil, false, nil
 		key := kvCode + hashed(code)
 		if err := getJSON(tx, key, &rec); err != nil {
-			if errors.Is(err, ldp.ErrNotFound) {
+			if errors.Is(err, kv.ErrNotFound) {
 				fail = invalidGrant("invalid or expired code")
 				return nil
 			}

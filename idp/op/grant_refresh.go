@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/auth"
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // grantRecord is one grant: the refresh token family started by one
@@ -69,11 +69,11 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 	var fail *oauthError
 	var revoked []issuedAccess
 	reused := false
-	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err = p.kv.Update(ctx, func(tx kv.Txn) error {
 		rec, fail, reused, revoked = refreshRecord{}, nil, false, nil
 		key := kvRefresh + hashed(old)
 		if err := getJSON(tx, key, &rec); err != nil {
-			if errors.Is(err, ldp.ErrNotFound) {
+			if errors.Is(err, kv.ErrNotFound) {
 				fail = invalidGrant("invalid refresh token")
 				return nil
 			}
@@ -85,7 +85,7 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 		}
 		var g grantRecord
 		if err := getJSON(tx, rec.Grant, &g); err != nil {
-			if errors.Is(err, ldp.ErrNotFound) {
+			if errors.Is(err, kv.ErrNotFound) {
 				fail = invalidGrant("invalid refresh token")
 				return nil
 			}
@@ -167,10 +167,10 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 // refresh tokens are refused) and revokes its live access tokens, which
 // it returns for the caller to add to p.revoked after the commit. A
 // missing grant is not an error.
-func revokeGrantTx(tx ldp.KVTxn, key string, ttl time.Duration, now time.Time) ([]issuedAccess, error) {
+func revokeGrantTx(tx kv.Txn, key string, ttl time.Duration, now time.Time) ([]issuedAccess, error) {
 	var g grantRecord
 	if err := getJSON(tx, key, &g); err != nil {
-		if errors.Is(err, ldp.ErrNotFound) {
+		if errors.Is(err, kv.ErrNotFound) {
 			return nil, nil
 		}
 		return nil, err

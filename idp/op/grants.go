@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Grant is an app's standing access to an account: a refresh token family
@@ -60,7 +60,7 @@ func (p *Provider) RevokeClient(ctx context.Context, accountID, clientID string)
 func (p *Provider) revokeGrant(ctx context.Context, key string) error {
 	now := p.now()
 	var revoked []issuedAccess
-	err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
+	err := p.kv.Update(ctx, func(tx kv.Txn) (err error) {
 		revoked, err = revokeGrantTx(tx, key, p.refreshTTL, now)
 		return err
 	})

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/auth"
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Defaults and limits for Options.
@@ -87,7 +87,7 @@ type Options struct {
 	// and the DPoP htu of the token endpoint are built from it, never from
 	// a request's Host header.
 	Issuer      string
-	KV          ldp.KV
+	KV          kv.KV
 	Interaction Interaction
 	// Credentials enables the client_credentials grant (nil: disabled).
 	Credentials Credentials
@@ -120,7 +120,7 @@ type Options struct {
 type Provider struct {
 	issuer     string
 	basePath   string // issuer path without trailing slash ("" at the root)
-	kv         ldp.KV
+	kv         kv.KV
 	ia         Interaction
 	creds      Credentials
 	fetcher    Fetcher

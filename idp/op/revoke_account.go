@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Every access token issued for an account is recorded under
@@ -37,7 +37,7 @@ func goneCredentialKey(credID string) string { return kvGone + "cred/" + url.Pat
 // trackAccessTx records access token a, issued for accountID to client,
 // unless accountID or credID (if set) was deleted: then it answers
 // errRevokedOwner and nothing is written.
-func trackAccessTx(tx ldp.KVTxn, accountID, credID, client string, a issuedAccess, now time.Time) error {
+func trackAccessTx(tx kv.Txn, accountID, credID, client string, a issuedAccess, now time.Time) error {
 	if accountID == "" {
 		return nil
 	}
@@ -48,7 +48,7 @@ func trackAccessTx(tx ldp.KVTxn, accountID, credID, client string, a issuedAcces
 	for _, k := range keys {
 		if _, err := tx.Get(k); err == nil {
 			return errRevokedOwner
-		} else if !errors.Is(err, ldp.ErrNotFound) {
+		} else if !errors.Is(err, kv.ErrNotFound) {
 			return err
 		}
 	}
@@ -120,7 +120,7 @@ func (p *Provider) revokeIssued(ctx context.Context, accountID string, match fun
 	for chunk := range slices.Chunk(list, 500) {
 		now := p.now()
 		var revoked []issuedAccess
-		err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
+		err := p.kv.Update(ctx, func(tx kv.Txn) (err error) {
 			revoked, err = revokeAccessTx(tx, chunk, now)
 			return err
 		})

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // issuedAccess is an access token issued within a grant or from a code:
@@ -71,7 +71,7 @@ func (p *Provider) Revoked(jti string) bool { return p.revoked.has(jti, p.now())
 // revokeAccessTx stores the still-live entries of list as revoked, each
 // until its token expires, and returns them; the caller adds them to
 // p.revoked once the transaction has committed.
-func revokeAccessTx(tx ldp.KVTxn, list []issuedAccess, now time.Time) ([]issuedAccess, error) {
+func revokeAccessTx(tx kv.Txn, list []issuedAccess, now time.Time) ([]issuedAccess, error) {
 	list = live(list, now)
 	for _, a := range list {
 		ttl := time.Unix(a.Exp, 0).Sub(now) + time.Minute
