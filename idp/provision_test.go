@@ -30,7 +30,10 @@ func TestProvisioner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov := idp.NewProvisioner(st, accounts, pods, "http://pod.test/", "http://pod.test")
+	prov, err := idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: "http://pod.test/"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	acct, err := accounts.Provision(ctx, account.NewAccount{Email: "a@example.org", Password: "correct horse"}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +56,10 @@ func TestProvisioner(t *testing.T) {
 		t.Fatalf("account pods %v, registry %v", got.Pods, pods.IsRoot("/alice/"))
 	}
 	// From now on pods get hosts of their own; alice keeps her path.
-	prov.SubdomainPods(true)
+	prov, err = idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: "http://pod.test/", Subdomain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	webID, err = prov.CreatePod(ctx, acct.ID, "carol")
 	if err != nil || webID != "http://carol.pod.test/profile/card#me" {
 		t.Fatalf("subdomain CreatePod: %q %v", webID, err)
@@ -80,7 +86,10 @@ func TestProvisioner(t *testing.T) {
 	if !pods.IsRoot("/alice/") || !pods.Subdomain("carol") || pods.Subdomain("alice") {
 		t.Fatal("registry lost on restart")
 	}
-	prov = idp.NewProvisioner(st, accounts, pods, "http://pod.test/", "http://pod.test")
+	prov, err = idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: "http://pod.test/"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := prov.DeleteAccount(ctx, acct.ID); err != nil {
 		t.Fatal(err)
 	}

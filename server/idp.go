@@ -41,16 +41,22 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 	if err != nil {
 		return nil, err
 	}
-	provision := idp.NewProvisioner(store, accounts, pods, cfg.BaseURL, idp.IssuerOf(cfg.BaseURL))
-	provision.SubdomainPods(cfg.PodLayout == "subdomain")
-	// While the storage root has no ACL, the first administrator's first
-	// pod makes its WebID the owner (Solid Protocol server-root-container-acl).
-	provision.OnPodCreated(func(ctx context.Context, acct *account.Account, webID string) error {
-		if !acct.Admin {
-			return nil
-		}
-		return ensureRootACL(ctx, store, cfg.BaseURL, webID, log)
+	provision, err := idp.NewProvisioner(idp.ProvisionerOptions{
+		Store: store, Accounts: accounts, Pods: pods, BaseURL: cfg.BaseURL,
+		Subdomain: cfg.PodLayout == "subdomain",
+		// While the storage root has no ACL, the first administrator's
+		// first pod makes its WebID the owner (Solid Protocol
+		// server-root-container-acl).
+		OnPodCreated: func(ctx context.Context, acct *account.Account, webID string) error {
+			if !acct.Admin {
+				return nil
+			}
+			return ensureRootACL(ctx, store, cfg.BaseURL, webID, log)
+		},
 	})
+	if err != nil {
+		return nil, err
+	}
 	var mailer web.Mailer
 	if cfg.SMTPAddr != "" {
 		m, err := mail.New(mail.Options{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser, Password: cfg.SMTPPassword})
@@ -59,27 +65,28 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 		}
 		mailer = m
 	}
+	// The OpenID Provider and its pages need each other: web.New builds
+	// the provider around its pages.
 	pages, err := web.New(web.Options{
 		BaseURL: cfg.BaseURL, Accounts: accounts, Provision: provision, Registration: mode,
 		Mailer: mailer, Logger: log.With("component", "web"),
+		NewProvider: func(p web.Pages) (*op.Provider, error) {
+			return op.New(ctx, op.Options{
+				Issuer:      idp.IssuerOf(cfg.BaseURL),
+				KV:          tkv,
+				Interaction: p.Interaction,
+				Sessions:    p.Sessions,
+				ErrorPage:   p.ErrorPage,
+				Credentials: clientCredentials{accounts},
+				Fetcher:     clientDocuments(cfg.AllowFetch),
+				Logger:      log.With("component", "oidc"),
+			})
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	provider, err := op.New(ctx, op.Options{
-		Issuer:      idp.IssuerOf(cfg.BaseURL),
-		KV:          tkv,
-		Interaction: pages,
-		Sessions:    pages,
-		ErrorPage:   pages.ErrorPage,
-		Credentials: clientCredentials{accounts},
-		Fetcher:     clientDocuments(cfg.AllowFetch),
-		Logger:      log.With("component", "oidc"),
-	})
-	if err != nil {
-		return nil, err
-	}
-	pages.SetProvider(provider)
+	provider := pages.Provider()
 	// Deleting an account or a client credential revokes its access
 	// tokens at once (SECURITY.md row 59).
 	accounts.SetRevoker(provider)

@@ -68,6 +68,12 @@ func openPods(store *badgerstore.Store) (*idp.Pods, error) {
 	return idp.LoadPods(context.Background(), kv)
 }
 
+// ownRevoked reports the access tokens the server's own provider revoked
+// before their expiry (auth.AuthOptions.Revoked).
+func ownRevoked(p *op.Provider) func(iss, jti string) bool {
+	return func(iss, jti string) bool { return iss == p.Issuer() && p.Revoked(jti) }
+}
+
 // signingKeyCheck is how often the running server checks the age of the
 // OpenID Provider's signing key (Config.SigningKeyMaxAge).
 const signingKeyCheck = time.Hour
@@ -112,23 +118,17 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	// before any request is served.
 	var root http.Handler
 	self := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { root.ServeHTTP(w, r) })
-	// Access tokens the server's own provider revoked before their expiry
-	// (auth.AuthOptions.Revoked); the provider is set below, before any
-	// request is served.
-	var ownOP *op.Provider
-	revoked := func(iss, jti string) bool { return ownOP != nil && iss == ownOP.Issuer() && ownOP.Revoked(jti) }
-	lh, err := buildLDP(cfg, log, store, caches, pods, self, revoked)
-	if err != nil {
-		_ = store.Close()
-		return nil, err
-	}
 	id, err := newIdentity(context.Background(), cfg, store, pods, log)
 	if err != nil {
-		lh.Close()
 		_ = store.Close()
 		return nil, err
 	}
-	ownOP = id.op
+	lh, err := buildLDP(cfg, log, store, caches, pods, self, ownRevoked(id.op))
+	if err != nil {
+		id.pages.Close()
+		_ = store.Close()
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, pods: pods, id: id}
 	root = s.routes(lh)
 	s.http = &http.Server{

@@ -85,7 +85,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov := idp.NewProvisioner(st, accounts, pods, base, idp.IssuerOf(base))
+	prov, err := idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := o.api
 	opts.BaseURL, opts.Accounts, opts.Provision, opts.Now = base, accounts, prov, clock.Now
 	if h, err = New(opts); err != nil {
