@@ -87,6 +87,8 @@ type Server struct {
 	pods  *idp.Pods
 	id    *identity
 	http  *http.Server
+	// workers run in the background while the server serves (Serve).
+	workers []worker
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -130,6 +132,11 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, pods: pods, id: id}
+	s.workers = []worker{
+		{"signing-key rotation", func(ctx context.Context) {
+			id.op.RotateEvery(ctx, cfg.SigningKeyMaxAge, signingKeyCheck)
+		}},
+	}
 	root = s.routes(lh)
 	s.http = &http.Server{
 		Handler:           root,
@@ -210,14 +217,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("naamio listening", "listen", ln.Addr().String(), "base_url", s.cfg.BaseURL, "data", s.cfg.DataDir)
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
-	// Signing-key rotation runs while the server serves and has stopped
-	// before the store is closed.
-	rctx, stopRotation := context.WithCancel(ctx)
-	rotation := make(chan struct{})
-	go func() {
-		defer close(rotation)
-		s.id.op.RotateEvery(rctx, s.cfg.SigningKeyMaxAge, signingKeyCheck)
-	}()
+	// Background work runs while the server serves and has stopped before
+	// the store is closed.
+	background := startWorkers(ctx, s.workers...)
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -229,8 +231,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	stopRotation()
-	<-rotation
+	background.stop()
 	s.ldp.Close()
 	s.id.pages.Close() // waits for reset mails being sent
 	if cerr := s.store.Close(); cerr != nil && err == nil {
