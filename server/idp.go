@@ -36,8 +36,16 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 	if err != nil {
 		return nil, err
 	}
+	// Deleting an account or a client credential revokes its access
+	// tokens at once (SECURITY.md row 59): the account service and the
+	// provider share the provider's revocations, made first.
+	revocations, err := op.NewRevocations(ctx, op.RevocationOptions{KV: tkv})
+	if err != nil {
+		return nil, err
+	}
 	mode := account.Registration(cfg.Registration)
-	accounts, err := account.New(ctx, akv, account.Options{BaseURL: cfg.BaseURL, Registration: mode, FirstAccountAdmin: true})
+	accounts, err := account.New(ctx, akv, account.Options{BaseURL: cfg.BaseURL, Registration: mode, FirstAccountAdmin: true,
+		Revoker: revocations})
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +82,7 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 			return op.New(ctx, op.Options{
 				Issuer:      idp.IssuerOf(cfg.BaseURL),
 				KV:          tkv,
+				Revocations: revocations,
 				Interaction: p.Interaction,
 				Sessions:    p.Sessions,
 				ErrorPage:   p.ErrorPage,
@@ -87,9 +96,6 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 		return nil, err
 	}
 	provider := pages.Provider()
-	// Deleting an account or a client credential revokes its access
-	// tokens at once (SECURITY.md row 59).
-	accounts.SetRevoker(provider)
 	api, err := accountapi.New(accountapi.Options{
 		BaseURL: cfg.BaseURL, Accounts: accounts, Provision: provision,
 		Logger: log.With("component", "accountapi"),

@@ -342,7 +342,7 @@ func (s *Service) ChangePassword(ctx context.Context, accountID, oldPassword, ne
 // approvals, and returns its pod names so that the caller deletes the
 // pods. Its sessions and reset tokens stop working at once (they need the
 // account) and expire from the store by TTL; its access tokens are
-// revoked first (SetRevoker, SECURITY.md row 59). The first-account marker
+// revoked first (Options.Revoker, SECURITY.md row 59). The first-account marker
 // stays: a later sign-up does not become an administrator.
 func (s *Service) Delete(ctx context.Context, accountID string) (pods []string, err error) {
 	return s.delete(ctx, accountID, false)

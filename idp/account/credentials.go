@@ -119,7 +119,7 @@ func (s *Service) ListClientCredentials(ctx context.Context, accountID string) (
 
 // DeleteClientCredentials deletes one of the account's credentials
 // (ErrNotFound if the account has no such credential). The access tokens
-// issued with it are revoked first (SetRevoker, SECURITY.md row 59).
+// issued with it are revoked first (Options.Revoker, SECURITY.md row 59).
 func (s *Service) DeleteClientCredentials(ctx context.Context, accountID, id string) error {
 	if !validID(accountID) || !validID(id) {
 		return ErrNotFound

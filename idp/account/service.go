@@ -25,7 +25,7 @@ type Service struct {
 }
 
 // Revoker withdraws the access tokens issued for an account or for one of
-// its client credentials before they expire (idp/op.Provider does it), so
+// its client credentials before they expire (idp/op.Revocations does it), so
 // that deleting either takes its tokens with it (SECURITY.md row 59).
 // After a call returns, no token issued for it works and no new one is
 // issued.
@@ -33,10 +33,6 @@ type Revoker interface {
 	RevokeAccount(ctx context.Context, accountID string) error
 	RevokeCredential(ctx context.Context, accountID, credentialID string) error
 }
-
-// SetRevoker makes Delete, Undo and DeleteClientCredentials revoke the
-// tokens first. Call it before the service is used.
-func (s *Service) SetRevoker(r Revoker) { s.revoker = r }
 
 // New opens the account system on records, creating the server secret on first
 // use.
@@ -51,6 +47,7 @@ func New(ctx context.Context, records kv.KV, opts Options) (*Service, error) {
 		secure:  opts.secureCookies(),
 		hashSem: make(chan struct{}, opts.MaxConcurrentHashes),
 		limits:  newLoginLimiter(opts.AccountLimit, opts.IPLimit, opts.SignupLimit),
+		revoker: opts.Revoker,
 	}
 	if s.secret, err = loadSecret(ctx, records); err != nil {
 		return nil, err

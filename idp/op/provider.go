@@ -89,6 +89,11 @@ type Options struct {
 	Issuer      string
 	KV          kv.KV
 	Interaction Interaction
+	// Revocations is where tokens are revoked (NewRevocations on KV with
+	// the same token lifetimes and clock); the server makes it first
+	// because the account service revokes through it too. Nil: New makes
+	// one.
+	Revocations *Revocations
 	// Credentials enables the client_credentials grant (nil: disabled).
 	Credentials Credentials
 	// Fetcher enables Client Identifier Documents (nil: only registered
@@ -135,7 +140,8 @@ type Provider struct {
 	replay   *auth.ReplayCache
 	keys     atomic.Pointer[keyRing]
 	rotateMu sync.Mutex
-	revoked  revokedSet
+	rev      *Revocations
+	revoked  *revokedSet // rev.revoked
 	docs     *docCache
 
 	discovery []byte
@@ -208,9 +214,14 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	if err := p.loadKeys(ctx); err != nil {
 		return nil, err
 	}
-	if err := p.loadRevoked(ctx); err != nil {
-		return nil, fmt.Errorf("op: load revoked tokens: %w", err)
+	if p.rev = opts.Revocations; p.rev == nil {
+		if p.rev, err = NewRevocations(ctx, RevocationOptions{KV: p.kv, AccessTokenTTL: p.accessTTL, RefreshTokenTTL: p.refreshTTL, Now: p.now}); err != nil {
+			return nil, err
+		}
+	} else if p.rev.kv != p.kv || p.rev.accessTTL != p.accessTTL || p.rev.refreshTTL != p.refreshTTL {
+		return nil, errors.New("op: Options.Revocations must be made on Options.KV with the same token lifetimes")
 	}
+	p.revoked = &p.rev.revoked
 	p.mux = p.routes()
 	return p, nil
 }

@@ -1,7 +1,6 @@
 package op
 
 import (
-	"context"
 	"strconv"
 	"sync"
 	"time"
@@ -80,22 +79,4 @@ func revokeAccessTx(tx kv.Txn, list []issuedAccess, now time.Time) ([]issuedAcce
 		}
 	}
 	return list, nil
-}
-
-// loadRevoked reads the revoked access tokens that have not expired.
-func (p *Provider) loadRevoked(ctx context.Context) error {
-	var list []issuedAccess
-	err := p.kv.List(ctx, kvRevoked, func(key string, value []byte) error {
-		exp, err := strconv.ParseInt(string(value), 10, 64)
-		if err != nil {
-			return nil // unreadable: its token expires on its own
-		}
-		list = append(list, issuedAccess{JTI: key[len(kvRevoked):], Exp: exp})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	p.revoked.add(list, p.now())
-	return nil
 }
