@@ -61,11 +61,11 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 
 // openPods loads the registry of the store's pods.
 func openPods(store *badgerstore.Store) (*idp.Pods, error) {
-	kv, err := store.KV(kv.Pods)
+	records, err := store.KV(kv.Pods)
 	if err != nil {
 		return nil, err
 	}
-	return idp.LoadPods(context.Background(), kv)
+	return idp.LoadPods(context.Background(), records)
 }
 
 // ownRevoked reports the access tokens the server's own provider revoked
@@ -117,7 +117,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	// The server's own handler, for reading its own WebID profiles and
 	// issuer documents in-process (auth.AuthOptions.Local); set below,
-	// before any request is served.
+	// before any request is served. It is late-bound because the LDP
+	// handler holds the authenticator (ldp.Config.Authenticator); once
+	// authentication is server middleware, Local can be built from the
+	// provider and the LDP handler before the authenticator.
 	var root http.Handler
 	self := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { root.ServeHTTP(w, r) })
 	id, err := newIdentity(context.Background(), cfg, store, pods, log)
