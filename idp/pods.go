@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/idp/pod"
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // ErrNameRetired: the pod name belonged to a deleted account. It stays
@@ -28,13 +28,13 @@ var ErrNotOwner = errors.New("idp: the pod belongs to another account")
 var ErrNotRetired = errors.New("idp: no deleted pod has this name")
 
 // Pods knows every pod of this server: which account owns it and
-// its WebID. It is kept in the "p" KV namespace (key pod/<name>) and in
+// its WebID. It is kept in the kv.Pods namespace (key pod/<name>) and in
 // memory, because the LDP handler asks it on every response whether a
 // container is a storage root (ldp.Config.StorageRoot). It also keeps the
 // names of deleted pods (key gone/<name>, a tombstone with the WebIDs the
 // pod held), which are never handed out again until released.
 type Pods struct {
-	kv ldp.KV
+	kv kv.KV
 
 	mu   sync.RWMutex
 	pods map[string]podRecord  // by root path "/<name>/"
@@ -68,9 +68,9 @@ const (
 )
 
 // LoadPods reads the registry from its KV namespace.
-func LoadPods(ctx context.Context, kv ldp.KV) (*Pods, error) {
-	r := &Pods{kv: kv, pods: map[string]podRecord{}, gone: map[string]tombRecord{}}
-	err := kv.List(ctx, podKeyPrefix, func(key string, value []byte) error {
+func LoadPods(ctx context.Context, records kv.KV) (*Pods, error) {
+	r := &Pods{kv: records, pods: map[string]podRecord{}, gone: map[string]tombRecord{}}
+	err := records.List(ctx, podKeyPrefix, func(key string, value []byte) error {
 		var rec podRecord
 		if err := json.Unmarshal(value, &rec); err != nil || rec.V != 1 || rec.Name == "" {
 			return fmt.Errorf("pod registry: unreadable record %s", key)
@@ -81,7 +81,7 @@ func LoadPods(ctx context.Context, kv ldp.KV) (*Pods, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = kv.List(ctx, goneKeyPrefix, func(key string, value []byte) error {
+	err = records.List(ctx, goneKeyPrefix, func(key string, value []byte) error {
 		var rec tombRecord
 		if err := json.Unmarshal(value, &rec); err != nil || rec.V != 1 || rec.Name == "" {
 			return fmt.Errorf("pod registry: unreadable record %s", key)
@@ -140,15 +140,15 @@ func (r *Pods) Add(ctx context.Context, name, account, webID string, subdomain b
 	if err != nil {
 		return err
 	}
-	err = r.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err = r.kv.Update(ctx, func(tx kv.Txn) error {
 		if _, err := tx.Get(goneKeyPrefix + name); err == nil {
 			return fmt.Errorf("%w: %s", ErrNameRetired, name)
-		} else if !errors.Is(err, ldp.ErrNotFound) {
+		} else if !errors.Is(err, kv.ErrNotFound) {
 			return err
 		}
 		if _, err := tx.Get(podKeyPrefix + name); err == nil {
 			return fmt.Errorf("%w: %s", pod.ErrExists, name)
-		} else if !errors.Is(err, ldp.ErrNotFound) {
+		} else if !errors.Is(err, kv.ErrNotFound) {
 			return err
 		}
 		return tx.Set(podKeyPrefix+name, b, 0)
@@ -190,13 +190,13 @@ func (r *Pods) Owner(name string) (string, bool) {
 func (r *Pods) Retire(ctx context.Context, name, account string, webIDs []string, now time.Time) error {
 	var tomb tombRecord
 	var was podRecord
-	err := r.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := r.kv.Update(ctx, func(tx kv.Txn) error {
 		tomb, was = tombRecord{V: 1, Name: name, Deleted: now.UTC()}, podRecord{}
 		if b, err := tx.Get(goneKeyPrefix + name); err == nil {
 			if err := json.Unmarshal(b, &tomb); err != nil {
 				return fmt.Errorf("pod registry: unreadable record %s%s", goneKeyPrefix, name)
 			}
-		} else if !errors.Is(err, ldp.ErrNotFound) {
+		} else if !errors.Is(err, kv.ErrNotFound) {
 			return err
 		}
 		if b, err := tx.Get(podKeyPrefix + name); err == nil {
@@ -208,7 +208,7 @@ func (r *Pods) Retire(ctx context.Context, name, account string, webIDs []string
 			}
 			tomb.Account, tomb.Subdomain = was.Account, was.Subdomain
 			tomb.WebIDs = addUnique(tomb.WebIDs, was.WebID)
-		} else if !errors.Is(err, ldp.ErrNotFound) {
+		} else if !errors.Is(err, kv.ErrNotFound) {
 			return err
 		}
 		if tomb.Account == "" {
@@ -239,9 +239,9 @@ func (r *Pods) Retire(ctx context.Context, name, account string, webIDs []string
 // it held. ErrNotRetired if the name is not reserved.
 func (r *Pods) Release(ctx context.Context, name string) ([]string, error) {
 	var tomb tombRecord
-	err := r.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := r.kv.Update(ctx, func(tx kv.Txn) error {
 		b, err := tx.Get(goneKeyPrefix + name)
-		if errors.Is(err, ldp.ErrNotFound) {
+		if errors.Is(err, kv.ErrNotFound) {
 			return ErrNotRetired
 		}
 		if err != nil {

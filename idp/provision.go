@@ -13,7 +13,9 @@ import (
 )
 
 // Provisioner creates and removes pods for accounts: the pod's documents
-// (idp/pod), the account's record of it, and the registry entry.
+// (idp/pod), the account's record of it, and the registry entry. It is
+// also the one place where signing up (an account and its first pod) is
+// done and undone (SignUp).
 type Provisioner struct {
 	store    ldp.Store
 	accounts *account.Service
@@ -25,10 +27,26 @@ type Provisioner struct {
 	subdomain bool
 }
 
-// SubdomainPods makes every pod created from now on a subdomain pod
-// (https://<name>.<base host>/) instead of a path under the base URL.
-// Existing pods keep their layout: their IRIs are in their data.
-func (p *Provisioner) SubdomainPods(on bool) { p.subdomain = on }
+// ProvisionerOptions configure NewProvisioner. Store, Accounts, Pods and
+// BaseURL are required.
+type ProvisionerOptions struct {
+	Store    ldp.Store
+	Accounts *account.Service
+	Pods     *Pods
+	// BaseURL is the server's public base URL.
+	BaseURL string
+	// Issuer is the OpenID issuer the pods' WebIDs name as their
+	// solid:oidcIssuer ("": IssuerOf(BaseURL), this server).
+	Issuer string
+	// Subdomain makes every pod created a subdomain pod
+	// (https://<name>.<base host>/) instead of a path under the base URL.
+	// Existing pods keep their layout: their IRIs are in their data.
+	Subdomain bool
+	// OnPodCreated, if set, is called after every pod CreatePod makes (the
+	// server uses it to make the first administrator the owner of the
+	// storage root). An error from it undoes the pod.
+	OnPodCreated func(ctx context.Context, acct *account.Account, webID string) error
+}
 
 // NewPodURL is the IRI a pod made now under name would get.
 func (p *Provisioner) NewPodURL(name string) string {
@@ -42,17 +60,16 @@ func (p *Provisioner) PodURL(name string) string {
 	return iri
 }
 
-// OnPodCreated sets a function called after every pod CreatePod makes
-// (the server uses it to make the first administrator the owner of the
-// storage root). An error from it undoes the pod.
-func (p *Provisioner) OnPodCreated(f func(ctx context.Context, acct *account.Account, webID string) error) {
-	p.created = f
-}
-
-// NewProvisioner returns a Provisioner for the server at baseURL, whose
-// pods name issuer as their WebIDs' solid:oidcIssuer.
-func NewProvisioner(store ldp.Store, accounts *account.Service, pods *Pods, baseURL, issuer string) *Provisioner {
-	return &Provisioner{store: store, accounts: accounts, pods: pods, base: baseURL, issuer: issuer}
+// NewProvisioner returns the Provisioner opts describe.
+func NewProvisioner(opts ProvisionerOptions) (*Provisioner, error) {
+	if opts.Store == nil || opts.Accounts == nil || opts.Pods == nil || opts.BaseURL == "" {
+		return nil, errors.New("idp: ProvisionerOptions.Store, Accounts, Pods and BaseURL are required")
+	}
+	if opts.Issuer == "" {
+		opts.Issuer = IssuerOf(opts.BaseURL)
+	}
+	return &Provisioner{store: opts.Store, accounts: opts.Accounts, pods: opts.Pods, base: opts.BaseURL,
+		issuer: opts.Issuer, created: opts.OnPodCreated, subdomain: opts.Subdomain}, nil
 }
 
 // Pods is the registry.

@@ -8,6 +8,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/pod"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
@@ -19,8 +20,8 @@ func TestProvisioner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	akv, _ := st.KV("a")
-	pkv, _ := st.KV("p")
+	akv, _ := st.KV(kv.Accounts)
+	pkv, _ := st.KV(kv.Pods)
 	accounts, err := account.New(ctx, akv, account.Options{BaseURL: "http://pod.test/", Argon2: account.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}})
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +30,10 @@ func TestProvisioner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov := idp.NewProvisioner(st, accounts, pods, "http://pod.test/", "http://pod.test")
+	prov, err := idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: "http://pod.test/"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	acct, err := accounts.Provision(ctx, account.NewAccount{Email: "a@example.org", Password: "correct horse"}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +56,10 @@ func TestProvisioner(t *testing.T) {
 		t.Fatalf("account pods %v, registry %v", got.Pods, pods.IsRoot("/alice/"))
 	}
 	// From now on pods get hosts of their own; alice keeps her path.
-	prov.SubdomainPods(true)
+	prov, err = idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: "http://pod.test/", Subdomain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	webID, err = prov.CreatePod(ctx, acct.ID, "carol")
 	if err != nil || webID != "http://carol.pod.test/profile/card#me" {
 		t.Fatalf("subdomain CreatePod: %q %v", webID, err)
@@ -72,14 +79,17 @@ func TestProvisioner(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	akv, _ = st.KV("a")
-	pkv, _ = st.KV("p")
+	akv, _ = st.KV(kv.Accounts)
+	pkv, _ = st.KV(kv.Pods)
 	accounts, _ = account.New(ctx, akv, account.Options{BaseURL: "http://pod.test/", Argon2: account.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}})
 	pods, _ = idp.LoadPods(ctx, pkv)
 	if !pods.IsRoot("/alice/") || !pods.Subdomain("carol") || pods.Subdomain("alice") {
 		t.Fatal("registry lost on restart")
 	}
-	prov = idp.NewProvisioner(st, accounts, pods, "http://pod.test/", "http://pod.test")
+	prov, err = idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: "http://pod.test/"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := prov.DeleteAccount(ctx, acct.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/pod"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/rdf"
@@ -34,8 +35,8 @@ func openIdP(t *testing.T, dir string, firstAdmin bool) *testIdP {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	akv, _ := st.KV("a")
-	pkv, _ := st.KV("p")
+	akv, _ := st.KV(kv.Accounts)
+	pkv, _ := st.KV(kv.Pods)
 	accounts, err := account.New(ctx, akv, account.Options{BaseURL: testBase, FirstAccountAdmin: firstAdmin,
 		Argon2: account.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}})
 	if err != nil {
@@ -45,24 +46,32 @@ func openIdP(t *testing.T, dir string, firstAdmin bool) *testIdP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testIdP{st: st, accounts: accounts, pods: pods, prov: idp.NewProvisioner(st, accounts, pods, testBase, "http://pod.test")}
+	e := &testIdP{st: st, accounts: accounts, pods: pods}
+	e.prov = e.provisioner(t, nil)
+	return e
 }
 
-func (e *testIdP) signup(t *testing.T, email, name string) (*account.Account, string, error) {
+// provisioner is a Provisioner on e's store, accounts and pods with the
+// hook created after each pod (nil: none).
+func (e *testIdP) provisioner(t *testing.T, created func(context.Context, *account.Account, string) error) *idp.Provisioner {
 	t.Helper()
-	ctx := context.Background()
-	acct, err := e.accounts.Create(ctx, account.NewAccount{Email: email, Password: "correct horse battery"})
+	prov, err := idp.NewProvisioner(idp.ProvisionerOptions{Store: e.st, Accounts: e.accounts, Pods: e.pods,
+		BaseURL: testBase, Issuer: "http://pod.test", OnPodCreated: created})
 	if err != nil {
 		t.Fatal(err)
 	}
-	webID, err := e.prov.CreatePod(ctx, acct.ID, name)
+	return prov
+}
+
+// signup signs up through Provisioner.SignUp, as the web page does.
+func (e *testIdP) signup(t *testing.T, email, name string) (*account.Account, string, error) {
+	t.Helper()
+	acct, err := e.prov.SignUp(context.Background(), idp.SignUp{
+		NewAccount: account.NewAccount{Email: email, Password: "correct horse battery"}, Pod: name})
 	if err != nil {
-		if uerr := e.prov.Undo(ctx, acct.ID); uerr != nil {
-			t.Fatal(uerr)
-		}
 		return nil, "", err
 	}
-	return acct, webID, nil
+	return acct, acct.WebIDs[len(acct.WebIDs)-1], nil
 }
 
 func putTurtle(t *testing.T, st ldp.Store, path, body string, aux bool) {
@@ -205,6 +214,9 @@ func TestUndoneFirstSignup(t *testing.T) {
 	if e.pods.Retired("taken") {
 		t.Fatal("a failed sign-up reserved its name")
 	}
+	if _, err := e.accounts.ByEmail(ctx, "first@example.org"); !errors.Is(err, account.ErrNotFound) {
+		t.Fatalf("the failed sign-up's account is still there: %v", err)
+	}
 	acct, _, err := e.signup(t, "second@example.org", "second")
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +238,7 @@ func TestFailedPodUnlinked(t *testing.T) {
 		t.Fatal(err)
 	}
 	failing := errors.New("hook failed")
-	e.prov.OnPodCreated(func(context.Context, *account.Account, string) error { return failing })
+	e.prov = e.provisioner(t, func(context.Context, *account.Account, string) error { return failing })
 	if _, err := e.prov.CreatePod(ctx, acct.ID, "erin"); !errors.Is(err, failing) {
 		t.Fatalf("CreatePod: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/pod"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
@@ -90,7 +91,7 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 // createAccount provisions an account and its pod, undoing the account if
 // the pod cannot be made. The pod's issuer is this server.
 func createAccount(ctx context.Context, st *badgerstore.Store, base, email, password, name string, admin, subdomain bool) (string, error) {
-	akv, err := st.KV("a")
+	akv, err := st.KV(kv.Accounts)
 	if err != nil {
 		return "", err
 	}
@@ -102,28 +103,24 @@ func createAccount(ctx context.Context, st *badgerstore.Store, base, email, pass
 	if err != nil {
 		return "", err
 	}
-	if pods.Retired(name) {
+	prov, err := idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: base, Subdomain: subdomain,
+		// On a store that has no root ACL yet, the first account set up
+		// this way is the server's owner (what --owner-webid would do).
+		OnPodCreated: func(ctx context.Context, _ *account.Account, webID string) error {
+			return ensureRootACL(ctx, st, base, webID, discardLogger())
+		}})
+	if err != nil {
+		return "", err
+	}
+	acct, err := prov.SignUp(ctx, idp.SignUp{NewAccount: account.NewAccount{Email: email, Password: password}, Pod: name, Operator: true, Admin: admin})
+	if errors.Is(err, idp.ErrNameRetired) {
 		// SECURITY.md row 57; naamio pod release frees the name.
-		return "", fmt.Errorf("%w: %s (naamio pod release %s frees it)", idp.ErrNameRetired, name, name)
+		return "", fmt.Errorf("%w (naamio pod release %s frees it)", err, name)
 	}
-	acct, err := accounts.Provision(ctx, account.NewAccount{Email: email, Password: password}, admin)
 	if err != nil {
 		return "", err
 	}
-	prov := idp.NewProvisioner(st, accounts, pods, base, idp.IssuerOf(base))
-	prov.SubdomainPods(subdomain)
-	webID, err := prov.CreatePod(ctx, acct.ID, name)
-	if err != nil {
-		_ = prov.Undo(ctx, acct.ID)
-		return "", err
-	}
-	// On a store that has no root ACL yet, the first account set up this
-	// way is the server's owner (what --owner-webid would do).
-	if err := ensureRootACL(ctx, st, base, webID, discardLogger()); err != nil {
-		_ = prov.Undo(ctx, acct.ID)
-		return "", err
-	}
-	return webID, nil
+	return acct.WebIDs[len(acct.WebIDs)-1], nil
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -148,7 +145,7 @@ func resetLinkCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	akv, err := st.KV("a")
+	akv, err := st.KV(kv.Accounts)
 	if err != nil {
 		return err
 	}

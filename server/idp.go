@@ -12,6 +12,7 @@ import (
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/mail"
 	"github.com/naamio/naamio/internal/safehttp"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/web"
 )
@@ -27,29 +28,43 @@ type identity struct {
 }
 
 func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods *idp.Pods, log *slog.Logger) (*identity, error) {
-	akv, err := store.KV("a")
+	akv, err := store.KV(kv.Accounts)
 	if err != nil {
 		return nil, err
 	}
-	tkv, err := store.KV("t")
+	tkv, err := store.KV(kv.Tokens)
+	if err != nil {
+		return nil, err
+	}
+	// Deleting an account or a client credential revokes its access
+	// tokens at once (SECURITY.md row 59): the account service and the
+	// provider share the provider's revocations, made first.
+	revocations, err := op.NewRevocations(ctx, op.RevocationOptions{KV: tkv})
 	if err != nil {
 		return nil, err
 	}
 	mode := account.Registration(cfg.Registration)
-	accounts, err := account.New(ctx, akv, account.Options{BaseURL: cfg.BaseURL, Registration: mode, FirstAccountAdmin: true})
+	accounts, err := account.New(ctx, akv, account.Options{BaseURL: cfg.BaseURL, Registration: mode, FirstAccountAdmin: true,
+		Revoker: revocations})
 	if err != nil {
 		return nil, err
 	}
-	provision := idp.NewProvisioner(store, accounts, pods, cfg.BaseURL, idp.IssuerOf(cfg.BaseURL))
-	provision.SubdomainPods(cfg.PodLayout == "subdomain")
-	// While the storage root has no ACL, the first administrator's first
-	// pod makes its WebID the owner (Solid Protocol server-root-container-acl).
-	provision.OnPodCreated(func(ctx context.Context, acct *account.Account, webID string) error {
-		if !acct.Admin {
-			return nil
-		}
-		return ensureRootACL(ctx, store, cfg.BaseURL, webID, log)
+	provision, err := idp.NewProvisioner(idp.ProvisionerOptions{
+		Store: store, Accounts: accounts, Pods: pods, BaseURL: cfg.BaseURL,
+		Subdomain: cfg.PodLayout == "subdomain",
+		// While the storage root has no ACL, the first administrator's
+		// first pod makes its WebID the owner (Solid Protocol
+		// server-root-container-acl).
+		OnPodCreated: func(ctx context.Context, acct *account.Account, webID string) error {
+			if !acct.Admin {
+				return nil
+			}
+			return ensureRootACL(ctx, store, cfg.BaseURL, webID, log)
+		},
 	})
+	if err != nil {
+		return nil, err
+	}
 	var mailer web.Mailer
 	if cfg.SMTPAddr != "" {
 		m, err := mail.New(mail.Options{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser, Password: cfg.SMTPPassword})
@@ -58,30 +73,29 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 		}
 		mailer = m
 	}
+	// The OpenID Provider and its pages need each other: web.New builds
+	// the provider around its pages.
 	pages, err := web.New(web.Options{
 		BaseURL: cfg.BaseURL, Accounts: accounts, Provision: provision, Registration: mode,
 		Mailer: mailer, Logger: log.With("component", "web"),
+		NewProvider: func(p web.Pages) (*op.Provider, error) {
+			return op.New(ctx, op.Options{
+				Issuer:      idp.IssuerOf(cfg.BaseURL),
+				KV:          tkv,
+				Revocations: revocations,
+				Interaction: p.Interaction,
+				Sessions:    p.Sessions,
+				ErrorPage:   p.ErrorPage,
+				Credentials: clientCredentials{accounts},
+				Fetcher:     clientDocuments(cfg.AllowFetch),
+				Logger:      log.With("component", "oidc"),
+			})
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	provider, err := op.New(ctx, op.Options{
-		Issuer:      idp.IssuerOf(cfg.BaseURL),
-		KV:          tkv,
-		Interaction: pages,
-		Sessions:    pages,
-		ErrorPage:   pages.ErrorPage,
-		Credentials: clientCredentials{accounts},
-		Fetcher:     clientDocuments(cfg.AllowFetch),
-		Logger:      log.With("component", "oidc"),
-	})
-	if err != nil {
-		return nil, err
-	}
-	pages.SetProvider(provider)
-	// Deleting an account or a client credential revokes its access
-	// tokens at once (SECURITY.md row 59).
-	accounts.SetRevoker(provider)
+	provider := pages.Provider()
 	api, err := accountapi.New(accountapi.Options{
 		BaseURL: cfg.BaseURL, Accounts: accounts, Provision: provision,
 		Logger: log.With("component", "accountapi"),

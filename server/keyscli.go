@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/idp/op"
+	"github.com/naamio/naamio/kv"
 )
 
 const keysUsage = `Usage (the server must be stopped: the store is opened directly):
@@ -45,13 +46,13 @@ func keysCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	kv, err := st.KV("t") // the provider's namespace (newIdentity)
+	tokens, err := st.KV(kv.Tokens) // the provider's namespace (newIdentity)
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
 	if sub == "list" {
-		keys, err := op.ListKeys(ctx, kv)
+		keys, err := op.ListKeys(ctx, tokens)
 		if err != nil {
 			return err
 		}
@@ -63,7 +64,7 @@ func keysCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	// The server's access tokens live op.DefaultAccessTokenTTL (it has no
 	// setting for it), which bounds how long a retired key stays published.
-	keys, err := op.RotateKeys(ctx, kv, op.DefaultAccessTokenTTL, time.Now())
+	keys, err := op.RotateKeys(ctx, tokens, op.DefaultAccessTokenTTL, time.Now())
 	if err != nil {
 		return err
 	}

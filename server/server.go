@@ -17,6 +17,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/safehttp"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
@@ -60,11 +61,17 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 
 // openPods loads the registry of the store's pods.
 func openPods(store *badgerstore.Store) (*idp.Pods, error) {
-	kv, err := store.KV("p")
+	records, err := store.KV(kv.Pods)
 	if err != nil {
 		return nil, err
 	}
-	return idp.LoadPods(context.Background(), kv)
+	return idp.LoadPods(context.Background(), records)
+}
+
+// ownRevoked reports the access tokens the server's own provider revoked
+// before their expiry (auth.AuthOptions.Revoked).
+func ownRevoked(p *op.Provider) func(iss, jti string) bool {
+	return func(iss, jti string) bool { return iss == p.Issuer() && p.Revoked(jti) }
 }
 
 // signingKeyCheck is how often the running server checks the age of the
@@ -80,6 +87,8 @@ type Server struct {
 	pods  *idp.Pods
 	id    *identity
 	http  *http.Server
+	// workers run in the background while the server serves (Serve).
+	workers []worker
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -108,27 +117,29 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	// The server's own handler, for reading its own WebID profiles and
 	// issuer documents in-process (auth.AuthOptions.Local); set below,
-	// before any request is served.
+	// before any request is served. It is late-bound because the LDP
+	// handler holds the authenticator (ldp.Config.Authenticator); once
+	// authentication is server middleware, Local can be built from the
+	// provider and the LDP handler before the authenticator.
 	var root http.Handler
 	self := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { root.ServeHTTP(w, r) })
-	// Access tokens the server's own provider revoked before their expiry
-	// (auth.AuthOptions.Revoked); the provider is set below, before any
-	// request is served.
-	var ownOP *op.Provider
-	revoked := func(iss, jti string) bool { return ownOP != nil && iss == ownOP.Issuer() && ownOP.Revoked(jti) }
-	lh, err := buildLDP(cfg, log, store, caches, pods, self, revoked)
-	if err != nil {
-		_ = store.Close()
-		return nil, err
-	}
 	id, err := newIdentity(context.Background(), cfg, store, pods, log)
 	if err != nil {
-		lh.Close()
 		_ = store.Close()
 		return nil, err
 	}
-	ownOP = id.op
+	lh, err := buildLDP(cfg, log, store, caches, pods, self, ownRevoked(id.op))
+	if err != nil {
+		id.pages.Close()
+		_ = store.Close()
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, pods: pods, id: id}
+	s.workers = []worker{
+		{"signing-key rotation", func(ctx context.Context) {
+			id.op.RotateEvery(ctx, cfg.SigningKeyMaxAge, signingKeyCheck)
+		}},
+	}
 	root = s.routes(lh)
 	s.http = &http.Server{
 		Handler:           root,
@@ -209,14 +220,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("naamio listening", "listen", ln.Addr().String(), "base_url", s.cfg.BaseURL, "data", s.cfg.DataDir)
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
-	// Signing-key rotation runs while the server serves and has stopped
-	// before the store is closed.
-	rctx, stopRotation := context.WithCancel(ctx)
-	rotation := make(chan struct{})
-	go func() {
-		defer close(rotation)
-		s.id.op.RotateEvery(rctx, s.cfg.SigningKeyMaxAge, signingKeyCheck)
-	}()
+	// Background work runs while the server serves and has stopped before
+	// the store is closed.
+	background := startWorkers(ctx, s.workers...)
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -228,8 +234,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	stopRotation()
-	<-rotation
+	background.stop()
 	s.ldp.Close()
 	s.id.pages.Close() // waits for reset mails being sent
 	if cerr := s.store.Close(); cerr != nil && err == nil {

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/naamio/naamio/idp"
@@ -31,9 +30,12 @@ type Options struct {
 	BaseURL   string
 	Accounts  *account.Service
 	Provision *idp.Provisioner
-	// OP is the OpenID Provider; it may be nil here and set later with
-	// SetProvider (op.New needs the Handler as its Interaction first).
-	OP *op.Provider
+	// NewProvider builds the OpenID Provider whose log-in, consent, logout
+	// and error pages these are: New calls it once with the Handler's
+	// op.Interaction, op.Sessions and op.Options.ErrorPage (the provider
+	// and the pages need each other, so the provider is made here). Nil:
+	// no provider, and the pages that need one answer 503.
+	NewProvider func(pages Pages) (*op.Provider, error)
 	// Registration is the sign-up mode the account service was configured
 	// with; it only decides what the sign-up page shows (account.Service
 	// enforces it). "" means open.
@@ -58,7 +60,7 @@ type Handler struct {
 
 	accounts     *account.Service
 	provision    *idp.Provisioner
-	provider     atomic.Pointer[op.Provider]
+	provider     *op.Provider // nil: none (Options.NewProvider)
 	registration account.Registration
 	mailer       Mailer
 	log          *slog.Logger
@@ -115,18 +117,27 @@ func New(opts Options) (*Handler, error) {
 		claimTTL:     opts.InteractionTTL,
 		pages:        pages,
 	}
-	if opts.OP != nil {
-		h.SetProvider(opts.OP)
+	if opts.NewProvider != nil {
+		if h.provider, err = opts.NewProvider(Pages{Interaction: h, Sessions: h, ErrorPage: h.ErrorPage}); err != nil {
+			return nil, err
+		}
 	}
 	h.mux = h.routes()
 	return h, nil
 }
 
-// SetProvider sets the OpenID Provider, once it has been built with h as
-// its Interaction. Until then pages that need it answer 503.
-func (h *Handler) SetProvider(p *op.Provider) { h.provider.Store(p) }
+// Pages are what the OpenID Provider needs of the pages: its
+// op.Options.Interaction, Sessions and ErrorPage.
+type Pages struct {
+	Interaction op.Interaction
+	Sessions    op.Sessions
+	ErrorPage   func(w http.ResponseWriter, r *http.Request, status int, reason string)
+}
 
-func (h *Handler) op() *op.Provider { return h.provider.Load() }
+// Provider is the OpenID Provider Options.NewProvider built (nil: none).
+func (h *Handler) Provider() *op.Provider { return h.provider }
+
+func (h *Handler) op() *op.Provider { return h.provider }
 
 // Close waits for reset emails still being sent (each is bounded by a
 // timeout). Call it after the HTTP server has shut down and before the

@@ -18,6 +18,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/web"
 )
@@ -38,6 +39,12 @@ var cheapArgon2 = account.Argon2Params{Memory: 1024, Time: 1, Threads: 1, SaltLe
 
 func newEnv(t *testing.T, mod func(*account.Options, *web.Options)) *env {
 	t.Helper()
+	return newEnvLayout(t, false, mod)
+}
+
+// newEnvLayout is newEnv whose new pods are subdomain pods if subdomain.
+func newEnvLayout(t *testing.T, subdomain bool, mod func(*account.Options, *web.Options)) *env {
+	t.Helper()
 	ctx := context.Background()
 	var mu sync.RWMutex
 	var root http.Handler = http.NotFoundHandler()
@@ -55,12 +62,12 @@ func newEnv(t *testing.T, mod func(*account.Options, *web.Options)) *env {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	e.store = st
-	akv, err := st.KV("a")
+	akv, err := st.KV(kv.Accounts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkv, _ := st.KV("p")
-	tkv, _ := st.KV("t")
+	pkv, _ := st.KV(kv.Pods)
+	tkv, _ := st.KV(kv.Tokens)
 	aopts := account.Options{BaseURL: e.base, Argon2: cheapArgon2, FirstAccountAdmin: true}
 	wopts := web.Options{BaseURL: e.base}
 	if mod != nil {
@@ -73,19 +80,20 @@ func newEnv(t *testing.T, mod func(*account.Options, *web.Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.prov = idp.NewProvisioner(st, e.accounts, pods, e.base, idp.IssuerOf(e.base))
+	e.prov, err = idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: e.accounts, Pods: pods, BaseURL: e.base, Subdomain: subdomain})
+	if err != nil {
+		t.Fatal(err)
+	}
 	wopts.Accounts, wopts.Provision = e.accounts, e.prov
+	wopts.NewProvider = func(pages web.Pages) (*op.Provider, error) {
+		return op.New(ctx, op.Options{Issuer: idp.IssuerOf(e.base), KV: tkv, Interaction: pages.Interaction,
+			Sessions: pages.Sessions, ErrorPage: pages.ErrorPage})
+	}
 	if e.pages, err = web.New(wopts); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.pages.Close) // before the store closes
-
-	e.op, err = op.New(ctx, op.Options{Issuer: idp.IssuerOf(e.base), KV: tkv, Interaction: e.pages,
-		Sessions: e.pages, ErrorPage: e.pages.ErrorPage})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.pages.SetProvider(e.op)
+	e.op = e.pages.Provider()
 	m := http.NewServeMux()
 	for _, p := range op.Paths {
 		m.Handle(p, e.op)

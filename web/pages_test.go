@@ -25,12 +25,11 @@ func TestSignupCreatesPod(t *testing.T) {
 	if want := e.base + "<em>name</em>/"; !strings.Contains(page.body, want) {
 		t.Errorf("signup page does not say the pod will be at %s", want)
 	}
-	e.prov.SubdomainPods(true)
-	host := strings.TrimPrefix(e.base, "http://")
-	if p := b.get("/.idp/signup"); !strings.Contains(p.body, "http://<em>name</em>."+host) {
+	sub := newEnvLayout(t, true, nil)
+	host := strings.TrimPrefix(sub.base, "http://")
+	if p := sub.browser(t).get("/.idp/signup"); !strings.Contains(p.body, "http://<em>name</em>."+host) {
 		t.Errorf("subdomain sign-up page does not say the pod will be at http://name.%s", host)
 	}
-	e.prov.SubdomainPods(false)
 	// A bad pod name is refused before any account exists.
 	resp := b.submit(page, "/.idp/signup", url.Values{"email": {"alice@example.org"}, "password": {"correct horse"}, "pod": {"Not A Name"}})
 	if resp.status != http.StatusUnprocessableEntity || !strings.Contains(resp.body, "Pod names are") {

@@ -9,7 +9,6 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
-	"github.com/naamio/naamio/idp/pod"
 )
 
 type signupData struct {
@@ -75,31 +74,14 @@ func (h *Handler) postSignup(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, h.path("account"), http.StatusSeeOther)
 }
 
-// signup creates the account, then its pod; when the pod cannot be made
-// the account is removed again, so that the user can simply retry.
+// signup creates the account and its pod (idp.Provisioner.SignUp, which
+// removes the account again when the pod cannot be made, so that the user
+// can simply retry).
 func (h *Handler) signup(ctx context.Context, d *signupData, password, remoteIP string) (*account.Account, error) {
-	if err := pod.ValidName(d.Pod); err != nil {
-		return nil, err // before the account exists: nothing to undo
-	}
-	if h.provision.Pods().Retired(d.Pod) {
-		return nil, idp.ErrNameRetired // SECURITY.md row 57; CreatePod checks again
-	}
-	acct, err := h.accounts.Create(ctx, account.NewAccount{Email: d.Email, Password: password, Invite: d.Invite, RemoteIP: remoteIP})
-	if err != nil {
-		return nil, err
-	}
-	webID, err := h.provision.CreatePod(ctx, acct.ID, d.Pod)
-	if err != nil {
-		// Undo, not Delete: the first account's marker goes too, so that
-		// the next sign-up becomes the administrator (issue 10, item 6).
-		if derr := h.provision.Undo(context.WithoutCancel(ctx), acct.ID); derr != nil {
-			err = errors.Join(err, derr)
-		}
-		return nil, err
-	}
-	acct.Pods = append(acct.Pods, d.Pod)
-	acct.WebIDs = append(acct.WebIDs, webID)
-	return acct, nil
+	return h.provision.SignUp(ctx, idp.SignUp{
+		NewAccount: account.NewAccount{Email: d.Email, Password: password, Invite: d.Invite, RemoteIP: remoteIP},
+		Pod:        d.Pod,
+	})
 }
 
 func (h *Handler) renderSignup(w http.ResponseWriter, r *http.Request, status int, pd *op.Pending, d *signupData, errText string) {

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Account is what callers see of an account; the password hash never
@@ -104,7 +104,7 @@ func (s *Service) create(ctx context.Context, n NewAccount, admin, limit bool) (
 	}
 	rec := &accountRecord{V: recordVersion, ID: newToken(idBytes), Email: email, Hash: hash,
 		Created: s.now().UTC(), Pods: slices.Clone(n.Pods), WebIDs: slices.Clone(n.WebIDs)}
-	err = s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err = s.kv.Update(ctx, func(tx kv.Txn) error {
 		rec.Admin = admin
 		var idx emailRecord
 		if taken, err := txGet(tx, keyEmail(email), &idx); err != nil {
@@ -225,7 +225,7 @@ func (s *Service) update(ctx context.Context, id string, fn func(rec *accountRec
 		return nil, ErrNotFound
 	}
 	var rec accountRecord
-	err := s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := s.kv.Update(ctx, func(tx kv.Txn) error {
 		rec = accountRecord{}
 		found, err := txGet(tx, keyAccount(id), &rec)
 		if err != nil {
@@ -342,7 +342,7 @@ func (s *Service) ChangePassword(ctx context.Context, accountID, oldPassword, ne
 // approvals, and returns its pod names so that the caller deletes the
 // pods. Its sessions and reset tokens stop working at once (they need the
 // account) and expire from the store by TTL; its access tokens are
-// revoked first (SetRevoker, SECURITY.md row 59). The first-account marker
+// revoked first (Options.Revoker, SECURITY.md row 59). The first-account marker
 // stays: a later sign-up does not become an administrator.
 func (s *Service) Delete(ctx context.Context, accountID string) (pods []string, err error) {
 	return s.delete(ctx, accountID, false)
@@ -377,7 +377,7 @@ func (s *Service) delete(ctx context.Context, accountID string, undo bool) (pods
 	if err := s.deleteDependants(ctx, accountID); err != nil {
 		return nil, fmt.Errorf("account: delete: %w", err)
 	}
-	err = s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err = s.kv.Update(ctx, func(tx kv.Txn) error {
 		var rec accountRecord
 		found, err := txGet(tx, keyAccount(accountID), &rec)
 		if err != nil {
@@ -426,7 +426,7 @@ func (s *Service) deleteDependants(ctx context.Context, accountID string) error 
 		return err
 	}
 	for chunk := range slices.Chunk(keys, 500) {
-		err := s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+		err := s.kv.Update(ctx, func(tx kv.Txn) error {
 			for _, k := range chunk {
 				if err := tx.Delete(k); err != nil {
 					return err

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 const (
@@ -32,7 +32,7 @@ func (s *Service) Approve(ctx context.Context, accountID, clientID string, scope
 	if !validID(accountID) {
 		return ErrNotFound
 	}
-	err := s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := s.kv.Update(ctx, func(tx kv.Txn) error {
 		var acct accountRecord
 		found, err := txGet(tx, keyAccount(accountID), &acct)
 		if err != nil {

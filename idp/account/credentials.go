@@ -10,7 +10,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // maxNameLen bounds user-chosen names (credential names, pod names).
@@ -39,7 +39,7 @@ func (s *Service) NewClientCredentials(ctx context.Context, accountID, name, web
 	id, secret = newToken(idBytes), newToken(tokenBytes)
 	rec := &credRecord{V: recordVersion, ID: id, Name: name, Account: accountID, WebID: webID,
 		SecretHash: hashHex(secret), Created: s.now().UTC()}
-	err = s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err = s.kv.Update(ctx, func(tx kv.Txn) error {
 		var acct accountRecord
 		found, err := txGet(tx, keyAccount(accountID), &acct)
 		if err != nil {
@@ -119,7 +119,7 @@ func (s *Service) ListClientCredentials(ctx context.Context, accountID string) (
 
 // DeleteClientCredentials deletes one of the account's credentials
 // (ErrNotFound if the account has no such credential). The access tokens
-// issued with it are revoked first (SetRevoker, SECURITY.md row 59).
+// issued with it are revoked first (Options.Revoker, SECURITY.md row 59).
 func (s *Service) DeleteClientCredentials(ctx context.Context, accountID, id string) error {
 	if !validID(accountID) || !validID(id) {
 		return ErrNotFound
@@ -135,7 +135,7 @@ func (s *Service) DeleteClientCredentials(ctx context.Context, accountID, id str
 			return fmt.Errorf("account: delete client credentials: revoking tokens: %w", err)
 		}
 	}
-	err := s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := s.kv.Update(ctx, func(tx kv.Txn) error {
 		var rec credRecord
 		found, err := txGet(tx, keyCred(id), &rec)
 		if err != nil {

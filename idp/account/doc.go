@@ -5,7 +5,7 @@
 // credentials for the client_credentials grant, and remembered consent.
 // It has no HTTP handlers; the pages and the account API call it.
 //
-// Everything is stored in one ldp.KV (key layout in keys.go). The login
+// Everything is stored in one kv.KV (key layout in keys.go). The login
 // rate limiter is the exception: it lives in memory (bounded, see
 // ratelimit.go), so it starts empty after a restart and is not shared
 // between processes.

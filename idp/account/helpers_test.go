@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
@@ -33,14 +33,14 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func openKV(t testing.TB) ldp.KV {
+func openKV(t testing.TB) kv.KV {
 	t.Helper()
 	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{DiskReserve: -1, GCInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	kv, err := st.KV("a")
+	kv, err := st.KV(kv.Accounts)
 	if err != nil {
 		t.Fatal(err)
 	}

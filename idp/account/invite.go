@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // NewInvite creates a single-use invite code for invite-only registration.
@@ -33,7 +33,7 @@ func (s *Service) NewInvite(ctx context.Context, adminID string) (string, error)
 }
 
 // useInvite consumes an invite code inside the sign-up transaction.
-func (s *Service) useInvite(tx ldp.KVTxn, code string) error {
+func (s *Service) useInvite(tx kv.Txn, code string) error {
 	if len(code) > maxTokenLen {
 		return ErrBadInvite
 	}

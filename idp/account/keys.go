@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 )
 
-// Key layout. Everything this package stores lives in the one ldp.KV handed
-// to New (the "a" namespace of the Badger store in production), as JSON
+// Key layout. Everything this package stores lives in the one kv.KV handed
+// to New (the kv.Accounts namespace of the Badger store in production), as JSON
 // records with a "v" version field (record.go), except meta/secret:
 //
 //	meta/secret               32 random bytes: the server secret for CSRF HMACs, created once by New

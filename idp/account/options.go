@@ -32,6 +32,9 @@ type RateLimit struct {
 type Options struct {
 	// Registration is the sign-up mode for Create ("" means open).
 	Registration Registration
+	// Revoker, if set, makes Delete and DeleteClientCredentials revoke the
+	// account's or the credential's tokens first (SECURITY.md row 59).
+	Revoker Revoker
 	// FirstAccountAdmin makes the first account ever created an admin.
 	FirstAccountAdmin bool
 	// BaseURL is the server's public URL; https makes cookies Secure.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // recordVersion is the "v" of every record this package writes. A reader
@@ -118,9 +118,9 @@ func encode(r any) []byte {
 
 // txGet reads and decodes key inside tx; a missing key is reported as
 // found == false.
-func txGet(tx ldp.KVTxn, key string, into versioned) (found bool, err error) {
+func txGet(tx kv.Txn, key string, into versioned) (found bool, err error) {
 	b, err := tx.Get(key)
-	if errors.Is(err, ldp.ErrNotFound) {
+	if errors.Is(err, kv.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -129,6 +129,6 @@ func txGet(tx ldp.KVTxn, key string, into versioned) (found bool, err error) {
 	return true, decode(key, b, into)
 }
 
-func txPut(tx ldp.KVTxn, key string, r any, ttl time.Duration) error {
+func txPut(tx kv.Txn, key string, r any, ttl time.Duration) error {
 	return tx.Set(key, encode(r), ttl)
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // NewResetToken issues a single-use password-reset token for the account
@@ -53,7 +53,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string) error {
 		return err
 	}
 	done := false
-	err = s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err = s.kv.Update(ctx, func(tx kv.Txn) error {
 		done = false
 		var r resetRecord
 		found, err := txGet(tx, keyReset(token), &r)

@@ -7,14 +7,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Service is the account system of the identity provider: accounts,
 // logins, sessions, password resets, invites, client credentials and
 // remembered consent. It is safe for concurrent use.
 type Service struct {
-	kv      ldp.KV
+	kv      kv.KV
 	opts    Options
 	secure  bool
 	secret  []byte        // CSRF HMAC key (meta/secret)
@@ -25,7 +25,7 @@ type Service struct {
 }
 
 // Revoker withdraws the access tokens issued for an account or for one of
-// its client credentials before they expire (idp/op.Provider does it), so
+// its client credentials before they expire (idp/op.Revocations does it), so
 // that deleting either takes its tokens with it (SECURITY.md row 59).
 // After a call returns, no token issued for it works and no new one is
 // issued.
@@ -34,25 +34,22 @@ type Revoker interface {
 	RevokeCredential(ctx context.Context, accountID, credentialID string) error
 }
 
-// SetRevoker makes Delete, Undo and DeleteClientCredentials revoke the
-// tokens first. Call it before the service is used.
-func (s *Service) SetRevoker(r Revoker) { s.revoker = r }
-
-// New opens the account system on kv, creating the server secret on first
+// New opens the account system on records, creating the server secret on first
 // use.
-func New(ctx context.Context, kv ldp.KV, opts Options) (*Service, error) {
+func New(ctx context.Context, records kv.KV, opts Options) (*Service, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	s := &Service{
-		kv:      kv,
+		kv:      records,
 		opts:    opts,
 		secure:  opts.secureCookies(),
 		hashSem: make(chan struct{}, opts.MaxConcurrentHashes),
 		limits:  newLoginLimiter(opts.AccountLimit, opts.IPLimit, opts.SignupLimit),
+		revoker: opts.Revoker,
 	}
-	if s.secret, err = loadSecret(ctx, kv); err != nil {
+	if s.secret, err = loadSecret(ctx, records); err != nil {
 		return nil, err
 	}
 	// The dummy is a hash of a random password nobody knows, made with the
@@ -65,15 +62,15 @@ func New(ctx context.Context, kv ldp.KV, opts Options) (*Service, error) {
 
 // loadSecret returns meta/secret, creating it in the same transaction when
 // absent so that concurrent first starts agree on one secret.
-func loadSecret(ctx context.Context, kv ldp.KV) ([]byte, error) {
+func loadSecret(ctx context.Context, records kv.KV) ([]byte, error) {
 	var secret []byte
-	err := kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := records.Update(ctx, func(tx kv.Txn) error {
 		b, err := tx.Get(keySecret)
 		if err == nil && len(b) == 32 {
 			secret = b
 			return nil
 		}
-		if err != nil && !errors.Is(err, ldp.ErrNotFound) {
+		if err != nil && !errors.Is(err, kv.ErrNotFound) {
 			return err
 		}
 		if err == nil {
@@ -95,7 +92,7 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 // found == false.
 func (s *Service) get(ctx context.Context, key string, into versioned) (found bool, err error) {
 	b, err := s.kv.Get(ctx, key)
-	if errors.Is(err, ldp.ErrNotFound) {
+	if errors.Is(err, kv.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // maxTokenLen bounds tokens read from outside before they are hashed.
@@ -22,7 +22,7 @@ func (s *Service) NewSession(ctx context.Context, accountID string) (string, err
 	}
 	token := newToken(tokenBytes)
 	now := s.now().UTC()
-	err := s.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := s.kv.Update(ctx, func(tx kv.Txn) error {
 		var rec accountRecord
 		found, err := txGet(tx, keyAccount(accountID), &rec)
 		if err != nil {

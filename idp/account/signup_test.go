@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
@@ -167,7 +168,7 @@ func TestSignupRateLimitRefundsServerFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := st.KV("a")
+	kv, err := st.KV(kv.Accounts)
 	if err != nil {
 		t.Fatal(err)
 	}

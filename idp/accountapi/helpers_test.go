@@ -14,6 +14,7 @@ import (
 
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
@@ -59,11 +60,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	akv, err := st.KV("a")
+	akv, err := st.KV(kv.Accounts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkv, err := st.KV("p")
+	pkv, err := st.KV(kv.Pods)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov := idp.NewProvisioner(st, accounts, pods, base, idp.IssuerOf(base))
+	prov, err := idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := o.api
 	opts.BaseURL, opts.Accounts, opts.Provision, opts.Now = base, accounts, prov, clock.Now
 	if h, err = New(opts); err != nil {

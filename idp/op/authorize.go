@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Parameter limits for authorization requests.
@@ -304,7 +304,7 @@ func (p *Provider) Pending(ctx context.Context, id string) (*Pending, error) {
 		return nil, ErrUnknownInteraction
 	}
 	b, err := p.kv.Get(ctx, kvInteraction+hashed(id))
-	if errors.Is(err, ldp.ErrNotFound) {
+	if errors.Is(err, kv.ErrNotFound) {
 		return nil, ErrUnknownInteraction
 	}
 	if err != nil {
@@ -319,11 +319,11 @@ func (p *Provider) Pending(ctx context.Context, id string) (*Pending, error) {
 }
 
 // takePending removes and returns the pending request id inside tx.
-func takePending(tx ldp.KVTxn, id string) (*Pending, error) {
+func takePending(tx kv.Txn, id string) (*Pending, error) {
 	var pd Pending
 	key := kvInteraction + hashed(id)
 	if err := getJSON(tx, key, &pd); err != nil {
-		if errors.Is(err, ldp.ErrNotFound) {
+		if errors.Is(err, kv.ErrNotFound) {
 			return nil, ErrUnknownInteraction
 		}
 		return nil, err
@@ -392,7 +392,7 @@ func (p *Provider) CompleteAt(ctx context.Context, id, webID, accountID string, 
 		authTime = now
 	}
 	var pd *Pending
-	err := p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := p.kv.Update(ctx, func(tx kv.Txn) error {
 		var err error
 		if pd, err = takePending(tx, id); err != nil {
 			return err
@@ -403,7 +403,7 @@ func (p *Provider) CompleteAt(ctx context.Context, id, webID, accountID string, 
 		if !strings.HasPrefix(pd.ClientID, clientIDDocScheme) {
 			var c client
 			if err := getJSON(tx, kvClient+pd.ClientID, &c); err != nil {
-				if errors.Is(err, ldp.ErrNotFound) {
+				if errors.Is(err, kv.ErrNotFound) {
 					return ErrUnknownClient
 				}
 				return err
@@ -455,7 +455,7 @@ func (p *Provider) DenyWith(ctx context.Context, id, code string) (string, error
 		return "", fmt.Errorf("op: %q is not an authorization error code", code)
 	}
 	var pd *Pending
-	err := p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := p.kv.Update(ctx, func(tx kv.Txn) error {
 		var err error
 		pd, err = takePending(tx, id)
 		return err

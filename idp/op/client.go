@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Client metadata limits (outside input: bound everything).
@@ -70,7 +70,7 @@ func (p *Provider) keepUsedClient() time.Duration { return max(p.refreshTTL, Unu
 // touchClientTx marks registered client c used at now and, unless it is
 // already kept long enough, pushes its expiry (record and TTL) to now +
 // keepUsedClient + clientRenewSlack.
-func (p *Provider) touchClientTx(tx ldp.KVTxn, c *client, now time.Time) error {
+func (p *Provider) touchClientTx(tx kv.Txn, c *client, now time.Time) error {
 	if c.Used && c.Expires != 0 && time.Unix(c.Expires, 0).Sub(now) >= p.keepUsedClient() {
 		return nil
 	}
@@ -83,10 +83,10 @@ func (p *Provider) touchClientTx(tx ldp.KVTxn, c *client, now time.Time) error {
 // renewClient is touchClientTx on the stored client id, in its own
 // transaction; a client that is gone is left alone.
 func (p *Provider) renewClient(ctx context.Context, id string, now time.Time) error {
-	return p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	return p.kv.Update(ctx, func(tx kv.Txn) error {
 		var c client
 		if err := getJSON(tx, kvClient+id, &c); err != nil {
-			if errors.Is(err, ldp.ErrNotFound) {
+			if errors.Is(err, kv.ErrNotFound) {
 				return nil
 			}
 			return err
@@ -128,7 +128,7 @@ func (p *Provider) lookupClient(ctx context.Context, id string) (*client, error)
 	}
 	var c client
 	b, err := p.kv.Get(ctx, kvClient+id)
-	if errors.Is(err, ldp.ErrNotFound) {
+	if errors.Is(err, kv.ErrNotFound) {
 		return nil, ErrUnknownClient
 	}
 	if err != nil {

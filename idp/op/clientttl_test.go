@@ -14,6 +14,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/naamio/naamio/internal/testissuer"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
@@ -35,7 +36,7 @@ func newClockedOP(t *testing.T) *clockedOP {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	kv, err := st.KV("t")
+	kv, err := st.KV(kv.Tokens)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@
 // too, and Revoked tells the server's own resource server so (from memory,
 // reloaded at start).
 //
-// Everything the provider stores lives in the ldp.KV it is given, under the
+// Everything the provider stores lives in the kv.KV it is given, under the
 // keys documented in kvkeys.go. Tokens, codes and secrets are never logged
 // and only their SHA-256 hashes are stored.
 package op

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/auth"
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // codeGrant exchanges an authorization code (RFC 6749 §4.1.3, RFC 7636
@@ -38,7 +38,7 @@ func (p *Provider) codeGrant(r *http.Request, form url.Values, proof *auth.Proof
 	x := &codeExchange{client: c, code: code, verifier: verifier, redirectURI: form.Get("redirect_uri"),
 		jkt: proof.Thumbprint, now: now, refresh: randomToken(32), grantID: randomToken(16),
 		access: issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}}
-	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error { return p.redeemCodeTx(tx, x) })
+	err = p.kv.Update(ctx, func(tx kv.Txn) error { return p.redeemCodeTx(tx, x) })
 	if err != nil {
 		return nil, err
 	}
@@ -80,11 +80,11 @@ type codeExchange struct {
 // refuses it (revoking what it gave when it is reused) or marks it used,
 // records the access token and starts a refresh grant when one was asked
 // for.
-func (p *Provider) redeemCodeTx(tx ldp.KVTxn, x *codeExchange) error {
+func (p *Provider) redeemCodeTx(tx kv.Txn, x *codeExchange) error {
 	x.rec, x.fail, x.issuedRefresh, x.revoked = codeRecord{}, nil, false, nil
 	key := kvCode + hashed(x.code)
 	if err := getJSON(tx, key, &x.rec); err != nil {
-		if errors.Is(err, ldp.ErrNotFound) {
+		if errors.Is(err, kv.ErrNotFound) {
 			x.fail = invalidGrant("invalid or expired code")
 			return nil
 		}
@@ -119,7 +119,7 @@ func (p *Provider) redeemCodeTx(tx ldp.KVTxn, x *codeExchange) error {
 // revokeReusedCodeTx revokes what a reused code gave (RFC 6749 §4.1.2):
 // the grant (refresh tokens and the access tokens refreshed from them) and
 // the code's own access token.
-func (p *Provider) revokeReusedCodeTx(tx ldp.KVTxn, key string, x *codeExchange) error {
+func (p *Provider) revokeReusedCodeTx(tx kv.Txn, key string, x *codeExchange) error {
 	var err error
 	if x.rec.Grant != "" {
 		if x.revoked, err = revokeGrantTx(tx, x.rec.Grant, p.refreshTTL, x.now); err != nil {
@@ -154,7 +154,7 @@ func (x *codeExchange) mismatch() *oauthError {
 
 // startGrantTx stores the grant started by the code, holding its access
 // token, and its first refresh token.
-func (p *Provider) startGrantTx(tx ldp.KVTxn, x *codeExchange) error {
+func (p *Provider) startGrantTx(tx kv.Txn, x *codeExchange) error {
 	c, rec := x.client, x.rec
 	gk := grantPrefix(rec.AccountID) + x.grantID
 	g := grantRecord{ClientID: c.ID, ClientName: c.Name, WebID: rec.WebID, AccountID: rec.AccountID,

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/auth"
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // credentialsGrant is the client_credentials grant (RFC 6749 §4.4) for
@@ -51,7 +51,7 @@ func (p *Provider) credentialsGrant(r *http.Request, form url.Values, proof *aut
 	// reads the deletion markers), so that deleting the credential or the
 	// account revokes the token (SECURITY.md row 59).
 	access := issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}
-	err = p.kv.Update(r.Context(), func(tx ldp.KVTxn) error {
+	err = p.kv.Update(r.Context(), func(tx kv.Txn) error {
 		return trackAccessTx(tx, accountID, id, id, access, now)
 	})
 	if errors.Is(err, errRevokedOwner) {

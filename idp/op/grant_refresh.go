@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/auth"
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // grantRecord is one grant: the refresh token family started by one
@@ -63,7 +63,7 @@ func (p *Provider) refreshGrant(r *http.Request, form url.Values, proof *auth.Pr
 	}
 	x := &refreshExchange{client: c, old: old, asked: strings.Fields(form.Get("scope")), jkt: proof.Thumbprint, now: now,
 		next: randomToken(32), access: issuedAccess{JTI: randomToken(16), Exp: now.Add(p.accessTTL).Unix()}}
-	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error { return p.rotateRefreshTx(tx, x) })
+	err = p.kv.Update(ctx, func(tx kv.Txn) error { return p.rotateRefreshTx(tx, x) })
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ type refreshExchange struct {
 // rotateRefreshTx is the KV transaction of a refresh: it finds the token
 // and its grant, refuses the token (revoking the grant when a rotated token
 // is reused) or rotates it.
-func (p *Provider) rotateRefreshTx(tx ldp.KVTxn, x *refreshExchange) error {
+func (p *Provider) rotateRefreshTx(tx kv.Txn, x *refreshExchange) error {
 	x.rec, x.fail, x.reused, x.revoked = refreshRecord{}, nil, false, nil
 	key := kvRefresh + hashed(x.old)
 	g, err := x.loadTx(tx, key)
@@ -136,10 +136,10 @@ func (p *Provider) rotateRefreshTx(tx ldp.KVTxn, x *refreshExchange) error {
 // loadTx reads the refresh token at key into x.rec and returns its grant;
 // a token that is unknown, of another client, or of an unknown grant sets
 // x.fail.
-func (x *refreshExchange) loadTx(tx ldp.KVTxn, key string) (grantRecord, error) {
+func (x *refreshExchange) loadTx(tx kv.Txn, key string) (grantRecord, error) {
 	var g grantRecord
 	if err := getJSON(tx, key, &x.rec); err != nil {
-		if errors.Is(err, ldp.ErrNotFound) {
+		if errors.Is(err, kv.ErrNotFound) {
 			x.fail = invalidGrant("invalid refresh token")
 			return g, nil
 		}
@@ -150,7 +150,7 @@ func (x *refreshExchange) loadTx(tx ldp.KVTxn, key string) (grantRecord, error) 
 		return g, nil
 	}
 	if err := getJSON(tx, x.rec.Grant, &g); err != nil {
-		if errors.Is(err, ldp.ErrNotFound) {
+		if errors.Is(err, kv.ErrNotFound) {
 			x.fail = invalidGrant("invalid refresh token")
 			return g, nil
 		}
@@ -180,7 +180,7 @@ func (x *refreshExchange) mismatch() *oauthError {
 // rotateTx keeps the presented token, marked rotated, until its own expiry
 // (to recognise reuse), stores the next token of the grant, and adds the
 // new access token to the grant, sliding the grant's lifetime.
-func (p *Provider) rotateTx(tx ldp.KVTxn, key string, g grantRecord, x *refreshExchange) error {
+func (p *Provider) rotateTx(tx kv.Txn, key string, g grantRecord, x *refreshExchange) error {
 	x.rec.Rotated = true
 	if err := putJSON(tx, key, x.rec, time.Unix(x.rec.Expires, 0).Sub(x.now)+time.Minute); err != nil {
 		return err
@@ -217,10 +217,10 @@ func narrowScopes(granted, asked []string) []string {
 // refresh tokens are refused) and revokes its live access tokens, which
 // it returns for the caller to add to p.revoked after the commit. A
 // missing grant is not an error.
-func revokeGrantTx(tx ldp.KVTxn, key string, ttl time.Duration, now time.Time) ([]issuedAccess, error) {
+func revokeGrantTx(tx kv.Txn, key string, ttl time.Duration, now time.Time) ([]issuedAccess, error) {
 	var g grantRecord
 	if err := getJSON(tx, key, &g); err != nil {
-		if errors.Is(err, ldp.ErrNotFound) {
+		if errors.Is(err, kv.ErrNotFound) {
 			return nil, nil
 		}
 		return nil, err

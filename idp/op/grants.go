@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
-
-	"github.com/naamio/naamio/ldp"
 )
 
 // Grant is an app's standing access to an account: a refresh token family
@@ -54,19 +52,7 @@ func (p *Provider) RevokeClient(ctx context.Context, accountID, clientID string)
 	return nil
 }
 
-// revokeGrant revokes the grant at key, with its refresh token and the
-// access tokens issued within it, in one KV transaction, and tells the
-// resource server.
+// revokeGrant is Revocations.revokeGrant on the provider's revocations.
 func (p *Provider) revokeGrant(ctx context.Context, key string) error {
-	now := p.now()
-	var revoked []issuedAccess
-	err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
-		revoked, err = revokeGrantTx(tx, key, p.refreshTTL, now)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	p.revoked.add(revoked, now)
-	return nil
+	return p.rev.revokeGrant(ctx, key)
 }

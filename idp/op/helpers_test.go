@@ -15,19 +15,19 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/internal/testissuer"
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
-// newKV returns the "t" namespace of a fresh Badger store in t.TempDir().
-func newKV(t testing.TB) ldp.KV {
+// newKV returns the kv.Tokens namespace of a fresh Badger store in t.TempDir().
+func newKV(t testing.TB) kv.KV {
 	t.Helper()
 	s, err := badgerstore.Open(t.TempDir(), badgerstore.Options{DiskReserve: -1, GCInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	kv, err := s.KV("t")
+	kv, err := s.KV(kv.Tokens)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/auth"
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Defaults and limits for Options.
@@ -87,8 +87,13 @@ type Options struct {
 	// and the DPoP htu of the token endpoint are built from it, never from
 	// a request's Host header.
 	Issuer      string
-	KV          ldp.KV
+	KV          kv.KV
 	Interaction Interaction
+	// Revocations is where tokens are revoked (NewRevocations on KV with
+	// the same token lifetimes and clock); the server makes it first
+	// because the account service revokes through it too. Nil: New makes
+	// one.
+	Revocations *Revocations
 	// Credentials enables the client_credentials grant (nil: disabled).
 	Credentials Credentials
 	// Fetcher enables Client Identifier Documents (nil: only registered
@@ -122,7 +127,7 @@ type Options struct {
 type Provider struct {
 	issuer     string
 	basePath   string // issuer path without trailing slash ("" at the root)
-	kv         ldp.KV
+	kv         kv.KV
 	ia         Interaction
 	creds      Credentials
 	fetcher    Fetcher
@@ -137,7 +142,8 @@ type Provider struct {
 	replay   *auth.ReplayCache
 	keys     atomic.Pointer[keyRing]
 	rotateMu sync.Mutex
-	revoked  revokedSet
+	rev      *Revocations
+	revoked  *revokedSet // rev.revoked
 	docs     *docCache
 
 	discovery []byte
@@ -209,9 +215,14 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	if err := p.loadKeys(ctx); err != nil {
 		return nil, err
 	}
-	if err := p.loadRevoked(ctx); err != nil {
-		return nil, fmt.Errorf("op: load revoked tokens: %w", err)
+	if p.rev = opts.Revocations; p.rev == nil {
+		if p.rev, err = NewRevocations(ctx, RevocationOptions{KV: p.kv, AccessTokenTTL: p.accessTTL, RefreshTokenTTL: p.refreshTTL, Now: p.now}); err != nil {
+			return nil, err
+		}
+	} else if p.rev.kv != p.kv || p.rev.accessTTL != p.accessTTL || p.rev.refreshTTL != p.refreshTTL {
+		return nil, errors.New("op: Options.Revocations must be made on Options.KV with the same token lifetimes")
 	}
+	p.revoked = &p.rev.revoked
 	p.mux = p.routes()
 	return p, nil
 }

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // maxBodyBytes bounds every request body the provider reads.
@@ -49,7 +49,7 @@ func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 		err = p.kv.Put(r.Context(), kvClient+c.ID, b, UnusedClientTTL)
 	}
 	if err != nil {
-		if errors.Is(err, ldp.ErrInsufficientStorage) {
+		if errors.Is(err, kv.ErrInsufficientStorage) {
 			p.writeOAuthError(w, r, unavailableErr("storage full", err))
 			return
 		}

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // serveRevoke is token revocation (RFC 7009). Refresh tokens are revoked
@@ -32,11 +32,11 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
 	if len(tok) <= 512 {
 		now := p.now()
 		var revoked []issuedAccess
-		err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+		err = p.kv.Update(ctx, func(tx kv.Txn) error {
 			revoked = nil
 			var rec refreshRecord
 			if err := getJSON(tx, kvRefresh+hashed(tok), &rec); err != nil {
-				if errors.Is(err, ldp.ErrNotFound) {
+				if errors.Is(err, kv.ErrNotFound) {
 					return nil
 				}
 				return err

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Every access token issued for an account is recorded under
@@ -37,7 +37,7 @@ func goneCredentialKey(credID string) string { return kvGone + "cred/" + url.Pat
 // trackAccessTx records access token a, issued for accountID to client,
 // unless accountID or credID (if set) was deleted: then it answers
 // errRevokedOwner and nothing is written.
-func trackAccessTx(tx ldp.KVTxn, accountID, credID, client string, a issuedAccess, now time.Time) error {
+func trackAccessTx(tx kv.Txn, accountID, credID, client string, a issuedAccess, now time.Time) error {
 	if accountID == "" {
 		return nil
 	}
@@ -48,7 +48,7 @@ func trackAccessTx(tx ldp.KVTxn, accountID, credID, client string, a issuedAcces
 	for _, k := range keys {
 		if _, err := tx.Get(k); err == nil {
 			return errRevokedOwner
-		} else if !errors.Is(err, ldp.ErrNotFound) {
+		} else if !errors.Is(err, kv.ErrNotFound) {
 			return err
 		}
 	}
@@ -66,16 +66,16 @@ var errRevokedOwner = errors.New("op: the account or credential was deleted")
 // RevokeAccount revokes every access token issued for accountID and every
 // grant it gave, and refuses any further token for it (account.Revoker).
 // Called before the account is deleted.
-func (p *Provider) RevokeAccount(ctx context.Context, accountID string) error {
+func (rv *Revocations) RevokeAccount(ctx context.Context, accountID string) error {
 	// The marker outlives every code and refresh token issued before it.
-	if err := p.kv.Put(ctx, goneAccountKey(accountID), []byte("1"), p.refreshTTL+CodeTTL+time.Minute); err != nil {
+	if err := rv.kv.Put(ctx, goneAccountKey(accountID), []byte("1"), rv.refreshTTL+CodeTTL+time.Minute); err != nil {
 		return err
 	}
-	if err := p.revokeIssued(ctx, accountID, func(issuedRecord) bool { return true }); err != nil {
+	if err := rv.revokeIssued(ctx, accountID, func(issuedRecord) bool { return true }); err != nil {
 		return err
 	}
 	var grants []string
-	err := p.kv.List(ctx, grantPrefix(accountID), func(key string, _ []byte) error {
+	err := rv.kv.List(ctx, grantPrefix(accountID), func(key string, _ []byte) error {
 		grants = append(grants, key)
 		return nil
 	})
@@ -83,7 +83,7 @@ func (p *Provider) RevokeAccount(ctx context.Context, accountID string) error {
 		return err
 	}
 	for _, key := range grants {
-		if err := p.revokeGrant(ctx, key); err != nil {
+		if err := rv.revokeGrant(ctx, key); err != nil {
 			return err
 		}
 	}
@@ -93,18 +93,18 @@ func (p *Provider) RevokeAccount(ctx context.Context, accountID string) error {
 // RevokeCredential revokes the access tokens issued with client credential
 // credID of accountID and refuses any further one (account.Revoker).
 // Called before the credential is deleted.
-func (p *Provider) RevokeCredential(ctx context.Context, accountID, credID string) error {
-	if err := p.kv.Put(ctx, goneCredentialKey(credID), []byte("1"), p.accessTTL+time.Minute); err != nil {
+func (rv *Revocations) RevokeCredential(ctx context.Context, accountID, credID string) error {
+	if err := rv.kv.Put(ctx, goneCredentialKey(credID), []byte("1"), rv.accessTTL+time.Minute); err != nil {
 		return err
 	}
-	return p.revokeIssued(ctx, accountID, func(r issuedRecord) bool { return r.Client == credID })
+	return rv.revokeIssued(ctx, accountID, func(r issuedRecord) bool { return r.Client == credID })
 }
 
 // revokeIssued revokes the tracked access tokens of accountID that match.
-func (p *Provider) revokeIssued(ctx context.Context, accountID string, match func(issuedRecord) bool) error {
+func (rv *Revocations) revokeIssued(ctx context.Context, accountID string, match func(issuedRecord) bool) error {
 	prefix := issuedPrefix(accountID)
 	var list []issuedAccess
-	err := p.kv.List(ctx, prefix, func(key string, value []byte) error {
+	err := rv.kv.List(ctx, prefix, func(key string, value []byte) error {
 		var r issuedRecord
 		if err := json.Unmarshal(value, &r); err != nil {
 			return nil // unreadable: cannot be told apart, its token expires on its own
@@ -118,16 +118,27 @@ func (p *Provider) revokeIssued(ctx context.Context, accountID string, match fun
 		return err
 	}
 	for chunk := range slices.Chunk(list, 500) {
-		now := p.now()
+		now := rv.now()
 		var revoked []issuedAccess
-		err := p.kv.Update(ctx, func(tx ldp.KVTxn) (err error) {
+		err := rv.kv.Update(ctx, func(tx kv.Txn) (err error) {
 			revoked, err = revokeAccessTx(tx, chunk, now)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		p.revoked.add(revoked, now)
+		rv.revoked.add(revoked, now)
 	}
 	return nil
+}
+
+// RevokeAccount is Revocations.RevokeAccount on the provider's revocations.
+func (p *Provider) RevokeAccount(ctx context.Context, accountID string) error {
+	return p.rev.RevokeAccount(ctx, accountID)
+}
+
+// RevokeCredential is Revocations.RevokeCredential on the provider's
+// revocations.
+func (p *Provider) RevokeCredential(ctx context.Context, accountID, credID string) error {
+	return p.rev.RevokeCredential(ctx, accountID, credID)
 }

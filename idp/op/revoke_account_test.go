@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // SECURITY.md row 59 (issue 10, item 3): deleting a client credential
@@ -16,7 +16,7 @@ import (
 // store still knows.
 func TestSecurityRow59TokensDieWithAccountAndCredential(t *testing.T) {
 	ctx := context.Background()
-	var kv ldp.KV
+	var kv kv.KV
 	o := newTestOP(t, testWebID, func(opts *Options) { kv = opts.KV })
 	reg := o.register(t, map[string]any{
 		"redirect_uris": []string{testRedirect}, "grant_types": []string{"authorization_code", "refresh_token"},

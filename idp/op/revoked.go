@@ -1,12 +1,11 @@
 package op
 
 import (
-	"context"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // issuedAccess is an access token issued within a grant or from a code:
@@ -71,7 +70,7 @@ func (p *Provider) Revoked(jti string) bool { return p.revoked.has(jti, p.now())
 // revokeAccessTx stores the still-live entries of list as revoked, each
 // until its token expires, and returns them; the caller adds them to
 // p.revoked once the transaction has committed.
-func revokeAccessTx(tx ldp.KVTxn, list []issuedAccess, now time.Time) ([]issuedAccess, error) {
+func revokeAccessTx(tx kv.Txn, list []issuedAccess, now time.Time) ([]issuedAccess, error) {
 	list = live(list, now)
 	for _, a := range list {
 		ttl := time.Unix(a.Exp, 0).Sub(now) + time.Minute
@@ -80,22 +79,4 @@ func revokeAccessTx(tx ldp.KVTxn, list []issuedAccess, now time.Time) ([]issuedA
 		}
 	}
 	return list, nil
-}
-
-// loadRevoked reads the revoked access tokens that have not expired.
-func (p *Provider) loadRevoked(ctx context.Context) error {
-	var list []issuedAccess
-	err := p.kv.List(ctx, kvRevoked, func(key string, value []byte) error {
-		exp, err := strconv.ParseInt(string(value), 10, 64)
-		if err != nil {
-			return nil // unreadable: its token expires on its own
-		}
-		list = append(list, issuedAccess{JTI: key[len(kvRevoked):], Exp: exp})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	p.revoked.add(list, p.now())
-	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // Access tokens die with what they came from (RFC 6749 §4.1.2, RFC 7009
@@ -13,7 +13,7 @@ import (
 // the access tokens issued with them, and a new provider on the same
 // store still knows.
 func TestAccessTokensRevokedWithTheirGrant(t *testing.T) {
-	var kv ldp.KV
+	var kv kv.KV
 	o := newTestOP(t, "", func(opts *Options) { kv = opts.KV })
 	reg := o.register(t, map[string]any{
 		"redirect_uris": []string{testRedirect}, "grant_types": []string{"authorization_code", "refresh_token"},

@@ -16,7 +16,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/kv"
 )
 
 // retireMargin is how long past its last token's expiry a retired key stays
@@ -77,13 +77,13 @@ func (p *Provider) loadKeys(ctx context.Context) error {
 		return fmt.Errorf("op: generate signing key: %w", err)
 	}
 	var set storedKeySet
-	err = p.kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err = p.kv.Update(ctx, func(tx kv.Txn) error {
 		set = storedKeySet{}
 		b, err := tx.Get(kvSigningKeys)
 		if err == nil {
 			return json.Unmarshal(b, &set)
 		}
-		if !errors.Is(err, ldp.ErrNotFound) {
+		if !errors.Is(err, kv.ErrNotFound) {
 			return err
 		}
 		set.Keys = []storedKey{fresh}
@@ -131,10 +131,10 @@ type KeyInfo struct {
 // Options.KV), oldest first: the last is the active one, and every one is
 // published in the JWKS. No stored keys (a provider never started) is an
 // empty list.
-func ListKeys(ctx context.Context, kv ldp.KV) ([]KeyInfo, error) {
+func ListKeys(ctx context.Context, records kv.KV) ([]KeyInfo, error) {
 	var set storedKeySet
-	b, err := kv.Get(ctx, kvSigningKeys)
-	if errors.Is(err, ldp.ErrNotFound) {
+	b, err := records.Get(ctx, kvSigningKeys)
+	if errors.Is(err, kv.ErrNotFound) {
 		return nil, nil
 	}
 	if err == nil {
@@ -146,32 +146,32 @@ func ListKeys(ctx context.Context, kv ldp.KV) ([]KeyInfo, error) {
 	return set.info(), nil
 }
 
-// RotateKeys is Provider.Rotate on a key set in kv without a running
+// RotateKeys is Provider.Rotate on a key set in records without a running
 // provider (the server stopped): at now, it makes a new key active and
 // drops the retired keys whose tokens, valid for accessTTL (0: the
 // default), have all expired. It returns the keys left, as ListKeys.
-func RotateKeys(ctx context.Context, kv ldp.KV, accessTTL time.Duration, now time.Time) ([]KeyInfo, error) {
+func RotateKeys(ctx context.Context, records kv.KV, accessTTL time.Duration, now time.Time) ([]KeyInfo, error) {
 	if accessTTL <= 0 {
 		accessTTL = DefaultAccessTokenTTL
 	}
-	set, _, err := rotateStored(ctx, kv, accessTTL, now, 0)
+	set, _, err := rotateStored(ctx, records, accessTTL, now, 0)
 	if err != nil {
 		return nil, err
 	}
 	return set.info(), nil
 }
 
-// rotateStored makes a fresh key active in kv's key set, unless maxAge > 0
+// rotateStored makes a fresh key active in the key set in records, unless maxAge > 0
 // and the active key is not older than maxAge (then it returns the stored
 // set and false). Retired keys stay until every token they signed (valid
 // for accessTTL) has expired, plus retireMargin.
-func rotateStored(ctx context.Context, kv ldp.KV, accessTTL time.Duration, now time.Time, maxAge time.Duration) (storedKeySet, bool, error) {
+func rotateStored(ctx context.Context, records kv.KV, accessTTL time.Duration, now time.Time, maxAge time.Duration) (storedKeySet, bool, error) {
 	keep := accessTTL + retireMargin
 	var set storedKeySet
 	var rotated bool
-	err := kv.Update(ctx, func(tx ldp.KVTxn) error {
+	err := records.Update(ctx, func(tx kv.Txn) error {
 		var old storedKeySet
-		if err := getJSON(tx, kvSigningKeys, &old); err != nil && !errors.Is(err, ldp.ErrNotFound) {
+		if err := getJSON(tx, kvSigningKeys, &old); err != nil && !errors.Is(err, kv.ErrNotFound) {
 			return err
 		}
 		if n := len(old.Keys); maxAge > 0 && n > 0 && now.Sub(old.Keys[n-1].Created) <= maxAge {
@@ -254,7 +254,7 @@ func (p *Provider) installKeys(set storedKeySet) error {
 func (p *Provider) PublicKeys() jwk.Set { return p.keys.Load().public }
 
 // putJSON stores v as JSON under key in tx.
-func putJSON(tx ldp.KVTxn, key string, v any, ttl time.Duration) error {
+func putJSON(tx kv.Txn, key string, v any, ttl time.Duration) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -262,8 +262,8 @@ func putJSON(tx ldp.KVTxn, key string, v any, ttl time.Duration) error {
 	return tx.Set(key, b, ttl)
 }
 
-// getJSON reads key from tx into v; a missing key matches ldp.ErrNotFound.
-func getJSON(tx ldp.KVTxn, key string, v any) error {
+// getJSON reads key from tx into v; a missing key matches kv.ErrNotFound.
+func getJSON(tx kv.Txn, key string, v any) error {
 	b, err := tx.Get(key)
 	if err != nil {
 		return err

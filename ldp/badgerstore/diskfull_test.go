@@ -16,6 +16,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 )
 
@@ -80,7 +81,7 @@ func TestDiskFullRefusesBeforeBadgerFaults(t *testing.T) {
 	if _, _, err := s.Put(ctx, ldp.PutRequest{Path: "/big", Body: bytes.NewReader(big)}); err != nil {
 		t.Fatal(err)
 	}
-	kv, err := s.KV("t")
+	tokens, err := s.KV(kv.Tokens)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func TestDiskFullRefusesBeforeBadgerFaults(t *testing.T) {
 			t.Errorf("Put %d on a full disk: %v, want ErrInsufficientStorage", i, err)
 		}
 	}
-	if err := kv.Put(ctx, "k", []byte("v"), 0); !isErr(err, ldp.ErrInsufficientStorage) {
+	if err := tokens.Put(ctx, "k", []byte("v"), 0); !isErr(err, ldp.ErrInsufficientStorage) || !isErr(err, kv.ErrInsufficientStorage) {
 		t.Errorf("KV Put on a full disk: %v, want ErrInsufficientStorage", err)
 	}
 	if err := s.Delete(ctx, ldp.DeleteRequest{Path: "/kept"}); !isErr(err, ldp.ErrInsufficientStorage) {
@@ -125,7 +126,7 @@ func TestDiskFullRefusesBeforeBadgerFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	putString(t, s, "/after", "space returned")
-	if err := kv.Put(ctx, "k", []byte("v"), 0); err != nil {
+	if err := tokens.Put(ctx, "k", []byte("v"), 0); err != nil {
 		t.Errorf("KV Put with space: %v", err)
 	}
 }

@@ -19,6 +19,8 @@ import "encoding/binary"
 // keys under c/<container>\x00.
 //
 // Namespaces of server-internal records, written only through KV (kv.go):
+// <namespace>/<key> for each kv.Namespace (declared, with what lives in
+// each, in kv/namespace.go):
 //
 //	a/  accounts        p/  pods            t/  tokens
 //	x/  module records  q/  delivery queue  n/  notification channels

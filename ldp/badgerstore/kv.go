@@ -8,17 +8,14 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 )
 
-// ErrKVNotFound: no record under that key. It matches ldp.ErrNotFound.
-var ErrKVNotFound = fmt.Errorf("%w: no such record", ldp.ErrNotFound)
+// ErrKVNotFound: no record under that key. It matches kv.ErrNotFound.
+var ErrKVNotFound = fmt.Errorf("%w: no such record", kv.ErrNotFound)
 
-var _ ldp.KV = (*KV)(nil)
-
-// kvNamespaces are the key prefixes handed out by KV (keys.go). No resource
-// URL maps to them.
-var kvNamespaces = map[string]bool{"a": true, "p": true, "t": true, "x": true, "q": true, "n": true}
+var _ kv.KV = (*KV)(nil)
 
 // KV is one namespace of server-internal records (accounts, tokens, module
 // records, queues): small values under string keys, written synchronously
@@ -28,13 +25,13 @@ type KV struct {
 	prefix string
 }
 
-// KV returns the namespace ("a" accounts, "p" pods, "t" tokens, "x"
-// modules, "q" delivery queue, "n" notification channels).
-func (s *Store) KV(namespace string) (*KV, error) {
-	if !kvNamespaces[namespace] {
+// KV returns one namespace of kv.Namespaces; its keys are stored under the
+// prefix "<namespace>/" (keys.go). Any other name is refused.
+func (s *Store) KV(namespace kv.Namespace) (*KV, error) {
+	if !namespace.Valid() {
 		return nil, fmt.Errorf("badgerstore: %q is not a KV namespace", namespace)
 	}
-	return &KV{s: s, prefix: namespace + "/"}, nil
+	return &KV{s: s, prefix: string(namespace) + "/"}, nil
 }
 
 // Get returns a copy of the value stored under key, or ErrKVNotFound.
@@ -53,19 +50,19 @@ func (k *KV) Get(ctx context.Context, key string) ([]byte, error) {
 
 // Put stores value under key (ttl > 0: the record expires then).
 func (k *KV) Put(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	return k.Update(ctx, func(tx ldp.KVTxn) error { return tx.Set(key, value, ttl) })
+	return k.Update(ctx, func(tx kv.Txn) error { return tx.Set(key, value, ttl) })
 }
 
 // Delete removes key; a missing key is not an error.
 func (k *KV) Delete(ctx context.Context, key string) error {
-	return k.Update(ctx, func(tx ldp.KVTxn) error { return tx.Delete(key) })
+	return k.Update(ctx, func(tx kv.Txn) error { return tx.Delete(key) })
 }
 
 // Update runs fn in one read-write transaction and commits it durably: a
 // single-use code taken by two requests at once is taken once. fn may run
 // again when a concurrent Update touched the same keys, so it must have no
 // side effects outside tx.
-func (k *KV) Update(ctx context.Context, fn func(tx ldp.KVTxn) error) error {
+func (k *KV) Update(ctx context.Context, fn func(tx kv.Txn) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -85,7 +82,7 @@ func (k *KV) Update(ctx context.Context, fn func(tx ldp.KVTxn) error) error {
 // signing in keeps working on a disk below its reserve. The database is
 // held (dbMu) while the transaction lives: on a read-only store a swap
 // (readonly.go) could otherwise close it under fn.
-func (k *KV) update(fn func(tx ldp.KVTxn) error) error {
+func (k *KV) update(fn func(tx kv.Txn) error) error {
 	k.s.dbMu.RLock()
 	defer k.s.dbMu.RUnlock()
 	if k.s.db == nil {
@@ -102,10 +99,10 @@ func (k *KV) update(fn func(tx ldp.KVTxn) error) error {
 	}
 	done, err := k.s.disk.admit(writeOverhead+tx.written, false)
 	if err != nil {
-		return err
+		return kvFull(err)
 	}
 	defer done()
-	return k.s.commitTxn(txn)
+	return kvFull(k.s.commitTxn(txn))
 }
 
 // List calls fn for every record whose key starts with prefix, in key
@@ -140,7 +137,7 @@ type kvTxn struct {
 // write counts a write of n bytes, or refuses it on a read-only store.
 func (t *kvTxn) write(n int) error {
 	if t.readOnly {
-		return fmt.Errorf("%w: the store is read-only", ldp.ErrInsufficientStorage)
+		return kvFull(fmt.Errorf("%w: the store is read-only", ldp.ErrInsufficientStorage))
 	}
 	t.written += int64(n)
 	return nil
@@ -173,4 +170,13 @@ func (t *kvTxn) Delete(key string) error {
 		return err
 	}
 	return t.txn.Delete([]byte(t.prefix + key))
+}
+
+// kvFull makes a refusal for lack of space (ldp.ErrInsufficientStorage)
+// also match kv.ErrInsufficientStorage, which is what KV users test for.
+func kvFull(err error) error {
+	if errors.Is(err, ldp.ErrInsufficientStorage) {
+		return fmt.Errorf("%w: %w", kv.ErrInsufficientStorage, err)
+	}
+	return err
 }

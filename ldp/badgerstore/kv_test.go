@@ -9,21 +9,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 )
 
 func TestKV(t *testing.T) {
 	s, dir := openTemp(t, Options{DiskReserve: -1})
 	ctx := context.Background()
-	if _, err := s.KV("r"); err == nil {
-		t.Fatal("the resource namespace was handed out")
+	for _, bad := range []kv.Namespace{"r", "c", "b", "l", "m", "g", "", "a/", "accounts"} {
+		if _, err := s.KV(bad); err == nil {
+			t.Fatalf("KV(%q) was handed out", bad)
+		}
 	}
-	a, err := s.KV("a")
+	for _, ns := range kv.Namespaces {
+		if _, err := s.KV(ns); err != nil {
+			t.Fatalf("KV(%q): %v", ns, err)
+		}
+	}
+	a, err := s.KV(kv.Accounts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, _ := s.KV("t")
-	if _, err := a.Get(ctx, "x"); !errors.Is(err, ErrKVNotFound) {
+	tk, _ := s.KV(kv.Tokens)
+	if _, err := a.Get(ctx, "x"); !errors.Is(err, ErrKVNotFound) || !errors.Is(err, kv.ErrNotFound) {
 		t.Fatalf("Get missing: %v", err)
 	}
 	if err := a.Put(ctx, "acct/1", []byte("alice"), 0); err != nil {
@@ -70,7 +78,7 @@ func TestKV(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := tk.Update(ctx, func(tx ldp.KVTxn) error {
+			err := tk.Update(ctx, func(tx kv.Txn) error {
 				if _, err := tx.Get("code"); err != nil {
 					return err
 				}
@@ -97,8 +105,32 @@ func TestKV(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	a2, _ := s2.KV("a")
+	a2, _ := s2.KV(kv.Accounts)
 	if v, err := a2.Get(ctx, "acct/1"); err != nil || string(v) != "alice" {
 		t.Fatalf("after reopen: %q %v", v, err)
+	}
+}
+
+// A KV write refused for lack of room matches kv.ErrInsufficientStorage
+// (what the KV users test for) as well as ldp.ErrInsufficientStorage; reads
+// still work.
+func TestKVReadOnlyMatchesKVErrInsufficientStorage(t *testing.T) {
+	s, _ := openTemp(t, Options{DiskReserve: -1})
+	ctx := context.Background()
+	a, err := s.KV(kv.Accounts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Put(ctx, "k", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	s.disk.readOnly.Store(true)
+	defer s.disk.readOnly.Store(false)
+	err = a.Put(ctx, "k2", []byte("v"), 0)
+	if !errors.Is(err, kv.ErrInsufficientStorage) || !errors.Is(err, ldp.ErrInsufficientStorage) {
+		t.Fatalf("Put on a read-only store: %v, want kv.ErrInsufficientStorage and ldp.ErrInsufficientStorage", err)
+	}
+	if v, err := a.Get(ctx, "k"); err != nil || string(v) != "v" {
+		t.Fatalf("Get on a read-only store: %q %v", v, err)
 	}
 }

@@ -1,0 +1,28 @@
+package kv
+
+// Namespace names one KV of server-internal records. Every namespace is
+// declared here and nowhere else; an implementation refuses any other.
+type Namespace string
+
+// The namespaces, one line each on what lives there.
+const (
+	Accounts      Namespace = "a" // accounts and their email index, sessions, reset links, invites, client credentials, approvals, server CSRF secret, first-account marker (idp/account)
+	Pods          Namespace = "p" // the pod registry: each pod's owner and WebID, tombstones of deleted pod names (idp.Pods)
+	Tokens        Namespace = "t" // the OpenID Provider: signing keys, clients, interactions, codes, refresh tokens, grants, revocations (idp/op)
+	Modules       Namespace = "x" // installed Wasm module records (modules, to come)
+	DeliveryQueue Namespace = "q" // outgoing ActivityPub deliveries (federation, to come)
+	Channels      Namespace = "n" // Solid Notifications channels (notify, to come)
+)
+
+// Namespaces lists every namespace, in the order above.
+var Namespaces = []Namespace{Accounts, Pods, Tokens, Modules, DeliveryQueue, Channels}
+
+// Valid reports whether ns is one of Namespaces.
+func (ns Namespace) Valid() bool {
+	for _, n := range Namespaces {
+		if n == ns {
+			return true
+		}
+	}
+	return false
+}
