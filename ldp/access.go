@@ -9,6 +9,7 @@ import (
 
 	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/rdf"
 )
 
@@ -49,6 +50,15 @@ func WithCaller(ctx context.Context) (context.Context, *Caller) {
 func agentOf(r *http.Request) acl.Agent {
 	ag, _ := r.Context().Value(agentKey{}).(acl.Agent)
 	return ag
+}
+
+// originOf is the change-log origin of the request's writes
+// (event/origin.go): the agent's WebID, or OriginAnonymous.
+func originOf(r *http.Request) string {
+	if ag := agentOf(r); ag.Authenticated {
+		return ag.WebID
+	}
+	return event.OriginAnonymous
 }
 
 // authenticate resolves the caller and records it in the request's context.

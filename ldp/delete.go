@@ -35,7 +35,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p string) {
 		h.fail(w, r, err)
 		return
 	}
-	req := DeleteRequest{Path: p, Precondition: pre}
+	req := DeleteRequest{Path: p, Precondition: pre, Origin: originOf(r)}
 	if kind, _ := Auxiliary(p); kind == NotAux {
 		req.Aux = AuxPaths(p)
 	}

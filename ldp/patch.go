@@ -187,6 +187,7 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 		RDF:         true,
 		Aux:         kind != NotAux,
 		Body:        &buf,
+		Origin:      originOf(r),
 		Precondition: func(now *Meta) error {
 			if user != nil {
 				if err := user(now); err != nil {

@@ -80,6 +80,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 		Body:         rd,
 		SizeHint:     sizeHint(r, b),
 		Precondition: mustNotExist,
+		Origin:       originOf(r),
 	})
 	if errors.Is(err, ErrPreconditionFailed) {
 		// Lost a race for a name that was free a moment ago.

@@ -71,6 +71,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		Body:         rd,
 		SizeHint:     sizeHint(r, b),
 		Precondition: sameExistence(existed, pre),
+		Origin:       originOf(r),
 	})
 	if err != nil {
 		// A slash twin (409) or a precondition (412) tells of the state:
