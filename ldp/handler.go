@@ -42,9 +42,6 @@ type Config struct {
 	// open mode. Build it with NewACLResolver and feed it the change log
 	// (InvalidateACL) so that cached decisions follow every write.
 	ACL *acl.Resolver
-	// Authenticator establishes the caller (Solid-OIDC). Nil: every
-	// request is anonymous (public access only).
-	Authenticator Authenticator
 	// Groups answers acl:agentGroup. Nil: no group matches.
 	Groups acl.GroupChecker
 	// StorageRoot reports whether a container path other than "/" is the
@@ -78,7 +75,6 @@ type Handler struct {
 	patchLocks *patchLocks
 
 	acl    *acl.Resolver
-	authn  Authenticator
 	groups acl.GroupChecker
 
 	storageRoot func(string) bool
@@ -141,7 +137,6 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 
 		patchLocks: newPatchLocks(),
 		acl:        cfg.ACL,
-		authn:      cfg.Authenticator,
 		groups:     cfg.Groups,
 
 		storageRoot: cfg.StorageRoot,
@@ -158,6 +153,9 @@ func (h *Handler) Locator() *Locator { return h.loc }
 func (h *Handler) IRI(p string) string { return h.loc.IRI(p) }
 
 // ServeHTTP dispatches on the method (Solid Protocol server-safe-methods).
+// The caller is the one the request's context carries (auth.AgentFrom):
+// the server authenticates every request before it arrives here; without
+// that, every request is anonymous (public access only).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.setContentSecurity(w, r)
 	p, err := h.loc.Path(r)
@@ -175,14 +173,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodOptions {
 		// No authorization needed (capability discovery); credentials that
-		// do not verify leave the caller anonymous.
-		if ar, err := h.authenticate(r); err == nil {
-			r = ar
-		}
+		// do not verify leave the caller anonymous (agentOf).
 		h.options(w, r, p)
 		return
 	}
-	if r, err = h.authenticate(r); err != nil {
+	if err := callerError(r); err != nil {
 		h.fail(w, r, err)
 		return
 	}

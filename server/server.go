@@ -23,19 +23,21 @@ import (
 
 // buildLDP writes the root ACL on first start and builds the access
 // control (ACL resolver, Solid-OIDC authenticator, group checker) and the
-// LDP handler around the store.
+// LDP handler around the store. The authenticator is the server's
+// middleware (routes); the handler reads the agent it establishes from
+// the request's context.
 func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *idp.Pods, self http.Handler,
-	revoked func(iss, jti string) bool) (*ldp.Handler, error) {
+	revoked func(iss, jti string) bool) (*ldp.Handler, *auth.Authenticator, error) {
 	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	loc, err := ldp.NewLocator(cfg.BaseURL, pods.Subdomain)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	resolver, err := ldp.NewACLResolver(store, loc, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fetch := safehttp.New(safehttp.Options{AllowAddrPorts: cfg.AllowFetch})
 	groups := newGroupChecker(store, loc, fetch)
@@ -43,7 +45,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 	authn := auth.NewAuthenticator(auth.AuthOptions{
 		BaseURL: cfg.BaseURL, Locator: loc, Client: fetch, Local: self, OptionalATH: !cfg.RequireATH, Revoked: revoked,
 	})
-	return ldp.NewHandler(store, ldp.Config{
+	lh, err := ldp.NewHandler(store, ldp.Config{
 		BaseURL:       cfg.BaseURL,
 		Locator:       loc,
 		MaxRDFBody:    cfg.MaxRDFBody,
@@ -52,10 +54,10 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		MaxBody:       cfg.MaxBody,
 		Logger:        log.With("component", "ldp"),
 		ACL:           resolver,
-		Authenticator: authn,
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,
 	})
+	return lh, authn, err
 }
 
 // openPods loads the registry of the store's pods.
@@ -77,6 +79,7 @@ type Server struct {
 	log   *slog.Logger
 	store *badgerstore.Store
 	ldp   *ldp.Handler
+	authn *auth.Authenticator
 	pods  *idp.Pods
 	id    *identity
 	http  *http.Server
@@ -116,7 +119,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	// request is served.
 	var ownOP *op.Provider
 	revoked := func(iss, jti string) bool { return ownOP != nil && iss == ownOP.Issuer() && ownOP.Revoked(jti) }
-	lh, err := buildLDP(cfg, log, store, caches, pods, self, revoked)
+	lh, authn, err := buildLDP(cfg, log, store, caches, pods, self, revoked)
 	if err != nil {
 		_ = store.Close()
 		return nil, err
@@ -128,7 +131,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	ownOP = id.op
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, pods: pods, id: id}
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id}
 	root = s.routes(lh)
 	s.http = &http.Server{
 		Handler:           root,
@@ -143,8 +146,15 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r := chi.NewRouter()
 	// bodyDeadline first, so that every answer (a recovered panic's too)
-	// goes through its rule for unread bodies.
-	r.Use(bodyDeadline(s.cfg.BodyIdleTimeout), recoverPanics(s.log), clientAddr(s.cfg.TrustedProxies), accessLog(s.log))
+	// goes through its rule for unread bodies. Who is calling is decided
+	// once, here, for every request (after clientAddr, whose address the
+	// authenticator's fetch limits count, and with the request's ID), and
+	// travels in its context: the LDP handler and the access log read it
+	// there (auth.AgentFrom). A failure is not answered here: the handler
+	// decides what it means (401 or 503, or anonymous for OPTIONS); the
+	// identity provider's endpoints ignore it.
+	r.Use(bodyDeadline(s.cfg.BodyIdleTimeout), recoverPanics(s.log), clientAddr(s.cfg.TrustedProxies),
+		requestID, s.authn.Middleware, accessLog(s.log))
 	// A subdomain pod's host serves that pod's resources and nothing else:
 	// the identity provider, its cookies and the account API stay on the
 	// base host, out of reach of the pod's own pages and scripts.
