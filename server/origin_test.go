@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/event"
+	"github.com/naamio/naamio/idp/pod"
 	"github.com/naamio/naamio/internal/testissuer"
 )
 
@@ -87,8 +88,8 @@ _:p a solid:InsertDeletePatch; solid:inserts { <#a> <#b> <#c> . }.`, bob, bobKey
 	}{
 		"/":                    {event.Create, event.OriginSetup},
 		"/.acl":                {event.Create, originSetup},
-		"/alice/":              {event.Create, "naamio:pod"},
-		"/bob/profile/card":    {event.Create, "naamio:pod"},
+		"/alice/":              {event.Create, pod.Origin},
+		"/bob/profile/card":    {event.Create, pod.Origin},
 		"/alice/note.txt":      {event.Delete, aliceWebID},
 		"/bob/note.txt":        {event.Create, bobWebID},
 		"/bob/data.ttl":        {event.Create, bobWebID},
@@ -100,7 +101,7 @@ _:p a solid:InsertDeletePatch; solid:inserts { <#a> <#b> <#c> . }.`, bob, bobKey
 			t.Errorf("%s: last change %+v, want %s by %s", path, c, want.kind, want.origin)
 		}
 	}
-	for _, o := range []string{originSetup, originACLCommand, "naamio:pod", "naamio:pod-release"} {
+	for _, o := range []string{originSetup, originACLCommand, pod.Origin, "naamio:pod-release"} {
 		if !event.IsServerOrigin(o) {
 			t.Errorf("%s is not recognised as the server's origin", o)
 		}
