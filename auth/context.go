@@ -51,10 +51,10 @@ func AgentFrom(ctx context.Context) (Agent, error) {
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ag, err := a.Authenticate(r.Context(), r)
-		ctx := WithAgent(r.Context(), ag)
 		if err != nil {
-			ctx = WithFailure(r.Context(), err)
+			next.ServeHTTP(w, r.WithContext(WithFailure(r.Context(), err)))
+			return
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(WithAgent(r.Context(), ag)))
 	})
 }
