@@ -32,9 +32,9 @@ type Change struct {
 	ETag string `json:"etag,omitempty"`
 	// Time is when the write committed (UTC).
 	Time time.Time `json:"time"`
-	// Origin names who caused the write (an agent or module IRI) so consumers
-	// can avoid reacting to their own writes. Empty for ordinary requests
-	// until authentication lands.
+	// Origin names who caused the write (origin.go: a WebID, a module's
+	// agent IRI, OriginAnonymous, or the server), so consumers can tell who
+	// changed what and avoid reacting to their own writes.
 	Origin string `json:"origin,omitempty"`
 }
 

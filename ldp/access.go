@@ -9,20 +9,17 @@ import (
 
 	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/rdf"
 )
 
-// Access control (Web Access Control + Solid-OIDC). Every request other
-// than OPTIONS and the storage description is authenticated first, then
-// each operation checks the modes of acl/doc.go's table before it reads a
-// body or reveals whether its target exists.
-
-// Authenticator establishes who is calling. auth.Authenticator implements
-// it; an error matching auth.ErrUnauthenticated is a 401 and
-// auth.ErrUnavailable a 503.
-type Authenticator interface {
-	Authenticate(ctx context.Context, r *http.Request) (auth.Agent, error)
-}
+// Access control (Web Access Control + Solid-OIDC). Who is calling was
+// decided before the request reached the handler, by the server's
+// authentication middleware (auth.Middleware), and travels in the
+// request's context (auth.AgentFrom). Every request other than OPTIONS and
+// the storage description whose authentication failed is refused (401, or
+// 503: callerError); then each operation checks the modes of acl/doc.go's
+// table before it reads a body or reveals whether its target exists.
 
 var (
 	// errUnauthorized: an anonymous agent lacks a mode (401).
@@ -31,42 +28,32 @@ var (
 	errForbidden = errors.New("ldp: access denied")
 )
 
-type agentKey struct{}
-
-// Caller is filled in with the authenticated WebID of a request whose
-// context carries it (WithCaller), for the access log of the layer above.
-type Caller struct{ WebID string }
-
-type callerKey struct{}
-
-// WithCaller returns a context in which the handler records who called.
-func WithCaller(ctx context.Context) (context.Context, *Caller) {
-	c := &Caller{}
-	return context.WithValue(ctx, callerKey{}, c), c
-}
-
-// agentOf returns the agent ServeHTTP established for r.
+// agentOf is the request's agent for access decisions: the one its
+// context carries (auth.AgentFrom), anonymous when authentication failed
+// (only OPTIONS gets this far then) or did not run, with the request's
+// Origin (acl:origin).
 func agentOf(r *http.Request) acl.Agent {
-	ag, _ := r.Context().Value(agentKey{}).(acl.Agent)
+	ag := acl.Agent{Origin: r.Header.Get("Origin")}
+	if a, err := auth.AgentFrom(r.Context()); err == nil && !a.Anonymous() {
+		ag.WebID, ag.Client, ag.Authenticated = a.WebID, a.ClientID, true
+	}
 	return ag
 }
 
-// authenticate resolves the caller and records it in the request's context.
-func (h *Handler) authenticate(r *http.Request) (*http.Request, error) {
-	ag := acl.Agent{Origin: r.Header.Get("Origin")}
-	if h.authn != nil {
-		a, err := h.authn.Authenticate(r.Context(), r)
-		if err != nil {
-			return r, err
-		}
-		if !a.Anonymous() {
-			ag.WebID, ag.Client, ag.Authenticated = a.WebID, a.ClientID, true
-			if c, ok := r.Context().Value(callerKey{}).(*Caller); ok {
-				c.WebID = a.WebID
-			}
-		}
+// callerError is the failure to authenticate the request, if any: an error
+// matching auth.ErrUnauthenticated (401) or auth.ErrUnavailable (503).
+func callerError(r *http.Request) error {
+	_, err := auth.AgentFrom(r.Context())
+	return err
+}
+
+// originOf is the change-log origin of the request's writes
+// (event/origin.go): the agent's WebID, or OriginAnonymous.
+func originOf(r *http.Request) string {
+	if ag := agentOf(r); ag.Authenticated {
+		return ag.WebID
 	}
-	return r.WithContext(context.WithValue(r.Context(), agentKey{}, ag)), nil
+	return event.OriginAnonymous
 }
 
 // need is one row of acl/doc.go's table: modes on a resource.

@@ -1,11 +1,14 @@
 package ldp_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/naamio/naamio/auth"
 	"github.com/naamio/naamio/internal/testissuer"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -13,11 +16,12 @@ import (
 )
 
 // accessPod is a pod over a real store whose root ACL gives the owner
-// everything, behind the real Solid-OIDC authenticator trusting a real test
-// issuer on 127.0.0.1.
+// everything, behind the real Solid-OIDC authentication middleware trusting
+// a real test issuer on 127.0.0.1 (as the server wires it).
 type accessPod struct {
 	srv          *httptest.Server
-	h            *ldp.Handler
+	h            http.Handler // the middleware, then the handler
+	ldp          *ldp.Handler
 	owner, other *testissuer.Agent
 	iss          *testissuer.Issuer
 }
@@ -40,13 +44,13 @@ func newAccessPod(t testing.TB) *accessPod {
 	ldptest.WriteACL(t, st, base, "/.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
 <#owner> a acl:Authorization ; acl:agent <`+p.owner.WebID+`> ;
   acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .`)
-	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: base, ACL: res, Authenticator: authFor(base)})
+	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: base, ACL: res})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
-	setHandler(h)
-	p.h = h
+	p.ldp, p.h = h, authFor(base).Middleware(h)
+	setHandler(p.h)
 	return p
 }
 
@@ -175,17 +179,60 @@ func TestUnusableACLRefused(t *testing.T) {
 	p.must(t, nil, "GET", "/u/", "", "", 200)
 }
 
-// The layer above learns who called, for its access log.
-func TestCallerRecorded(t *testing.T) {
+// Who is calling is decided once, before the handler (issue 11 item 2):
+// the handler serves the agent the request's context carries
+// (auth.AgentFrom) and never reads credentials itself; a failure carried
+// there is answered as the authenticator's own error always was (401 with
+// the DPoP challenge, 503 with Retry-After), except by OPTIONS, which
+// serves the caller as anonymous.
+func TestAgentFromContext(t *testing.T) {
 	p := newAccessPod(t)
-	r := httptest.NewRequest("GET", p.srv.URL+"/", nil)
-	if err := p.owner.Sign(r); err != nil {
-		t.Fatal(err)
+	refused := fmt.Errorf("%w: %w", auth.ErrUnauthenticated, auth.ErrInvalidToken)
+	busy := fmt.Errorf("%w: test", auth.ErrUnavailable)
+	for _, tc := range []struct {
+		name, method string
+		signed       bool // carries the owner's valid credentials
+		ctx          func(context.Context) context.Context
+		want         int
+		header       string // a header the answer must have ("" none)
+		noHeader     string // one it must not have
+	}{
+		{"agent in context", "GET", false, func(c context.Context) context.Context {
+			return auth.WithAgent(c, auth.Agent{WebID: p.owner.WebID})
+		}, 200, "", ""},
+		{"credentials alone", "GET", true, nil, 401, "WWW-Authenticate", ""},
+		{"anonymous", "GET", false, func(c context.Context) context.Context { return auth.WithAgent(c, auth.Agent{}) }, 401, "WWW-Authenticate", ""},
+		{"refused", "GET", true, func(c context.Context) context.Context { return auth.WithFailure(c, refused) }, 401, "WWW-Authenticate", "Retry-After"},
+		{"unavailable", "PUT", false, func(c context.Context) context.Context { return auth.WithFailure(c, busy) }, 503, "Retry-After", ""},
+		{"options owner", "OPTIONS", false, func(c context.Context) context.Context {
+			return auth.WithAgent(c, auth.Agent{WebID: p.owner.WebID})
+		}, 204, "Link", ""},
+		{"options refused", "OPTIONS", false, func(c context.Context) context.Context { return auth.WithFailure(c, refused) }, 204, "", "Link"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(tc.method, p.srv.URL+"/", nil)
+			if tc.signed {
+				if err := p.owner.Sign(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.ctx != nil {
+				r = r.WithContext(tc.ctx(r.Context()))
+			}
+			w := httptest.NewRecorder()
+			p.ldp.ServeHTTP(w, r)
+			if w.Code != tc.want {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.want, w.Body)
+			}
+			if tc.header != "" && w.Header().Get(tc.header) == "" {
+				t.Errorf("no %s: %v", tc.header, w.Header())
+			}
+			if tc.noHeader != "" && w.Header().Get(tc.noHeader) != "" {
+				t.Errorf("%s: %q", tc.noHeader, w.Header().Get(tc.noHeader))
+			}
+		})
 	}
-	ctx, caller := ldp.WithCaller(r.Context())
-	w := httptest.NewRecorder()
-	p.h.ServeHTTP(w, r.WithContext(ctx))
-	if w.Code != 200 || caller.WebID != p.owner.WebID {
-		t.Fatalf("status %d, caller %q", w.Code, caller.WebID)
+	if got := p.must(t, p.owner, "GET", "/", "", "", 200); got == nil {
+		t.Fatal("no response through the middleware")
 	}
 }

@@ -12,7 +12,7 @@ import (
 // store (server-delete-remove-containment). The storage root and its ACL
 // are never deleted (server-delete-protect-root-container), and a non-empty
 // container is refused by the store (server-delete-protect-nonempty-container).
-func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p string) {
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p string) error {
 	// Solid Protocol server-delete-operation: Write on the resource and on
 	// its container (Control on the subject for an ACL; acl/doc.go). A
 	// storage root is nobody's member: Write on it is asked before the 405,
@@ -22,28 +22,25 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p string) {
 		needs = append(needs, need{Parent(p), acl.Write})
 	}
 	if _, _, err := h.allow(r, needs...); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if h.undeletable(p) {
 		h.setAllow(w, p, rdfSource)
-		h.fail(w, r, fmt.Errorf("%w: %s cannot be deleted", errMethodNotAllowed, p))
-		return
+		return fmt.Errorf("%w: %s cannot be deleted", errMethodNotAllowed, p)
 	}
 	pre, err := h.userPrecondition(r, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	req := DeleteRequest{Path: p, Precondition: pre}
+	req := DeleteRequest{Path: p, Precondition: pre, Origin: originOf(r)}
 	if kind, _ := Auxiliary(p); kind == NotAux {
 		req.Aux = AuxPaths(p)
 	}
 	if err := h.store.Delete(r.Context(), req); err != nil {
 		// Missing (404), non-empty (409), precondition (412): only for
 		// those who may Read it (issue 10 item 5).
-		h.fail(w, r, h.concealed(r, p, err))
-		return
+		return h.concealed(r, p, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -13,22 +13,20 @@ import (
 // Protocol server-storage-description-resource): statements about the
 // storage whose root container is rootPath, linked from every resource in
 // it with rel=solid:storageDescription.
-func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request, rootPath string) {
+func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request, rootPath string) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 	case http.MethodOptions:
 		w.Header().Set("Allow", "OPTIONS, HEAD, GET")
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	default:
 		w.Header().Set("Allow", "OPTIONS, HEAD, GET")
-		h.fail(w, r, fmt.Errorf("%w: the storage description is read-only", errMethodNotAllowed))
-		return
+		return fmt.Errorf("%w: the storage description is read-only", errMethodNotAllowed)
 	}
 	mt, ok := negotiateRDF(r.Header.Get("Accept"))
 	if !ok {
-		h.fail(w, r, fmt.Errorf("%w: available as %s", errNotAcceptable, acceptPutRDF))
-		return
+		return fmt.Errorf("%w: available as %s", errNotAcceptable, acceptPutRDF)
 	}
 	g := rdf.NewGraph()
 	root := rdf.NewIRI(h.IRI(rootPath))
@@ -36,8 +34,7 @@ func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request, rootP
 	h.addLimits(g, root)
 	var buf bytes.Buffer
 	if err := rdf.Write(&buf, g, mt); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	hd := w.Header()
 	hd.Set("Allow", "OPTIONS, HEAD, GET")
@@ -48,6 +45,7 @@ func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request, rootP
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
 	}
+	return nil
 }
 
 // Naamio's own terms for what no Solid vocabulary names yet.

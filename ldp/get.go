@@ -12,7 +12,7 @@ import (
 )
 
 // get serves GET and HEAD (Solid Protocol server-safe-methods).
-func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) {
+func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) error {
 	ctx := r.Context()
 	// Solid Protocol server-read-operation: Read (on the subject for a
 	// description resource; Control on the subject for an ACL). Checked
@@ -20,8 +20,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) {
 	// answer alike (SECURITY row 21).
 	user, public, err := h.allow(r, need{p, acl.Read})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	setWACAllow(w, user, public)
 	m, body, err := h.store.Open(ctx, p)
@@ -29,52 +28,45 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) {
 		if isNotFound(err) {
 			h.setAllow(w, p, absent)
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer body.Close()
 	if m, err = h.servedMeta(r, m); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	accept := r.Header.Get("Accept")
 	switch {
 	case m.IsContainer() || m.RDF:
 		mt, ok := negotiateRDF(accept)
 		if !ok {
-			h.failNotAcceptable(w, r, m)
-			return
+			return h.notAcceptable(w, m)
 		}
-		h.getRDF(w, r, m, body, mt)
+		return h.getRDF(w, r, m, body, mt)
 	default:
 		if !acceptsType(accept, m.ContentType) {
-			h.failNotAcceptable(w, r, m)
-			return
+			return h.notAcceptable(w, m)
 		}
-		h.getBinary(w, r, m, body)
+		return h.getBinary(w, r, m, body)
 	}
 }
 
 // getRDF serves an RDF source or container in the negotiated media type.
 // A document asked for as Turtle is streamed as stored; anything else is
 // rendered by the one writer in rdf/.
-func (h *Handler) getRDF(w http.ResponseWriter, r *http.Request, m Meta, body io.Reader, mt string) {
+func (h *Handler) getRDF(w http.ResponseWriter, r *http.Request, m Meta, body io.Reader, mt string) error {
 	etag := representationETag(m.ETag, mt)
 	if kind, _ := Auxiliary(m.Path); !m.IsContainer() && kind != AuxMeta && mt == rdf.MediaTurtle {
-		h.serve(w, r, m, etag, mt, m.Size, body)
-		return
+		return h.serve(w, r, m, etag, mt, m.Size, body)
 	}
 	if err := conditionsOf(r).evaluate(&m, true, etagSuffix[mt]); err != nil {
 		h.setCommon(w, m, etag)
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	b, err := h.render(r, m, body, mt)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.serve(w, r, m, etag, mt, int64(len(b)), bytes.NewReader(b))
+	return h.serve(w, r, m, etag, mt, int64(len(b)), bytes.NewReader(b))
 }
 
 // readGraph parses a stored RDF body and, for a container, adds the
@@ -108,21 +100,19 @@ func (h *Handler) servedMeta(r *http.Request, m Meta) (Meta, error) {
 }
 
 // serve writes a representation after evaluating the read preconditions.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, m Meta, etag, mt string, size int64, body io.Reader) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, m Meta, etag, mt string, size int64, body io.Reader) error {
 	h.setCommon(w, m, etag)
 	variant := etagSuffix[mt]
 	if !m.RDF && !m.IsContainer() {
 		variant = ""
 	}
 	if err := conditionsOf(r).evaluate(&m, true, variant); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if r.Method != http.MethodHead {
 		var err error
 		if body, err = readHead(m.Path, body, size); err != nil {
-			h.failDamaged(w, r, err)
-			return
+			return damaged(w, err)
 		}
 	}
 	hd := w.Header()
@@ -131,15 +121,17 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, m Meta, etag, mt
 	hd.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
-		return
+		return nil
 	}
 	h.copyBody(w, r, m.Path, body)
+	return nil
 }
 
-func (h *Handler) failNotAcceptable(w http.ResponseWriter, r *http.Request, m Meta) {
+// notAcceptable sets the headers of a 406 for m and returns its error.
+func (h *Handler) notAcceptable(w http.ResponseWriter, m Meta) error {
 	h.setAllow(w, m.Path, stateOf(m))
 	w.Header().Set("Vary", varyValue)
-	h.fail(w, r, fmt.Errorf("%w: %s is available as %s", errNotAcceptable, m.Path, offered(m)))
+	return fmt.Errorf("%w: %s is available as %s", errNotAcceptable, m.Path, offered(m))
 }
 
 func offered(m Meta) string {
@@ -153,12 +145,12 @@ func offered(m Meta) string {
 // never reach here (server/ answers them). OPTIONS needs no mode, but
 // what is there is told only to an agent who may Read it; anyone else
 // learns what the path supports in any state (issue 10 item 5).
-func (h *Handler) options(w http.ResponseWriter, r *http.Request, p string) {
+func (h *Handler) options(w http.ResponseWriter, r *http.Request, p string) error {
 	if !h.mayRead(r, p) {
 		h.setAllow(w, p, rdfSource)
 		w.Header().Set("Vary", varyValue)
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	m, err := h.store.Stat(r.Context(), p)
 	st := absent
@@ -167,10 +159,10 @@ func (h *Handler) options(w http.ResponseWriter, r *http.Request, p string) {
 		st = stateOf(m)
 		h.setLinks(w, m)
 	case !isNotFound(err):
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.setAllow(w, p, st)
 	w.Header().Set("Vary", varyValue)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

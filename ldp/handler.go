@@ -42,9 +42,6 @@ type Config struct {
 	// open mode. Build it with NewACLResolver and feed it the change log
 	// (InvalidateACL) so that cached decisions follow every write.
 	ACL *acl.Resolver
-	// Authenticator establishes the caller (Solid-OIDC). Nil: every
-	// request is anonymous (public access only).
-	Authenticator Authenticator
 	// Groups answers acl:agentGroup. Nil: no group matches.
 	Groups acl.GroupChecker
 	// StorageRoot reports whether a container path other than "/" is the
@@ -78,7 +75,6 @@ type Handler struct {
 	patchLocks *patchLocks
 
 	acl    *acl.Resolver
-	authn  Authenticator
 	groups acl.GroupChecker
 
 	storageRoot func(string) bool
@@ -141,7 +137,6 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 
 		patchLocks: newPatchLocks(),
 		acl:        cfg.ACL,
-		authn:      cfg.Authenticator,
 		groups:     cfg.Groups,
 
 		storageRoot: cfg.StorageRoot,
@@ -158,56 +153,62 @@ func (h *Handler) Locator() *Locator { return h.loc }
 func (h *Handler) IRI(p string) string { return h.loc.IRI(p) }
 
 // ServeHTTP dispatches on the method (Solid Protocol server-safe-methods).
+// The caller is the one the request's context carries (auth.AgentFrom):
+// the server authenticates every request before it arrives here; without
+// that, every request is anonymous (public access only).
+//
+// Every method returns its error to this one place, which answers it
+// (fail: the status from statusFor); a method that returns an error has
+// written nothing but headers.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.setContentSecurity(w, r)
+	if err := h.dispatch(w, r); err != nil {
+		h.fail(w, r, err)
+	}
+}
+
+// dispatch serves r, or returns the error to answer it with.
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request) error {
 	p, err := h.loc.Path(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if root, ok := h.loc.describedRoot(p); ok {
-		h.serveDescription(w, r, root)
-		return
+		return h.serveDescription(w, r, root)
 	}
 	if h.loc.reserved(p) {
-		h.fail(w, r, fmt.Errorf("%w: %s is reserved for the server", ErrNotFound, p))
-		return
+		return fmt.Errorf("%w: %s is reserved for the server", ErrNotFound, p)
 	}
 	if r.Method == http.MethodOptions {
 		// No authorization needed (capability discovery); credentials that
-		// do not verify leave the caller anonymous.
-		if ar, err := h.authenticate(r); err == nil {
-			r = ar
-		}
-		h.options(w, r, p)
-		return
+		// do not verify leave the caller anonymous (agentOf).
+		return h.options(w, r, p)
 	}
-	if r, err = h.authenticate(r); err != nil {
-		h.fail(w, r, err)
-		return
+	if err := callerError(r); err != nil {
+		return err
 	}
 	switch r.Method {
 	case http.MethodPut, http.MethodPost, http.MethodPatch:
 		// The request's share of the RDF memory budget, taken where a body
-		// or stored graph is parsed and returned when the response is done.
+		// or stored graph is parsed and returned when the method is done.
 		ctx, hold := h.withHold(r.Context())
 		defer hold.release()
 		r = r.WithContext(ctx)
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		h.get(w, r, p)
+		return h.get(w, r, p)
 	case http.MethodPut:
-		h.put(w, r, p)
+		return h.put(w, r, p)
 	case http.MethodPost:
-		h.post(w, r, p)
+		return h.post(w, r, p)
 	case http.MethodPatch:
-		h.patch(w, r, p)
+		return h.patch(w, r, p)
 	case http.MethodDelete:
-		h.delete(w, r, p)
+		return h.delete(w, r, p)
 	default:
 		h.setAllow(w, p, rdfSource)
-		h.fail(w, r, fmt.Errorf("%w: %s", errMethodNotAllowed, r.Method))
+		return fmt.Errorf("%w: %s", errMethodNotAllowed, r.Method)
 	}
 }
 

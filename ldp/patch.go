@@ -52,21 +52,18 @@ func (l *patchLocks) lock(p string) func() {
 // child metadata (server-protect-containment, 409). The
 // read, apply and write form one atomic step: the write only commits if
 // the target is still in the state the patch was applied to.
-func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p string) {
+func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p string) error {
 	// A PATCH is at least an append (WAC §"Access Modes"): an agent without
 	// Append on the target is refused before its body is read.
 	if _, _, err := h.allow(r, need{p, acl.Append}); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := h.checkPatchTarget(r, p); err != nil {
-		h.fail(w, r, h.concealed(r, p, err))
-		return
+		return h.concealed(r, p, err)
 	}
 	pt, err := h.readPatch(r, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer h.patchLocks.lock(p)()
 	for range maxPatchAttempts {
@@ -75,13 +72,12 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p string) {
 			continue
 		}
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		h.written(w, m, created, false)
-		return
+		return nil
 	}
-	h.fail(w, r, fmt.Errorf("%w: %s kept changing while the patch was applied", ErrConflict, p))
+	return fmt.Errorf("%w: %s kept changing while the patch was applied", ErrConflict, p)
 }
 
 func (h *Handler) checkPatchTarget(r *http.Request, p string) error {
@@ -187,6 +183,7 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 		RDF:         true,
 		Aux:         kind != NotAux,
 		Body:        &buf,
+		Origin:      originOf(r),
 		Precondition: func(now *Meta) error {
 			if user != nil {
 				if err := user(now); err != nil {

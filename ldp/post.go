@@ -20,13 +20,12 @@ const maxSlugBytes = 128
 // post creates a new resource in a container (Solid Protocol
 // server-post-container, server-post-container-create-resource,
 // server-post-uri-assignment, server-post-target-not-found).
-func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) error {
 	ctx := r.Context()
 	// Append on the container (Solid Protocol server-create-operation),
 	// before its existence is revealed.
 	if _, _, err := h.allow(r, need{p, acl.Append}); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if !IsContainerPath(p) {
 		// 404 or 405 tell whether p exists: only for those who may Read
@@ -38,8 +37,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 		if err = h.concealed(r, p, err); statusFor(err) == http.StatusMethodNotAllowed {
 			h.setAllow(w, p, stateOf(target))
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	// Exists, not Stat: a container's Stat derives its validator from
 	// all its children.
@@ -47,31 +45,26 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 		if err == nil {
 			err = fmt.Errorf("%w: %s", ErrNotFound, p)
 		}
-		h.fail(w, r, h.concealed(r, p, err))
-		return
+		return h.concealed(r, p, err)
 	}
 	container := wantsContainer(r.Header.Values("Link"))
 	name := sanitizeSlug(r.Header.Get("Slug"))
 	child, err := h.freeName(r, p, name, container)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	b, err := h.readBody(r, h.IRI(child), container)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if container {
 		if err := h.checkServerManaged(b.graph, child); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	rd, err := storeReader(b)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	m, _, err := h.store.Put(ctx, PutRequest{
 		Path:         child,
@@ -80,16 +73,17 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) {
 		Body:         rd,
 		SizeHint:     sizeHint(r, b),
 		Precondition: mustNotExist,
+		Origin:       originOf(r),
 	})
 	if errors.Is(err, ErrPreconditionFailed) {
 		// Lost a race for a name that was free a moment ago.
 		err = conflictf("the name %s was taken concurrently; try again", Name(child))
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.written(w, m, true, !b.rdf)
+	return nil
 }
 
 func mustNotExist(cur *Meta) error {

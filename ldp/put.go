@@ -10,10 +10,9 @@ import (
 // intermediate containers are created by the store in the same transaction
 // (server-put-patch-intermediate-containers); containment triples are never
 // writable (server-protect-containment).
-func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
+func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) error {
 	if err := checkTarget(p); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	// Write on the target (Control on the subject for an ACL), and Append
 	// where it becomes a member when it is new (acl/doc.go).
@@ -22,8 +21,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		_, _, err = h.allow(r, needs...)
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	kind, subject := Auxiliary(p)
 	if kind != NotAux {
@@ -31,14 +29,12 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 			if isNotFound(err) {
 				err = conflictf("the subject resource %s of %s does not exist", subject, p)
 			}
-			h.fail(w, r, h.concealed(r, p, err))
-			return
+			return h.concealed(r, p, err)
 		}
 	}
 	b, err := h.readBody(r, h.IRI(p), IsContainerPath(p) || kind != NotAux)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if b.rdf {
 		gen, err := h.describedTriples(r.Context(), p)
@@ -49,19 +45,16 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 			err = h.checkACL(b.graph, p)
 		}
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	pre, err := h.userPrecondition(r, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rd, err := storeReader(b)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	m, created, err := h.store.Put(r.Context(), PutRequest{
 		Path:         p,
@@ -71,14 +64,15 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) {
 		Body:         rd,
 		SizeHint:     sizeHint(r, b),
 		Precondition: sameExistence(existed, pre),
+		Origin:       originOf(r),
 	})
 	if err != nil {
 		// A slash twin (409) or a precondition (412) tells of the state:
 		// only for those who may Read it (issue 10 item 5).
-		h.fail(w, r, h.concealed(r, p, err))
-		return
+		return h.concealed(r, p, err)
 	}
 	h.written(w, m, created, !b.rdf)
+	return nil
 }
 
 // sizeHint is the declared length of a body stored as sent (not RDF, which

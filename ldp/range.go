@@ -28,32 +28,28 @@ import (
 //	If-Range not matching (or weak ETag)      200, whole body (§13.1.5)
 //	failing precondition                      412 or 304, never a range
 //	resource changed before the range opened  whole new state, as if Range were absent
-func (h *Handler) getBinary(w http.ResponseWriter, r *http.Request, m Meta, body io.ReadCloser) {
+func (h *Handler) getBinary(w http.ResponseWriter, r *http.Request, m Meta, body io.ReadCloser) error {
 	w.Header().Set("Accept-Ranges", "bytes")
 	etag := representationETag(m.ETag, "")
 	spec, ok := rangeOf(r)
 	if !ok {
-		h.serve(w, r, m, etag, m.ContentType, m.Size, body)
-		return
+		return h.serve(w, r, m, etag, m.ContentType, m.Size, body)
 	}
 	if err := conditionsOf(r).evaluate(&m, true, ""); err != nil {
 		h.setCommon(w, m, etag)
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if !ifRangeHolds(r.Header.Get("If-Range"), m, etag) {
-		h.serve(w, r, m, etag, m.ContentType, m.Size, body)
-		return
+		return h.serve(w, r, m, etag, m.ContentType, m.Size, body)
 	}
 	off, n, ok := spec.resolve(m.Size)
 	if !ok {
 		h.setCommon(w, m, etag)
 		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(m.Size, 10))
-		h.fail(w, r, fmt.Errorf("%w: %s has %d bytes", ErrRangeNotSatisfiable, m.Path, m.Size))
-		return
+		return fmt.Errorf("%w: %s has %d bytes", ErrRangeNotSatisfiable, m.Path, m.Size)
 	}
 	_ = body.Close() // release the snapshot of the whole body; the range is read afresh
-	h.servePart(w, r, m, off, n)
+	return h.servePart(w, r, m, off, n)
 }
 
 // servePart serves bytes [off, off+n) of m's body, read with OpenRange.
@@ -62,7 +58,7 @@ func (h *Handler) getBinary(w http.ResponseWriter, r *http.Request, m Meta, body
 // current state, in full, with every header and precondition taken from
 // that state. A 206 therefore never mixes one state's headers with another
 // state's bytes.
-func (h *Handler) servePart(w http.ResponseWriter, r *http.Request, m Meta, off, n int64) {
+func (h *Handler) servePart(w http.ResponseWriter, r *http.Request, m Meta, off, n int64) error {
 	cur, part, err := h.store.OpenRange(r.Context(), m.Path, off, n)
 	if err == nil && cur.ETag != m.ETag {
 		_ = part.Close()
@@ -71,19 +67,16 @@ func (h *Handler) servePart(w http.ResponseWriter, r *http.Request, m Meta, off,
 	if err != nil {
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrRangeNotSatisfiable) || errors.Is(err, errStateChanged) {
 			w.Header().Del("Accept-Ranges") // the new state may not be a binary
-			h.get(w, withoutRange(r), m.Path)
-			return
+			return h.get(w, withoutRange(r), m.Path)
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer part.Close()
 	etag := representationETag(m.ETag, "")
 	h.setCommon(w, m, etag)
 	body, err := readHead(m.Path, part, n)
 	if err != nil {
-		h.failDamaged(w, r, err)
-		return
+		return damaged(w, err)
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", m.ContentType)
@@ -92,6 +85,7 @@ func (h *Handler) servePart(w http.ResponseWriter, r *http.Request, m Meta, off,
 	hd.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusPartialContent)
 	h.copyBody(w, r, m.Path, body)
+	return nil
 }
 
 // errStateChanged: the resource changed between opening it and its range.

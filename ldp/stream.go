@@ -38,13 +38,13 @@ func readHead(path string, body io.Reader, n int64) (io.Reader, error) {
 	return io.MultiReader(bytes.NewReader(head), body), nil
 }
 
-// failDamaged answers a body readHead could not read: a 500, without the
-// validators of a representation that was not sent.
-func (h *Handler) failDamaged(w http.ResponseWriter, r *http.Request, err error) {
+// damaged prepares the answer to a body readHead could not read, err: a
+// 500, without the validators of a representation that was not sent.
+func damaged(w http.ResponseWriter, err error) error {
 	w.Header().Del("ETag")
 	w.Header().Del("Last-Modified")
 	w.Header().Del("Accept-Ranges")
-	h.fail(w, r, err)
+	return err
 }
 
 // copyBody sends body after the status line. Once headers are gone a

@@ -155,7 +155,7 @@ func setACL(ctx context.Context, st ldp.Store, loc *ldp.Locator, p string, src [
 		if !ldp.IsContainerPath(p) {
 			return fmt.Errorf("acl: %s does not exist", p)
 		}
-		if _, _, err := st.Put(ctx, ldp.PutRequest{Path: p, ContentType: rdf.MediaTurtle, RDF: true, Origin: "naamio:acl"}); err != nil {
+		if _, _, err := st.Put(ctx, ldp.PutRequest{Path: p, ContentType: rdf.MediaTurtle, RDF: true, Origin: originACLCommand}); err != nil {
 			return err
 		}
 	} else if err != nil {
@@ -166,7 +166,7 @@ func setACL(ctx context.Context, st ldp.Store, loc *ldp.Locator, p string, src [
 		return err
 	}
 	_, _, err = st.Put(ctx, ldp.PutRequest{
-		Path: aclPath, ContentType: rdf.MediaTurtle, RDF: true, Aux: true, Body: &buf, Origin: "naamio:acl",
+		Path: aclPath, ContentType: rdf.MediaTurtle, RDF: true, Aux: true, Body: &buf, Origin: originACLCommand,
 	})
 	return err
 }

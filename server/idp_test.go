@@ -41,6 +41,13 @@ func TestClientCredentialsLogin(t *testing.T) {
 // a server on them on 127.0.0.1; it returns the server and its base URL.
 func serveAccounts(t *testing.T, names ...string) (*Server, string) {
 	t.Helper()
+	return serveAccountsLogging(t, io.Discard, names...)
+}
+
+// serveAccountsLogging is serveAccounts with the server's JSON log written
+// to logs.
+func serveAccountsLogging(t *testing.T, logs io.Writer, names ...string) (*Server, string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +61,7 @@ func serveAccounts(t *testing.T, names ...string) (*Server, string) {
 			t.Fatalf("%v %s", err, errOut.String())
 		}
 	}
-	log, _ := NewLogger(io.Discard, "json", "info")
+	log, _ := NewLogger(logs, "json", "info")
 	cfg := defaults()
 	cfg.DataDir, cfg.DiskReserve, cfg.BaseURL = dir, 0, base
 	s, err := New(cfg, log)

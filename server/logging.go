@@ -13,7 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/auth"
 )
 
 func parseLevel(s string) (slog.Level, error) {
@@ -41,7 +41,10 @@ func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 
 type ctxKey int
 
-const requestIDKey ctxKey = 0
+const (
+	requestIDKey    ctxKey = iota // the request's ID (string)
+	requestStartKey               // when the server began on it (time.Time)
+)
 
 // requestIDHandler adds the request ID found in the context to each record.
 type requestIDHandler struct{ slog.Handler }
@@ -67,18 +70,32 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// accessLog gives each request an ID (echoed as X-Request-ID) and logs one
-// line when it ends. Only the path is logged: never the query, headers or
-// body, where credentials may travel.
+// requestID gives each request an ID (echoed as X-Request-ID, and added to
+// every record logged with its context) and notes when the server began on
+// it, so that the access log's duration covers what runs before the log
+// (authentication).
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newRequestID()
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx = context.WithValue(ctx, requestStartKey, time.Now())
+		w.Header().Set("X-Request-ID", id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// accessLog logs one line when a request ends, with the WebID of its
+// authenticated agent (auth.AgentFrom). Only the path is logged: never the
+// query, headers or body, where credentials may travel.
 func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id := newRequestID()
-			ctx := context.WithValue(r.Context(), requestIDKey, id)
-			ctx, caller := ldp.WithCaller(ctx)
-			w.Header().Set("X-Request-ID", id)
+			ctx := r.Context()
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-			start := time.Now()
+			start, ok := ctx.Value(requestStartKey).(time.Time)
+			if !ok {
+				start = time.Now()
+			}
 			defer func() {
 				status := ww.Status()
 				if status == 0 {
@@ -91,12 +108,12 @@ func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
 					slog.Int("bytes", ww.BytesWritten()),
 					slog.Float64("duration_ms", float64(time.Since(start))/float64(time.Millisecond)),
 				}
-				if caller.WebID != "" {
-					attrs = append(attrs, slog.String("webid", caller.WebID))
+				if ag, err := auth.AgentFrom(ctx); err == nil && !ag.Anonymous() {
+					attrs = append(attrs, slog.String("webid", ag.WebID))
 				}
 				log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 			}()
-			next.ServeHTTP(ww, r.WithContext(ctx))
+			next.ServeHTTP(ww, r)
 		})
 	}
 }

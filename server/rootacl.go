@@ -56,7 +56,7 @@ func ensureRootACL(ctx context.Context, store ldp.Store, baseURL, owner string, 
 			}
 			return nil
 		},
-		Origin: "naamio:setup",
+		Origin: originSetup,
 	})
 	if errors.Is(err, ldp.ErrPreconditionFailed) {
 		return nil

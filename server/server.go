@@ -24,27 +24,26 @@ import (
 
 // buildLDP writes the root ACL on first start and builds the access
 // control (ACL resolver, Solid-OIDC authenticator, group checker) and the
-// LDP handler around the store.
-func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *idp.Pods, self http.Handler,
-	revoked func(iss, jti string) bool) (*ldp.Handler, error) {
+// LDP handler around the store. The authenticator is the server's
+// middleware (routes); the handler reads the agent it establishes from
+// the request's context.
+func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *idp.Pods,
+	provider *op.Provider) (*ldp.Handler, *auth.Authenticator, error) {
 	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	loc, err := ldp.NewLocator(cfg.BaseURL, pods.Subdomain)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	resolver, err := ldp.NewACLResolver(store, loc, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fetch := safehttp.New(safehttp.Options{AllowAddrPorts: cfg.AllowFetch})
 	groups := newGroupChecker(store, loc, fetch)
 	caches.set(loc, resolver, groups)
-	authn := auth.NewAuthenticator(auth.AuthOptions{
-		BaseURL: cfg.BaseURL, Locator: loc, Client: fetch, Local: self, OptionalATH: !cfg.RequireATH, Revoked: revoked,
-	})
-	return ldp.NewHandler(store, ldp.Config{
+	lh, err := ldp.NewHandler(store, ldp.Config{
 		BaseURL:       cfg.BaseURL,
 		Locator:       loc,
 		MaxRDFBody:    cfg.MaxRDFBody,
@@ -53,10 +52,34 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		MaxBody:       cfg.MaxBody,
 		Logger:        log.With("component", "ldp"),
 		ACL:           resolver,
-		Authenticator: authn,
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	authn := auth.NewAuthenticator(auth.AuthOptions{
+		BaseURL: cfg.BaseURL, Locator: loc, Client: fetch, Local: localRoutes(lh, provider),
+		OptionalATH: !cfg.RequireATH, Revoked: ownRevoked(provider),
+	})
+	return lh, authn, nil
+}
+
+// localRoutes serves the server's own documents to its authenticator
+// in-process (auth.AuthOptions.Local): WebID profiles from the LDP handler
+// (a subdomain pod's on its own host), discovery and JWKS from the
+// provider. It has no middleware: such a request carries no credentials,
+// so the LDP handler reads it as anonymous, exactly as a fetch over the
+// network would be.
+func localRoutes(lh *ldp.Handler, provider *op.Provider) http.Handler {
+	r := chi.NewRouter()
+	r.Use(podHosts(lh.Locator(), lh))
+	for _, p := range op.Paths {
+		r.Handle(p, provider)
+	}
+	r.Handle("/*", lh)
+	r.Handle("/", lh)
+	return r
 }
 
 // openPods loads the registry of the store's pods.
@@ -84,6 +107,7 @@ type Server struct {
 	log   *slog.Logger
 	store *badgerstore.Store
 	ldp   *ldp.Handler
+	authn *auth.Authenticator
 	pods  *idp.Pods
 	id    *identity
 	http  *http.Server
@@ -115,34 +139,25 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	// The server's own handler, for reading its own WebID profiles and
-	// issuer documents in-process (auth.AuthOptions.Local); set below,
-	// before any request is served. It is late-bound because the LDP
-	// handler holds the authenticator (ldp.Config.Authenticator); once
-	// authentication is server middleware, Local can be built from the
-	// provider and the LDP handler before the authenticator.
-	var root http.Handler
-	self := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { root.ServeHTTP(w, r) })
 	id, err := newIdentity(context.Background(), cfg, store, pods, log)
 	if err != nil {
 		_ = store.Close()
 		return nil, err
 	}
-	lh, err := buildLDP(cfg, log, store, caches, pods, self, ownRevoked(id.op))
+	lh, authn, err := buildLDP(cfg, log, store, caches, pods, id.op)
 	if err != nil {
 		id.pages.Close()
 		_ = store.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, pods: pods, id: id}
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id}
 	s.workers = []worker{
 		{"signing-key rotation", func(ctx context.Context) {
 			id.op.RotateEvery(ctx, cfg.SigningKeyMaxAge, signingKeyCheck)
 		}},
 	}
-	root = s.routes(lh)
 	s.http = &http.Server{
-		Handler:           root,
+		Handler:           s.routes(lh),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
@@ -154,8 +169,15 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r := chi.NewRouter()
 	// bodyDeadline first, so that every answer (a recovered panic's too)
-	// goes through its rule for unread bodies.
-	r.Use(bodyDeadline(s.cfg.BodyIdleTimeout), recoverPanics(s.log), clientAddr(s.cfg.TrustedProxies), accessLog(s.log))
+	// goes through its rule for unread bodies. Who is calling is decided
+	// once, here, for every request (after clientAddr, whose address the
+	// authenticator's fetch limits count, and with the request's ID), and
+	// travels in its context: the LDP handler and the access log read it
+	// there (auth.AgentFrom). A failure is not answered here: the handler
+	// decides what it means (401 or 503, or anonymous for OPTIONS); the
+	// identity provider's endpoints ignore it.
+	r.Use(bodyDeadline(s.cfg.BodyIdleTimeout), recoverPanics(s.log), clientAddr(s.cfg.TrustedProxies),
+		requestID, s.authn.Middleware, accessLog(s.log))
 	// A subdomain pod's host serves that pod's resources and nothing else:
 	// the identity provider, its cookies and the account API stay on the
 	// base host, out of reach of the pod's own pages and scripts.

@@ -53,9 +53,8 @@ func newSite(t testing.TB) *site {
 <#admin> a acl:Authorization ; acl:agent <`+s.admin.WebID+`> ;
   acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .`)
 	h, err := ldp.NewHandler(st, ldp.Config{
-		BaseURL:       s.base,
-		ACL:           res,
-		Authenticator: authFor(s.base),
+		BaseURL: s.base,
+		ACL:     res,
 		StorageRoot: func(p string) bool {
 			name, ok := pod.PathLayout{}.PodOf(p)
 			_, known := s.pods.Load(name)
@@ -66,7 +65,7 @@ func newSite(t testing.TB) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
-	setHandler(h)
+	setHandler(authFor(s.base).Middleware(h))
 	return s
 }
 

@@ -245,7 +245,7 @@ func (s *Store) ensureRoot() error {
 		}
 		rec := newContainerRecord()
 		p.puts = append(p.puts, putOp{path: "/", rec: rec})
-		p.change(event.Create, "/", rec.etag, "")
+		p.change(event.Create, "/", rec.etag, event.OriginSetup)
 		return p, nil
 	})
 	return err

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/naamio/naamio/event"
@@ -43,5 +44,43 @@ func testChanges(t *testing.T, s ldp.Store) {
 	}
 	if one, err := s.Changes(ctx, event.Cursor(before), 1); err != nil || len(one) != 1 || one[0].Seq != all[0].Seq {
 		t.Fatalf("Changes(limit 1) = %v, %v", one, err)
+	}
+}
+
+// testChangeOrigins: every entry keeps the Origin of the write that caused
+// it, the intermediate containers a Put creates and the auxiliary
+// resources a Delete removes included (issue 11 item 3).
+func testChangeOrigins(t *testing.T, s ldp.Store) {
+	ctx := context.Background()
+	before := lastSeq(t, s)
+	const alice, bob = "https://alice.example/profile/card#me", "https://bob.example/profile/card#me"
+	if _, _, err := s.Put(ctx, ldp.PutRequest{Path: "/o/deep/a", Body: strings.NewReader("a"), Origin: alice}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Put(ctx, ldp.PutRequest{Path: "/o/deep/a.meta", Aux: true, RDF: true, Origin: bob}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Put(ctx, ldp.PutRequest{Path: "/o/deep/a", Body: strings.NewReader("b"), Origin: event.OriginAnonymous}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, ldp.DeleteRequest{Path: "/o/deep/a", Aux: []string{"/o/deep/a.meta"}, Origin: event.OriginSetup}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Changes(ctx, event.Cursor(before), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range all {
+		got = append(got, string(c.Kind)+" "+c.Path+" "+c.Origin)
+	}
+	want := []string{
+		"Create /o/ " + alice, "Create /o/deep/ " + alice, "Create /o/deep/a " + alice,
+		"Create /o/deep/a.meta " + bob,
+		"Update /o/deep/a " + event.OriginAnonymous,
+		"Delete /o/deep/a " + event.OriginSetup, "Delete /o/deep/a.meta " + event.OriginSetup,
+	}
+	if !equal(got, want) {
+		t.Fatalf("Changes = %q,\nwant %q", got, want)
 	}
 }
