@@ -69,7 +69,7 @@ func TestAccessLogNamesAgent(t *testing.T) {
 		if got, _ := rec["webid"].(string); got != webid {
 			t.Errorf("request %s %v: webid %q, want %q", id, rec["path"], got, webid)
 		}
-		if _, ok := rec["duration"]; !ok {
+		if _, ok := rec["duration_ms"]; !ok {
 			t.Errorf("request %s: no duration", id)
 		}
 	}
