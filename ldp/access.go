@@ -103,7 +103,7 @@ func (h *Handler) allow(r *http.Request, needs ...need) (user, public acl.Mode, 
 			if ctxErr := r.Context().Err(); ctxErr != nil {
 				return 0, 0, ctxErr
 			}
-			h.log.WarnContext(r.Context(), "access denied: no usable ACL", "path", n.path, "err", err)
+			h.problem(r.Context(), Problem{Kind: ProblemNoUsableACL, Method: r.Method, Path: n.path, Err: err})
 			return 0, 0, denied(ag, n)
 		}
 		if i == 0 {

@@ -7,7 +7,8 @@
 // one http.Handler (NewHandler), whose errors are mapped to statuses in one
 // place (statusFor, errors.go).
 //
-// Who is calling is established by package auth; ldp asks package acl what
+// Who is calling is established once per request by auth's middleware,
+// which puts the agent in the request's context (auth.AgentFrom); ldp asks package acl what
 // that agent may do (Web Access Control) before it reads a body or reveals
 // whether a resource exists. Storage goes through the Store interface
 // (store.go), implemented by ldp/badgerstore and checked by the shared
@@ -18,5 +19,7 @@
 //
 // Of this project, ldp imports only rdf, acl, auth and event; it knows
 // nothing of the identity provider, which provisions pods through the
-// Store like any other writer.
+// Store like any other writer, nor of logging: what the operator should
+// know of (the error behind a 5xx, an unusable ACL, a damaged body) goes to
+// Config.Problems (problem.go), and the server logs it.
 package ldp

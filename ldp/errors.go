@@ -95,7 +95,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	msg := http.StatusText(code)
 	if code >= 500 {
-		h.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.EscapedPath(), "status", code, "err", err)
+		h.problem(r.Context(), Problem{Kind: ProblemFailed, Method: r.Method, Path: r.URL.EscapedPath(), Status: code, Err: err})
 	} else {
 		msg = clientReason(err)
 	}

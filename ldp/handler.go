@@ -1,9 +1,9 @@
 package ldp
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -33,8 +33,10 @@ type Config struct {
 	// MaxBody caps any other request body in bytes; 0 means no cap (bodies
 	// are streamed into the store).
 	MaxBody int64
-	// Logger receives one line per 5xx with the full error.
-	Logger *slog.Logger
+	// Problems, when set, is told of every Problem the handler meets (the
+	// error behind a 5xx, an unusable ACL, a damaged body); the handler
+	// logs nothing itself.
+	Problems func(ctx context.Context, p Problem)
 	// RenderCacheBytes bounds the cache of rendered representations;
 	// 0 means DefaultRenderCacheBytes, negative disables it.
 	RenderCacheBytes int64
@@ -60,11 +62,11 @@ const DefaultMaxRDFBody = 10 << 20
 
 // Handler serves the Solid Protocol's resource operations for one store.
 type Handler struct {
-	store  Store
-	log    *slog.Logger
-	loc    *Locator
-	maxRDF int64
-	maxBin int64
+	store    Store
+	problems func(ctx context.Context, p Problem)
+	loc      *Locator
+	maxRDF   int64
+	maxBin   int64
 	// maxTriples caps one RDF document; budget bounds the memory of all
 	// RDF work at once (budget.go), waiting at most budgetWait.
 	maxTriples int
@@ -91,10 +93,6 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 	}
 	if cfg.ACL == nil {
 		return nil, errors.New("ldp: an ACL resolver is required")
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
 	}
 	maxRDF := cfg.MaxRDFBody
 	if maxRDF <= 0 {
@@ -128,12 +126,12 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		budget:     budget,
 		budgetWait: wait,
 
-		store:  store,
-		log:    log,
-		loc:    loc,
-		maxRDF: maxRDF,
-		maxBin: cfg.MaxBody,
-		cache:  cache,
+		store:    store,
+		problems: cfg.Problems,
+		loc:      loc,
+		maxRDF:   maxRDF,
+		maxBin:   cfg.MaxBody,
+		cache:    cache,
 
 		patchLocks: newPatchLocks(),
 		acl:        cfg.ACL,

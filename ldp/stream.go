@@ -55,10 +55,10 @@ func (h *Handler) copyBody(w http.ResponseWriter, r *http.Request, path string, 
 	cw := &clientWriter{w: w}
 	if _, err := io.Copy(cw, body); err != nil {
 		if cw.err != nil {
-			h.log.WarnContext(r.Context(), "body write failed", "path", path, "err", err)
+			h.problem(r.Context(), Problem{Kind: ProblemClientGone, Method: r.Method, Path: path, Err: err})
 			return
 		}
-		h.log.ErrorContext(r.Context(), "stored body is damaged or unreadable: response cut short", "path", path, "err", err)
+		h.problem(r.Context(), Problem{Kind: ProblemDamagedBody, Method: r.Method, Path: path, Err: err})
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/ldp"
 )
 
 func parseLevel(s string) (slog.Level, error) {
@@ -134,5 +135,23 @@ func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
 			}()
 			next.ServeHTTP(w, r)
 		})
+	}
+}
+
+// logProblems logs what the LDP handler meets that its client is not told
+// in full (ldp.Config.Problems), with the request's id: the handler logs
+// nothing itself. An unusable ACL and a client that went away are
+// warnings; a failed request and a damaged body are errors.
+func logProblems(log *slog.Logger) func(ctx context.Context, p ldp.Problem) {
+	return func(ctx context.Context, p ldp.Problem) {
+		level := slog.LevelError
+		if p.Kind == ldp.ProblemNoUsableACL || p.Kind == ldp.ProblemClientGone {
+			level = slog.LevelWarn
+		}
+		attrs := []any{"method", p.Method, "path", p.Path, "err", p.Err}
+		if p.Status != 0 {
+			attrs = append(attrs, "status", p.Status)
+		}
+		log.Log(ctx, level, p.Kind.String(), attrs...)
 	}
 }

@@ -50,7 +50,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		MaxRDFTriples: cfg.MaxRDFTriples,
 		RDFMemory:     cfg.RDFMemory,
 		MaxBody:       cfg.MaxBody,
-		Logger:        log.With("component", "ldp"),
+		Problems:      logProblems(log.With("component", "ldp")),
 		ACL:           resolver,
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,

@@ -1,0 +1,48 @@
+package ldp_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/ldp/ldptest"
+)
+
+// The handler logs nothing itself (issue 11): what its client is not told
+// in full reaches Config.Problems, here an ACL that cannot be used (fail
+// closed, SECURITY.md row 23), with the path it concerns.
+func TestProblemsReachTheSink(t *testing.T) {
+	const base = "http://pod.example/"
+	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	var mu sync.Mutex
+	var got []ldp.Problem
+	h := ldptest.PublicHandler(t, st, res, ldp.Config{BaseURL: base, Problems: func(_ context.Context, p ldp.Problem) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, p)
+	}})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("PUT", base+"u/", nil))
+	if rec.Code != 201 {
+		t.Fatalf("PUT /u/ = %d", rec.Code)
+	}
+	ldptest.WriteACL(t, st, base, "/u/.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#a> a acl:Authorization ; acl:agentClass <http://xmlns.com/foaf/0.1/Agent> ; acl:accessTo <./> ;
+  acl:mode acl:Read ; acl:condition <#c> .`)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", base+"u/", nil))
+	if rec.Code != 401 {
+		t.Fatalf("GET under an unusable ACL = %d, want 401", rec.Code)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0].Kind != ldp.ProblemNoUsableACL || got[0].Path != "/u/" || got[0].Err == nil || got[0].Method != "GET" {
+		t.Fatalf("problems = %+v, want one ProblemNoUsableACL for /u/", got)
+	}
+	if got[0].Kind.String() != "access denied: no usable ACL" {
+		t.Errorf("kind in words = %q", got[0].Kind.String())
+	}
+}
