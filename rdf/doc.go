@@ -16,7 +16,7 @@
 //
 // The house library github.com/deiu/rdf2go parses Turtle with
 // github.com/deiu/gon3. Measured against the W3C RDF 1.1 Turtle suite
-// (shared/testsuites/w3c-rdf-turtle, 296 of its 313 tests run with a quick
+// (rdf/rdf11/rdf-turtle of w3c/rdf-tests, 296 of its 313 tests run with a quick
 // harness), gon3 passed 259 and failed 37: it accepts invalid escapes in IRIs
 // and strings (turtle-syntax-bad-uri-*, bad-esc-*, bad-numeric-escape-*,
 // bad-string-*), mishandles collections (empty_collection, turtle-eval-lists-*),
