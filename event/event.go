@@ -4,7 +4,10 @@
 // read afterwards by notify/, federation/ and modules/ through a cursor.
 package event
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Kind says what happened to a resource.
 type Kind string
@@ -41,3 +44,11 @@ type Change struct {
 // Cursor is a consumer's position in the log: the Seq of the last entry it
 // has processed. Reading resumes with entries whose Seq is greater.
 type Cursor uint64
+
+// Log is the read side of the change log, as its consumers see it: up to
+// limit entries with Seq > after, in commit order (none when the consumer
+// is up to date). The store implements it (ldp.Store.Changes); the durable
+// feed that wakes consumers on commit is built on it.
+type Log interface {
+	Changes(ctx context.Context, after Cursor, limit int) ([]Change, error)
+}

@@ -16,7 +16,10 @@ import (
 	"github.com/naamio/naamio/ldp"
 )
 
-var _ ldp.Store = (*Store)(nil)
+var (
+	_ ldp.Store = (*Store)(nil)
+	_ event.Log = (*Store)(nil) // the change log's consumers read it through this
+)
 
 // Options configures a Store. The zero value is usable.
 type Options struct {
