@@ -3,10 +3,8 @@ package server
 import (
 	"bufio"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The access log names the agent that the authentication middleware
@@ -23,21 +21,7 @@ func TestAccessLogNamesAgent(t *testing.T) {
 
 	get := func(path, access string, want int) string {
 		t.Helper()
-		u := base + strings.TrimPrefix(path, "/")
-		req, _ := http.NewRequest("GET", u, nil)
-		if access != "" {
-			proof, err := key.Proof("GET", u, access, time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "DPoP "+access)
-			req.Header.Set("DPoP", proof)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := sendWith(t, "GET", base, path, "", "", access, key)
 		if resp.StatusCode != want {
 			t.Fatalf("GET %s = %d, want %d", path, resp.StatusCode, want)
 		}

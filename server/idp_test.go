@@ -81,20 +81,33 @@ func serveAccountsLogging(t *testing.T, logs io.Writer, names ...string) (*Serve
 // the status.
 func getWith(t *testing.T, base, path, access string, key *testissuer.Key) int {
 	t.Helper()
+	return sendWith(t, "GET", base, path, "", "", access, key).StatusCode
+}
+
+// sendWith sends method to path on base, with a body of media type ct
+// ("": none) and, unless access is empty, the access token with a fresh
+// DPoP proof made with key. It answers the response, its body closed.
+func sendWith(t *testing.T, method, base, path, ct, body, access string, key *testissuer.Key) *http.Response {
+	t.Helper()
 	u := base + strings.TrimPrefix(path, "/")
-	req, _ := http.NewRequest("GET", u, nil)
-	proof, err := key.Proof("GET", u, access, time.Now())
-	if err != nil {
-		t.Fatal(err)
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
 	}
-	req.Header.Set("Authorization", "DPoP "+access)
-	req.Header.Set("DPoP", proof)
+	if access != "" {
+		proof, err := key.Proof(method, u, access, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "DPoP "+access)
+		req.Header.Set("DPoP", proof)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp
 }
 
 // scriptCredentials makes client credentials for the account with email

@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/idp/pod"
@@ -29,22 +26,7 @@ func TestChangeLogOrigins(t *testing.T) {
 
 	send := func(method, path, ct, body, access string, key *testissuer.Key, want int) {
 		t.Helper()
-		u := base + strings.TrimPrefix(path, "/")
-		req, _ := http.NewRequest(method, u, strings.NewReader(body))
-		req.Header.Set("Content-Type", ct)
-		if access != "" {
-			proof, err := key.Proof(method, u, access, time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "DPoP "+access)
-			req.Header.Set("DPoP", proof)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := sendWith(t, method, base, path, ct, body, access, key)
 		if resp.StatusCode != want {
 			t.Fatalf("%s %s = %d, want %d", method, path, resp.StatusCode, want)
 		}
