@@ -11,6 +11,7 @@
 // Output: one JSON line per step; exit status 0 only if every step passed.
 // Each step is bounded by STEP_MS, the whole run by TOTAL_MS.
 import { chromium } from "playwright-core";
+import { launch, runner } from "./steps.mjs";
 
 const STEP_MS = 20_000;
 const TOTAL_MS = 90_000;
@@ -26,58 +27,24 @@ const email = env("NAAMIO_EMAIL");
 const password = env("NAAMIO_PASSWORD");
 const podName = env("NAAMIO_POD");
 const podUrl = process.env.NAAMIO_POD_URL || `${issuer}/${podName}/`;
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const appOrigin = new URL(appUrl).origin;
 
-const report = (name, ok, detail) =>
-  console.log(JSON.stringify({ step: name, ok, detail: detail ?? "" }));
-
-const overall = setTimeout(() => {
-  report("total-time", false, `run exceeded ${TOTAL_MS} ms`);
-  process.exit(1);
-}, TOTAL_MS);
-
-let failed = false;
-// step runs fn unless an earlier step failed (each step needs the one
-// before it); a step that cannot run is reported as such.
-const step = async (name, fn) => {
-  if (failed) {
-    report(name, false, "not run: an earlier step failed");
-    return;
-  }
-  let timer;
-  try {
-    const detail = await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`step exceeded ${STEP_MS} ms`)), STEP_MS);
-      }),
-    ]);
-    report(name, true, detail);
-  } catch (e) {
-    failed = true;
-    const text = await page?.locator("body").innerText({ timeout: 2_000 }).catch(() => "");
-    report(name, false, `${String(e?.message ?? e)} (page: ${page?.url()}; text: ${(text ?? "").slice(0, 400)})`);
-  } finally {
-    clearTimeout(timer);
-  }
-};
-
 let browser, page;
+// Each step needs the one before it; a failed step's report says which
+// page it was on and what it showed.
+const { step, finish } = runner({
+  stepMs: STEP_MS,
+  totalMs: TOTAL_MS,
+  describeFailure: async () => {
+    const text = await page?.locator("body").innerText({ timeout: 2_000 }).catch(() => "");
+    return ` (page: ${page?.url()}; text: ${(text ?? "").slice(0, 400)})`;
+  },
+});
 const log = (...a) => console.error("[browser]", ...a);
 const startsWith = (prefix) => (u) => u.href.startsWith(prefix);
 
 await step("launch", async () => {
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    timeout: STEP_MS,
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--no-proxy-server",
-    ],
-  });
+  browser = await launch(chromium, STEP_MS);
   const context = await browser.newContext();
   context.setDefaultTimeout(STEP_MS);
   context.setDefaultNavigationTimeout(STEP_MS);
@@ -186,6 +153,4 @@ await step("credentialed-discovery", async () => {
   }, issuer);
 });
 
-clearTimeout(overall);
-await browser?.close().catch(() => {});
-process.exit(failed ? 1 : 0);
+await finish(() => browser?.close());

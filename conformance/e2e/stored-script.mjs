@@ -15,6 +15,7 @@
 // NAAMIO_SVG (the stored pages), CHROMIUM (optional).
 // Output: one JSON line per step; exit status 0 only if every step passed.
 import { chromium } from "playwright-core";
+import { launch, runner } from "./steps.mjs";
 
 const STEP_MS = 25_000;
 const TOTAL_MS = 150_000;
@@ -31,53 +32,16 @@ const password = env("NAAMIO_PASSWORD");
 const webId = env("NAAMIO_WEBID");
 const accountURL = env("NAAMIO_ACCOUNT");
 const pages = { html: env("NAAMIO_HTML"), svg: env("NAAMIO_SVG") };
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 
-const report = (name, ok, detail) => console.log(JSON.stringify({ step: name, ok, detail: detail ?? "" }));
 const log = (...a) => console.error("[browser]", ...a);
-const overall = setTimeout(() => {
-  report("total-time", false, `run exceeded ${TOTAL_MS} ms`);
-  process.exit(1);
-}, TOTAL_MS);
-
-let failed = false;
-const step = async (name, fn) => {
-  if (failed) {
-    report(name, false, "not run: an earlier step failed");
-    return;
-  }
-  let timer;
-  try {
-    const detail = await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`step exceeded ${STEP_MS} ms`)), STEP_MS);
-      }),
-    ]);
-    report(name, true, detail);
-  } catch (e) {
-    failed = true;
-    report(name, false, String(e?.message ?? e));
-  } finally {
-    clearTimeout(timer);
-  }
-};
+const { step, finish } = runner({ stepMs: STEP_MS, totalMs: TOTAL_MS });
 
 let browser;
 const contexts = {};
 const csrf = {};
 
 await step("launch", async () => {
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    timeout: STEP_MS,
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--no-proxy-server",
-    ],
-  });
+  browser = await launch(chromium, STEP_MS);
   return browser.version();
 });
 
@@ -164,6 +128,4 @@ for (const [kind, url] of Object.entries(pages)) {
   });
 }
 
-clearTimeout(overall);
-await browser?.close().catch(() => {});
-process.exit(failed ? 1 : 0);
+await finish(() => browser?.close());
