@@ -10,25 +10,9 @@ set -euo pipefail
 N=${N:-200}
 BOUND=${BOUND:-20s}
 REV=${REV:-}
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/naamio-nobody.XXXXXX")
-pid=""
-cleanup() {
-	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-src=$root
-if [[ -n "$REV" ]]; then
-	mkdir -p "$tmp/src"
-	(cd "$root" && git archive "$REV") | tar -x -C "$tmp/src"
-	src=$tmp/src
-fi
-(cd "$src" && go build -o "$tmp/naamio" .)
+. "$(dirname "$0")/lib.sh"
+bench_setup nobody
+build_naamio "$REV" "$tmp/naamio"
 (cd "$root" && go build -o "$tmp/nobody" ./bench/nobody && go build -o "$tmp/load" ./bench/load)
 port=$("$tmp/load" -free-port)
 base="http://127.0.0.1:$port/"

@@ -17,28 +17,12 @@ REV=${REV:-}
 LIMIT=${LIMIT:-60s}
 SERVER_FLAGS=${SERVER_FLAGS:-}
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/naamio-rdfmem.XXXXXX")
-pid=""
-cleanup() {
-	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_setup rdfmem
 
 echo "building…" >&2
 (cd "$root" && go build -o "$tmp/load" ./bench/load)
-if [[ -n "$REV" ]]; then
-	mkdir -p "$tmp/src"
-	(cd "$root" && git archive "$REV") | tar -x -C "$tmp/src"
-	(cd "$tmp/src" && go build -o "$tmp/naamio" .)
-else
-	(cd "$root" && go build -o "$tmp/naamio" .)
-fi
+build_naamio "$REV" "$tmp/naamio"
 
 issuer="127.0.0.1:$("$tmp/load" -free-port)"
 port=$("$tmp/load" -free-port)

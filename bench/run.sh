@@ -46,25 +46,14 @@ PUB_BASELINE=${PUB_BASELINE:-0} # req/s of the GET without access control, if kn
 PRESIGN=${PRESIGN:-0}
 IDLE_WAIT=${IDLE_WAIT:-180} # seconds to wait for the host to be idle (≥ 90%) before each scenario
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/naamio-bench.XXXXXX")
-pid=""
-cleanup() {
-	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_setup bench
 
 echo "building…" >&2
-(cd "$root" && go build -o "$tmp/naamio" . && go build -o "$tmp/load" ./bench/load)
+build_naamio "" "$tmp/naamio"
+(cd "$root" && go build -o "$tmp/load" ./bench/load)
 if [[ -n "$BASELINE_REV" ]]; then
-	mkdir -p "$tmp/baseline-src"
-	(cd "$root" && git archive "$BASELINE_REV") | tar -x -C "$tmp/baseline-src"
-	(cd "$tmp/baseline-src" && go build -o "$tmp/naamio-baseline" .)
+	build_naamio "$BASELINE_REV" "$tmp/naamio-baseline"
 fi
 
 # The test issuer: one address and one key for the whole run.
