@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/naamio/naamio/internal/testdeps"
 )
 
 // SECURITY row 53 (issue 10, item 10): a really full disk. The data
@@ -31,7 +33,7 @@ const tmpfsSize = 192 << 20
 func mountTmpfs(t *testing.T, size int64) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("SECURITY row 53 disk-full test needs root to mount a tmpfs (mount -t tmpfs); not root, so not run")
+		testdeps.Missing(t, testdeps.Root, "SECURITY row 53 disk-full test needs root to mount a tmpfs (mount -t tmpfs)")
 	}
 	dir := t.TempDir()
 	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput()

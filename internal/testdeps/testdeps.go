@@ -33,6 +33,9 @@ const (
 	Chromium = "chromium"
 	Node     = "node"
 	W3C      = "w3c"
+	// Root: tests that mount a file system of their own (the disk-full
+	// tests on a small tmpfs) need to run as root.
+	Root = "root"
 )
 
 // Packages are the e2e packages the tests use; all must be installed.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/naamio/naamio/internal/testdeps"
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 )
@@ -28,7 +29,7 @@ import (
 func mountTmpfs(t *testing.T, size int64) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("SECURITY row 53 disk-full test needs root to mount a tmpfs (mount -t tmpfs); not root, so not run")
+		testdeps.Missing(t, testdeps.Root, "SECURITY row 53 disk-full test needs root to mount a tmpfs (mount -t tmpfs)")
 	}
 	dir := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput(); err != nil {
