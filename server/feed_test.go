@@ -110,6 +110,13 @@ func (r *recorder) Handle(_ context.Context, cs []event.Change) error {
 	return nil
 }
 
+// snapshot is a copy of the batches offered so far.
+func (r *recorder) snapshot() [][]event.Change {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][]event.Change(nil), r.batches...)
+}
+
 // paths lists the paths of every entry offered so far, in order.
 func (r *recorder) paths() []string {
 	r.mu.Lock()

@@ -1,0 +1,58 @@
+package event
+
+import (
+	"sync"
+	"testing"
+)
+
+// Fire never blocks, with or without waiters, and wakes every waiter that
+// took the signal before it; a waiter that takes it after waits for the
+// next Fire (issue 12 item 1: slow consumers do not slow writes).
+func TestSignal(t *testing.T) {
+	var s Signal
+	s.Fire() // nobody waits: returns at once
+	a, b := s.Wait(), s.Wait()
+	s.Fire()
+	for name, ch := range map[string]<-chan struct{}{"a": a, "b": b} {
+		select {
+		case <-ch:
+		default:
+			t.Fatalf("waiter %s not woken", name)
+		}
+	}
+	c := s.Wait()
+	select {
+	case <-c:
+		t.Fatal("a waiter that came after Fire was woken by it")
+	default:
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 1000 {
+				s.Fire()
+			}
+		})
+	}
+	wg.Wait()
+	<-c
+}
+
+// The committer fires the signal on every commit: it costs a lock and, when
+// a feed waits, one channel.
+func BenchmarkSignalFire(b *testing.B) {
+	var s Signal
+	b.Run("idle", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s.Fire()
+		}
+	})
+	b.Run("waiter", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = s.Wait()
+			s.Fire()
+		}
+	})
+}
