@@ -194,23 +194,22 @@ func (r *runner) fail(ctx context.Context, err error) bool {
 		return false
 	}
 	r.report(err)
-	lo, hi := r.f.MinBackoff, r.f.MaxBackoff
+	r.backoff = nextBackoff(r.backoff, r.f.MinBackoff, r.f.MaxBackoff)
+	return idle(ctx, nil, r.backoff)
+}
+
+// nextBackoff is the wait after one more failure, when the last wait was
+// cur (0 after a success): lo, then doubling, never above hi (lo, hi <= 0:
+// the defaults).
+func nextBackoff(cur, lo, hi time.Duration) time.Duration {
 	if lo <= 0 {
 		lo = DefaultMinBackoff
 	}
 	if hi <= 0 {
 		hi = DefaultMaxBackoff
 	}
-	switch {
-	case r.backoff < lo:
-		r.backoff = lo
-	case r.backoff < hi:
-		r.backoff *= 2
-	}
-	if r.backoff > hi {
-		r.backoff = hi
-	}
-	return idle(ctx, nil, r.backoff)
+	next := max(cur*2, lo)
+	return min(next, max(hi, lo))
 }
 
 // idle waits for wake, d or ctx; false when ctx ended.

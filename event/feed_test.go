@@ -1,8 +1,10 @@
 package event
 
 import (
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Fire never blocks, with or without waiters, and wakes every waiter that
@@ -55,4 +57,26 @@ func BenchmarkSignalFire(b *testing.B) {
 			s.Fire()
 		}
 	})
+}
+
+// A failing batch is retried after a backoff that starts short and is
+// bounded: lo, doubling, at most hi.
+func TestNextBackoff(t *testing.T) {
+	ms := time.Millisecond
+	var got []time.Duration
+	cur := time.Duration(0)
+	for range 7 {
+		cur = nextBackoff(cur, 10*ms, 100*ms)
+		got = append(got, cur)
+	}
+	want := []time.Duration{10 * ms, 20 * ms, 40 * ms, 80 * ms, 100 * ms, 100 * ms, 100 * ms}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("backoffs %v, want %v", got, want)
+	}
+	if d := nextBackoff(0, 0, 0); d != DefaultMinBackoff {
+		t.Fatalf("first default backoff %v, want %v", d, DefaultMinBackoff)
+	}
+	if d := nextBackoff(time.Hour, 0, 0); d != DefaultMaxBackoff {
+		t.Fatalf("default backoff after an hour %v, want %v", d, DefaultMaxBackoff)
+	}
 }

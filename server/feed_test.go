@@ -427,3 +427,46 @@ func TestChangeLogRetentionConfig(t *testing.T) {
 		})
 	}
 }
+
+// A consumer stuck in Handle does not hold up writes: the commit's wake-up
+// never waits for it (issue 12 item 1, "slow consumers do not slow writes").
+func TestFeedStuckConsumerDoesNotBlockWrites(t *testing.T) {
+	fs := openFeedStore(t, t.TempDir(), 0)
+	defer fs.store.Close()
+	release := make(chan struct{})
+	r := newRecorder("stuck")
+	r.fail = func([]event.Change) error { <-release; return nil }
+	stop := fs.run(r)
+	defer stop()
+	defer close(release)
+	for i := range 200 {
+		fs.put(t, fmt.Sprintf("/s/%d", i))
+	}
+	if got := len(r.snapshot()); got != 1 {
+		t.Fatalf("the stuck consumer got %d batches, want 1", got)
+	}
+}
+
+// naamio log keeps working on a log that retention has shortened: it
+// prints the entries kept, from the oldest.
+func TestLogAfterRetention(t *testing.T) {
+	dir := t.TempDir()
+	fs := openFeedStore(t, dir, time.Hour)
+	for _, p := range []string{"/l1", "/l2", "/l3"} {
+		fs.put(t, p)
+	}
+	if n, err := fs.cf.retain(context.Background(), time.Now().Add(2*time.Hour)); err != nil || n != 3 {
+		t.Fatalf("retain = %d, %v; want /, /l1, /l2 deleted", n, err)
+	}
+	if err := fs.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	if code := Main([]string{"log", "--data", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("naamio log: exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `"path":"/l3"`) {
+		t.Fatalf("naamio log printed %q, want the one kept entry, /l3", stdout.String())
+	}
+}
