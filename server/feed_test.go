@@ -470,3 +470,46 @@ func TestLogAfterRetention(t *testing.T) {
 		t.Fatalf("naamio log printed %q, want the one kept entry, /l3", stdout.String())
 	}
 }
+
+// The server wires the feed: New fires its wake-up from the store's commit
+// hook, so a consumer of a real server's feed sees a write with no poll
+// (an hour here), and the retention worker runs unless it is set to 0.
+func TestServerWiresFeed(t *testing.T) {
+	for _, retention := range []time.Duration{0, time.Hour} {
+		cfg := defaults()
+		cfg.Listen = "127.0.0.1:0"
+		cfg.DataDir, cfg.DiskReserve = t.TempDir(), 0
+		cfg.ChangeLogRetention = retention
+		s, err := New(cfg, discardLogger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, w := range s.workers {
+			names = append(names, w.name)
+		}
+		if has := strings.Contains(strings.Join(names, ","), "change-log retention"); has != (retention > 0) {
+			t.Fatalf("retention %v: workers %q", retention, names)
+		}
+		s.feed.feed.Poll = time.Hour
+		reads := &readWatch{Log: s.store}
+		s.feed.feed.Log = reads
+		idle := reads.idle()
+		r := newRecorder("wired")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _ = s.feed.feed.Run(ctx, r) }()
+		<-idle // it has read the log to its end and waits
+		if _, _, err := s.store.Put(ctx, ldp.PutRequest{Path: "/wired", Body: strings.NewReader("x")}); err != nil {
+			t.Fatal(err)
+		}
+		r.until(t, "/wired")
+		cancel()
+		<-done
+		s.ldp.Close()
+		s.id.pages.Close()
+		if err := s.store.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -114,6 +114,8 @@ type Server struct {
 	http  *http.Server
 	// workers run in the background while the server serves (Serve).
 	workers []worker
+	// feed is the change-log feed, woken by every commit of store.
+	feed *changeFeed
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -159,7 +161,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id}
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed}
 	s.workers = []worker{
 		{"signing-key rotation", func(ctx context.Context) {
 			id.op.RotateEvery(ctx, cfg.SigningKeyMaxAge, signingKeyCheck)
