@@ -91,7 +91,8 @@ type Feed struct {
 }
 
 // Run feeds c until ctx is done, starting after c's saved cursor (from the
-// oldest entry kept when it has none). It returns ctx's error.
+// oldest entry kept when it has none). It returns ctx's error. One Run per
+// consumer name at a time: two would save the same cursor.
 func (f *Feed) Run(ctx context.Context, c Consumer) error {
 	name := c.Name()
 	r := runner{f: f, name: name}
