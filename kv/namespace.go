@@ -12,10 +12,11 @@ const (
 	Modules       Namespace = "x" // installed Wasm module records (modules, to come)
 	DeliveryQueue Namespace = "q" // outgoing ActivityPub deliveries (federation, to come)
 	Channels      Namespace = "n" // Solid Notifications channels (notify, to come)
+	FeedCursors   Namespace = "f" // change-log feed: each durable consumer's cursor, the Seq it has handled, under its name (event.Feed, server/feed.go)
 )
 
 // Namespaces lists every namespace, in the order above.
-var Namespaces = []Namespace{Accounts, Pods, Tokens, Modules, DeliveryQueue, Channels}
+var Namespaces = []Namespace{Accounts, Pods, Tokens, Modules, DeliveryQueue, Channels, FeedCursors}
 
 // Valid reports whether ns is one of Namespaces.
 func (ns Namespace) Valid() bool {

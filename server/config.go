@@ -77,6 +77,10 @@ type Config struct {
 	// before the running server rotates it (checked hourly); 0 never
 	// rotates (`naamio keys rotate` still does).
 	SigningKeyMaxAge time.Duration
+	// ChangeLogRetention is how long change-log entries are kept once
+	// every durable consumer of the feed has handled them (server/feed.go);
+	// 0 keeps the log forever.
+	ChangeLogRetention time.Duration
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -98,6 +102,8 @@ func defaults() Config {
 		BodyIdleTimeout:   30 * time.Second,
 		MemoryLimit:       64 << 20,
 		SigningKeyMaxAge:  90 * 24 * time.Hour,
+
+		ChangeLogRetention: 7 * 24 * time.Hour,
 	}
 }
 
@@ -146,6 +152,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"read-header-timeout", "NAAMIO_READ_HEADER_TIMEOUT", "time a client has to send request headers", (*durationValue)(&c.ReadHeaderTimeout)},
 		{"body-idle-timeout", "NAAMIO_BODY_IDLE_TIMEOUT", "time a request body may stall between reads", (*durationValue)(&c.BodyIdleTimeout)},
 		{"signing-key-max-age", "NAAMIO_SIGNING_KEY_MAX_AGE", "rotate the OpenID Provider's signing key once it is older than this, 0 for never", (*durationValue)(&c.SigningKeyMaxAge)},
+		{"change-log-retention", "NAAMIO_CHANGE_LOG_RETENTION", "delete change-log entries older than this once every consumer has handled them, 0 to keep them forever", (*durationValue)(&c.ChangeLogRetention)},
 		{"owner-webid", "NAAMIO_OWNER_WEBID", "WebID given Control of everything by the root ACL written on first start", (*stringValue)(&c.OwnerWebID)},
 		{"registration", "NAAMIO_REGISTRATION", "who may sign up: open, invite (codes from an administrator) or closed", (*stringValue)(&c.Registration)},
 		{"pod-layout", "NAAMIO_POD_LAYOUT", "where new pods live: path (<base>name/) or subdomain (https://name.<base host>/; wildcard DNS and certificate needed)", (*stringValue)(&c.PodLayout)},
@@ -288,6 +295,9 @@ func (c Config) Validate() error {
 	}
 	if c.SigningKeyMaxAge < 0 {
 		return errors.New("signing-key-max-age must not be negative (0 disables rotation)")
+	}
+	if c.ChangeLogRetention < 0 {
+		return errors.New("change-log-retention must not be negative (0 keeps the change log forever)")
 	}
 	switch c.LogFormat {
 	case "json", "text":

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/safehttp"
@@ -113,6 +114,8 @@ type Server struct {
 	http  *http.Server
 	// workers run in the background while the server serves (Serve).
 	workers []worker
+	// feed is the change-log feed, woken by every commit of store.
+	feed *changeFeed
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -125,14 +128,22 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		reserve = -1 // the store reads 0 as "default"; the operator asked for no reserve
 	}
 	caches := &derivedCaches{}
+	feed := &changeFeed{}
 	store, err := badgerstore.Open(cfg.DataDir, badgerstore.Options{
 		Logger:      log.With("component", "store"),
 		DiskReserve: reserve,
 		Quota:       cfg.Quota,
-		OnCommit:    caches.changed,
+		OnCommit: func(cs []event.Change) {
+			caches.changed(cs)
+			feed.committed(cs)
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open data directory %s: %w", cfg.DataDir, err)
+	}
+	if err := feed.open(store, cfg.ChangeLogRetention, log.With("component", "feed")); err != nil {
+		_ = store.Close()
+		return nil, err
 	}
 	pods, err := openPods(store)
 	if err != nil {
@@ -150,12 +161,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id}
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed}
 	s.workers = []worker{
 		{"signing-key rotation", func(ctx context.Context) {
 			id.op.RotateEvery(ctx, cfg.SigningKeyMaxAge, signingKeyCheck)
 		}},
 	}
+	s.workers = append(s.workers, feed.workers()...)
 	s.http = &http.Server{
 		Handler:           s.routes(lh),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,

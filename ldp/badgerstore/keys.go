@@ -24,6 +24,7 @@ import "encoding/binary"
 //
 //	a/  accounts        p/  pods            t/  tokens
 //	x/  module records  q/  delivery queue  n/  notification channels
+//	f/  feed cursors
 //
 // No resource URL maps to any key outside r/, c/ and b/.
 const (
