@@ -21,6 +21,7 @@ import (
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/notify"
 )
 
 // buildLDP writes the root ACL on first start and builds the access
@@ -116,6 +117,8 @@ type Server struct {
 	workers []worker
 	// feed is the change-log feed, woken by every commit of store.
 	feed *changeFeed
+	// legacy serves the solid-0.1 notification sockets (a feed consumer).
+	legacy *notify.Legacy
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -161,7 +164,18 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed}
+	legacy, err := notify.NewLegacy(notify.LegacyOptions{
+		BaseURL: cfg.BaseURL, Locator: lh.Locator(), Access: lh,
+		Log: log.With("component", "notify-legacy"),
+	})
+	if err != nil {
+		lh.Close()
+		id.pages.Close()
+		_ = store.Close()
+		return nil, err
+	}
+	feed.consumers = append(feed.consumers, legacy)
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, legacy: legacy}
 	s.workers = []worker{
 		{"signing-key rotation", func(ctx context.Context) {
 			id.op.RotateEvery(ctx, cfg.SigningKeyMaxAge, signingKeyCheck)
@@ -193,7 +207,11 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	// A subdomain pod's host serves that pod's resources and nothing else:
 	// the identity provider, its cookies and the account API stay on the
 	// base host, out of reach of the pod's own pages and scripts.
+	// Every answer names the legacy solid-0.1 socket (Updates-Via), which
+	// is served on the base host.
+	r.Use(s.legacy.Advertise)
 	r.Use(podHosts(lh.Locator(), cors(lh)))
+	r.Handle(notify.LegacyPath, s.legacy)
 	// The OpenID Provider (Solid-OIDC): discovery, JWKS, authorization,
 	// token, registration, revocation, logout. It answers CORS itself
 	// (Access-Control-Allow-Origin: *) on the endpoints apps fetch;
