@@ -18,7 +18,9 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
+	"github.com/coder/websocket"
 	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/ldp"
 )
@@ -79,8 +81,11 @@ type Legacy struct {
 	queue   int
 	log     *slog.Logger
 
-	mu   sync.RWMutex
-	subs map[string]map[*legacyConn]struct{} // store path → subscribed sockets
+	open atomic.Int64 // sockets being served
+
+	mu    sync.RWMutex
+	subs  map[string]map[*legacyConn]struct{} // store path → subscribed sockets
+	conns map[*legacyConn]struct{}            // every socket being served
 }
 
 var _ event.Consumer = (*Legacy)(nil)
@@ -101,7 +106,8 @@ func NewLegacy(o LegacyOptions) (*Legacy, error) {
 	l := &Legacy{
 		base: base, via: via.String(), loc: o.Locator, access: o.Access,
 		maxSubs: o.MaxSubs, queue: o.Queue, log: o.Log,
-		subs: map[string]map[*legacyConn]struct{}{},
+		subs:  map[string]map[*legacyConn]struct{}{},
+		conns: map[*legacyConn]struct{}{},
 	}
 	if l.maxSubs <= 0 {
 		l.maxSubs = LegacyDefaultMaxSubs
@@ -113,6 +119,19 @@ func NewLegacy(o LegacyOptions) (*Legacy, error) {
 		l.log = slog.New(slog.DiscardHandler)
 	}
 	return l, nil
+}
+
+// Open is the number of sockets being served.
+func (l *Legacy) Open() int64 { return l.open.Load() }
+
+// Shutdown closes every socket (going away); the server calls it when it
+// shuts down, since hijacked connections are not its to close.
+func (l *Legacy) Shutdown() {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for c := range l.conns {
+		c.close(websocket.StatusGoingAway, "server shutting down")
+	}
 }
 
 // UpdatesVia is the socket's URL, the value of the Updates-Via header.

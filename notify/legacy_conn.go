@@ -55,8 +55,20 @@ func (l *Legacy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(legacyMaxLine)
 	ctx, stop := context.WithCancel(context.Background())
 	c := &legacyConn{ws: ws, out: make(chan string, l.queue), subs: map[string]struct{}{}, stop: stop, closing: make(chan struct{})}
-	defer l.drop(c)
-	go c.writeLoop(ctx)
+	l.open.Add(1)
+	l.mu.Lock()
+	l.conns[c] = struct{}{}
+	l.mu.Unlock()
+	done := make(chan struct{})
+	defer func() {
+		l.drop(c)
+		<-done // the write loop has closed the socket
+		l.open.Add(-1)
+	}()
+	go func() {
+		defer close(done)
+		c.writeLoop(ctx)
+	}()
 	if !l.greet(c, r) {
 		return
 	}
@@ -177,6 +189,7 @@ func (l *Legacy) drop(c *legacyConn) {
 		}
 	}
 	c.subs = nil
+	delete(l.conns, c)
 	l.mu.Unlock()
 	c.close(websocket.StatusNormalClosure, "")
 }

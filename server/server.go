@@ -189,6 +189,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	s.http.RegisterOnShutdown(legacy.Shutdown)
 	return s, nil
 }
 
