@@ -116,9 +116,8 @@ func (l *Legacy) greet(c *legacyConn, r *http.Request) bool {
 
 // message handles one line from the client; false when it was unusable.
 func (l *Legacy) message(ctx context.Context, c *legacyConn, line string) bool {
-	verb, arg, ok := strings.Cut(strings.TrimSpace(line), " ")
-	arg = strings.TrimSpace(arg)
-	if !ok || verb == "" || arg == "" {
+	verb, arg, ok := legacyParse(line)
+	if !ok {
 		c.reply("warning Unrecognized message format")
 		return false
 	}
@@ -133,19 +132,36 @@ func (l *Legacy) message(ctx context.Context, c *legacyConn, line string) bool {
 	}
 }
 
+// legacyParse splits a client's line into its verb and argument
+// ("sub <url>"); false for a line without both.
+func legacyParse(line string) (verb, arg string, ok bool) {
+	verb, arg, ok = strings.Cut(strings.TrimSpace(line), " ")
+	arg = strings.TrimSpace(arg)
+	return verb, arg, ok && verb != "" && arg != ""
+}
+
+// target is the store path a sub's URL names (absolute, or relative to the
+// base URL), or the error line that refuses it.
+func (l *Legacy) target(raw string) (path, problem string) {
+	ref, err := url.Parse(raw)
+	if err != nil {
+		return "", "error Invalid URL"
+	}
+	p, ok := l.loc.PathOf(l.base.ResolveReference(ref).String())
+	if !ok {
+		return "", "error Not a resource of this server"
+	}
+	return p, ""
+}
+
 // subscribe handles "sub <url>": a URL of this server (absolute, or
 // relative to the base URL) whose resource the public may read is acked;
 // anything else gets an error line. The subscription is kept by canonical
 // path, so every spelling of a URL is one subscription.
 func (l *Legacy) subscribe(ctx context.Context, c *legacyConn, raw string) bool {
-	ref, err := url.Parse(raw)
-	if err != nil {
-		c.reply("error Invalid URL")
-		return false
-	}
-	p, ok := l.loc.PathOf(l.base.ResolveReference(ref).String())
-	if !ok {
-		c.reply("error Not a resource of this server")
+	p, problem := l.target(raw)
+	if problem != "" {
+		c.reply(problem)
 		return false
 	}
 	iri := l.loc.IRI(p)

@@ -98,3 +98,35 @@ func TestLegacyUpdatesViaScheme(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLegacyLine: any line from a client is either refused or names a
+// path of this server whose IRI maps back to it (the ack and the pubs name
+// one canonical IRI).
+func FuzzLegacyLine(f *testing.F) {
+	for _, s := range []string{"sub http://localhost:8080/doc", "sub /a/../b/", "sub http://evil.example/",
+		"protocol solid-0.1", "garbage", "sub %zz", "sub http://[::1", "sub //localhost:8080/x", " sub  /c/ "} {
+		f.Add(s)
+	}
+	loc, err := ldp.NewLocator("http://localhost:8080/", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	l, err := NewLegacy(LegacyOptions{BaseURL: "http://localhost:8080/", Locator: loc})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		verb, arg, ok := legacyParse(line)
+		if !ok || verb != "sub" {
+			return
+		}
+		p, problem := l.target(arg)
+		if problem != "" {
+			return
+		}
+		iri := loc.IRI(p)
+		if back, ok := loc.PathOf(iri); !ok || back != p {
+			t.Fatalf("%q: path %q, IRI %q maps back to %q, %v", line, p, iri, back, ok)
+		}
+	})
+}
