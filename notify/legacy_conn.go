@@ -15,26 +15,27 @@ import (
 const (
 	// legacyWriteTimeout bounds one message written to a socket.
 	legacyWriteTimeout = 5 * time.Second
-	// legacyFlushTimeout bounds writing the messages still queued when a
-	// socket is closed (an error line that says why).
-	legacyFlushTimeout = time.Second
 	// legacyNotReading is the close reason of a client that lets its
-	// queue fill.
+	// queue of pubs fill.
 	legacyNotReading = "not reading"
 )
 
 // legacyConn is one open solid-0.1 socket. Its subscriptions (paths) are
-// guarded by the Legacy's mu; out is its bounded queue of messages.
+// guarded by the Legacy's mu. Answers to the client's own lines are
+// written by its reader goroutine; pubs are queued (at most max) and
+// written by a goroutine that runs only while the queue is not empty, so
+// an idle socket costs one goroutine (the reader's).
 type legacyConn struct {
 	ws   *websocket.Conn
-	out  chan string
 	subs map[string]struct{}
-	stop context.CancelFunc
-	// close sets code and reason once and closes closing.
-	once    sync.Once
-	closing chan struct{}
-	code    websocket.StatusCode
-	reason  string
+
+	mu      sync.Mutex
+	queue   []string // pubs waiting to be written
+	max     int
+	writing bool // a drain goroutine runs
+
+	once   sync.Once
+	closed chan struct{} // closed once the socket is closed
 }
 
 // errLegacyBad: a socket sent more unusable lines than legacyMaxBad.
@@ -48,30 +49,26 @@ func (l *Legacy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols:       []string{legacyProtocol},
 		InsecureSkipVerify: true,
+		CompressionMode:    websocket.CompressionDisabled,
 	})
 	if err != nil {
 		return // Accept has answered
 	}
 	ws.SetReadLimit(legacyMaxLine)
-	ctx, stop := context.WithCancel(context.Background())
-	c := &legacyConn{ws: ws, out: make(chan string, l.queue), subs: map[string]struct{}{}, stop: stop, closing: make(chan struct{})}
+	c := &legacyConn{ws: ws, subs: map[string]struct{}{}, max: l.queue, closed: make(chan struct{})}
 	l.open.Add(1)
 	l.mu.Lock()
 	l.conns[c] = struct{}{}
 	l.mu.Unlock()
-	done := make(chan struct{})
 	defer func() {
 		l.drop(c)
-		<-done // the write loop has closed the socket
+		<-c.closed
 		l.open.Add(-1)
-	}()
-	go func() {
-		defer close(done)
-		c.writeLoop(ctx)
 	}()
 	if !l.greet(c, r) {
 		return
 	}
+	ctx := context.Background() // the socket's life: Read ends when it closes
 	bad := 0
 	for {
 		typ, msg, err := ws.Read(ctx)
@@ -210,78 +207,71 @@ func (l *Legacy) drop(c *legacyConn) {
 	c.close(websocket.StatusNormalClosure, "")
 }
 
-// reply queues an answer to the client's own message. It waits for room
-// (the client's reading paces its writing, and the reader goroutine is the
-// client's own), but never longer than the socket lives: a client that
-// does not read is closed by the write loop's timeout.
+// reply writes an answer to the client's own line, on the reader
+// goroutine: a client that sends faster than it reads is slowed down, and
+// one that does not read at all is closed when the write times out.
 func (c *legacyConn) reply(msg string) {
-	select {
-	case c.out <- msg:
-	case <-c.closing:
+	ctx, cancel := context.WithTimeout(context.Background(), legacyWriteTimeout)
+	defer cancel()
+	if c.ws.Write(ctx, websocket.MessageText, []byte(msg)) != nil {
+		c.close(websocket.StatusPolicyViolation, legacyNotReading)
 	}
 }
 
 // send queues a pub without ever blocking (the feed consumer calls it): a
 // client whose queue is full is not reading, and is closed.
 func (c *legacyConn) send(msg string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	select {
-	case c.out <- msg:
+	case <-c.closed:
+		return
 	default:
+	}
+	if len(c.queue) >= c.max {
+		c.queue = nil
 		c.close(websocket.StatusPolicyViolation, legacyNotReading)
+		return
+	}
+	c.queue = append(c.queue, msg)
+	if !c.writing {
+		c.writing = true
+		go c.drain()
 	}
 }
 
-// close ends the socket once, with code and reason, without waiting: the
-// write loop sends what is queued (unless the client is not reading) and
-// then the close frame.
+// drain writes the queued pubs in order and ends when the queue is empty.
+func (c *legacyConn) drain() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.queue, c.writing = nil, false // an idle socket keeps no buffer
+			c.mu.Unlock()
+			return
+		}
+		msg := c.queue[0]
+		c.queue = c.queue[1:]
+		c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), legacyWriteTimeout)
+		err := c.ws.Write(ctx, websocket.MessageText, []byte(msg))
+		cancel()
+		if err != nil {
+			c.close(websocket.StatusPolicyViolation, legacyNotReading)
+			c.mu.Lock()
+			c.queue, c.writing = nil, false
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
+// close ends the socket once, with code and reason, without waiting; c.closed
+// is closed when it is done.
 func (c *legacyConn) close(code websocket.StatusCode, reason string) {
 	c.once.Do(func() {
-		c.code, c.reason = code, reason
-		close(c.closing)
+		go func() {
+			_ = c.ws.Close(code, reason)
+			close(c.closed)
+		}()
 	})
-}
-
-// writeLoop writes the queued messages in order until the socket ends,
-// then closes it.
-func (c *legacyConn) writeLoop(ctx context.Context) {
-	defer c.stop()
-	for {
-		select {
-		case <-ctx.Done():
-			c.close(websocket.StatusGoingAway, "")
-			_ = c.ws.CloseNow()
-			return
-		case <-c.closing:
-			if c.reason != legacyNotReading {
-				c.flush(ctx)
-			}
-			_ = c.ws.Close(c.code, c.reason)
-			return
-		case msg := <-c.out:
-			if !c.write(ctx, msg, legacyWriteTimeout) {
-				c.close(websocket.StatusPolicyViolation, legacyNotReading)
-			}
-		}
-	}
-}
-
-// flush writes what is still queued, within legacyFlushTimeout.
-func (c *legacyConn) flush(ctx context.Context) {
-	deadline := time.Now().Add(legacyFlushTimeout)
-	for {
-		select {
-		case msg := <-c.out:
-			if !c.write(ctx, msg, time.Until(deadline)) {
-				return
-			}
-		default:
-			return
-		}
-	}
-}
-
-func (c *legacyConn) write(ctx context.Context, msg string, d time.Duration) bool {
-	wctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	return c.ws.Write(wctx, websocket.MessageText, []byte(msg)) == nil
 }

@@ -15,7 +15,7 @@ import (
 
 // legacyPod is a real pod (Badger in a temp dir, the LDP handler with a
 // public root ACL) with the legacy endpoint on an httptest server.
-func legacyPod(t *testing.T, queue int) (*Legacy, string) {
+func legacyPod(t testing.TB, queue int) (*Legacy, string) {
 	t.Helper()
 	srv, set := ldptest.Server(t)
 	base := srv.URL + "/"
