@@ -117,9 +117,12 @@ func (f *Feed) Run(ctx context.Context, c Consumer) error {
 			err = c.Handle(ctx, cs)
 			if err == nil {
 				next := Cursor(cs[len(cs)-1].Seq)
-				// The batch is handled: a failed save only means it may be
-				// offered again after a restart (at-least-once).
-				if serr := f.Cursors.Save(ctx, name, next); serr != nil && ctx.Err() == nil {
+				// The batch is handled: save that even when shutdown has
+				// begun meanwhile (the worker group waits for Run before
+				// the store closes), so a clean stop offers nothing again.
+				// A failed save only means the batch may be offered again
+				// after a restart (at-least-once).
+				if serr := f.Cursors.Save(context.WithoutCancel(ctx), name, next); serr != nil && ctx.Err() == nil {
 					r.report(serr)
 				}
 				cur = next

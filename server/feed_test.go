@@ -86,12 +86,13 @@ type recorder struct {
 	name    string
 	mu      sync.Mutex
 	batches [][]event.Change
+	handled map[string]bool // paths of the batches Handle accepted
 	fail    func(cs []event.Change) error
 	got     chan struct{} // signalled after every handled batch
 }
 
 func newRecorder(name string) *recorder {
-	return &recorder{name: name, got: make(chan struct{}, 1000)}
+	return &recorder{name: name, handled: map[string]bool{}, got: make(chan struct{}, 1000)}
 }
 
 func (r *recorder) Name() string { return r.name }
@@ -106,6 +107,11 @@ func (r *recorder) Handle(_ context.Context, cs []event.Change) error {
 			return err
 		}
 	}
+	r.mu.Lock()
+	for _, c := range cs {
+		r.handled[c.Path] = true
+	}
+	r.mu.Unlock()
 	r.got <- struct{}{}
 	return nil
 }
@@ -130,15 +136,17 @@ func (r *recorder) paths() []string {
 	return out
 }
 
-// until waits (bounded) until the consumer was offered path.
+// until waits (bounded) until the consumer handled (accepted) a batch
+// holding path: being offered it is not enough, a failed batch comes again.
 func (r *recorder) until(t *testing.T, path string) {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
-		for _, p := range r.paths() {
-			if p == path {
-				return
-			}
+		r.mu.Lock()
+		done := r.handled[path]
+		r.mu.Unlock()
+		if done {
+			return
 		}
 		select {
 		case <-r.got:
