@@ -13,6 +13,8 @@ require (
 	golang.org/x/oauth2 v0.30.0
 )
 
+require github.com/coder/websocket v1.8.15
+
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect

@@ -1,0 +1,100 @@
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/naamio/naamio/acl"
+	"github.com/naamio/naamio/kv"
+)
+
+// Keys in kv.Channels:
+//
+//	c/<token>                 the channel record (JSON)
+//	a/<agent>\x00<token>      the agent's channels, for the per-agent limit
+const (
+	keyChannel = "c/"
+	keyAgent   = "a/"
+)
+
+// channel is one WebSocketChannel2023 channel as stored.
+type channel struct {
+	Token   string    `json:"token"`
+	Topic   string    `json:"topic"` // canonical store path
+	WebID   string    `json:"webid,omitempty"`
+	Client  string    `json:"client,omitempty"`
+	Origin  string    `json:"origin,omitempty"`
+	Authed  bool      `json:"authed,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// agent is the channel's subscriber for access decisions.
+func (c *channel) agent() acl.Agent {
+	return acl.Agent{WebID: c.WebID, Client: c.Client, Origin: c.Origin, Authenticated: c.Authed}
+}
+
+// agentKey names the subscriber in the per-agent index; anonymous
+// subscribers share one bucket.
+func agentKey(ag acl.Agent) string {
+	if !ag.Authenticated {
+		return "-"
+	}
+	return ag.WebID
+}
+
+// newToken is 256 random bits, base64url: the channel's unguessable id.
+func newToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// channels is the durable record of the channels.
+type channels struct{ kv kv.KV }
+
+func (s channels) get(ctx context.Context, token string) (*channel, error) {
+	v, err := s.kv.Get(ctx, keyChannel+token)
+	if err != nil {
+		return nil, err
+	}
+	var c channel
+	if err := json.Unmarshal(v, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// count is how many channels ag holds.
+func (s channels) count(ctx context.Context, ag acl.Agent) (int, error) {
+	n := 0
+	err := s.kv.List(ctx, keyAgent+agentKey(ag)+"\x00", func(string, []byte) error { n++; return nil })
+	return n, err
+}
+
+func (s channels) put(ctx context.Context, c *channel) error {
+	v, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.kv.Update(ctx, func(tx kv.Txn) error {
+		if err := tx.Set(keyChannel+c.Token, v, 0); err != nil {
+			return err
+		}
+		return tx.Set(keyAgent+agentKey(c.agent())+"\x00"+c.Token, nil, 0)
+	})
+}
+
+func (s channels) delete(ctx context.Context, c *channel) error {
+	return s.kv.Update(ctx, func(tx kv.Txn) error {
+		if err := tx.Delete(keyChannel + c.Token); err != nil {
+			return err
+		}
+		return tx.Delete(keyAgent + agentKey(c.agent()) + "\x00" + c.Token)
+	})
+}
+
+func isNotFound(err error) bool { return errors.Is(err, kv.ErrNotFound) }
