@@ -39,6 +39,7 @@ type hub struct {
 	mu        sync.Mutex
 	byTopic   map[string]map[*socket]struct{}
 	byChannel map[string]map[*socket]struct{}
+	closed    bool
 }
 
 func (h *hub) init() {
@@ -62,6 +63,9 @@ func remove(m map[string]map[*socket]struct{}, key string, k *socket) {
 
 func (h *hub) register(k *socket) {
 	h.mu.Lock()
+	if h.closed {
+		k.stop()
+	}
 	add(h.byTopic, k.ch.Topic, k)
 	add(h.byChannel, k.ch.Token, k)
 	h.mu.Unlock()
@@ -94,27 +98,44 @@ func (h *hub) closeChannel(token string) {
 	}
 }
 
+// Close closes every open socket and every one opened later: the
+// server is shutting down (http.Server.RegisterOnShutdown; hijacked
+// connections are not closed by Shutdown).
+func (s *Service) Close() {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	s.hub.closed = true
+	for _, ks := range s.hub.byChannel {
+		for k := range ks {
+			k.stop()
+		}
+	}
+}
+
 // serveSocket upgrades r and sends the channel's notifications until the
 // client goes, sends anything (clients only listen: a data message closes
 // the socket, StatusPolicyViolation), or its queue overflows.
 func (s *Service) serveSocket(w http.ResponseWriter, r *http.Request, c *channel) {
 	// The receiveFrom URL is the capability (no cookies are involved), and
 	// apps on any origin connect to it: no Origin check.
+	// The socket is registered before the handshake completes, so every
+	// change committed after the client sees it open reaches it (queued
+	// until the connection is ready).
+	k := &socket{ch: c, opened: time.Now(), queue: make(chan []byte, s.queue), full: make(chan struct{})}
+	s.hub.register(k)
+	defer s.hub.unregister(k)
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return
 	}
 	conn.SetReadLimit(1024)
 	ctx := conn.CloseRead(context.WithoutCancel(r.Context()))
-	k := &socket{ch: c, opened: time.Now(), queue: make(chan []byte, s.queue), full: make(chan struct{})}
-	s.hub.register(k)
-	defer s.hub.unregister(k)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-k.full:
-			_ = conn.Close(websocket.StatusPolicyViolation, "not reading, or unsubscribed")
+			_ = conn.Close(websocket.StatusPolicyViolation, "not reading, unsubscribed, or shutting down")
 			return
 		case msg := <-k.queue:
 			wctx, cancel := context.WithTimeout(ctx, writeTimeout)

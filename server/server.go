@@ -21,6 +21,7 @@ import (
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/notify"
 )
 
 // buildLDP writes the root ACL on first start and builds the access
@@ -55,6 +56,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		ACL:           resolver,
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,
+		Subscriptions: notify.Services(cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -116,6 +118,8 @@ type Server struct {
 	workers []worker
 	// feed is the change-log feed, woken by every commit of store.
 	feed *changeFeed
+	// notify serves Solid Notifications (WebSocketChannel2023).
+	notify *notify.Service
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -162,6 +166,11 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed}
+	if s.notify, err = newNotify(store, lh, feed, log); err != nil {
+		id.pages.Close()
+		_ = store.Close()
+		return nil, err
+	}
 	s.workers = []worker{
 		{"signing-key rotation", func(ctx context.Context) {
 			id.op.RotateEvery(ctx, cfg.SigningKeyMaxAge, signingKeyCheck)
@@ -175,6 +184,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	s.http.RegisterOnShutdown(s.notify.Close)
 	return s, nil
 }
 
@@ -211,6 +221,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r.Handle("/.idp", s.id.pages)
 	pod := r.With(cors)
 	pod.Get("/.naamio/health", s.health)
+	pod.Handle(notify.ServicePath+"*", s.notify)
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r
