@@ -209,6 +209,11 @@ func TestWebSocketChannel2023_Discovery(t *testing.T) {
 			t.Fatalf("storage description lacks %s:\n%s", want, b)
 		}
 	}
+	// resource-server-description-resource-accept
+	resp, b = ldptest.Send(t, nil, "GET", p.base+".well-known/solid", "", "", "Accept", "application/ld+json")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/ld+json") || !strings.Contains(b, "WebSocketChannel2023") {
+		t.Fatalf("storage description as JSON-LD: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
 	resp, _ = ldptest.Send(t, p.owner, "HEAD", p.base, "", "")
 	if !strings.Contains(strings.Join(resp.Header.Values("Link"), ","), `rel="http://www.w3.org/ns/solid/terms#storageDescription"`) {
 		t.Fatalf("no storageDescription link: %v", resp.Header.Values("Link"))
