@@ -30,6 +30,9 @@ type channel struct {
 	Origin  string    `json:"origin,omitempty"`
 	Authed  bool      `json:"authed,omitempty"`
 	Created time.Time `json:"created"`
+	// EndAt is when the channel expires: its records vanish (KV TTL) and
+	// its open sockets are closed at the next change of their topic.
+	EndAt time.Time `json:"endAt"`
 }
 
 // agent is the channel's subscriber for access decisions.
@@ -80,11 +83,12 @@ func (s channels) put(ctx context.Context, c *channel) error {
 	if err != nil {
 		return err
 	}
+	ttl := time.Until(c.EndAt)
 	return s.kv.Update(ctx, func(tx kv.Txn) error {
-		if err := tx.Set(keyChannel+c.Token, v, 0); err != nil {
+		if err := tx.Set(keyChannel+c.Token, v, ttl); err != nil {
 			return err
 		}
-		return tx.Set(keyAgent+agentKey(c.agent())+"\x00"+c.Token, nil, 0)
+		return tx.Set(keyAgent+agentKey(c.agent())+"\x00"+c.Token, nil, ttl)
 	})
 }
 

@@ -70,7 +70,12 @@ func (s *Service) send(ctx context.Context, c event.Change, topic string, n noti
 	if err != nil {
 		return
 	}
+	now := time.Now()
 	for _, k := range ks {
+		if now.After(k.ch.EndAt) {
+			k.stop() // the channel expired
+			continue
+		}
 		if c.Time.Before(k.opened) {
 			continue // committed before the socket opened
 		}

@@ -24,6 +24,12 @@ const ServicePath = "/.notifications/WebSocketChannel2023/"
 // item 3: well above what one app opens).
 const DefaultMaxPerAgent = 500
 
+// DefaultMaxDuration is how long a channel lives: as the reference
+// server's default maximum (two weeks), after which an app subscribes
+// again. It keeps channels that apps never delete from filling the
+// per-agent limit for good.
+const DefaultMaxDuration = 14 * 24 * time.Hour
+
 // DefaultQueue is the default send queue of one socket, in notifications.
 const DefaultQueue = 256
 
@@ -38,7 +44,10 @@ type Config struct {
 	// Queue is each socket's send queue; a socket whose queue is full is
 	// closed (a client that never reads holds no more than this). 0: default.
 	Queue int
-	Log   *slog.Logger
+	// MaxDuration is a channel's lifetime (notify:endAt of the channel);
+	// 0: DefaultMaxDuration.
+	MaxDuration time.Duration
+	Log         *slog.Logger
 }
 
 // Service is the WebSocketChannel2023 subscription service, its
@@ -48,6 +57,7 @@ type Service struct {
 	channels channels
 	max      int
 	queue    int
+	life     time.Duration
 	log      *slog.Logger
 	hub      hub
 	subMu    sync.Mutex // count-then-put of the per-agent limit
@@ -58,9 +68,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.LDP == nil || cfg.Channels == nil {
 		return nil, errors.New("notify: LDP handler and Channels are required")
 	}
-	s := &Service{ldp: cfg.LDP, channels: channels{cfg.Channels}, max: cfg.MaxPerAgent, queue: cfg.Queue, log: cfg.Log}
+	s := &Service{ldp: cfg.LDP, channels: channels{cfg.Channels}, max: cfg.MaxPerAgent, queue: cfg.Queue, life: cfg.MaxDuration, log: cfg.Log}
 	if s.max <= 0 {
 		s.max = DefaultMaxPerAgent
+	}
+	if s.life <= 0 {
+		s.life = DefaultMaxDuration
 	}
 	if s.queue <= 0 {
 		s.queue = DefaultQueue
@@ -150,8 +163,9 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 		s.ldp.RefuseRead(w, r, topic)
 		return nil
 	}
+	now := time.Now().UTC()
 	c := &channel{Token: newToken(), Topic: topic, WebID: ag.WebID, Client: ag.Client,
-		Origin: ag.Origin, Authed: ag.Authenticated, Created: time.Now().UTC()}
+		Origin: ag.Origin, Authed: ag.Authenticated, Created: now, EndAt: now.Add(s.life)}
 	s.subMu.Lock()
 	n, err := s.channels.count(r.Context(), ag)
 	if err == nil && n >= s.max {
@@ -176,12 +190,14 @@ func (s *Service) describe(r *http.Request, c *channel) map[string]any {
 		"type":        typeWebSocket,
 		"topic":       s.ldp.IRI(c.Topic),
 		"receiveFrom": "ws" + strings.TrimPrefix(id, "http"),
+		"endAt":       c.EndAt.Format(time.RFC3339),
 	}
 }
 
 // serveChannel: a WebSocket upgrade opens the channel's socket; DELETE
-// unsubscribes (the channel's creator, or anyone for an anonymous one);
-// GET describes it. The token is the capability.
+// unsubscribes; GET describes it. The token (256 random bits, given only
+// to the subscriber) is the capability, as the channel id is in the
+// reference server.
 func (s *Service) serveChannel(w http.ResponseWriter, r *http.Request, token string) error {
 	c, err := s.channels.get(r.Context(), token)
 	if isNotFound(err) {
@@ -197,18 +213,13 @@ func (s *Service) serveChannel(w http.ResponseWriter, r *http.Request, token str
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		return writeJSONLD(w, r, http.StatusOK, s.describe(r, c))
 	case r.Method == http.MethodDelete:
-		if c.Authed {
-			ag, err := ldp.Caller(r)
-			if err != nil || !ag.Authenticated || ag.WebID != c.WebID {
-				s.ldp.RefuseRead(w, r, c.Topic)
-				return nil
-			}
-		}
+		// As the reference server: whoever holds the channel's id may
+		// delete it (205 Reset Content; 404 once it is gone).
 		if err := s.channels.delete(r.Context(), c); err != nil {
 			return err
 		}
 		s.hub.closeChannel(c.Token)
-		w.WriteHeader(http.StatusNoContent)
+		w.WriteHeader(http.StatusResetContent)
 		return nil
 	}
 	w.Header().Set("Allow", "GET, HEAD, DELETE")

@@ -32,7 +32,10 @@ type pod struct {
 
 const aclPrefix = "@prefix acl: <http://www.w3.org/ns/auth/acl#> .\n@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
 
-func newPod(t *testing.T, maxPerAgent int) *pod {
+func newPod(t *testing.T, maxPerAgent int) *pod { return newPodWith(t, notify.Config{MaxPerAgent: maxPerAgent}) }
+
+// newPodWith builds the pod with cfg (LDP and Channels filled in).
+func newPodWith(t *testing.T, cfg notify.Config) *pod {
 	t.Helper()
 	iss, authFor := ldptest.Issuer(t)
 	srv, setHandler := ldptest.Server(t)
@@ -57,7 +60,8 @@ func newPod(t *testing.T, maxPerAgent int) *pod {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := notify.New(notify.Config{LDP: h, Channels: ch, MaxPerAgent: maxPerAgent})
+	cfg.LDP, cfg.Channels = h, ch
+	svc, err := notify.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,14 +310,14 @@ func TestWebSocketChannel2023_BadInput(t *testing.T) {
 	p.must(t, nil, "GET", notify.ServicePath+"no-such-channel", "", "", http.StatusNotFound)
 }
 
-// Unsubscribing: DELETE of the channel by its subscriber closes its
-// socket and forgets it; another agent is refused.
+// Unsubscribing: DELETE of the channel (its id is the capability, as in
+// the reference server: 205) closes its socket and forgets it.
 func TestWebSocketChannel2023_Unsubscribe(t *testing.T) {
 	p := newPod(t, 0)
 	c, desc := p.subscribe(t, p.owner, "/doc")
 	id := strings.TrimPrefix(desc["id"].(string), p.base)
-	p.must(t, p.other, "DELETE", id, "", "", http.StatusForbidden)
-	p.must(t, p.owner, "DELETE", id, "", "", http.StatusNoContent)
+	p.must(t, p.owner, "DELETE", id, "", "", http.StatusResetContent)
+	p.must(t, p.owner, "DELETE", id, "", "", http.StatusNotFound)
 	if _, err := next(t, c, 5*time.Second); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 		t.Fatalf("socket after unsubscribe: %v", err)
 	}
@@ -331,5 +335,24 @@ func TestWebSocketChannel2023_ClientGarbageCloses(t *testing.T) {
 	}
 	if _, err := next(t, c, 5*time.Second); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 		t.Fatalf("socket after garbage: %v", err)
+	}
+}
+
+// A channel lives MaxDuration (its endAt): then it is gone (404, its
+// records expire in the store) and its open socket is closed at the next
+// change instead of being sent it.
+func TestWebSocketChannel2023_Expires(t *testing.T) {
+	p := newPodWith(t, notify.Config{MaxDuration: 2 * time.Second})
+	c, desc := p.subscribe(t, p.owner, "/doc")
+	end, err := time.Parse(time.RFC3339, desc["endAt"].(string))
+	if err != nil || time.Until(end) > 3*time.Second {
+		t.Fatalf("endAt %v (%v)", desc["endAt"], err)
+	}
+	id := strings.TrimPrefix(desc["id"].(string), p.base)
+	time.Sleep(time.Until(end) + 1500*time.Millisecond)
+	p.must(t, p.owner, "GET", id, "", "", http.StatusNotFound)
+	p.must(t, p.owner, "PUT", "/doc", "text/plain", "x", http.StatusCreated)
+	if n, err := next(t, c, 5*time.Second); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Fatalf("expired channel's socket got %v, %v", n, err)
 	}
 }
