@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net"
 	"time"
 
 	"github.com/naamio/naamio/acl"
@@ -29,6 +30,7 @@ type channel struct {
 	Client  string    `json:"client,omitempty"`
 	Origin  string    `json:"origin,omitempty"`
 	Authed  bool      `json:"authed,omitempty"`
+	Bucket  string    `json:"bucket"` // bucketOf, for the per-agent limit
 	Created time.Time `json:"created"`
 	// EndAt is when the channel expires: its records vanish (KV TTL) and
 	// its open sockets are closed at the next change of their topic.
@@ -40,13 +42,18 @@ func (c *channel) agent() acl.Agent {
 	return acl.Agent{WebID: c.WebID, Client: c.Client, Origin: c.Origin, Authenticated: c.Authed}
 }
 
-// agentKey names the subscriber in the per-agent index; anonymous
-// subscribers share one bucket.
-func agentKey(ag acl.Agent) string {
-	if !ag.Authenticated {
-		return "-"
+// bucketOf names the subscriber in the per-agent index: its WebID, or
+// for an anonymous subscriber its address (RemoteAddr, which the server
+// has set to the client's behind trusted proxies), so one anonymous
+// client cannot use up every anonymous client's channels.
+func bucketOf(ag acl.Agent, remoteAddr string) string {
+	if ag.Authenticated {
+		return ag.WebID
 	}
-	return ag.WebID
+	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		remoteAddr = host
+	}
+	return "-" + remoteAddr
 }
 
 // newToken is 256 random bits, base64url: the channel's unguessable id.
@@ -71,10 +78,10 @@ func (s channels) get(ctx context.Context, token string) (*channel, error) {
 	return &c, nil
 }
 
-// count is how many channels ag holds.
-func (s channels) count(ctx context.Context, ag acl.Agent) (int, error) {
+// count is how many channels the bucket holds.
+func (s channels) count(ctx context.Context, bucket string) (int, error) {
 	n := 0
-	err := s.kv.List(ctx, keyAgent+agentKey(ag)+"\x00", func(string, []byte) error { n++; return nil })
+	err := s.kv.List(ctx, keyAgent+bucket+"\x00", func(string, []byte) error { n++; return nil })
 	return n, err
 }
 
@@ -88,7 +95,7 @@ func (s channels) put(ctx context.Context, c *channel) error {
 		if err := tx.Set(keyChannel+c.Token, v, ttl); err != nil {
 			return err
 		}
-		return tx.Set(keyAgent+agentKey(c.agent())+"\x00"+c.Token, nil, ttl)
+		return tx.Set(keyAgent+c.Bucket+"\x00"+c.Token, nil, ttl)
 	})
 }
 
@@ -97,7 +104,7 @@ func (s channels) delete(ctx context.Context, c *channel) error {
 		if err := tx.Delete(keyChannel + c.Token); err != nil {
 			return err
 		}
-		return tx.Delete(keyAgent + agentKey(c.agent()) + "\x00" + c.Token)
+		return tx.Delete(keyAgent + c.Bucket + "\x00" + c.Token)
 	})
 }
 

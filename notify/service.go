@@ -165,9 +165,10 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := time.Now().UTC()
 	c := &channel{Token: newToken(), Topic: topic, WebID: ag.WebID, Client: ag.Client,
-		Origin: ag.Origin, Authed: ag.Authenticated, Created: now, EndAt: now.Add(s.life)}
+		Origin: ag.Origin, Authed: ag.Authenticated, Created: now, EndAt: now.Add(s.life),
+		Bucket: bucketOf(ag, r.RemoteAddr)}
 	s.subMu.Lock()
-	n, err := s.channels.count(r.Context(), ag)
+	n, err := s.channels.count(r.Context(), c.Bucket)
 	if err == nil && n >= s.max {
 		err = fmt.Errorf("%w: %d channels", errTooMany, n)
 	}
