@@ -24,7 +24,11 @@ const (
 
 // channel is one WebSocketChannel2023 channel as stored.
 type channel struct {
-	Token   string    `json:"token"`
+	Token string `json:"token"`
+	// Secret opens the channel's socket (receiveFrom's auth parameter).
+	// It is apart from Token, which is in the channel's id and so in the
+	// paths the access log records; queries are never logged.
+	Secret  string    `json:"secret"`
 	Topic   string    `json:"topic"` // canonical store path
 	WebID   string    `json:"webid,omitempty"`
 	Client  string    `json:"client,omitempty"`

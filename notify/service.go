@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,7 +165,7 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	now := time.Now().UTC()
-	c := &channel{Token: newToken(), Topic: topic, WebID: ag.WebID, Client: ag.Client,
+	c := &channel{Token: newToken(), Secret: newToken(), Topic: topic, WebID: ag.WebID, Client: ag.Client,
 		Origin: ag.Origin, Authed: ag.Authenticated, Created: now, EndAt: now.Add(s.life),
 		Bucket: bucketOf(ag, r.RemoteAddr)}
 	s.subMu.Lock()
@@ -190,15 +191,16 @@ func (s *Service) describe(r *http.Request, c *channel) map[string]any {
 		"id":          id,
 		"type":        typeWebSocket,
 		"topic":       s.ldp.IRI(c.Topic),
-		"receiveFrom": "ws" + strings.TrimPrefix(id, "http"),
+		"receiveFrom": "ws" + strings.TrimPrefix(id, "http") + "?auth=" + c.Secret,
 		"endAt":       c.EndAt.Format(time.RFC3339),
 	}
 }
 
-// serveChannel: a WebSocket upgrade opens the channel's socket; DELETE
-// unsubscribes; GET describes it. The token (256 random bits, given only
-// to the subscriber) is the capability, as the channel id is in the
-// reference server.
+// serveChannel: a WebSocket upgrade with the channel's secret opens its
+// socket; DELETE unsubscribes. The channel id (256 random bits, given
+// only to the subscriber) is the capability to unsubscribe, as in the
+// reference server; there is no GET of a channel, which would hand the
+// secret to whoever saw its id.
 func (s *Service) serveChannel(w http.ResponseWriter, r *http.Request, token string) error {
 	c, err := s.channels.get(r.Context(), token)
 	if isNotFound(err) {
@@ -209,10 +211,11 @@ func (s *Service) serveChannel(w http.ResponseWriter, r *http.Request, token str
 	}
 	switch {
 	case r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket"):
+		if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("auth")), []byte(c.Secret)) != 1 {
+			return errNotFound
+		}
 		s.serveSocket(w, r, c)
 		return nil
-	case r.Method == http.MethodGet || r.Method == http.MethodHead:
-		return writeJSONLD(w, r, http.StatusOK, s.describe(r, c))
 	case r.Method == http.MethodDelete:
 		// As the reference server: whoever holds the channel's id may
 		// delete it (205 Reset Content; 404 once it is gone).
@@ -223,7 +226,7 @@ func (s *Service) serveChannel(w http.ResponseWriter, r *http.Request, token str
 		w.WriteHeader(http.StatusResetContent)
 		return nil
 	}
-	w.Header().Set("Allow", "GET, HEAD, DELETE")
+	w.Header().Set("Allow", "DELETE")
 	return errMethod
 }
 

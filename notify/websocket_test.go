@@ -32,7 +32,9 @@ type pod struct {
 
 const aclPrefix = "@prefix acl: <http://www.w3.org/ns/auth/acl#> .\n@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
 
-func newPod(t *testing.T, maxPerAgent int) *pod { return newPodWith(t, notify.Config{MaxPerAgent: maxPerAgent}) }
+func newPod(t *testing.T, maxPerAgent int) *pod {
+	return newPodWith(t, notify.Config{MaxPerAgent: maxPerAgent})
+}
 
 // newPodWith builds the pod with cfg (LDP and Channels filled in).
 func newPodWith(t *testing.T, cfg notify.Config) *pod {
@@ -307,7 +309,7 @@ func TestWebSocketChannel2023_BadInput(t *testing.T) {
 		p.must(t, p.owner, "POST", notify.ServicePath, "application/ld+json", request(topic), http.StatusTooManyRequests)
 	})
 	p.must(t, nil, "PUT", notify.ServicePath, "application/ld+json", request(topic), http.StatusMethodNotAllowed)
-	p.must(t, nil, "GET", notify.ServicePath+"no-such-channel", "", "", http.StatusNotFound)
+	p.must(t, nil, "DELETE", notify.ServicePath+"no-such-channel", "", "", http.StatusNotFound)
 }
 
 // Unsubscribing: DELETE of the channel (its id is the capability, as in
@@ -321,7 +323,6 @@ func TestWebSocketChannel2023_Unsubscribe(t *testing.T) {
 	if _, err := next(t, c, 5*time.Second); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 		t.Fatalf("socket after unsubscribe: %v", err)
 	}
-	p.must(t, p.owner, "GET", id, "", "", http.StatusNotFound)
 }
 
 // A client that sends anything on the socket is closed (it only listens).
@@ -350,9 +351,34 @@ func TestWebSocketChannel2023_Expires(t *testing.T) {
 	}
 	id := strings.TrimPrefix(desc["id"].(string), p.base)
 	time.Sleep(time.Until(end) + 1500*time.Millisecond)
-	p.must(t, p.owner, "GET", id, "", "", http.StatusNotFound)
+	p.must(t, p.owner, "DELETE", id, "", "", http.StatusNotFound)
 	p.must(t, p.owner, "PUT", "/doc", "text/plain", "x", http.StatusCreated)
 	if n, err := next(t, c, 5*time.Second); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 		t.Fatalf("expired channel's socket got %v, %v", n, err)
 	}
+}
+
+// The socket opens only with the channel's secret (receiveFrom's auth
+// parameter, kept out of the logged path); the channel has no GET that
+// would reveal it.
+func TestWebSocketChannel2023_SocketNeedsSecret(t *testing.T) {
+	p := newPod(t, 0)
+	_, desc := p.subscribe(t, p.owner, "/doc")
+	from := desc["receiveFrom"].(string)
+	i := strings.Index(from, "?auth=")
+	if i < 0 {
+		t.Fatalf("receiveFrom %q has no auth parameter", from)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, bad := range []string{from[:i], from[:i] + "?auth=x", from[:i] + "?auth=" + strings.Repeat("A", len(from)-i-6)} {
+		if c, resp, err := websocket.Dial(ctx, bad, nil); err == nil || resp == nil || resp.StatusCode != http.StatusNotFound {
+			if c != nil {
+				c.CloseNow()
+			}
+			t.Fatalf("dial %s: %v %v", bad, resp, err)
+		}
+	}
+	id := strings.TrimPrefix(desc["id"].(string), p.base)
+	p.must(t, p.owner, "GET", id, "", "", http.StatusMethodNotAllowed)
 }
