@@ -32,7 +32,7 @@ const DefaultMaxPerAgent = 500
 const DefaultMaxDuration = 14 * 24 * time.Hour
 
 // DefaultQueue is the default send queue of one socket, in notifications.
-const DefaultQueue = 256
+const DefaultQueue = 64
 
 // Config wires a Service.
 type Config struct {
