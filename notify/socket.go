@@ -9,8 +9,13 @@ import (
 	"github.com/coder/websocket"
 )
 
-// writeTimeout bounds one send to a socket.
+// writeTimeout bounds one send (or ping) to a socket.
 const writeTimeout = 10 * time.Second
+
+// pingEvery is how often an idle socket is pinged, so a peer that went
+// away without closing (and the goroutine serving it) is let go within
+// about a minute rather than when its channel expires.
+const pingEvery = time.Minute
 
 // socket is one open WebSocket of a channel. Notifications go through a
 // bounded queue; when it is full the socket is closed, so a client that
@@ -130,10 +135,20 @@ func (s *Service) serveSocket(w http.ResponseWriter, r *http.Request, c *channel
 	}
 	conn.SetReadLimit(1024)
 	ctx := conn.CloseRead(context.WithoutCancel(r.Context()))
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				_ = conn.CloseNow()
+				return
+			}
 		case <-k.full:
 			_ = conn.Close(websocket.StatusPolicyViolation, "not reading, unsubscribed, or shutting down")
 			return
