@@ -32,6 +32,7 @@ func (h *Handler) serveDescription(w http.ResponseWriter, r *http.Request, rootP
 	root := rdf.NewIRI(h.IRI(rootPath))
 	g.Add(rdf.Triple{S: root, P: rdfType, O: pimStorage})
 	h.addLimits(g, root)
+	h.addSubscriptions(g, root)
 	var buf bytes.Buffer
 	if err := rdf.Write(&buf, g, mt); err != nil {
 		return err

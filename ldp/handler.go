@@ -55,6 +55,9 @@ type Config struct {
 	// the one the ACL resolver was built with. Nil: NewLocator(BaseURL,
 	// nil), every pod under the base URL.
 	Locator *Locator
+	// Subscriptions are the Solid Notifications subscription services
+	// every storage description lists (notify/).
+	Subscriptions []SubscriptionService
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -80,6 +83,8 @@ type Handler struct {
 	groups acl.GroupChecker
 
 	storageRoot func(string) bool
+
+	subscriptions []SubscriptionService
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -138,6 +143,8 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		groups:     cfg.Groups,
 
 		storageRoot: cfg.StorageRoot,
+
+		subscriptions: cfg.Subscriptions,
 	}, nil
 }
 

@@ -56,6 +56,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		ACL:           resolver,
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,
+		Subscriptions: notify.Services(cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -119,6 +120,8 @@ type Server struct {
 	feed *changeFeed
 	// legacy serves the solid-0.1 notification sockets (a feed consumer).
 	legacy *notify.Legacy
+	// notify serves Solid Notifications (WebSocketChannel2023).
+	notify *notify.Service
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -164,18 +167,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	legacy, err := notify.NewLegacy(notify.LegacyOptions{
-		BaseURL: cfg.BaseURL, Locator: lh.Locator(), Access: lh,
-		Log: log.With("component", "notify-legacy"),
-	})
-	if err != nil {
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed}
+	if s.notify, s.legacy, err = newNotify(cfg, store, lh, feed, log); err != nil {
 		lh.Close()
 		id.pages.Close()
 		_ = store.Close()
 		return nil, err
 	}
-	feed.consumers = append(feed.consumers, legacy)
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, legacy: legacy}
 	s.workers = []worker{
 		{"signing-key rotation", func(ctx context.Context) {
 			id.op.RotateEvery(ctx, cfg.SigningKeyMaxAge, signingKeyCheck)
@@ -189,7 +187,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	s.http.RegisterOnShutdown(legacy.Shutdown)
+	s.http.RegisterOnShutdown(s.legacy.Shutdown)
+	s.http.RegisterOnShutdown(s.notify.Close)
 	return s, nil
 }
 
@@ -230,6 +229,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r.Handle("/.idp", s.id.pages)
 	pod := r.With(cors)
 	pod.Get("/.naamio/health", s.health)
+	pod.Handle(notify.ServicePath+"*", s.notify)
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r
