@@ -49,9 +49,9 @@ func (h *Handler) addSubscriptions(g *rdf.Graph, root rdf.Term) {
 	}
 }
 
-// Caller returns the request's agent for access decisions (its WebID,
+// RequestAgent returns the request's agent for access decisions (its WebID,
 // client and Origin), or the error its authentication failed with.
-func Caller(r *http.Request) (acl.Agent, error) {
+func RequestAgent(r *http.Request) (acl.Agent, error) {
 	if err := callerError(r); err != nil {
 		return acl.Agent{}, err
 	}

@@ -159,7 +159,7 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Subscribing needs Read on the topic: 401/403 as a GET would get,
 	// decided without looking at whether the topic exists (no leak).
-	ag, err := ldp.Caller(r)
+	ag, err := ldp.RequestAgent(r)
 	if err != nil || !s.ldp.MayRead(r.Context(), ag, topic) {
 		s.ldp.RefuseRead(w, r, topic)
 		return nil
