@@ -197,18 +197,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 
 func TestRefreshRotation(t *testing.T) {
 	o := newTestOP(t, "", nil)
-	reg := o.register(t, map[string]any{
-		"redirect_uris": []string{testRedirect}, "grant_types": []string{"authorization_code", "refresh_token"},
-		"token_endpoint_auth_method": "none",
-	})
-	clientID := reg["client_id"].(string)
-	code, verifier := o.login(t, clientID, "openid webid offline_access")
-	key := newKey(t)
-	st, tok := o.tokenCall(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {testRedirect},
-		"code_verifier": {verifier}, "client_id": {clientID}}, key)
-	if st != 200 {
-		t.Fatalf("token: %d %v", st, tok)
-	}
+	clientID, key, tok := o.refreshingClient(t)
 	rt1 := tok["refresh_token"].(string)
 	refresh := func(rt string, k *testissuer.Key) (int, map[string]any) {
 		if k == nil {

@@ -232,3 +232,23 @@ func jsonDecode(resp *http.Response, v any) error {
 }
 
 func b64url(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// refreshingClient registers a public client that may refresh, logs in
+// with offline_access and exchanges the code: it answers the client's id,
+// its DPoP key and the token response (with a refresh token).
+func (o *testOP) refreshingClient(t *testing.T) (clientID string, key *testissuer.Key, tok map[string]any) {
+	t.Helper()
+	reg := o.register(t, map[string]any{
+		"redirect_uris": []string{testRedirect}, "grant_types": []string{"authorization_code", "refresh_token"},
+		"token_endpoint_auth_method": "none",
+	})
+	clientID = reg["client_id"].(string)
+	code, verifier := o.login(t, clientID, "openid webid offline_access")
+	key = newKey(t)
+	st, tok := o.tokenCall(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {testRedirect},
+		"code_verifier": {verifier}, "client_id": {clientID}}, key)
+	if st != 200 {
+		t.Fatalf("token: %d %v", st, tok)
+	}
+	return clientID, key, tok
+}

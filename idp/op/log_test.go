@@ -54,18 +54,7 @@ func TestLogKeepsRequestContext(t *testing.T) {
 	var buf syncBuffer
 	log := slog.New(requestIDHandler{slog.NewJSONHandler(&buf, nil)}).With("component", "oidc")
 	o := newTestOP(t, "", func(opts *Options) { opts.Logger = log })
-	reg := o.register(t, map[string]any{
-		"redirect_uris": []string{testRedirect}, "grant_types": []string{"authorization_code", "refresh_token"},
-		"token_endpoint_auth_method": "none",
-	})
-	clientID := reg["client_id"].(string)
-	code, verifier := o.login(t, clientID, "openid webid offline_access")
-	key := newKey(t)
-	st, tok := o.tokenCall(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {testRedirect},
-		"code_verifier": {verifier}, "client_id": {clientID}}, key)
-	if st != 200 {
-		t.Fatalf("token: %d %v", st, tok)
-	}
+	clientID, key, tok := o.refreshingClient(t)
 	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}, "client_id": {clientID}}
 	if st, body := o.tokenCall(t, refresh, key); st != 200 {
 		t.Fatalf("refresh: %d %v", st, body)
