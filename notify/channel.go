@@ -22,9 +22,12 @@ const (
 	keyAgent   = "a/"
 )
 
-// channel is one WebSocketChannel2023 channel as stored.
+// channel is one channel as stored.
 type channel struct {
 	Token string `json:"token"`
+	// Type is the channel type IRI; empty in records written before
+	// other types existed, which are WebSocketChannel2023 channels.
+	Type string `json:"type,omitempty"`
 	// Secret opens the channel's socket (receiveFrom's auth parameter).
 	// It is apart from Token, which is in the channel's id and so in the
 	// paths the access log records; queries are never logged.

@@ -25,14 +25,27 @@ const (
 	ctxStreams      = "https://www.w3.org/ns/activitystreams"
 )
 
-// Channel type of this package.
-const typeWebSocket = "http://www.w3.org/ns/solid/notifications#WebSocketChannel2023"
+// Channel types (notifications-protocol §Notification Channel Types).
+const (
+	nsNotify      = "http://www.w3.org/ns/solid/notifications#"
+	typeWebSocket = nsNotify + "WebSocketChannel2023"
+	typeWebhook   = nsNotify + "WebhookChannel2023"
+	typeStreaming = nsNotify + "StreamingHTTPChannel2023"
+)
+
+// isType: a request names its type by the full IRI or the notify: prefixed
+// form of the v1 context; the bare local name is not a term there and is
+// refused, as the reference server refuses it (INTEROP.md).
+func isType(t, want string) bool {
+	return t == want || t == "notify:"+strings.TrimPrefix(want, nsNotify)
+}
 
 // maxRequest bounds a channel request's body.
 const maxRequest = 64 << 10
 
 // channelRequest is what a valid request asks for.
 type channelRequest struct {
+	Type  string // channel type IRI (one of the type* constants)
 	Topic string // IRI
 }
 
@@ -57,7 +70,9 @@ func checkMediaType(ct string) error {
 // an unknown context, another type (the bare "WebSocketChannel2023" is
 // not a term of the v1 context: INTEROP.md), a missing topic, and the
 // features this service does not offer yet.
-func parseRequest(body []byte) (channelRequest, error) {
+//
+// want is the channel type of the service the request was sent to.
+func parseRequest(body []byte, want string) (channelRequest, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return channelRequest{}, fmt.Errorf("%w: not a JSON object: %v", errBadRequest, err)
@@ -70,8 +85,8 @@ func parseRequest(body []byte) (channelRequest, error) {
 		typ = doc["@type"]
 	}
 	var t string
-	if json.Unmarshal(typ, &t) != nil || (t != typeWebSocket && t != "notify:WebSocketChannel2023") {
-		return channelRequest{}, fmt.Errorf("%w: type must be notify:WebSocketChannel2023", errUnprocessed)
+	if json.Unmarshal(typ, &t) != nil || !isType(t, want) {
+		return channelRequest{}, fmt.Errorf("%w: type must be notify:%s", errUnprocessed, strings.TrimPrefix(want, nsNotify))
 	}
 	topic, err := iriOf(doc["topic"])
 	if err != nil {
@@ -82,7 +97,7 @@ func parseRequest(body []byte) (channelRequest, error) {
 			return channelRequest{}, fmt.Errorf("%w: feature %s is not offered", errUnprocessed, f)
 		}
 	}
-	return channelRequest{Topic: topic}, nil
+	return channelRequest{Type: want, Topic: topic}, nil
 }
 
 // checkContext accepts the notification v1 context, alone or with the

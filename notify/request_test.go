@@ -15,7 +15,7 @@ func FuzzParseRequest(f *testing.F) {
 	f.Add([]byte(`{"@context":[1],"topic":null}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, err := parseRequest(body)
+		req, err := parseRequest(body, typeWebSocket)
 		if err != nil {
 			if !errors.Is(err, errBadRequest) && !errors.Is(err, errUnprocessed) {
 				t.Fatalf("unexpected error kind: %v", err)

@@ -149,7 +149,7 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if len(body) > maxRequest {
 		return errTooLarge
 	}
-	req, err := parseRequest(body)
+	req, err := parseRequest(body, typeWebSocket)
 	if err != nil {
 		return err
 	}
