@@ -13,7 +13,10 @@ require (
 	golang.org/x/oauth2 v0.30.0
 )
 
-require github.com/coder/websocket v1.8.15
+require (
+	github.com/coder/websocket v1.8.15
+	github.com/tetratelabs/wazero v1.9.0
+)
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
