@@ -5,7 +5,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"runtime"
+	"strconv"
 
 	"github.com/extism/go-pdk"
 )
@@ -69,6 +72,67 @@ func logs() int32 {
 	pdk.Log(pdk.LogDebug, "debug line")
 	pdk.Log(pdk.LogInfo, "info line")
 	pdk.Log(pdk.LogError, "error line")
+	return 0
+}
+
+//go:wasmimport extism:host/user pod_get
+func podGet(uint64) uint64
+
+//go:wasmimport extism:host/user pod_put
+func podPut(uint64) uint64
+
+//go:wasmimport extism:host/user pod_patch
+func podPatch(uint64) uint64
+
+//go:wasmimport extism:host/user pod_delete
+func podDelete(uint64) uint64
+
+//go:wasmimport extism:host/user pod_list
+func podList(uint64) uint64
+
+var hostFns = map[string]func(uint64) uint64{
+	"pod_get": podGet, "pod_put": podPut, "pod_patch": podPatch, "pod_delete": podDelete, "pod_list": podList,
+}
+
+// callHost calls the host function fn with in and returns its output.
+func callHost(fn string, in []byte) []byte {
+	mem := pdk.AllocateBytes(in)
+	defer mem.Free()
+	out := pdk.FindMemory(hostFns[fn](mem.Offset()))
+	defer out.Free()
+	return out.ReadBytes()
+}
+
+// host calls the host function named by the first line of its input with
+// the rest as that function's input, and returns the answer.
+//
+//go:wasmexport host
+func host() int32 {
+	in := pdk.Input()
+	fn, rest, _ := bytes.Cut(in, []byte("\n"))
+	pdk.Output(callHost(string(fn), rest))
+	runtime.Gosched()
+	return 0
+}
+
+// flood tries to write as many resources as its input says (a decimal
+// count) under the container IRI of its config "container", and returns
+// the statuses it got, counted.
+//
+//go:wasmexport flood
+func flood() int32 {
+	n, _ := strconv.Atoi(string(pdk.Input()))
+	base, _ := pdk.GetConfig("container")
+	counts := map[string]int{}
+	for i := 0; i < n; i++ {
+		out := callHost("pod_put", []byte(`{"iri":"`+base+`f`+strconv.Itoa(i)+`.txt","contentType":"text/plain","body":"x"}`))
+		var r struct{ Status int }
+		_ = json.Unmarshal(out, &r)
+		counts[strconv.Itoa(r.Status)]++
+	}
+	b, _ := json.Marshal(counts)
+	pdk.Output(b)
+	runtime.Gosched()
 	return 0
 }
 
