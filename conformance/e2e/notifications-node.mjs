@@ -5,10 +5,13 @@
 // second, separately logged-in client creates, updates and deletes the
 // document; the first client must see each change.
 // Input from the environment: NAAMIO_ISSUER, NAAMIO_CLIENT_ID,
-// NAAMIO_CLIENT_SECRET, NAAMIO_OWN_POD (pod root URL). With
-// NAAMIO_OLD_ENDPOINT (a socket URL printed by an earlier run, before a
-// restart of the server) it also connects that old socket.
+// NAAMIO_CLIENT_SECRET, NAAMIO_OWN_POD (pod root URL). NAAMIO_PHASE
+// "before-restart" subscribes and writes the socket URL to
+// NAAMIO_STATE_FILE; "after-restart" (the server was restarted in between)
+// subscribes anew and reopens that old socket URL, and both must see the
+// next Update.
 // Output: one JSON line per step; exit status 0 only if every step passed.
+import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "@inrupt/solid-client-authn-node";
 import { WebsocketNotification } from "@inrupt/solid-client-notifications";
 import {
@@ -100,6 +103,66 @@ const dataModel = (m, withState) => {
   if (withState && !m.state) throw new Error(`notification without state: ${JSON.stringify(m)}`);
   return JSON.stringify(m);
 };
+
+
+// The restart phases (TestInruptNotificationsRestart).
+const phase = process.env.NAAMIO_PHASE ?? "";
+if (phase !== "") {
+  const target = env("NAAMIO_OWN_POD") + "restart/note.ttl";
+  const state = env("NAAMIO_STATE_FILE");
+  let reader, writer;
+  await step(`${phase}-login`, async () => {
+    reader = await login();
+    writer = await login();
+    return reader.info.webId;
+  });
+  // write creates the note, or replaces its text (a PATCH of the dataset
+  // read before, as an app does).
+  const write = async (text) => {
+    const ds = await getSolidDataset(target, { fetch: writer.fetch }).catch(() => createSolidDataset());
+    const old = getThing(ds, target + "#note") ?? createThing({ name: "note" });
+    const thing = buildThing(old).setStringNoLocale(NOTE, text).build();
+    await saveSolidDatasetAt(target, setThing(ds, thing), { fetch: writer.fetch });
+  };
+  const listeners = [];
+  if (phase === "before-restart") {
+    await write("before");
+    const l = listen(target, reader.fetch);
+    listeners.push(l);
+    await step("before-restart-subscribe", async () => {
+      await l.connect();
+      writeFileSync(state, l.ws.websocket.url);
+      return "socket open";
+    });
+    await step("before-restart-update", async () => {
+      await write("still before");
+      return dataModel(await l.waitFor("Update", (m) => isType(m, "Update") && about(m, target)), true);
+    });
+  } else {
+    const fresh = listen(target, reader.fetch);
+    const old = listen(target, reader.fetch);
+    listeners.push(fresh, old);
+    await step("after-restart-subscribe", async () => {
+      await fresh.connect();
+      return "new subscription's socket open";
+    });
+    await step("after-restart-old-channel", async () => {
+      await old.connect(readFileSync(state, "utf8"));
+      return "the channel made before the restart opens again";
+    });
+    await step("after-restart-update", async () => {
+      await write("after");
+      const a = await fresh.waitFor("Update on the new channel", (m) => isType(m, "Update") && about(m, target));
+      const b = await old.waitFor("Update on the old channel", (m) => isType(m, "Update") && about(m, target));
+      if (a.id !== b.id) throw new Error(`the channels saw different changes: ${a.id} ${b.id}`);
+      return dataModel(a, true);
+    });
+  }
+  for (const l of listeners) l.ws.disconnect();
+  await reader?.logout({ logoutType: "app" }).catch(() => {});
+  await writer?.logout({ logoutType: "app" }).catch(() => {});
+  process.exit(failed ? 1 : 0);
+}
 
 const own = env("NAAMIO_OWN_POD");
 const container = own + "live/";
