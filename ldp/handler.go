@@ -58,6 +58,10 @@ type Config struct {
 	// Subscriptions are the Solid Notifications subscription services
 	// every storage description lists (notify/).
 	Subscriptions []SubscriptionService
+	// NotificationGateway, when set, is stated as the storage's
+	// solid:notificationGateway (the discovery of Inrupt's notifications
+	// client; notify/gateway.go).
+	NotificationGateway string
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -85,6 +89,7 @@ type Handler struct {
 	storageRoot func(string) bool
 
 	subscriptions []SubscriptionService
+	gateway       string
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -145,6 +150,7 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		storageRoot: cfg.StorageRoot,
 
 		subscriptions: cfg.Subscriptions,
+		gateway:       cfg.NotificationGateway,
 	}, nil
 }
 

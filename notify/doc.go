@@ -12,6 +12,9 @@
 //   - delivery: Service is an event.Consumer of the change-log feed that
 //     sends Activity Streams notifications to the open sockets of each
 //     topic, checking Read before every send (deliver.go, socket.go).
+//   - the notification gateway Inrupt's notifications client discovers
+//     (solid:notificationGateway), an adapter that subscribes through the
+//     same service (gateway.go).
 //
 // Access is decided by the LDP handler (ldp.Handler.MayRead), never here.
 package notify
