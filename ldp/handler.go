@@ -62,6 +62,10 @@ type Config struct {
 	// solid:notificationGateway (the discovery of Inrupt's notifications
 	// client; notify/gateway.go).
 	NotificationGateway string
+	// NewGuard, when set, builds the Guard asked before every write
+	// commits (guard.go; the Wasm module host). It is given the handler,
+	// which the guard's own requests go through, and is called once.
+	NewGuard func(*Handler) Guard
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -90,6 +94,7 @@ type Handler struct {
 
 	subscriptions []SubscriptionService
 	gateway       string
+	guardian      Guard
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -131,7 +136,7 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 	if wait <= 0 {
 		wait = DefaultRDFWait
 	}
-	return &Handler{
+	h := &Handler{
 		maxTriples: maxTriples,
 		budget:     budget,
 		budgetWait: wait,
@@ -151,7 +156,11 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 
 		subscriptions: cfg.Subscriptions,
 		gateway:       cfg.NotificationGateway,
-	}, nil
+	}
+	if cfg.NewGuard != nil {
+		h.guardian = cfg.NewGuard(h)
+	}
+	return h, nil
 }
 
 // Close releases the handler's cache. The store is the caller's to close.

@@ -168,6 +168,9 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 			return Meta{}, false, err
 		}
 	}
+	if err := h.guard(r, p, &body{contentType: rdf.MediaTurtle, rdf: true, graph: g}, cur); err != nil {
+		return Meta{}, false, err
+	}
 	var buf bytes.Buffer
 	if err := rdf.Write(&buf, g, rdf.MediaTurtle); err != nil {
 		return Meta{}, false, err

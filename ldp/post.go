@@ -62,6 +62,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) error {
 			return err
 		}
 	}
+	if err := h.guard(r, child, b, nil); err != nil {
+		return err
+	}
 	rd, err := storeReader(b)
 	if err != nil {
 		return err
