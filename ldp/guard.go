@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/naamio/naamio/acl"
+	"github.com/naamio/naamio/auth"
 	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/rdf"
 )
@@ -31,6 +32,10 @@ type Guard interface {
 	// is answered 422 with its text; any other error 503 (the checker
 	// failed: the write is not made).
 	Check(ctx context.Context, w Proposal) error
+	// Committed is told, before the write is acknowledged, that a write
+	// Check allowed has committed, with the resource's new validator.
+	// It cannot undo the write.
+	Committed(ctx context.Context, w Proposal, etag string)
 }
 
 // Proposal is a write about to be committed.
@@ -52,6 +57,16 @@ type Proposal struct {
 	Agent acl.Agent
 }
 
+// AsWriter returns ctx for an in-process request made on behalf of the
+// writer of w (for example to read what w's document names, with the
+// writer's own rights).
+func (w Proposal) AsWriter(ctx context.Context) context.Context {
+	if !w.Agent.Authenticated {
+		return auth.WithAgent(ctx, auth.Agent{})
+	}
+	return auth.WithAgent(ctx, auth.Agent{WebID: w.Agent.WebID, ClientID: w.Agent.Client})
+}
+
 // MaxGuardedBody bounds a non-RDF body read into memory for a Guard.
 const MaxGuardedBody = 1 << 20
 
@@ -63,10 +78,12 @@ var errGuardFailed = errors.New("ldp: the write could not be checked")
 
 // guard asks the handler's Guard, if it guards p, about a write of p
 // with body b (its graph, or its buffered bytes) over the resource's
-// state cur (nil when new). The caller commits only in state cur.
-func (h *Handler) guard(r *http.Request, p string, b *body, cur *Meta) error {
+// state cur (nil when new). The caller commits only in state cur, and
+// then calls the returned function (nil when p is not guarded) with the
+// new validator.
+func (h *Handler) guard(r *http.Request, p string, b *body, cur *Meta) (func(etag string), error) {
 	if h.guardian == nil || !h.guardian.Guards(p) {
-		return nil
+		return nil, nil
 	}
 	w := Proposal{Path: p, IRI: h.IRI(p), Kind: event.Create, ContentType: b.contentType, Graph: b.graph, Agent: agentOf(r)}
 	if cur != nil {
@@ -75,20 +92,20 @@ func (h *Handler) guard(r *http.Request, p string, b *body, cur *Meta) error {
 	if !b.rdf && h.guardian.Buffers(p, b.contentType) {
 		data, err := io.ReadAll(io.LimitReader(b.reader, MaxGuardedBody+1))
 		if err != nil {
-			return bodyReadError(err)
+			return nil, bodyReadError(err)
 		}
 		if len(data) > MaxGuardedBody {
-			return fmt.Errorf("%w: a body checked before it is stored is at most %d bytes", ErrTooLarge, MaxGuardedBody)
+			return nil, fmt.Errorf("%w: a body checked before it is stored is at most %d bytes", ErrTooLarge, MaxGuardedBody)
 		}
 		b.reader, w.Body = bytes.NewReader(data), data
 	}
 	if err := h.guardian.Check(r.Context(), w); err != nil {
 		if errors.Is(err, ErrRefused) {
-			return err
+			return nil, err
 		}
-		return fmt.Errorf("%w: %w", errGuardFailed, err)
+		return nil, fmt.Errorf("%w: %w", errGuardFailed, err)
 	}
-	return nil
+	return func(etag string) { h.guardian.Committed(r.Context(), w, etag) }, nil
 }
 
 // unchangedSince is a precondition that the resource is still in the state a

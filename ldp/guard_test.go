@@ -19,10 +19,17 @@ import (
 // recordingGuard guards /g/ only; it refuses documents that mention
 // "forbidden", fails on "broken", and records what it was shown.
 type recordingGuard struct {
-	mu    sync.Mutex
-	seen  []ldp.Proposal
-	hook  func(ldp.Proposal) // runs inside Check (a concurrent writer)
-	calls int
+	mu        sync.Mutex
+	seen      []ldp.Proposal
+	hook      func(ldp.Proposal) // runs inside Check (a concurrent writer)
+	calls     int
+	committed []string // path and validator of each committed write
+}
+
+func (g *recordingGuard) Committed(ctx context.Context, w ldp.Proposal, etag string) {
+	g.mu.Lock()
+	g.committed = append(g.committed, w.Path+" "+etag)
+	g.mu.Unlock()
 }
 
 func (g *recordingGuard) Guards(p string) bool { return strings.HasPrefix(p, "/g/") }
@@ -134,6 +141,14 @@ _:p a solid:InsertDeletePatch; solid:inserts { <#it> <http://example.org/says> "
 	}
 	if g.calls != 9 { // every step but the one outside /g/
 		t.Errorf("guard asked %d times", g.calls)
+	}
+	// Committed hears of the four writes that were made, with the
+	// validator each resource got.
+	if len(g.committed) != 4 || !strings.HasPrefix(g.committed[1], "/g/a.ttl ") || strings.HasSuffix(g.committed[1], " ") {
+		t.Errorf("committed: %q", g.committed)
+	}
+	if w := do("HEAD", "/g/m.json", "", ""); !strings.Contains(w.Header().Get("ETag"), strings.Fields(g.committed[2])[1]) {
+		t.Errorf("m.json ETag %s, committed %q", w.Header().Get("ETag"), g.committed[2])
 	}
 	// Nothing refused was stored.
 	if w := do("GET", "/g/a.ttl", "", ""); !strings.Contains(w.Body.String(), "hello") || strings.Contains(w.Body.String(), "forbidden") {

@@ -62,7 +62,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) error {
 			return err
 		}
 	}
-	if err := h.guard(r, child, b, nil); err != nil {
+	committed, err := h.guard(r, child, b, nil)
+	if err != nil {
 		return err
 	}
 	rd, err := storeReader(b)
@@ -84,6 +85,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if committed != nil {
+		committed(m.ETag)
 	}
 	h.written(w, m, true, !b.rdf)
 	return nil

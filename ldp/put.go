@@ -53,6 +53,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) error {
 		return err
 	}
 	cond := sameExistence(existed, pre)
+	var committed func(string)
 	if h.guardian != nil && h.guardian.Guards(p) {
 		// The guard decides on the current state, and the write commits
 		// only in that state.
@@ -64,7 +65,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) error {
 			}
 			cur = &m
 		}
-		if err := h.guard(r, p, b, cur); err != nil {
+		if committed, err = h.guard(r, p, b, cur); err != nil {
 			return err
 		}
 		cond = unchangedSince(cur, pre)
@@ -87,6 +88,9 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) error {
 		// A slash twin (409) or a precondition (412) tells of the state:
 		// only for those who may Read it (issue 10 item 5).
 		return h.concealed(r, p, err)
+	}
+	if committed != nil {
+		committed(m.ETag)
 	}
 	h.written(w, m, created, !b.rdf)
 	return nil
