@@ -75,6 +75,14 @@ func NewEngine(dir string, host HostFunc) (*Engine, error) {
 	return e, nil
 }
 
+// inspect checks bin against m (inspect.go) in a runtime sharing the
+// engine's compilation cache, so what it compiles is not compiled again.
+func (e *Engine) inspect(ctx context.Context, bin []byte, m *Manifest) error {
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(e.cache))
+	defer rt.Close(ctx)
+	return inspect(ctx, rt, bin, m)
+}
+
 // Close releases the compilation cache (its files stay on disk).
 func (e *Engine) Close(ctx context.Context) error { return e.cache.Close(ctx) }
 
@@ -100,6 +108,10 @@ func (e *CallError) Error() string { return e.Kind + ": " + e.Message }
 // never used by two goroutines at once: a call takes an instance from
 // the pool (or makes one) and gives it back only if it is healthy.
 type program struct {
+	// running is held (read) by every call and (write) by close, which
+	// waits for the calls in flight; a call after close fails.
+	running  sync.RWMutex
+	closed   bool
 	compiled *extism.CompiledPlugin
 	idle     chan *instance
 	memCap   uint32 // bytes
@@ -185,6 +197,11 @@ func (pg *program) call(ctx context.Context, export string, input []byte) ([]byt
 	if len(input) > MaxInput {
 		return nil, &CallError{Kind: FailInput, Message: fmt.Sprintf("%d bytes (at most %d)", len(input), MaxInput)}
 	}
+	pg.running.RLock()
+	defer pg.running.RUnlock()
+	if pg.closed {
+		return nil, &CallError{Kind: FailModule, Message: "the module was uninstalled or replaced"}
+	}
 	var in *instance
 	select {
 	case in = <-pg.idle:
@@ -231,6 +248,12 @@ func classify(err error, stderr string) *CallError {
 }
 
 func (pg *program) close(ctx context.Context) {
+	pg.running.Lock()
+	defer pg.running.Unlock()
+	if pg.closed {
+		return
+	}
+	pg.closed = true
 	for {
 		select {
 		case in := <-pg.idle:
