@@ -53,3 +53,11 @@ func (h *Handler) capModes(ctx context.Context, subject string, user acl.Mode) (
 	}
 	return user & owner, nil
 }
+
+// ModuleMayRead reports whether the module whose agent IRI is module,
+// in a pod owned by owner, may Read the resource at p (its events and
+// validations are only for what it may read).
+func (h *Handler) ModuleMayRead(ctx context.Context, module, owner, p string) bool {
+	ag := acl.Agent{WebID: module, Authenticated: true, NamedOnly: true}
+	return h.MayRead(AsModule(ctx, module, owner), ag, p)
+}

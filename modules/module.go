@@ -3,6 +3,8 @@ package modules
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -28,6 +30,49 @@ type module struct {
 	bin      []byte // until it is recorded
 	prog     *program
 	status   status
+	// The manifest's reactors and validators with their containers as
+	// store paths (inside the module's pod).
+	reactorPaths   []reactorAt
+	validatorPaths []validatorAt
+}
+
+type reactorAt struct {
+	Reactor
+	container string
+}
+
+type validatorAt struct {
+	Validator
+	container string
+}
+
+// placeIn resolves the containers of m's reactors and validators to store
+// paths, refusing any outside the pod whose root is root: a module
+// watches and guards its own pod only.
+func (m *module) placeIn(pathOf func(iri string) (string, bool), root string) error {
+	m.reactorPaths, m.validatorPaths = nil, nil
+	inPod := func(field, iri string) (string, error) {
+		p, ok := pathOf(iri)
+		if !ok || !strings.HasPrefix(p, root) {
+			return "", invalid(field, "%s is not a container in the module's pod", iri)
+		}
+		return p, nil
+	}
+	for i, r := range m.manifest.Reactors {
+		p, err := inPod(fmt.Sprintf("reactors[%d].container", i), r.Container)
+		if err != nil {
+			return err
+		}
+		m.reactorPaths = append(m.reactorPaths, reactorAt{r, p})
+	}
+	for i, v := range m.manifest.Validators {
+		p, err := inPod(fmt.Sprintf("validators[%d].container", i), v.Container)
+		if err != nil {
+			return err
+		}
+		m.validatorPaths = append(m.validatorPaths, validatorAt{v, p})
+	}
+	return nil
 }
 
 // call runs one export of the module as its agent, counting it and

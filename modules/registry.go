@@ -159,6 +159,10 @@ func (s *Service) Start(ctx context.Context) error {
 
 // start compiles a recorded module from its recorded binary.
 func (s *Service) start(ctx context.Context, mod *module) error {
+	root, _, _ := s.manifestPath(mod.path)
+	if err := mod.placeIn(s.ldp.Locator().PathOf, root); err != nil {
+		return err
+	}
 	bin, err := s.cfg.Records.Get(ctx, keyWasm+mod.manifest.Wasm.SHA256)
 	if err != nil {
 		return fmt.Errorf("its binary is missing: %w", err)

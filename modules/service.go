@@ -118,10 +118,21 @@ func isManifest(contentType string) bool {
 	return mt == "application/json"
 }
 
-// Guards is ldp.Guard: manifests (and, later, validated documents).
+// Guards is ldp.Guard: manifests, and the documents validators cover.
 func (s *Service) Guards(p string) bool {
-	_, _, ok := s.manifestPath(p)
-	return ok
+	if _, _, ok := s.manifestPath(p); ok {
+		return true
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, m := range s.modules {
+		for _, v := range m.validatorPaths {
+			if within(p, v.container, true) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Buffers is ldp.Guard: a manifest's JSON is read before it is stored.
@@ -133,7 +144,7 @@ func (s *Service) Buffers(p, contentType string) bool { return isManifest(conten
 func (s *Service) Check(ctx context.Context, w ldp.Proposal) error {
 	root, owner, ok := s.manifestPath(w.Path)
 	if !ok || !isManifest(w.ContentType) {
-		return nil
+		return s.validate(ctx, w)
 	}
 	m, err := ParseManifest(w.Body, w.IRI)
 	if err != nil {
@@ -188,6 +199,10 @@ func refused(err error) error {
 func (s *Service) load(ctx context.Context, path, iri, owner string, m *Manifest, bin []byte) (*module, error) {
 	mod := &module{path: path, iri: iri, agent: iri + "#module", owner: owner, manifest: m, bin: bin}
 	mod.status.init()
+	root, _, _ := s.manifestPath(path)
+	if err := mod.placeIn(s.ldp.Locator().PathOf, root); err != nil {
+		return nil, err
+	}
 	prog, err := s.engine.compile(ctx, m, bin, mod.status.logLine)
 	if err != nil {
 		return nil, err

@@ -222,3 +222,56 @@ func TestInstallRefusals(t *testing.T) {
 	// Files beside the manifest that are not JSON are not manifests.
 	p.must(svcOwner, "PUT", "/alice/settings/modules/README.txt", "text/plain", []byte("notes"), http.StatusCreated)
 }
+
+// Validators run before the commit of an RDF document they cover and
+// may Read: a refusal is 422 with the module's reason, a trap or a
+// timeout 503, and nothing is stored; documents the module may not read,
+// or outside its container, are not put to it.
+func TestValidators(t *testing.T) {
+	p, _ := openSvcPod(t)
+	bin := guestWasm(t)
+	p.must(svcOwner, "PUT", "/alice/notes/", "", nil, http.StatusCreated)
+	p.must(svcOwner, "PUT", "/alice/hidden/", "", nil, http.StatusCreated)
+	p.must(svcOwner, "PUT", "/alice/settings/modules/guest.wasm", "application/wasm", bin, http.StatusCreated)
+	manifest := []byte(`{"name":"guard","version":"1","wasm":{"url":"guest.wasm","sha256":"` + hex.EncodeToString(sha(bin)) + `"},
+		"validators":[{"export":"validate","container":"../../","contentTypes":["text/turtle"]}],"limits":{"timeoutMs":500}}`)
+	p.must(svcOwner, "PUT", svcManifest, "application/json", manifest, http.StatusCreated)
+	// The module may read notes/ (and what is below it), not hidden/.
+	p.must(svcOwner, "PUT", "/alice/notes/.acl", "text/turtle", []byte(`@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#owner> a acl:Authorization ; acl:agent <`+svcOwner+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .
+<#module> a acl:Authorization ; acl:agent <`+svcBase+`alice/settings/modules/guest.json#module> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read .`), http.StatusCreated)
+	doc := func(word string) []byte { return []byte(`<#it> <http://example.org/says> "` + word + `" .`) }
+	for _, tc := range []struct {
+		name, method, path, ct string
+		body                   []byte
+		want                   int
+		reason                 string
+	}{
+		{"allowed", "PUT", "/alice/notes/a.ttl", "text/turtle", doc("hello"), 201, ""},
+		{"refused with the module's reason", "PUT", "/alice/notes/b.ttl", "text/turtle", doc("forbidden"), 422, "module guard: forbidden is not allowed here"},
+		{"refused in a subfolder too", "PUT", "/alice/notes/deep/c.ttl", "text/turtle", doc("forbidden"), 422, "forbidden"},
+		{"refused patch", "PATCH", "/alice/notes/a.ttl", "text/n3", []byte(`@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:inserts { <#it> <http://example.org/says> "forbidden" . }.`), 422, "forbidden"},
+		{"refused post", "POST", "/alice/notes/", "text/turtle", doc("forbidden"), 422, "forbidden"},
+		{"JSON-LD is stored as Turtle and validated", "PUT", "/alice/notes/j.ttl", "application/ld+json", []byte(`{"@id":"#it","http://example.org/says":"forbidden"}`), 422, "forbidden"},
+		{"a trap refuses with 503", "PUT", "/alice/notes/d.ttl", "text/turtle", doc("crash"), 503, ""},
+		{"a timeout refuses with 503", "PUT", "/alice/notes/e.ttl", "text/turtle", doc("spin"), 503, ""},
+		{"not RDF: not validated", "PUT", "/alice/notes/f.txt", "text/plain", []byte("forbidden"), 201, ""},
+		{"unreadable by the module: not validated", "PUT", "/alice/hidden/g.ttl", "text/turtle", doc("forbidden"), 201, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := p.as(svcOwner, tc.method, tc.path, tc.ct, tc.body)
+			if w.Code != tc.want || !strings.Contains(w.Body.String(), tc.reason) {
+				t.Fatalf("%d %q; want %d with %q", w.Code, w.Body, tc.want, tc.reason)
+			}
+			if tc.want >= 400 {
+				if g := p.as(svcOwner, "GET", tc.path, "", nil); strings.Contains(g.Body.String(), "forbidden") || strings.Contains(g.Body.String(), "crash") {
+					t.Fatalf("refused write stored: %q", g.Body)
+				}
+			}
+		})
+	}
+	st, _ := p.svc.Status(svcManifest)
+	if st.Failures < 2 {
+		t.Errorf("status %+v: the trap and the timeout are failures", st)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"github.com/extism/go-pdk"
 )
@@ -132,6 +133,31 @@ func flood() int32 {
 	}
 	b, _ := json.Marshal(counts)
 	pdk.Output(b)
+	runtime.Gosched()
+	return 0
+}
+
+// validate refuses a document that mentions "forbidden", traps on
+// "crash" and never returns on "spin"; it allows anything else.
+//
+//go:wasmexport validate
+func validate() int32 {
+	var ev struct {
+		Body string `json:"body"`
+	}
+	_ = json.Unmarshal(pdk.Input(), &ev)
+	switch {
+	case strings.Contains(ev.Body, "forbidden"):
+		pdk.Output([]byte(`{"allow":false,"reason":"forbidden is not allowed here"}`))
+	case strings.Contains(ev.Body, "crash"):
+		var m map[string]int
+		m["x"] = 1
+	case strings.Contains(ev.Body, "spin"):
+		for {
+		}
+	default:
+		pdk.Output([]byte(`{"allow":true}`))
+	}
 	runtime.Gosched()
 	return 0
 }
