@@ -13,6 +13,24 @@ import (
 	"testing"
 )
 
+// sharedCache is one compilation cache directory for the whole test
+// binary: every test compiles the same guest, and compiling it under the
+// race detector takes tens of seconds; the restart tests still start from
+// an empty in-memory state and read this directory as a restarted server
+// reads its own.
+var sharedCache string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "naamio-modules-cache-")
+	if err != nil {
+		panic(err)
+	}
+	sharedCache = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 var guest struct {
 	once sync.Once
 	bin  []byte
@@ -73,7 +91,7 @@ func (l *logLines) String() string {
 func compileGuest(t *testing.T, l Limits, config map[string]string) (*program, *logLines) {
 	t.Helper()
 	bin := guestWasm(t)
-	e, err := NewEngine(t.TempDir(), func(context.Context, string, []byte) []byte { return []byte(`{"status":501}`) })
+	e, err := NewEngine(sharedCache, func(context.Context, string, []byte) []byte { return []byte(`{"status":501}`) })
 	if err != nil {
 		t.Fatal(err)
 	}

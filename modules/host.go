@@ -132,6 +132,10 @@ func (h *Host) call(ctx context.Context, name string, in []byte) hostResponse {
 	}
 	w := newRecorder(maxHostBody)
 	h.LDP.ServeHTTP(w, r)
+	if method != http.MethodGet && w.status < 300 {
+		p, _ := h.LDP.Locator().PathOf(req.IRI)
+		wrote(ctx, p)
+	}
 	return w.answer(name, req.IRI)
 }
 

@@ -30,6 +30,11 @@ type module struct {
 	bin      []byte // until it is recorded
 	prog     *program
 	status   status
+	// The reactor worker: woken when events are queued, stopped when the
+	// module is retired.
+	wakeCh   chan struct{}
+	gone     chan struct{}
+	goneOnce sync.Once
 	// The manifest's reactors and validators with their containers as
 	// store paths (inside the module's pod).
 	reactorPaths   []reactorAt
@@ -116,6 +121,14 @@ type status struct {
 }
 
 func (st *status) init() { st.s = Status{State: StateRunning, Log: []LogLine{}} }
+
+// newModule is a module record with its worker's channels.
+func newModule(path, iri, owner string, m *Manifest) *module {
+	mod := &module{path: path, iri: iri, agent: iri + "#module", owner: owner, manifest: m,
+		wakeCh: make(chan struct{}, 1), gone: make(chan struct{})}
+	mod.status.init()
+	return mod
+}
 
 func (st *status) counted(err error) {
 	st.mu.Lock()

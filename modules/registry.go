@@ -64,8 +64,13 @@ func (s *Service) activate(ctx context.Context, mod *module) error {
 	s.modules[mod.path] = mod
 	s.mu.Unlock()
 	if old != nil {
-		old.prog.close(ctx)
+		old.retire()
+		if old.prog != nil {
+			old.prog.close(ctx)
+		}
 	}
+	s.modulesChanged()
+	mod.wake()
 	mod.status.logLine("info", fmt.Sprintf("installed %s %s", mod.manifest.Name, mod.manifest.Version))
 	s.log.InfoContext(ctx, "module installed", "path", mod.path, "name", mod.manifest.Name, "version", mod.manifest.Version)
 	return nil
@@ -115,10 +120,15 @@ func (s *Service) uninstall(ctx context.Context, path string) error {
 	old := s.modules[path]
 	delete(s.modules, path)
 	s.mu.Unlock()
+	s.dropQueues(ctx, path)
 	if old != nil {
-		old.prog.close(ctx)
+		old.retire()
+		if old.prog != nil {
+			old.prog.close(ctx)
+		}
 		s.log.InfoContext(ctx, "module uninstalled", "path", path, "name", old.manifest.Name)
 	}
+	s.modulesChanged()
 	return nil
 }
 
@@ -144,8 +154,8 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	for _, e := range all {
-		mod := &module{path: e.path, iri: e.rec.IRI, agent: e.rec.IRI + "#module", owner: e.rec.Owner, etag: e.rec.ETag, manifest: e.rec.Manifest}
-		mod.status.init()
+		mod := newModule(e.path, e.rec.IRI, e.rec.Owner, e.rec.Manifest)
+		mod.etag = e.rec.ETag
 		if err := s.start(ctx, mod); err != nil {
 			mod.status.fail(err)
 			s.log.ErrorContext(ctx, "module failed to start", "path", e.path, "err", err)
@@ -154,6 +164,7 @@ func (s *Service) Start(ctx context.Context) error {
 		s.modules[e.path] = mod
 		s.mu.Unlock()
 	}
+	s.modulesChanged()
 	return nil
 }
 
@@ -208,16 +219,19 @@ func (s *Service) installStored(ctx context.Context, path string) error {
 	iri := s.ldp.IRI(path)
 	mod, err := s.prepareStored(ctx, path, iri, owner, root, raw)
 	if err != nil {
-		failed := &module{path: path, iri: iri, agent: iri + "#module", owner: owner, etag: meta.ETag, manifest: &Manifest{}}
-		failed.status.init()
+		failed := newModule(path, iri, owner, &Manifest{})
+		failed.etag = meta.ETag
 		failed.status.fail(err)
 		s.log.ErrorContext(ctx, "stored manifest not installed", "path", path, "err", err)
 		s.mu.Lock()
 		old := s.modules[path]
 		s.modules[path] = failed
 		s.mu.Unlock()
-		if old != nil && old.prog != nil {
-			old.prog.close(ctx)
+		if old != nil {
+			old.retire()
+			if old.prog != nil {
+				old.prog.close(ctx)
+			}
 		}
 		return nil
 	}

@@ -49,6 +49,8 @@ type Service struct {
 	mu      sync.RWMutex
 	modules map[string]*module // by manifest path
 	staged  map[string]*module // checked, compiled, awaiting their commit
+	changed chan struct{}      // modules installed or removed (Run)
+	hops    hopTable
 }
 
 // New builds the service; it serves once the LDP handler is built with
@@ -57,7 +59,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Records == nil || cfg.PodOf == nil {
 		return nil, errors.New("modules: Store, Records and PodOf are required")
 	}
-	s := &Service{cfg: cfg, log: cfg.Log, modules: map[string]*module{}, staged: map[string]*module{}}
+	s := &Service{cfg: cfg, log: cfg.Log, modules: map[string]*module{}, staged: map[string]*module{}, changed: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -84,7 +86,10 @@ func (s *Service) Close(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, m := range s.modules {
-		m.prog.close(ctx)
+		m.retire()
+		if m.prog != nil {
+			m.prog.close(ctx)
+		}
 	}
 	for _, m := range s.staged {
 		m.prog.close(ctx)
@@ -197,8 +202,8 @@ func refused(err error) error {
 
 // load compiles a checked module.
 func (s *Service) load(ctx context.Context, path, iri, owner string, m *Manifest, bin []byte) (*module, error) {
-	mod := &module{path: path, iri: iri, agent: iri + "#module", owner: owner, manifest: m, bin: bin}
-	mod.status.init()
+	mod := newModule(path, iri, owner, m)
+	mod.bin = bin
 	root, _, _ := s.manifestPath(path)
 	if err := mod.placeIn(s.ldp.Locator().PathOf, root); err != nil {
 		return nil, err

@@ -46,7 +46,7 @@ func openSvcPod(t *testing.T) (*svcPod, func() *svcPod) {
 	st, res := ldptest.OpenStore(t, svcBase, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
 	ldptest.WriteACL(t, st, svcBase, "/.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
 <#owner> a acl:Authorization ; acl:agent <`+svcOwner+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .`)
-	cache := t.TempDir()
+	cache := sharedCache
 	open := func() *svcPod {
 		records, err := st.KV(kv.Modules)
 		if err != nil {
@@ -202,7 +202,7 @@ func TestInstallRefusals(t *testing.T) {
 		{"binary missing", svcOwner, []byte(strings.Replace(string(guestManifestJSON(bin, "1", "")), "guest.wasm", "nothing.wasm", 1)), 422, "cannot be read by you (404)"},
 		{"binary in another pod", svcOwner, []byte(strings.Replace(string(guestManifestJSON(bin, "1", "")), "guest.wasm", "/bob/x.wasm", 1)), 422, "same pod"},
 		{"https binary with no fetcher", svcOwner, []byte(strings.Replace(string(guestManifestJSON(bin, "1", "")), "guest.wasm", "https://cdn.example/x.wasm", 1)), 422, "upload the .wasm"},
-		{"export missing", svcOwner, []byte(strings.Replace(string(guestManifestJSON(bin, "1", "")), `"export":"echo"`, `"export":"on_change"`, 1)), 422, `exports no function "on_change"`},
+		{"export missing", svcOwner, []byte(strings.Replace(string(guestManifestJSON(bin, "1", "")), `"export":"echo"`, `"export":"on_delete"`, 1)), 422, `exports no function "on_delete"`},
 		{"installer cannot read the binary", svcHelper, guestManifestJSON(bin, "1", ""), 422, "cannot be read by you (403)"},
 		{"stranger", "https://eve.example/#me", guestManifestJSON(bin, "1", ""), 403, ""},
 	} {

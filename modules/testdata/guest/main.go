@@ -162,4 +162,36 @@ func validate() int32 {
 	return 0
 }
 
+// onChange records each event it gets as a triple in <config out>log.ttl
+// (an N3 Patch through pod_patch), and fails when the patch does.
+//
+//go:wasmexport on_change
+func onChange() int32 {
+	var ev struct{ Type, Object, State string }
+	_ = json.Unmarshal(pdk.Input(), &ev)
+	out, _ := pdk.GetConfig("out")
+	patch := `@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:inserts { <` +
+		ev.Object + `> <urn:ex:saw> "` + ev.Type + " " + ev.State + `" . }.`
+	body, _ := json.Marshal(map[string]string{"iri": out + "log.ttl", "body": patch})
+	var r struct {
+		Status int
+		Error  string
+	}
+	_ = json.Unmarshal(callHost("pod_patch", body), &r)
+	runtime.Gosched()
+	if r.Status >= 300 {
+		pdk.SetErrorString("patch answered " + strconv.Itoa(r.Status) + ": " + r.Error)
+		return 1
+	}
+	return 0
+}
+
+// noRetry fails and asks the host not to try the event again.
+//
+//go:wasmexport no_retry
+func noRetry() int32 {
+	pdk.SetErrorString(`{"retry":false,"error":"this event cannot be handled"}`)
+	return 1
+}
+
 func main() {}

@@ -1,0 +1,108 @@
+package modules
+
+import (
+	"context"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/naamio/naamio/event"
+)
+
+// reactFeed hands the changes after *cursor to the reactor consumer, as
+// the change-log feed does, and moves the cursor.
+func (p *svcPod) reactFeed(cursor *event.Cursor) {
+	p.t.Helper()
+	cs, err := p.st.Changes(context.Background(), *cursor, 100000)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if len(cs) == 0 {
+		return
+	}
+	if err := p.svc.Reactors().Handle(context.Background(), cs); err != nil {
+		p.t.Fatal(err)
+	}
+	*cursor = event.Cursor(cs[len(cs)-1].Seq)
+}
+
+// eventually waits (bounded) until cond holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Reactors get every change they may read, in order, after the commit,
+// from a durable queue: also after a restart; never for the module's own
+// writes; a module that answers {"retry": false} has the event set aside
+// as a dead letter at once.
+func TestReactors(t *testing.T) {
+	p, reopen := openSvcPod(t)
+	bin := guestWasm(t)
+	agent := svcBase + "alice/settings/modules/guest.json#module"
+	for _, c := range []string{"/alice/notes/", "/alice/out/", "/alice/bad/", "/alice/hidden/"} {
+		p.must(svcOwner, "PUT", c, "", nil, http.StatusCreated)
+	}
+	grant := func(c, modes string) {
+		p.must(svcOwner, "PUT", c+".acl", "text/turtle", []byte(`@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#owner> a acl:Authorization ; acl:agent <`+svcOwner+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .
+<#module> a acl:Authorization ; acl:agent <`+agent+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode `+modes+` .`), http.StatusCreated)
+	}
+	grant("/alice/notes/", "acl:Read")
+	grant("/alice/bad/", "acl:Read")
+	grant("/alice/out/", "acl:Read, acl:Write")
+	p.must(svcOwner, "PUT", "/alice/settings/modules/guest.wasm", "application/wasm", bin, http.StatusCreated)
+	p.must(svcOwner, "PUT", svcManifest, "application/json", []byte(`{"name":"guest","version":"1",
+		"wasm":{"url":"guest.wasm","sha256":"`+hex.EncodeToString(sha(bin))+`"},
+		"reactors":[{"export":"on_change","container":"../../","recursive":true},{"export":"no_retry","container":"../../bad/"}],
+		"config":{"out":"`+svcBase+`alice/out/"}}`), http.StatusCreated)
+	var cursor event.Cursor
+	p.reactFeed(&cursor) // the set-up's changes: nothing the module may read
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = p.svc.Run(ctx); close(done) }()
+
+	log := func() string { return p.as(svcOwner, "GET", "/alice/out/log.ttl", "", nil).Body.String() }
+	p.must(svcOwner, "PUT", "/alice/notes/a.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 1 .`), http.StatusCreated)
+	p.must(svcOwner, "PUT", "/alice/notes/a.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 2 .`), http.StatusNoContent)
+	p.must(svcOwner, "DELETE", "/alice/notes/a.ttl", "", nil, http.StatusNoContent)
+	p.must(svcOwner, "PUT", "/alice/hidden/h.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 1 .`), http.StatusCreated)
+	p.reactFeed(&cursor)
+	eventually(t, "Create, Update and Delete of a.ttl in the module's log", func() bool {
+		l := log()
+		return strings.Contains(l, `"Create `) && strings.Contains(l, `"Update `) && strings.Contains(l, `"Delete "`)
+	})
+	p.reactFeed(&cursor) // the module's own writes to out/log.ttl
+	if l := log(); strings.Contains(l, "hidden") || strings.Contains(l, "log.ttl>") {
+		t.Fatalf("log has events the module may not read or of its own writes:\n%s", l)
+	}
+
+	p.must(svcOwner, "PUT", "/alice/bad/x.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 1 .`), http.StatusCreated)
+	p.reactFeed(&cursor)
+	eventually(t, "a dead letter", func() bool { st, _ := p.svc.Status(svcManifest); return st.DeadLetters == 1 })
+	st, _ := p.svc.Status(svcManifest)
+	if last := st.Log[len(st.Log)-1].Message; !strings.Contains(last, "this event cannot be handled") {
+		t.Errorf("last log line %q", last)
+	}
+
+	// Queued while nothing runs, then the server restarts: the event is
+	// still handled.
+	stop()
+	<-done
+	p.must(svcOwner, "PUT", "/alice/notes/b.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 1 .`), http.StatusCreated)
+	p.reactFeed(&cursor)
+	p.svc.Close(context.Background())
+	p = reopen()
+	ctx, stop = context.WithCancel(context.Background())
+	defer stop()
+	go func() { _ = p.svc.Run(ctx) }()
+	eventually(t, "b.ttl handled after the restart", func() bool { return strings.Contains(log(), "notes/b.ttl>") })
+}

@@ -1,0 +1,236 @@
+package modules
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/naamio/naamio/kv"
+)
+
+// wake tells the module's worker that its queue has events.
+func (m *module) wake() {
+	select {
+	case m.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+// retire stops the module's worker (uninstalled, replaced, or the
+// service is closing).
+func (m *module) retire() { m.goneOnce.Do(func() { close(m.gone) }) }
+
+func (m *module) retired() bool {
+	select {
+	case <-m.gone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Run runs the reactors: one worker per installed module draining its
+// queue in order, until ctx ends (the server's worker group).
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	running := map[*module]bool{}
+	for {
+		s.mu.RLock()
+		for _, m := range s.modules {
+			if m.prog != nil && !running[m] {
+				running[m] = true
+				wg.Add(1)
+				go func(m *module) {
+					defer wg.Done()
+					s.worker(ctx, m)
+				}(m)
+			}
+		}
+		s.mu.RUnlock()
+		for m := range running {
+			if m.retired() {
+				delete(running, m)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return nil
+		case <-s.changed:
+		}
+	}
+}
+
+// modulesChanged wakes Run to start the workers of new modules.
+func (s *Service) modulesChanged() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) worker(ctx context.Context, m *module) {
+	for {
+		s.drain(ctx, m)
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.gone:
+			return
+		case <-m.wakeCh:
+		}
+	}
+}
+
+// drain runs m's queued events in order until the queue is empty. An
+// event that fails is retried after a pause, holding back the events
+// after it (order per resource); after the last retry, or at once when
+// the module says {"retry": false}, it becomes a dead letter.
+func (s *Service) drain(ctx context.Context, m *module) {
+	for ctx.Err() == nil && !m.retired() {
+		key, p, ok := s.nextQueued(ctx, m.path)
+		if !ok {
+			return
+		}
+		err := m.react(ctx, p, &s.hops)
+		if err == nil {
+			_ = s.cfg.Records.Delete(ctx, key)
+			continue
+		}
+		if ctx.Err() != nil || m.retired() {
+			return // stopped mid-call: offered again later
+		}
+		p.Attempts++
+		p.Error = err.Error()
+		if errors.Is(err, errDeadNow) || p.Attempts > len(retryPauses) {
+			s.bury(ctx, m, key, p)
+			continue
+		}
+		if v, err := json.Marshal(p); err == nil {
+			_ = s.cfg.Records.Put(ctx, key, v, 0)
+		}
+		t := time.NewTimer(retryPauses[p.Attempts-1])
+		select {
+		case <-ctx.Done():
+		case <-m.gone:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// nextQueued returns the oldest queued event of the module at path.
+func (s *Service) nextQueued(ctx context.Context, path string) (string, pending, bool) {
+	var key string
+	var p pending
+	stop := errors.New("stop")
+	err := s.cfg.Records.List(ctx, keyQueue+path+"\x00", func(k string, v []byte) error {
+		if json.Unmarshal(v, &p) != nil {
+			_ = s.cfg.Records.Delete(ctx, k) // unreadable: drop it
+			return nil
+		}
+		key = k
+		return stop
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return "", pending{}, false
+	}
+	return key, p, key != ""
+}
+
+// bury moves a queued event to the module's dead letters, keeping the
+// newest maxDead.
+func (s *Service) bury(ctx context.Context, m *module, key string, p pending) {
+	v, _ := json.Marshal(p)
+	dead := keyDead + strings.TrimPrefix(key, keyQueue)
+	err := s.cfg.Records.Update(ctx, func(tx kv.Txn) error {
+		if err := tx.Delete(key); err != nil {
+			return err
+		}
+		return tx.Set(dead, v, 0)
+	})
+	if err != nil {
+		return
+	}
+	m.status.deadLetter()
+	m.status.logLine("error", "dead letter: "+p.Event.Type+" "+p.Event.Object+": "+p.Error)
+	var all []string
+	_ = s.cfg.Records.List(ctx, keyDead+m.path+"\x00", func(k string, _ []byte) error {
+		all = append(all, k)
+		return nil
+	})
+	for len(all) > maxDead {
+		_ = s.cfg.Records.Delete(ctx, all[0])
+		all = all[1:]
+	}
+}
+
+// dropQueues deletes the queued events and dead letters of the module at
+// path (uninstalled).
+func (s *Service) dropQueues(ctx context.Context, path string) {
+	for _, prefix := range []string{keyQueue, keyDead} {
+		var keys []string
+		_ = s.cfg.Records.List(ctx, prefix+path+"\x00", func(k string, _ []byte) error {
+			keys = append(keys, k)
+			return nil
+		})
+		for _, k := range keys {
+			_ = s.cfg.Records.Delete(ctx, k)
+		}
+	}
+}
+
+// hopTable remembers, for paths modules wrote, how many module reactions
+// led to the write, so chains of modules reacting to each other stop
+// after maxHops. It is in memory: a restart starts counting again.
+type hopTable struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+const maxHopEntries = 10000
+
+func (h *hopTable) set(path string, hops int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil || len(h.m) >= maxHopEntries {
+		h.m = map[string]int{}
+	}
+	h.m[path] = hops
+}
+
+func (h *hopTable) get(path string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.m[path]
+}
+
+func (s *Service) hopsOf(path string) int {
+	if n := s.hops.get(path); n > 0 {
+		return n
+	}
+	return 1
+}
+
+type hopsKey struct{}
+
+type hopsCtx struct {
+	hops  int
+	table *hopTable
+}
+
+// withHops marks ctx as a reaction at chain depth hops: writes made in
+// it are recorded in table.
+func withHops(ctx context.Context, hops int, table *hopTable) context.Context {
+	return context.WithValue(ctx, hopsKey{}, hopsCtx{hops, table})
+}
+
+// wrote records a module's write of path made in ctx.
+func wrote(ctx context.Context, path string) {
+	if h, ok := ctx.Value(hopsKey{}).(hopsCtx); ok && h.table != nil {
+		h.table.set(path, h.hops)
+	}
+}
