@@ -182,6 +182,14 @@ func (r *Pods) Owner(name string) (string, bool) {
 	return rec.Account, ok
 }
 
+// OwnerWebID returns the WebID pod name was made for, if the pod exists.
+func (r *Pods) OwnerWebID(name string) (string, bool) {
+	r.mu.RLock()
+	rec, ok := r.pods["/"+name+"/"]
+	r.mu.RUnlock()
+	return rec.WebID, ok
+}
+
 // Retire replaces the record of pod name, owned by account, by a tombstone
 // that keeps the name reserved, with the WebIDs it held: the registry's
 // own and webIDs (the account's WebIDs in the pod, for a record already

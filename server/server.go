@@ -21,6 +21,7 @@ import (
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/modules"
 	"github.com/naamio/naamio/notify"
 )
 
@@ -30,7 +31,7 @@ import (
 // middleware (routes); the handler reads the agent it establishes from
 // the request's context.
 func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *idp.Pods,
-	provider *op.Provider) (*ldp.Handler, *auth.Authenticator, error) {
+	provider *op.Provider, mods *modules.Service) (*ldp.Handler, *auth.Authenticator, error) {
 	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
 		return nil, nil, err
 	}
@@ -59,6 +60,9 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		Subscriptions: notify.Services(cfg.BaseURL),
 		// Inrupt's notifications client discovers this (notify/gateway.go).
 		NotificationGateway: notify.GatewayIRI(cfg.BaseURL),
+		// Module manifests and validators are checked before a write
+		// commits (modules/).
+		NewGuard: mods.GuardFor,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -124,6 +128,8 @@ type Server struct {
 	legacy *notify.Legacy
 	// notify serves Solid Notifications (WebSocketChannel2023).
 	notify *notify.Service
+	// mods runs the pods' Wasm modules.
+	mods *modules.Service
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -163,14 +169,26 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	lh, authn, err := buildLDP(cfg, log, store, caches, pods, id.op)
+	mods, err := newModules(cfg, store, pods, log)
 	if err != nil {
 		id.pages.Close()
 		_ = store.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed}
+	lh, authn, err := buildLDP(cfg, log, store, caches, pods, id.op, mods)
+	if err == nil {
+		err = mods.Start(context.Background())
+	}
+	if err != nil {
+		mods.Close(context.Background())
+		id.pages.Close()
+		_ = store.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, mods: mods}
+	feed.consumers = append(feed.consumers, mods.Installer(), mods.Reactors())
 	if s.notify, s.legacy, err = newNotify(cfg, store, lh, feed, log); err != nil {
+		mods.Close(context.Background())
 		lh.Close()
 		id.pages.Close()
 		_ = store.Close()
@@ -180,6 +198,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		{"signing-key rotation", func(ctx context.Context) {
 			id.op.RotateEvery(ctx, cfg.SigningKeyMaxAge, signingKeyCheck)
 		}},
+		{"module reactors", func(ctx context.Context) { _ = mods.Run(ctx) }},
 	}
 	s.workers = append(s.workers, feed.workers()...)
 	s.http = &http.Server{
@@ -233,6 +252,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod.Get("/.naamio/health", s.health)
 	pod.Handle(notify.ServicePath+"*", s.notify)
 	pod.Handle(notify.GatewayPath+"*", s.notify)
+	pod.Handle(modules.StatusPrefix+"/*", s.mods)
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r
@@ -269,6 +289,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
+		s.mods.Close(context.Background())
 		s.ldp.Close()
 		_ = s.store.Close()
 		return err
@@ -291,6 +312,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		err = nil
 	}
 	background.stop()
+	s.mods.Close(context.Background())
 	s.ldp.Close()
 	s.id.pages.Close() // waits for reset mails being sent
 	if cerr := s.store.Close(); cerr != nil && err == nil {

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/naamio/naamio/idp"
+	"github.com/naamio/naamio/internal/safehttp"
+	"github.com/naamio/naamio/kv"
+	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/modules"
+)
+
+// newModules builds the Wasm module host (modules/): its records in
+// kv.Modules, compiled code cached in <data>/modules-cache (so a restart
+// does not compile again), https binaries fetched through the SSRF-safe
+// client, and each pod's owner from the pod registry (a module never gets
+// more than its pod's owner holds). The LDP handler is built with its
+// guard (ldp.Config.NewGuard = GuardFor).
+func newModules(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *slog.Logger) (*modules.Service, error) {
+	records, err := store.KV(kv.Modules)
+	if err != nil {
+		return nil, err
+	}
+	fetch := safehttp.New(safehttp.Options{Timeout: 30 * time.Second, MaxBody: modules.MaxWasm + 1, AllowAddrPorts: cfg.AllowFetch})
+	return modules.New(modules.Config{
+		Store:    store,
+		Records:  records,
+		CacheDir: filepath.Join(cfg.DataDir, "modules-cache"),
+		Fetch:    fetch.HTTPClient(),
+		PodOf:    podOf(pods),
+		Log:      log.With("component", "modules"),
+	})
+}
+
+// podOf maps a store path to its pod's root container and owner's WebID.
+func podOf(pods *idp.Pods) func(string) (string, string, bool) {
+	return func(p string) (string, string, bool) {
+		name, _, ok := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+		if !ok || name == "" {
+			return "", "", false
+		}
+		owner, ok := pods.OwnerWebID(name)
+		if !ok {
+			return "", "", false
+		}
+		return "/" + name + "/", owner, true
+	}
+}
