@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -28,6 +29,7 @@ const poolSize = 2
 type Engine struct {
 	cache wazero.CompilationCache
 	host  []extism.HostFunction
+	fetch *http.Client // modules' http_request (net.go); nil: none
 }
 
 // HostFunc answers one pod_* call of a module: JSON in, JSON out. It
@@ -37,8 +39,10 @@ type HostFunc func(ctx context.Context, name string, in []byte) []byte
 var logLevelOnce sync.Once
 
 // NewEngine returns an engine whose compilation cache is in dir (""
-// keeps it in memory) and whose modules' pod_* calls go to host.
-func NewEngine(dir string, host HostFunc) (*Engine, error) {
+// keeps it in memory), whose modules' pod_* calls go to host, and whose
+// modules' http_request calls go through fetch (the SSRF-safe client;
+// nil refuses them all).
+func NewEngine(dir string, host HostFunc, fetch *http.Client) (*Engine, error) {
 	var cache wazero.CompilationCache
 	if dir == "" {
 		cache = wazero.NewCompilationCache()
@@ -52,7 +56,7 @@ func NewEngine(dir string, host HostFunc) (*Engine, error) {
 	// default, which would drop every line a module logs; the host keeps
 	// info and above (the contract), per module, through SetLogger.
 	logLevelOnce.Do(func() { extism.SetLogLevel(extism.LogLevelInfo) })
-	e := &Engine{cache: cache}
+	e := &Engine{cache: cache, fetch: fetch}
 	for _, name := range HostFunctions {
 		name := name
 		e.host = append(e.host, extism.NewHostFunctionWithStack(name,
@@ -72,6 +76,7 @@ func NewEngine(dir string, host HostFunc) (*Engine, error) {
 			},
 			[]extism.ValueType{extism.ValueTypeI64}, []extism.ValueType{extism.ValueTypeI64}))
 	}
+	e.host = append(e.host, e.netHostFunctions()...)
 	return e, nil
 }
 
@@ -122,6 +127,10 @@ type program struct {
 // config; log receives the module's log lines.
 func (e *Engine) compile(ctx context.Context, m *Manifest, bin []byte, log func(level, msg string)) (*program, error) {
 	pages := uint32(m.Limits.MemoryMiB) * 16 // 64 KiB pages
+	bin, err := rewriteNetImports(bin)
+	if err != nil {
+		return nil, err
+	}
 	em := extism.Manifest{
 		Wasm: []extism.Wasm{extism.WasmData{Data: bin}},
 		// Always set: a context deadline alone does not stop running
@@ -129,9 +138,9 @@ func (e *Engine) compile(ctx context.Context, m *Manifest, bin []byte, log func(
 		Timeout: uint64(m.Limits.TimeoutMs),
 		Memory:  &extism.ManifestMemory{MaxPages: pages, MaxHttpResponseBytes: 1 << 20, MaxVarBytes: 64 << 10},
 		Config:  m.Config,
-		// No allowed hosts: Extism's own http_request refuses every
-		// request (it would follow redirects off the list and skip the
-		// SSRF checks).
+		// No allowed hosts: Extism's own http_request is not reachable
+		// (the module's imports of it are served by net.go) and would
+		// refuse every request if it were.
 	}
 	cp, err := extism.NewCompiledPlugin(ctx, em, extism.PluginConfig{
 		EnableWasi:    true,

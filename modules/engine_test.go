@@ -91,7 +91,7 @@ func (l *logLines) String() string {
 func compileGuest(t *testing.T, l Limits, config map[string]string) (*program, *logLines) {
 	t.Helper()
 	bin := guestWasm(t)
-	e, err := NewEngine(sharedCache, func(context.Context, string, []byte) []byte { return []byte(`{"status":501}`) })
+	e, err := NewEngine(sharedCache, func(context.Context, string, []byte) []byte { return []byte(`{"status":501}`) }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func hostPod(t *testing.T) (*program, *ldp.Handler) {
 		}
 	}
 	host := &Host{LDP: h}
-	e, err := NewEngine(sharedCache, host.Call)
+	e, err := NewEngine(sharedCache, host.Call, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

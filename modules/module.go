@@ -84,7 +84,8 @@ func (m *module) placeIn(pathOf func(iri string) (string, bool), root string) er
 // logging a failure with the host's reason and the module's own text.
 func (m *module) call(ctx context.Context, export string, input []byte) ([]byte, error) {
 	inv := &invocation{agent: m.agent, owner: m.owner}
-	out, err := m.prog.call(withInvocation(ctx, inv), export, input)
+	ctx = withNet(withInvocation(ctx, inv), m.manifest.AllowedHosts, m.status.logLine)
+	out, err := m.prog.call(ctx, export, input)
 	m.status.counted(err)
 	if err != nil {
 		var ce *CallError

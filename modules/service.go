@@ -71,11 +71,11 @@ func New(cfg Config) (*Service, error) {
 func (s *Service) GuardFor(h *ldp.Handler) ldp.Guard {
 	s.ldp = h
 	host := &Host{LDP: h}
-	e, err := NewEngine(s.cfg.CacheDir, host.Call)
+	e, err := NewEngine(s.cfg.CacheDir, host.Call, s.cfg.Fetch)
 	if err != nil {
 		// An unusable cache directory: keep compiled code in memory.
 		s.log.Error("module compilation cache unusable; compiling in memory", "err", err)
-		e, _ = NewEngine("", host.Call)
+		e, _ = NewEngine("", host.Call, s.cfg.Fetch)
 	}
 	s.engine = e
 	return s

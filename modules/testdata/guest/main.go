@@ -194,4 +194,16 @@ func noRetry() int32 {
 	return 1
 }
 
+// fetch GETs the URL of its input with Extism's http_request and returns
+// {"status", "body"}.
+//
+//go:wasmexport fetch
+func fetch() int32 {
+	res := pdk.NewHTTPRequest(pdk.MethodGet, string(pdk.Input())).Send()
+	out, _ := json.Marshal(map[string]any{"status": res.Status(), "body": string(res.Body())})
+	pdk.Output(out)
+	runtime.Gosched()
+	return 0
+}
+
 func main() {}
