@@ -72,8 +72,8 @@ func (s *Service) send(ctx context.Context, c event.Change, topic string, n noti
 	}
 	now := time.Now()
 	for _, k := range ks {
-		if now.After(k.ch.EndAt) {
-			k.stop() // the channel expired
+		if k.ch.expired(now) {
+			k.stop() // the channel expired (notify:endAt)
 			continue
 		}
 		if c.Time.Before(k.opened) {
@@ -81,6 +81,9 @@ func (s *Service) send(ctx context.Context, c event.Change, topic string, n noti
 		}
 		if !s.ldp.MayRead(ctx, k.ch.agent(), topic) {
 			continue
+		}
+		if !k.ch.admit(&s.rate, now) {
+			continue // before startAt, or within the rate (admit.go)
 		}
 		k.offer(msg)
 	}

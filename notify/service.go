@@ -61,6 +61,7 @@ type Service struct {
 	life     time.Duration
 	log      *slog.Logger
 	hub      hub
+	rate     rateGate   // notify:rate (admit.go)
 	subMu    sync.Mutex // count-then-put of the per-agent limit
 }
 
@@ -92,6 +93,7 @@ func Services(base string) []ldp.SubscriptionService {
 	return []ldp.SubscriptionService{{
 		IRI:         strings.TrimSuffix(base, "/") + ServicePath,
 		ChannelType: typeWebSocket,
+		Features:    featureIRIs(),
 	}}
 }
 
@@ -129,6 +131,7 @@ func (s *Service) serveService(w http.ResponseWriter, r *http.Request) error {
 			"@context":    []string{ctxNotification},
 			"id":          s.ldp.IRI(ServicePath),
 			"channelType": typeWebSocket,
+			"feature":     featureNames,
 		})
 	case http.MethodPost:
 		return s.subscribe(w, r)
@@ -168,6 +171,7 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 	c := &channel{Token: newToken(), Secret: newToken(), Topic: topic, WebID: ag.WebID, Client: ag.Client,
 		Origin: ag.Origin, Authed: ag.Authenticated, Created: now, EndAt: now.Add(s.life),
 		Bucket: bucketOf(ag, r.RemoteAddr)}
+	c.withFeatures(req.Features)
 	s.subMu.Lock()
 	n, err := s.channels.count(r.Context(), c.Bucket)
 	if err == nil && n >= s.max {
@@ -186,7 +190,7 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 // describe is the channel description of the subscription response.
 func (s *Service) describe(r *http.Request, c *channel) map[string]any {
 	id := s.ldp.IRI(ServicePath + c.Token)
-	return map[string]any{
+	d := map[string]any{
 		"@context":    []string{ctxNotification},
 		"id":          id,
 		"type":        typeWebSocket,
@@ -194,6 +198,8 @@ func (s *Service) describe(r *http.Request, c *channel) map[string]any {
 		"receiveFrom": "ws" + strings.TrimPrefix(id, "http") + "?auth=" + c.Secret,
 		"endAt":       c.EndAt.Format(time.RFC3339),
 	}
+	c.describeFeatures(d)
+	return d
 }
 
 // serveChannel: a WebSocket upgrade with the channel's secret opens its
@@ -223,6 +229,7 @@ func (s *Service) serveChannel(w http.ResponseWriter, r *http.Request, token str
 			return err
 		}
 		s.hub.closeChannel(c.Token)
+		s.rate.forget(c.Token)
 		w.WriteHeader(http.StatusResetContent)
 		return nil
 	}

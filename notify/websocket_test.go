@@ -293,7 +293,7 @@ func TestWebSocketChannel2023_BadInput(t *testing.T) {
 		{"topic not an IRI", "application/ld+json", `{` + v1 + `,"type":"notify:WebSocketChannel2023","topic":42}`, http.StatusUnprocessableEntity},
 		{"relative topic", "application/ld+json", `{` + v1 + `,"type":"notify:WebSocketChannel2023","topic":"/doc"}`, http.StatusUnprocessableEntity},
 		{"topic on another host", "application/ld+json", request("https://elsewhere.example/doc"), http.StatusUnprocessableEntity},
-		{"feature not offered", "application/ld+json", `{` + v1 + `,"type":"notify:WebSocketChannel2023","topic":"` + topic + `","endAt":"2030-01-01T00:00:00Z"}`, http.StatusUnprocessableEntity},
+		{"endAt in the past", "application/ld+json", `{` + v1 + `,"type":"notify:WebSocketChannel2023","topic":"` + topic + `","endAt":"2020-01-01T00:00:00Z"}`, http.StatusUnprocessableEntity},
 		{"too large", "application/ld+json", `{` + v1 + `,"x":"` + strings.Repeat("a", 70<<10) + `"}`, http.StatusRequestEntityTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
