@@ -58,6 +58,11 @@ type Config struct {
 	// Subscriptions are the Solid Notifications subscription services
 	// every storage description lists (notify/).
 	Subscriptions []SubscriptionService
+	// ResourceLinks, when set, gives extra Link header values (already
+	// formatted, comma-separated) for the resource with the given IRI; every
+	// response that describes a resource carries them (notify/: the
+	// StreamingHTTPChannel2023 link). It must answer from memory.
+	ResourceLinks func(iri string) string
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -85,6 +90,7 @@ type Handler struct {
 	storageRoot func(string) bool
 
 	subscriptions []SubscriptionService
+	links         func(iri string) string
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -145,6 +151,7 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		storageRoot: cfg.StorageRoot,
 
 		subscriptions: cfg.Subscriptions,
+		links:         cfg.ResourceLinks,
 	}, nil
 }
 

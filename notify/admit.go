@@ -94,16 +94,11 @@ func (s *Service) stateNotification(ctx context.Context, c *channel) (msg []byte
 	if c.State == "" || !s.ldp.MayRead(ctx, c.agent(), c.Topic) {
 		return nil, false
 	}
-	etag, exists, err := s.ldp.State(ctx, c.Topic)
-	if err != nil || ldp.SameState(c.State, etag) {
+	n, ok := s.current(ctx, c.Topic)
+	if !ok || ldp.SameState(c.State, n.State) {
 		return nil, false
 	}
-	n := notification{Context: []string{ctxStreams, ctxNotification}, ID: "urn:naamio:state:" + newToken(),
-		Type: "Update", Object: s.ldp.IRI(c.Topic), State: etag, Published: time.Now().UTC().Format(time.RFC3339Nano)}
-	if !exists {
-		n.Type = "Delete"
-	}
-	msg, err = json.Marshal(n)
+	msg, err := json.Marshal(n)
 	return msg, err == nil
 }
 

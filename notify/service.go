@@ -49,6 +49,10 @@ type Config struct {
 	// 0: DefaultMaxDuration.
 	MaxDuration time.Duration
 	Log         *slog.Logger
+
+	// MaxStreams caps one agent's open StreamingHTTPChannel2023 streams
+	// (429 above it); 0: DefaultMaxStreams.
+	MaxStreams int
 }
 
 // Service is the WebSocketChannel2023 subscription service, its
@@ -62,6 +66,7 @@ type Service struct {
 	log      *slog.Logger
 	hub      hub
 	rate     rateGate   // notify:rate (admit.go)
+	streams  streams    // StreamingHTTPChannel2023 (stream.go)
 	subMu    sync.Mutex // count-then-put of the per-agent limit
 }
 
@@ -80,6 +85,9 @@ func New(cfg Config) (*Service, error) {
 	if s.queue <= 0 {
 		s.queue = DefaultQueue
 	}
+	if s.streams.max = cfg.MaxStreams; s.streams.max <= 0 {
+		s.streams.max = DefaultMaxStreams
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -97,9 +105,16 @@ func Services(base string) []ldp.SubscriptionService {
 	}}
 }
 
-// ServeHTTP serves ServicePath and the channels under it.
+// ServeHTTP serves ServicePath and the channels under it, and the
+// streams under StreamPath.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
+	if strings.HasPrefix(p, StreamPath) {
+		if err := s.serveStream(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+		return
+	}
 	if !strings.HasPrefix(p, ServicePath) {
 		http.NotFound(w, r)
 		return
@@ -268,6 +283,8 @@ func statusFor(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
+	case errors.Is(err, errShutdown):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, kv.ErrInsufficientStorage):
 		return http.StatusInsufficientStorage
 	}

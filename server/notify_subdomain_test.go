@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +36,7 @@ func TestNotificationsSubdomainPod(t *testing.T) {
 		if ct != "" {
 			req.Header.Set("Content-Type", ct)
 		}
-		req.Header.Set("Accept", "application/n-triples")
+		req.Header.Set("Accept", "application/n-triples, */*;q=0.1")
 		if key != nil {
 			proof, err := key.Proof(method, url, tok, time.Now())
 			if err != nil {
@@ -87,5 +89,29 @@ func TestNotificationsSubdomainPod(t *testing.T) {
 	var n map[string]any
 	if err := json.Unmarshal(msg, &n); err != nil || n["type"] != "Create" || n["object"] != topic {
 		t.Fatalf("notification %s (%v)", msg, err)
+	}
+
+	// The pod's resources link their StreamingHTTPChannel2023 stream on
+	// the base host, which serves it to the pod's owner.
+	stream := base + ".notifications/StreamingHTTPChannel2023/" + strings.ReplaceAll(url.QueryEscape(topic), "+", "%20")
+	resp, _ = do("HEAD", topic, key, "", "")
+	if want := "<" + stream + `>; rel="http://www.w3.org/ns/solid/terms#updatesViaStreamingHttp2023"`; !strings.Contains(strings.Join(resp.Header.Values("Link"), ", "), want) {
+		t.Fatalf("Link %v lacks %s", resp.Header.Values("Link"), want)
+	}
+	req, _ := http.NewRequest("GET", stream, nil)
+	proof, err := key.Proof("GET", stream, tok, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "DPoP "+tok)
+	req.Header.Set("DPoP", proof)
+	sresp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sresp.Body.Close()
+	first, err := bufio.NewReader(sresp.Body).ReadString('\n')
+	if sresp.StatusCode != http.StatusOK || err != nil || !strings.Contains(first, "activitystreams#Update>") {
+		t.Fatalf("stream of the pod's resource: %d %q %v", sresp.StatusCode, first, err)
 	}
 }

@@ -57,6 +57,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,
 		Subscriptions: notify.Services(cfg.BaseURL),
+		ResourceLinks: notify.StreamLinks(cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -189,6 +190,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.http.RegisterOnShutdown(s.legacy.Shutdown)
 	s.http.RegisterOnShutdown(s.notify.Close)
+	s.http.RegisterOnShutdown(s.notify.CloseStreams)
 	return s, nil
 }
 
@@ -230,6 +232,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod := r.With(cors)
 	pod.Get("/.naamio/health", s.health)
 	pod.Handle(notify.ServicePath+"*", s.notify)
+	pod.Handle(notify.StreamPath+"*", s.notify)
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r
