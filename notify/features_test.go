@@ -116,3 +116,25 @@ func TestChannelAdmit(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseFeatures: any feature values give features or a 422, never a
+// panic, and a rate is never negative.
+func FuzzParseFeatures(f *testing.F) {
+	f.Add(`"PT10S"`, `"2030-01-01T00:00:00Z"`, `"application/ld+json"`)
+	f.Add(`"-P1D"`, `{"@value":"x"}`, `null`)
+	f.Add(`"P1Y2M3W4DT5H6M7.5S"`, `"2030-01-01T00:00:00"`, `"*/*;q=0.1"`)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, rate, endAt, accept string) {
+		doc := map[string]json.RawMessage{"rate": json.RawMessage(rate), "endAt": json.RawMessage(endAt), "accept": json.RawMessage(accept)}
+		got, err := parseFeatures(doc, now)
+		if err != nil {
+			if !errors.Is(err, errUnprocessed) {
+				t.Fatalf("unexpected error kind: %v", err)
+			}
+			return
+		}
+		if got.Rate < 0 || got.Rate > maxRate || (!got.EndAt.IsZero() && !got.EndAt.After(now)) {
+			t.Fatalf("accepted %+v", got)
+		}
+	})
+}
