@@ -58,6 +58,14 @@ type Config struct {
 	// Subscriptions are the Solid Notifications subscription services
 	// every storage description lists (notify/).
 	Subscriptions []SubscriptionService
+	// NotificationGateway, when set, is stated as the storage's
+	// solid:notificationGateway (the discovery of Inrupt's notifications
+	// client; notify/gateway.go).
+	NotificationGateway string
+	// NewGuard, when set, builds the Guard asked before every write
+	// commits (guard.go; the Wasm module host). It is given the handler,
+	// which the guard's own requests go through, and is called once.
+	NewGuard func(*Handler) Guard
 	// ResourceLinks, when set, gives extra Link header values (already
 	// formatted, comma-separated) for the resource with the given IRI; every
 	// response that describes a resource carries them (notify/: the
@@ -90,6 +98,8 @@ type Handler struct {
 	storageRoot func(string) bool
 
 	subscriptions []SubscriptionService
+	gateway       string
+	guardian      Guard
 	links         func(iri string) string
 }
 
@@ -132,7 +142,7 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 	if wait <= 0 {
 		wait = DefaultRDFWait
 	}
-	return &Handler{
+	h := &Handler{
 		maxTriples: maxTriples,
 		budget:     budget,
 		budgetWait: wait,
@@ -151,8 +161,13 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		storageRoot: cfg.StorageRoot,
 
 		subscriptions: cfg.Subscriptions,
+		gateway:       cfg.NotificationGateway,
 		links:         cfg.ResourceLinks,
-	}, nil
+	}
+	if cfg.NewGuard != nil {
+		h.guardian = cfg.NewGuard(h)
+	}
+	return h, nil
 }
 
 // Close releases the handler's cache. The store is the caller's to close.

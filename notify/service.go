@@ -105,11 +105,17 @@ func Services(base string) []ldp.SubscriptionService {
 	}}
 }
 
-// ServeHTTP serves ServicePath and the channels under it, and the
-// streams under StreamPath.
+// ServeHTTP serves ServicePath and the channels under it, GatewayPath,
+// and the streams under StreamPath.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
-	if strings.HasPrefix(p, StreamPath) {
+	if strings.HasPrefix(p, GatewayPath) { // gateway.go
+		if err := s.serveGateway(w, r, p); err != nil {
+			s.fail(w, r, err)
+		}
+		return
+	}
+	if strings.HasPrefix(p, StreamPath) { // stream.go
 		if err := s.serveStream(w, r); err != nil {
 			s.fail(w, r, err)
 		}

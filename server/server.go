@@ -57,7 +57,9 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,
 		Subscriptions: notify.Services(cfg.BaseURL),
-		ResourceLinks: notify.StreamLinks(cfg.BaseURL),
+		// Inrupt's notifications client discovers this (notify/gateway.go).
+		NotificationGateway: notify.GatewayIRI(cfg.BaseURL),
+		ResourceLinks:       notify.StreamLinks(cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -232,6 +234,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod := r.With(cors)
 	pod.Get("/.naamio/health", s.health)
 	pod.Handle(notify.ServicePath+"*", s.notify)
+	pod.Handle(notify.GatewayPath+"*", s.notify)
 	pod.Handle(notify.StreamPath+"*", s.notify)
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
