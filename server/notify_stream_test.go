@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -98,7 +99,21 @@ func TestNotificationsStreamingHTTPChannel2023(t *testing.T) {
 	case <-time.After(shutdownGrace + 5*time.Second):
 		t.Fatal("Serve did not return")
 	}
-	if rest, err := io.ReadAll(resp.Body); err != nil || len(rest) != 0 {
-		t.Fatalf("stream did not end cleanly: %q, %v", rest, err)
+	ended := make(chan error, 1)
+	go func() {
+		rest, err := io.ReadAll(resp.Body)
+		if err == nil && len(rest) != 0 {
+			err = fmt.Errorf("more notifications: %q", rest)
+		}
+		ended <- err
+	}()
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Fatalf("stream did not end cleanly: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		resp.Body.Close()
+		t.Fatal("stream still open after the server stopped")
 	}
 }
