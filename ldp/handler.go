@@ -66,6 +66,11 @@ type Config struct {
 	// commits (guard.go; the Wasm module host). It is given the handler,
 	// which the guard's own requests go through, and is called once.
 	NewGuard func(*Handler) Guard
+	// ResourceLinks, when set, gives extra Link header values (already
+	// formatted, comma-separated) for the resource with the given IRI; every
+	// response that describes a resource carries them (notify/: the
+	// StreamingHTTPChannel2023 link). It must answer from memory.
+	ResourceLinks func(iri string) string
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -95,6 +100,7 @@ type Handler struct {
 	subscriptions []SubscriptionService
 	gateway       string
 	guardian      Guard
+	links         func(iri string) string
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -156,6 +162,7 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 
 		subscriptions: cfg.Subscriptions,
 		gateway:       cfg.NotificationGateway,
+		links:         cfg.ResourceLinks,
 	}
 	if cfg.NewGuard != nil {
 		h.guardian = cfg.NewGuard(h)

@@ -146,6 +146,12 @@ func (h *Handler) setLinks(w http.ResponseWriter, m Meta) {
 		b.WriteString(`, <` + h.IRI(subject) + `>; rel="describes"`)
 	}
 	b.WriteString(`, <` + h.IRI(h.loc.descriptionPath(m.Path)) + `>; rel="` + nsSolid + `storageDescription"`)
+	if h.links != nil {
+		if l := h.links(h.IRI(m.Path)); l != "" {
+			b.WriteString(", ")
+			b.WriteString(l)
+		}
+	}
 	w.Header().Set("Link", b.String())
 }
 

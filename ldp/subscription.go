@@ -2,7 +2,9 @@ package ldp
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/rdf"
@@ -80,4 +82,29 @@ func (h *Handler) RefuseRead(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	h.fail(w, r, denied(agentOf(r), need{p, acl.Read}))
+}
+
+// State returns the stored ETag (unquoted, as change-log entries carry it)
+// of the resource at p, and whether it exists: what the notifications
+// state feature compares with (notify/). Access is the caller's to check.
+func (h *Handler) State(ctx context.Context, p string) (etag string, exists bool, err error) {
+	m, err := h.store.Stat(ctx, p)
+	if errors.Is(err, ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return m.ETag, true, nil
+}
+
+// SameState reports whether a state a client holds names the stored ETag
+// stored: the unquoted form notifications carry, or an entity tag of any
+// of its representations as a GET answered it ("…", W/"…").
+func SameState(given, stored string) bool {
+	given = strings.TrimPrefix(given, "W/")
+	if len(given) >= 2 && given[0] == '"' && given[len(given)-1] == '"' {
+		given = given[1 : len(given)-1]
+	}
+	return stored != "" && sameState(given, stored)
 }

@@ -42,6 +42,11 @@ type channel struct {
 	// EndAt is when the channel expires: its records vanish (KV TTL) and
 	// its open sockets are closed at the next change of their topic.
 	EndAt time.Time `json:"endAt"`
+	// The features the subscriber asked for (features.go, admit.go).
+	Accept  string        `json:"accept,omitempty"`
+	Rate    time.Duration `json:"rate,omitempty"`
+	StartAt time.Time     `json:"startAt,omitzero"`
+	State   string        `json:"state,omitempty"`
 }
 
 // agent is the channel's subscriber for access decisions.

@@ -54,26 +54,32 @@ func (s *Service) Handle(ctx context.Context, cs []event.Change) error {
 	return nil
 }
 
+// stamp gives n its context, id and time. The same change gives the same
+// id when the feed offers it again.
+func stamp(c event.Change, n *notification) {
+	n.Context = []string{ctxStreams, ctxNotification}
+	n.ID = "urn:naamio:change:" + strconv.FormatUint(c.Seq, 10) + ":" + n.Type
+	n.Published = c.Time.UTC().Format(time.RFC3339Nano)
+}
+
 // send gives n to every socket on topic opened before the change
 // committed whose subscriber may still Read the topic (checked at each
 // send: an ACL change stops notifications at once).
 func (s *Service) send(ctx context.Context, c event.Change, topic string, n notification) {
+	stamp(c, &n)
+	s.streams.send(ctx, s.ldp, c, topic, n) // StreamingHTTPChannel2023 (stream.go)
 	ks := s.hub.on(topic)
 	if len(ks) == 0 {
 		return
 	}
-	n.Context = []string{ctxStreams, ctxNotification}
-	// The same change gives the same id when the feed offers it again.
-	n.ID = "urn:naamio:change:" + strconv.FormatUint(c.Seq, 10) + ":" + n.Type
-	n.Published = c.Time.UTC().Format(time.RFC3339Nano)
 	msg, err := json.Marshal(n)
 	if err != nil {
 		return
 	}
 	now := time.Now()
 	for _, k := range ks {
-		if now.After(k.ch.EndAt) {
-			k.stop() // the channel expired
+		if k.ch.expired(now) {
+			k.stop() // the channel expired (notify:endAt)
 			continue
 		}
 		if c.Time.Before(k.opened) {
@@ -81,6 +87,9 @@ func (s *Service) send(ctx context.Context, c event.Change, topic string, n noti
 		}
 		if !s.ldp.MayRead(ctx, k.ch.agent(), topic) {
 			continue
+		}
+		if !k.ch.admit(&s.rate, now) {
+			continue // before startAt, or within the rate (admit.go)
 		}
 		k.offer(msg)
 	}

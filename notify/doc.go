@@ -11,10 +11,16 @@
 //     restart; DELETE of the channel unsubscribes (service.go);
 //   - delivery: Service is an event.Consumer of the change-log feed that
 //     sends Activity Streams notifications to the open sockets of each
-//     topic, checking Read before every send (deliver.go, socket.go).
+//     topic, checking Read before every send (deliver.go, socket.go);
 //   - the notification gateway Inrupt's notifications client discovers
 //     (solid:notificationGateway), an adapter that subscribes through the
-//     same service (gateway.go).
+//     same service (gateway.go);
+//   - features accept, endAt, rate, startAt, state for every channel type
+//     with a channel request (features.go parses them, admit.go applies
+//     them to each send);
+//   - StreamingHTTPChannel2023: each resource links its stream
+//     (ldp.Config.ResourceLinks from StreamLinks); a GET with Read on the
+//     topic is a text/turtle stream of its notifications (stream.go).
 //
 // Access is decided by the LDP handler (ldp.Handler.MayRead), never here.
 package notify

@@ -117,7 +117,7 @@ func (s *Service) gatewaySubscribe(w http.ResponseWriter, r *http.Request, doc m
 	req := map[string]json.RawMessage{}
 	for k, v := range doc {
 		if k != "@context" && k != "type" && k != "@type" {
-			req[k] = v // topic, and features, which the service refuses
+			req[k] = v // topic, and features (features.go)
 		}
 	}
 	req["@context"], _ = json.Marshal([]string{ctxNotification})

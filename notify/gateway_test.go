@@ -85,7 +85,7 @@ func TestGateway_BadInput(t *testing.T) {
 		{"no topic", "POST", ws, "application/json", `{}`, false, http.StatusUnprocessableEntity},
 		{"relative topic", "POST", ws, "application/json", `{"topic":"/secret"}`, false, http.StatusUnprocessableEntity},
 		{"topic elsewhere", "POST", ws, "application/json", `{"topic":"https://elsewhere.example/x"}`, false, http.StatusUnprocessableEntity},
-		{"feature not offered", "POST", ws, "application/json", `{"topic":"` + p.base + `secret","state":"x"}`, false, http.StatusUnprocessableEntity},
+		{"bad feature value", "POST", ws, "application/json", `{"topic":"` + p.base + `secret","rate":"soon"}`, false, http.StatusUnprocessableEntity},
 		{"anonymous, existing", "POST", ws, "application/json", topic, true, http.StatusUnauthorized},
 		{"anonymous, missing", "POST", ws, "application/json", `{"topic":"` + p.base + `missing"}`, true, http.StatusUnauthorized},
 	} {

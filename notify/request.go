@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"time"
 )
 
 // Errors of a channel request, each with its status (statusFor).
@@ -47,6 +48,8 @@ const maxRequest = 64 << 10
 type channelRequest struct {
 	Type  string // channel type IRI (one of the type* constants)
 	Topic string // IRI
+	// Features asked for (features.go).
+	Features features
 }
 
 // checkMediaType: notifications-protocol
@@ -68,8 +71,8 @@ func checkMediaType(ct string) error {
 // shape; we accept the compact forms clients send and refuse everything
 // else with 422 (subscription-server-subscription-request-unprocessable-entity):
 // an unknown context, another type (the bare "WebSocketChannel2023" is
-// not a term of the v1 context: INTEROP.md), a missing topic, and the
-// features this service does not offer yet.
+// not a term of the v1 context: INTEROP.md), a missing topic, and a
+// feature value that does not parse (parseFeatures).
 //
 // want is the channel type of the service the request was sent to.
 func parseRequest(body []byte, want string) (channelRequest, error) {
@@ -92,12 +95,11 @@ func parseRequest(body []byte, want string) (channelRequest, error) {
 	if err != nil {
 		return channelRequest{}, err
 	}
-	for _, f := range []string{"accept", "endAt", "rate", "startAt", "state"} {
-		if _, ok := doc[f]; ok {
-			return channelRequest{}, fmt.Errorf("%w: feature %s is not offered", errUnprocessed, f)
-		}
+	f, err := parseFeatures(doc, time.Now())
+	if err != nil {
+		return channelRequest{}, err
 	}
-	return channelRequest{Type: want, Topic: topic}, nil
+	return channelRequest{Type: want, Topic: topic, Features: f}, nil
 }
 
 // checkContext accepts the notification v1 context, alone or with the

@@ -49,6 +49,10 @@ type Config struct {
 	// 0: DefaultMaxDuration.
 	MaxDuration time.Duration
 	Log         *slog.Logger
+
+	// MaxStreams caps one agent's open StreamingHTTPChannel2023 streams
+	// (429 above it); 0: DefaultMaxStreams.
+	MaxStreams int
 }
 
 // Service is the WebSocketChannel2023 subscription service, its
@@ -61,6 +65,8 @@ type Service struct {
 	life     time.Duration
 	log      *slog.Logger
 	hub      hub
+	rate     rateGate   // notify:rate (admit.go)
+	streams  streams    // StreamingHTTPChannel2023 (stream.go)
 	subMu    sync.Mutex // count-then-put of the per-agent limit
 }
 
@@ -79,6 +85,9 @@ func New(cfg Config) (*Service, error) {
 	if s.queue <= 0 {
 		s.queue = DefaultQueue
 	}
+	if s.streams.max = cfg.MaxStreams; s.streams.max <= 0 {
+		s.streams.max = DefaultMaxStreams
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -92,14 +101,22 @@ func Services(base string) []ldp.SubscriptionService {
 	return []ldp.SubscriptionService{{
 		IRI:         strings.TrimSuffix(base, "/") + ServicePath,
 		ChannelType: typeWebSocket,
+		Features:    featureIRIs(),
 	}}
 }
 
-// ServeHTTP serves ServicePath and the channels under it, and GatewayPath.
+// ServeHTTP serves ServicePath and the channels under it, GatewayPath,
+// and the streams under StreamPath.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
 	if strings.HasPrefix(p, GatewayPath) { // gateway.go
 		if err := s.serveGateway(w, r, p); err != nil {
+			s.fail(w, r, err)
+		}
+		return
+	}
+	if strings.HasPrefix(p, StreamPath) { // stream.go
+		if err := s.serveStream(w, r); err != nil {
 			s.fail(w, r, err)
 		}
 		return
@@ -135,6 +152,7 @@ func (s *Service) serveService(w http.ResponseWriter, r *http.Request) error {
 			"@context":    []string{ctxNotification},
 			"id":          s.ldp.IRI(ServicePath),
 			"channelType": typeWebSocket,
+			"feature":     featureNames,
 		})
 	case http.MethodPost:
 		return s.subscribe(w, r)
@@ -174,6 +192,7 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 	c := &channel{Token: newToken(), Secret: newToken(), Topic: topic, WebID: ag.WebID, Client: ag.Client,
 		Origin: ag.Origin, Authed: ag.Authenticated, Created: now, EndAt: now.Add(s.life),
 		Bucket: bucketOf(ag, r.RemoteAddr)}
+	c.withFeatures(req.Features)
 	s.subMu.Lock()
 	n, err := s.channels.count(r.Context(), c.Bucket)
 	if err == nil && n >= s.max {
@@ -192,7 +211,7 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 // describe is the channel description of the subscription response.
 func (s *Service) describe(r *http.Request, c *channel) map[string]any {
 	id := s.ldp.IRI(ServicePath + c.Token)
-	return map[string]any{
+	d := map[string]any{
 		"@context":    []string{ctxNotification},
 		"id":          id,
 		"type":        typeWebSocket,
@@ -200,6 +219,8 @@ func (s *Service) describe(r *http.Request, c *channel) map[string]any {
 		"receiveFrom": "ws" + strings.TrimPrefix(id, "http") + "?auth=" + c.Secret,
 		"endAt":       c.EndAt.Format(time.RFC3339),
 	}
+	c.describeFeatures(d)
+	return d
 }
 
 // serveChannel: a WebSocket upgrade with the channel's secret opens its
@@ -229,6 +250,7 @@ func (s *Service) serveChannel(w http.ResponseWriter, r *http.Request, token str
 			return err
 		}
 		s.hub.closeChannel(c.Token)
+		s.rate.forget(c.Token)
 		w.WriteHeader(http.StatusResetContent)
 		return nil
 	}
@@ -267,6 +289,8 @@ func statusFor(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
+	case errors.Is(err, errShutdown):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, kv.ErrInsufficientStorage):
 		return http.StatusInsufficientStorage
 	}

@@ -129,6 +129,7 @@ func (s *Service) serveSocket(w http.ResponseWriter, r *http.Request, c *channel
 	k := &socket{ch: c, opened: time.Now(), queue: make(chan []byte, s.queue), full: make(chan struct{})}
 	s.hub.register(k)
 	defer s.hub.unregister(k)
+	s.connected(r.Context(), k) // notify:state (admit.go)
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return

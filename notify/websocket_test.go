@@ -53,7 +53,8 @@ func newPodWith(t *testing.T, cfg notify.Config) *pod {
 	}
 	ldptest.WriteACL(t, st, p.base, "/.acl", aclPrefix+`<#owner> a acl:Authorization ; acl:agent <`+p.owner.WebID+`> ;
   acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .`)
-	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: p.base, ACL: res, Subscriptions: notify.Services(p.base), NotificationGateway: notify.GatewayIRI(p.base)})
+	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: p.base, ACL: res, Subscriptions: notify.Services(p.base), NotificationGateway: notify.GatewayIRI(p.base),
+		ResourceLinks: notify.StreamLinks(p.base)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +294,7 @@ func TestWebSocketChannel2023_BadInput(t *testing.T) {
 		{"topic not an IRI", "application/ld+json", `{` + v1 + `,"type":"notify:WebSocketChannel2023","topic":42}`, http.StatusUnprocessableEntity},
 		{"relative topic", "application/ld+json", `{` + v1 + `,"type":"notify:WebSocketChannel2023","topic":"/doc"}`, http.StatusUnprocessableEntity},
 		{"topic on another host", "application/ld+json", request("https://elsewhere.example/doc"), http.StatusUnprocessableEntity},
-		{"feature not offered", "application/ld+json", `{` + v1 + `,"type":"notify:WebSocketChannel2023","topic":"` + topic + `","endAt":"2030-01-01T00:00:00Z"}`, http.StatusUnprocessableEntity},
+		{"endAt in the past", "application/ld+json", `{` + v1 + `,"type":"notify:WebSocketChannel2023","topic":"` + topic + `","endAt":"2020-01-01T00:00:00Z"}`, http.StatusUnprocessableEntity},
 		{"too large", "application/ld+json", `{` + v1 + `,"x":"` + strings.Repeat("a", 70<<10) + `"}`, http.StatusRequestEntityTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

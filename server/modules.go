@@ -49,3 +49,17 @@ func podOf(pods *idp.Pods) func(string) (string, string, bool) {
 		return "/" + name + "/", owner, true
 	}
 }
+
+// resourceLinks joins the Link values each source gives a resource
+// (ldp.Config.ResourceLinks).
+func resourceLinks(sources ...func(iri string) string) func(string) string {
+	return func(iri string) string {
+		var parts []string
+		for _, src := range sources {
+			if l := src(iri); l != "" {
+				parts = append(parts, l)
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+}

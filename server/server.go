@@ -63,6 +63,9 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		// Module manifests and validators are checked before a write
 		// commits (modules/).
 		NewGuard: mods.GuardFor,
+		// Every resource links to its streaming notification channel; a
+		// module's manifest also to the module's status.
+		ResourceLinks: resourceLinks(notify.StreamLinks(cfg.BaseURL), mods.Links),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -210,6 +213,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.http.RegisterOnShutdown(s.legacy.Shutdown)
 	s.http.RegisterOnShutdown(s.notify.Close)
+	s.http.RegisterOnShutdown(s.notify.CloseStreams)
 	return s, nil
 }
 
@@ -252,6 +256,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod.Get("/.naamio/health", s.health)
 	pod.Handle(notify.ServicePath+"*", s.notify)
 	pod.Handle(notify.GatewayPath+"*", s.notify)
+	pod.Handle(notify.StreamPath+"*", s.notify)
 	pod.Handle(modules.StatusPrefix+"/*", s.mods)
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
