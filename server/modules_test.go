@@ -1,0 +1,92 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/naamio/naamio/modules"
+)
+
+// The server wires the module host: a manifest written over HTTP installs
+// (422 with the reason when it is not valid), its responses link to the
+// status document (readable as the manifest is), and the reactor runs
+// from the change-log feed after a write it may read.
+func TestModulesOverHTTP(t *testing.T) {
+	s, base := serveAccounts(t, "alice")
+	// The change-log feed and the reactor workers run as Serve runs them.
+	bg := startWorkers(context.Background(), s.workers...)
+	t.Cleanup(bg.stop)
+	id, secret, key := scriptCredentials(t, s, "alice@example.org")
+	st, access := tokenRequest(t, base, id, secret, key)
+	if st != 200 {
+		t.Fatalf("token: %d", st)
+	}
+	bin, err := os.ReadFile("../modules/testdata/reactor.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(bin)
+	manifest := `{"name":"r","version":"1","wasm":{"url":"r.wasm","sha256":"` + hex.EncodeToString(sum[:]) + `"},
+		"reactors":[{"export":"on_change","container":"../../notes/"}]}`
+	agent := base + "alice/settings/modules/r.json#module"
+	send := func(method, path, ct, body string, want int) *http.Response {
+		t.Helper()
+		resp := sendWith(t, method, base, path, ct, body, access, key)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d", method, path, resp.StatusCode, want)
+		}
+		return resp
+	}
+	send("PUT", "/alice/notes/", "", "", http.StatusCreated)
+	send("PUT", "/alice/notes/.acl", "text/turtle", `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#owner> a acl:Authorization ; acl:agent <`+base+`alice/profile/card#me> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .
+<#module> a acl:Authorization ; acl:agent <`+agent+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read .`, http.StatusCreated)
+	send("PUT", "/alice/settings/modules/r.wasm", "application/wasm", string(bin), http.StatusCreated)
+	send("PUT", "/alice/settings/modules/r.json", "application/json", strings.Replace(manifest, `"version":"1"`, `"version":1`, 1), http.StatusUnprocessableEntity)
+	send("PUT", "/alice/settings/modules/r.json", "application/json", manifest, http.StatusCreated)
+
+	link := send("GET", "/alice/settings/modules/r.json", "", "", http.StatusOK).Header.Get("Link")
+	statusPath := modules.StatusPrefix + "/alice/settings/modules/r.json"
+	if !strings.Contains(link, `<`+strings.TrimSuffix(base, "/")+statusPath+`>; rel="`+modules.RelStatus+`"`) {
+		t.Fatalf("manifest Link: %s", link)
+	}
+	if resp := sendWith(t, "GET", base, statusPath, "", "", "", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous status: %d", resp.StatusCode)
+	}
+	status := func() modules.Status {
+		t.Helper()
+		u := base + strings.TrimPrefix(statusPath, "/")
+		req, _ := http.NewRequest("GET", u, nil)
+		proof, _ := key.Proof("GET", u, access, time.Now())
+		req.Header.Set("Authorization", "DPoP "+access)
+		req.Header.Set("DPoP", proof)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var st modules.Status
+		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&st) != nil {
+			t.Fatalf("status: %d", resp.StatusCode)
+		}
+		return st
+	}
+	if st := status(); st.State != modules.StateRunning || st.Calls != 0 {
+		t.Fatalf("status after install: %+v", st)
+	}
+	send("PUT", "/alice/notes/a.ttl", "text/turtle", `<#x> <urn:ex:v> 1 .`, http.StatusCreated)
+	deadline := time.Now().Add(30 * time.Second)
+	for status().Calls < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reactor was not called: %+v", status())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
