@@ -42,6 +42,8 @@ type channel struct {
 	// EndAt is when the channel expires: its records vanish (KV TTL) and
 	// its open sockets are closed at the next change of their topic.
 	EndAt time.Time `json:"endAt"`
+	// SendTo is a WebhookChannel2023's receiver (webhook.go).
+	SendTo string `json:"sendTo,omitempty"`
 }
 
 // agent is the channel's subscriber for access decisions.

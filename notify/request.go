@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net/url"
 	"strings"
 )
 
@@ -47,6 +48,9 @@ const maxRequest = 64 << 10
 type channelRequest struct {
 	Type  string // channel type IRI (one of the type* constants)
 	Topic string // IRI
+	// SendTo is a WebhookChannel2023's receiver (an absolute http(s)
+	// URL; which ones may be contacted is the webhook service's rule).
+	SendTo string
 }
 
 // checkMediaType: notifications-protocol
@@ -97,8 +101,35 @@ func parseRequest(body []byte, want string) (channelRequest, error) {
 			return channelRequest{}, fmt.Errorf("%w: feature %s is not offered", errUnprocessed, f)
 		}
 	}
-	return channelRequest{Type: want, Topic: topic}, nil
+	req := channelRequest{Type: want, Topic: topic}
+	if want == typeWebhook {
+		if req.SendTo, err = sendToOf(doc["sendTo"]); err != nil {
+			return channelRequest{}, err
+		}
+	}
+	return req, nil
 }
+
+// sendToOf reads a webhook's notify:sendTo: one absolute http(s) URL,
+// without user info or fragment, as a string or node reference.
+func sendToOf(raw json.RawMessage) (string, error) {
+	if raw == nil {
+		return "", fmt.Errorf("%w: sendTo missing", errUnprocessed)
+	}
+	s, err := iriOf(raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: sendTo must be an absolute http(s) URL", errUnprocessed)
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" || len(s) > maxSendTo {
+		return "", fmt.Errorf("%w: sendTo must be an absolute http(s) URL", errUnprocessed)
+	}
+	return s, nil
+}
+
+// maxSendTo bounds a sendTo URL (it is stored with the channel and sent
+// in every delivery's DPoP proof).
+const maxSendTo = 2048
 
 // checkContext accepts the notification v1 context, alone or with the
 // Activity Streams one.

@@ -92,6 +92,9 @@ func Services(base string) []ldp.SubscriptionService {
 	return []ldp.SubscriptionService{{
 		IRI:         strings.TrimSuffix(base, "/") + ServicePath,
 		ChannelType: typeWebSocket,
+	}, {
+		IRI:         strings.TrimSuffix(base, "/") + WebhookPath,
+		ChannelType: typeWebhook,
 	}}
 }
 
@@ -208,6 +211,9 @@ func (s *Service) serveChannel(w http.ResponseWriter, r *http.Request, token str
 	}
 	if err != nil {
 		return err
+	}
+	if c.Type != "" && c.Type != typeWebSocket {
+		return errNotFound // another type's channel (webhook.go)
 	}
 	switch {
 	case r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket"):

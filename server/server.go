@@ -122,6 +122,9 @@ type Server struct {
 	legacy *notify.Legacy
 	// notify serves Solid Notifications (WebSocketChannel2023).
 	notify *notify.Service
+	// webhook serves WebhookChannel2023 and sends its deliveries (a feed
+	// consumer and a worker).
+	webhook *notify.Webhook
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -168,7 +171,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed}
-	if s.notify, s.legacy, err = newNotify(cfg, store, lh, feed, log); err != nil {
+	if s.notify, s.webhook, s.legacy, err = newNotify(cfg, store, lh, id.op, feed, log); err != nil {
 		lh.Close()
 		id.pages.Close()
 		_ = store.Close()
@@ -180,6 +183,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}},
 	}
 	s.workers = append(s.workers, feed.workers()...)
+	s.workers = append(s.workers, worker{"webhook senders", s.webhook.Run})
 	s.http = &http.Server{
 		Handler:           s.routes(lh),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -230,6 +234,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod := r.With(cors)
 	pod.Get("/.naamio/health", s.health)
 	pod.Handle(notify.ServicePath+"*", s.notify)
+	pod.Handle(notify.WebhookPath+"*", s.webhook)
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r
