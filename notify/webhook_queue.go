@@ -132,13 +132,20 @@ func (h *Webhook) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var stale []string
 	err = h.queue.kv.List(ctx, keyFailing, func(k string, v []byte) error {
 		var since time.Time
-		if json.Unmarshal(v, &since) == nil {
-			h.sched.failing(strings.TrimPrefix(k, keyFailing), since)
+		t := strings.TrimPrefix(k, keyFailing)
+		if counts[t] == 0 || json.Unmarshal(v, &since) != nil {
+			stale = append(stale, k) // nothing left to send
+			return nil
 		}
+		h.sched.failing(t, since)
 		return nil
 	})
+	if err == nil {
+		err = h.queue.deleteKeys(ctx, stale)
+	}
 	if err != nil {
 		return err
 	}

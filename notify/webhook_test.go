@@ -40,7 +40,7 @@ type testSigner struct {
 	key jwk.Key
 }
 
-func newTestSigner(t *testing.T, iss string) *testSigner {
+func newTestSigner(t testing.TB, iss string) *testSigner {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ type receiver struct {
 	hdr    []http.Header
 }
 
-func newReceiver(t *testing.T, status func(n int, r *http.Request) int) *receiver {
+func newReceiver(t testing.TB, status func(n int, r *http.Request) int) *receiver {
 	rc := &receiver{status: status}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := int(rc.hits.Add(1)) - 1
@@ -117,7 +117,7 @@ func (rc *receiver) received() []map[string]any {
 }
 
 // wait returns the first n deliveries, failing after d.
-func (rc *receiver) wait(t *testing.T, n int, d time.Duration) []map[string]any {
+func (rc *receiver) wait(t testing.TB, n int, d time.Duration) []map[string]any {
 	t.Helper()
 	end := time.Now().Add(d)
 	for {
@@ -142,7 +142,7 @@ type hookPod struct {
 	q    kv.KV
 }
 
-func newHookPod(t *testing.T, wc notify.WebhookConfig, allow ...netip.AddrPort) *hookPod {
+func newHookPod(t testing.TB, wc notify.WebhookConfig, allow ...netip.AddrPort) *hookPod {
 	t.Helper()
 	iss, authFor := ldptest.Issuer(t)
 	srv, setHandler := ldptest.Server(t)
@@ -226,7 +226,9 @@ func (p *hookPod) subscribeHook(t *testing.T, ag *testissuer.Agent, path, sendTo
 }
 
 // queued counts the pending webhook deliveries in kv.DeliveryQueue.
-func (p *hookPod) queued(t *testing.T) int {
+func (p *hookPod) queued(t *testing.T) int { return p.queuedTB(t) }
+
+func (p *hookPod) queuedTB(t testing.TB) int {
 	t.Helper()
 	n := 0
 	if err := p.q.List(context.Background(), "wq/", func(string, []byte) error { n++; return nil }); err != nil {
@@ -630,3 +632,43 @@ func TestWebhookHangingReceiver_SecurityRow64(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Read is checked again when a queued delivery is about to be sent: a
+// notification queued while the receiver was failing is not sent once
+// the subscriber's Read is revoked, and it leaves the queue (SECURITY row
+// 63).
+func TestWebhookReadRevokedWhileQueued_SecurityRow63(t *testing.T) {
+	var up atomic.Bool
+	theirs := newReceiver(t, func(int, *http.Request) int {
+		if up.Load() {
+			return http.StatusOK
+		}
+		return http.StatusServiceUnavailable
+	})
+	p := newHookPod(t, notify.WebhookConfig{MinBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}, theirs.addr())
+	p.must(t, p.owner, "PUT", "/r/", "text/turtle", "", http.StatusCreated)
+	owner := aclPrefix + `<#owner> a acl:Authorization ; acl:agent <` + p.owner.WebID + `> ;
+  acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .`
+	p.must(t, p.owner, "PUT", "/r/.acl", "text/turtle", owner+`
+<#other> a acl:Authorization ; acl:agent <`+p.other.WebID+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read .`, http.StatusCreated)
+	p.subscribeHook(t, p.other, "/r/doc", theirs.url())
+	p.must(t, p.owner, "PUT", "/r/doc", "text/plain", "one", http.StatusCreated)
+	deadline := time.Now().Add(5 * time.Second)
+	for theirs.hits.Load() == 0 || p.queued(t) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("delivery never tried")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.must(t, p.owner, "PUT", "/r/.acl", "text/turtle", owner, http.StatusNoContent)
+	up.Store(true)
+	for p.queued(t) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the queued delivery stayed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := theirs.received(); len(got) != 0 {
+		t.Fatalf("sent after the revocation: %v", got)
+	}
+}
