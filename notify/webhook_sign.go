@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -31,9 +32,12 @@ import (
 // verifies a request: the WebID names the issuer, whose JWKS verifies the
 // token, whose cnf.jkt names the proof's key.
 //
-// Deviation: the reference server signs the proof with the same key as
-// the token. Here the proof key is apart, made at start and kept in
-// memory only, so the provider's key signs nothing but tokens.
+// Deviations from the reference server, neither of which a receiver
+// written for it notices: the proof also has ath (the token's hash, RFC
+// 9449 §4.3), which strict resource servers require; and it is signed by
+// a key of its own, made at start and kept in memory only, where the
+// reference server uses the token's signing key, so the provider's key
+// signs nothing but tokens.
 
 // webhookTokenLife is the delivery token's lifetime (the reference
 // server's 20 minutes).
@@ -96,7 +100,9 @@ func (h *Webhook) authorize(req *http.Request, sendTo string, now time.Time) err
 	if err != nil {
 		return err
 	}
-	proof, err := h.proof.sign(map[string]any{"htu": sendTo, "htm": http.MethodPost, "iat": t, "jti": newUUID()})
+	ath := sha256.Sum256([]byte(token))
+	proof, err := h.proof.sign(map[string]any{"htu": sendTo, "htm": http.MethodPost, "iat": t, "jti": newUUID(),
+		"ath": base64.RawURLEncoding.EncodeToString(ath[:])})
 	if err != nil {
 		return err
 	}

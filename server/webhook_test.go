@@ -21,13 +21,18 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/naamio/naamio/auth"
+	"github.com/naamio/naamio/internal/safehttp"
 )
 
 // hookReceiver is a webhook receiver on 127.0.0.1 that verifies every
 // delivery as a Solid resource server verifies a request (verifyDelivery)
 // and records the notifications. While down it answers 503.
 type hookReceiver struct {
-	srv  *httptest.Server
+	srv *httptest.Server
+	// verify checks a delivery (default verifyDelivery).
+	verify func(r *http.Request, sendTo string) error
 	down atomic.Bool
 	hits atomic.Int32
 	mu   sync.Mutex
@@ -37,14 +42,18 @@ type hookReceiver struct {
 
 func newHookReceiver(t *testing.T) *hookReceiver {
 	rc := &hookReceiver{}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rc.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc.hits.Add(1)
 		body, _ := io.ReadAll(r.Body)
 		if rc.down.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		err := verifyDelivery(r, rc.url())
+		verify := verifyDelivery
+		if rc.verify != nil {
+			verify = rc.verify
+		}
+		err := verify(r, rc.url())
 		var n map[string]any
 		if err == nil {
 			err = json.Unmarshal(body, &n)
@@ -62,6 +71,7 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
+	rc.srv.Start()
 	t.Cleanup(rc.srv.Close)
 	return rc
 }
@@ -325,5 +335,38 @@ func TestNotificationsWebhookAfterRestart(t *testing.T) {
 	got := rc.wait(t, 2)
 	if got[0]["type"] != "Create" || got[1]["type"] != "Update" {
 		t.Fatalf("after the restart got %v, want the Create then the Update", got)
+	}
+}
+
+// A Solid resource server accepts a delivery as it accepts any request:
+// the receiver here is our own Solid-OIDC verifier (auth.Authenticator,
+// written to the Solid-OIDC spec, not for this server), which finds the
+// issuer from the sender's WebID, verifies the token with the issuer's
+// JWKS and the DPoP proof for this URL, and names the sender's WebID.
+func TestNotificationsWebhookVerifiedBySolidResourceServer(t *testing.T) {
+	rc := newHookReceiver(t)
+	var url string
+	var once sync.Once
+	var authn *auth.Authenticator
+	rc.verify = func(r *http.Request, _ string) error {
+		once.Do(func() {
+			server := netip.MustParseAddrPort(strings.TrimPrefix(url, "http://"))
+			authn = auth.NewAuthenticator(auth.AuthOptions{BaseURL: rc.srv.URL,
+				Client: safehttp.New(safehttp.Options{AllowAddrPorts: []netip.AddrPort{server}})})
+		})
+		ag, err := authn.Authenticate(r.Context(), r)
+		if err != nil {
+			return err
+		}
+		if want := url + "/.notifications/WebhookChannel2023/webId"; ag.WebID != want {
+			return fmt.Errorf("delivery from %q, want %q", ag.WebID, want)
+		}
+		return nil
+	}
+	url, _ = startServer(t, func(c *Config) { c.AllowFetch = []netip.AddrPort{rc.addr()} })
+	subscribeHook(t, url, "/doc", rc.url())
+	putText(t, url+"/doc", "one", http.StatusCreated)
+	if got := rc.wait(t, 1); got[0]["type"] != "Create" {
+		t.Fatalf("delivery %v", got)
 	}
 }
