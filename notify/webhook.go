@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -173,14 +174,26 @@ func (h *Webhook) serveService(w http.ResponseWriter, r *http.Request) error {
 }
 
 // serveWebID serves the WebID deliveries are made as: its only statement
-// is solid:oidcIssuer, the server's issuer, as the reference server's.
+// is solid:oidcIssuer, the server's issuer, as the reference server's
+// (Turtle; JSON-LD to a client that asks for it and not for Turtle).
 func (h *Webhook) serveWebID(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		return errMethod
 	}
+	ct := "text/turtle"
 	body := "@prefix solid: <http://www.w3.org/ns/solid/terms#> .\n<" + h.webID() + "> solid:oidcIssuer <" + h.signer.Issuer() + "> .\n"
-	w.Header().Set("Content-Type", "text/turtle")
+	if accept := r.Header.Get("Accept"); strings.Contains(accept, "application/ld+json") && !strings.Contains(accept, "text/turtle") {
+		b, err := json.Marshal(map[string]any{
+			"@id": h.webID(), "http://www.w3.org/ns/solid/terms#oidcIssuer": map[string]string{"@id": h.signer.Issuer()},
+		})
+		if err != nil {
+			return err
+		}
+		ct, body = "application/ld+json", string(b)
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Vary", "Accept")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {

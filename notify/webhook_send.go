@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -146,11 +147,11 @@ func (h *Webhook) failed(ctx context.Context, st *qstate, ch *channel, err error
 		if serr := h.queue.setFailing(ctx, st.token, since); serr != nil {
 			h.log.Warn("webhook failure mark not saved", "err", serr)
 		}
-		h.log.Warn("webhook delivery failed; retrying with backoff", "host", hostOf(ch.SendTo), "err", err)
+		h.log.Warn("webhook delivery failed; retrying with backoff", "host", hostOf(ch.SendTo), "err", withoutURL(err))
 	}
 	if now.Sub(since) >= h.cfg.DropAfter {
 		h.log.Warn("webhook channel dropped: its receiver failed for too long", "host", hostOf(ch.SendTo),
-			"topic", ch.Topic, "failing_for", now.Sub(since).Round(time.Second).String(), "err", err)
+			"topic", ch.Topic, "failing_for", now.Sub(since).Round(time.Second).String(), "err", withoutURL(err))
 		if rerr := h.remove(ctx, ch); rerr != nil {
 			h.log.Warn("webhook channel removal failed", "err", rerr)
 		}
@@ -180,6 +181,16 @@ func hostOf(sendTo string) string {
 	return ""
 }
 
+// withoutURL is err without the request URL an *url.Error names (the
+// sendTo's path and query may hold the receiver's secret).
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
 // scheduler hands the channels with pending deliveries to the senders:
 // one sender per channel at a time, ready channels in turn, a failing
 // channel only after its backoff.
@@ -196,6 +207,7 @@ type qstate struct {
 	token   string
 	n       int  // deliveries queued (approximate: it only decides trimming)
 	busy    bool // a sender has it
+	again   bool // kicked while busy: ready again when the sender is done
 	queued  bool // in ready
 	gone    bool // forgotten (unsubscribed or dropped)
 	timer   *time.Timer
@@ -254,7 +266,11 @@ func (s *scheduler) kick(token string) {
 }
 
 func (s *scheduler) kickLocked(st *qstate) {
-	if st.busy || st.queued || st.gone || st.timer != nil || s.stopped {
+	if st.busy {
+		st.again = true // the sender may have looked before the new delivery was written
+		return
+	}
+	if st.queued || st.gone || st.timer != nil || s.stopped {
 		return
 	}
 	st.queued = true
@@ -295,17 +311,28 @@ func (s *scheduler) take() (*qstate, bool) {
 func (s *scheduler) done(st *qstate, again bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st.busy = false
+	again = again || st.again
+	st.busy, st.again = false, false
 	if again {
 		s.kickLocked(st)
 	}
 }
 
-// empty: st's queue has nothing left.
+// empty: st's queue had nothing left when the sender looked. Unless a
+// delivery was queued meanwhile, the state is let go (a new delivery
+// makes a new one), so channels that come and go leave nothing behind.
 func (s *scheduler) empty(st *qstate) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.busy, st.n = false, 0
+	if st.again {
+		st.again = false
+		s.kickLocked(st)
+		return
+	}
+	if st.since.IsZero() && s.qs[st.token] == st {
+		delete(s.qs, st.token)
+	}
 }
 
 // succeeded resets st's failure state and returns when its failures had
@@ -343,7 +370,7 @@ func (s *scheduler) retry(st *qstate, lo, hi time.Duration) {
 func (s *scheduler) after(st *qstate, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st.busy = false
+	st.busy, st.again = false, false // the timer makes it ready
 	if st.gone || s.stopped {
 		return
 	}

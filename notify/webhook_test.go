@@ -1,12 +1,14 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -339,6 +341,14 @@ func TestWebhookWebID(t *testing.T) {
 	if !strings.Contains(b, want) {
 		t.Fatalf("WebID document %q lacks %q", b, want)
 	}
+	_, b = ldptest.Send(t, nil, "GET", p.base+strings.TrimPrefix(notify.WebhookWebIDPath, "/"), "", "", "Accept", "application/ld+json")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(b), &doc); err != nil || doc["@id"] != p.base+".notifications/WebhookChannel2023/webId" {
+		t.Fatalf("JSON-LD WebID %s (%v)", b, err)
+	}
+	if iss, _ := doc["http://www.w3.org/ns/solid/terms#oidcIssuer"].(map[string]any); iss["@id"] != strings.TrimSuffix(p.base, "/") {
+		t.Fatalf("JSON-LD WebID %s", b)
+	}
 }
 
 // Bad input at the subscription service (issue 12 item 3; SECURITY row
@@ -527,8 +537,10 @@ func TestWebhookQueueBounded_SecurityRow64(t *testing.T) {
 // 404 and the receiver is not asked again (SECURITY row 64).
 func TestWebhookDroppedAfterFailureSpan_SecurityRow64(t *testing.T) {
 	rc := newReceiver(t, func(int, *http.Request) int { return http.StatusBadGateway })
-	p := newHookPod(t, notify.WebhookConfig{MinBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond, DropAfter: 300 * time.Millisecond}, rc.addr())
-	desc := p.subscribeHook(t, p.owner, "/doc", rc.url())
+	logs := &syncBuffer{}
+	p := newHookPod(t, notify.WebhookConfig{MinBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond, DropAfter: 300 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(logs, nil))}, rc.addr())
+	desc := p.subscribeHook(t, p.owner, "/doc", rc.url()+"?key=s3cr3t")
 	p.must(t, p.owner, "PUT", "/doc", "text/plain", "x", http.StatusCreated)
 	id := strings.TrimPrefix(desc["id"].(string), p.base)
 	deadline := time.Now().Add(5 * time.Second)
@@ -548,6 +560,11 @@ func TestWebhookDroppedAfterFailureSpan_SecurityRow64(t *testing.T) {
 	}
 	if n := rc.hits.Load(); n < 3 {
 		t.Fatalf("dropped after %d attempts; want retries throughout the span", n)
+	}
+	// The log says so, naming the receiver's host but not its URL, which
+	// may hold a secret.
+	if l := logs.String(); !strings.Contains(l, "webhook channel dropped") || strings.Contains(l, "s3cr3t") {
+		t.Fatalf("log:\n%s", l)
 	}
 	if n := p.queued(t); n != 0 {
 		t.Fatalf("%d deliveries left queued after the drop", n)
@@ -582,8 +599,10 @@ func TestWebhookNameResolvingInternalNeverContacted_SecurityRow64(t *testing.T) 
 		}
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
-	p := newHookPod(t, notify.WebhookConfig{MinBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond, DropAfter: 300 * time.Millisecond})
-	desc := p.subscribeHook(t, p.owner, "/doc", "https://localhost:"+itoa(port)+"/hook")
+	logs := &syncBuffer{}
+	p := newHookPod(t, notify.WebhookConfig{MinBackoff: 20 * time.Millisecond, MaxBackoff: 40 * time.Millisecond, DropAfter: 300 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(logs, nil))})
+	desc := p.subscribeHook(t, p.owner, "/doc", "https://localhost:"+itoa(port)+"/hook?key=s3cr3t")
 	p.must(t, p.owner, "PUT", "/doc", "text/plain", "x", http.StatusCreated)
 	id := strings.TrimPrefix(desc["id"].(string), p.base)
 	deadline := time.Now().Add(5 * time.Second)
@@ -599,6 +618,9 @@ func TestWebhookNameResolvingInternalNeverContacted_SecurityRow64(t *testing.T) 
 	}
 	if n := accepted.Load(); n != 0 {
 		t.Fatalf("internal address contacted %d times", n)
+	}
+	if l := logs.String(); !strings.Contains(l, "forbidden address") || strings.Contains(l, "s3cr3t") {
+		t.Fatalf("log:\n%s", l)
 	}
 }
 
@@ -691,4 +713,22 @@ func TestWebhookReadRevokedWhileQueued_SecurityRow63(t *testing.T) {
 	if got := theirs.received(); len(got) != 0 {
 		t.Fatalf("sent after the revocation: %v", got)
 	}
+}
+
+// syncBuffer is a log sink safe for the senders' goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
