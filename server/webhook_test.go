@@ -33,11 +33,11 @@ type hookReceiver struct {
 	srv *httptest.Server
 	// verify checks a delivery (default verifyDelivery).
 	verify func(r *http.Request, sendTo string) error
-	down atomic.Bool
-	hits atomic.Int32
-	mu   sync.Mutex
-	got  []map[string]any
-	errs []error
+	down   atomic.Bool
+	hits   atomic.Int32
+	mu     sync.Mutex
+	got    []map[string]any
+	errs   []error
 }
 
 func newHookReceiver(t *testing.T) *hookReceiver {
