@@ -19,9 +19,10 @@
 // dial time). Webhook is a second consumer of the feed: it writes each
 // notification into the channel's durable queue in kv.DeliveryQueue
 // (webhook_queue.go) and returns, so no receiver holds back the feed; a
-// fixed pool of senders (webhook_send.go) POSTs each queue in order,
-// checks Read again before each send, retries failures with a doubling
-// backoff and deletes a channel whose receiver has failed for DropAfter.
+// fixed pool of senders (webhook_send.go) POSTs each queue in order
+// (subscribers in turn, one delivery of a subscriber at a time), checks
+// Read again before each send, retries failures with a doubling backoff
+// and deletes a channel whose receiver has failed for DropAfter.
 // Deliveries carry a DPoP-bound token signed with a key of the server's
 // JWKS and a DPoP proof, as the reference server's (webhook_sign.go); the
 // WebID they name (WebhookWebIDPath) states the issuer.

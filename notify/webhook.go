@@ -31,7 +31,7 @@ const (
 	// receiver is failing; above it the oldest are dropped.
 	DefaultWebhookQueue = 1000
 	// DefaultWebhookSenders is the number of sender goroutines, whatever
-	// the number of channels.
+	// the number of channels; one subscriber uses one at a time.
 	DefaultWebhookSenders = 4
 	// DefaultWebhookTimeout bounds one delivery (connect, send, answer).
 	DefaultWebhookTimeout = 10 * time.Second

@@ -49,7 +49,7 @@ func (h *Webhook) Handle(ctx context.Context, cs []event.Change) error {
 				if !h.svc.ldp.MayRead(ctx, ch.agent(), tn.topic) {
 					continue // checked again before the send
 				}
-				items = append(items, queued{token: ch.Token, seq: c.Seq, Topic: tn.topic, Body: body})
+				items = append(items, queued{token: ch.Token, bucket: ch.Bucket, seq: c.Seq, Topic: tn.topic, Body: body})
 			}
 		}
 	}
@@ -101,12 +101,13 @@ func notesOf(l *ldp.Handler, c event.Change) []topicNote {
 // enqueued counts items into their channels' queues, drops the oldest
 // deliveries of a queue above the limit, and wakes the senders.
 func (h *Webhook) enqueued(ctx context.Context, items []queued) {
-	added := map[string]int{}
+	added, bucket := map[string]int{}, map[string]string{}
 	for _, it := range items {
 		added[it.token]++
+		bucket[it.token] = it.bucket
 	}
 	for token, k := range added {
-		if over := h.sched.add(token, k, h.cfg.MaxQueue); over > 0 {
+		if over := h.sched.add(token, bucket[token], k, h.cfg.MaxQueue); over > 0 {
 			n, err := h.queue.trim(ctx, token, h.cfg.MaxQueue)
 			if err != nil {
 				h.log.Warn("webhook queue trim failed", "err", err)
@@ -115,7 +116,7 @@ func (h *Webhook) enqueued(ctx context.Context, items []queued) {
 				h.log.Warn("webhook queue full: oldest deliveries dropped", "dropped", n, "limit", h.cfg.MaxQueue)
 			}
 		}
-		h.sched.kick(token)
+		h.sched.kick(token, bucket[token])
 	}
 }
 
@@ -132,6 +133,16 @@ func (h *Webhook) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Each queue's subscriber, for the senders' turns; a queue whose
+	// channel is gone keeps bucket "" and is purged by its first send.
+	buckets := map[string]string{}
+	for t := range counts {
+		if c, err := h.svc.channels.get(ctx, t); err == nil {
+			buckets[t] = c.Bucket
+		} else if !isNotFound(err) {
+			return err
+		}
+	}
 	var stale []string
 	err = h.queue.kv.List(ctx, keyFailing, func(k string, v []byte) error {
 		var since time.Time
@@ -140,7 +151,7 @@ func (h *Webhook) load(ctx context.Context) error {
 			stale = append(stale, k) // nothing left to send
 			return nil
 		}
-		h.sched.failing(t, since)
+		h.sched.failing(t, buckets[t], since)
 		return nil
 	})
 	if err == nil {
@@ -150,8 +161,8 @@ func (h *Webhook) load(ctx context.Context) error {
 		return err
 	}
 	for t, n := range counts {
-		h.sched.add(t, n, 0)
-		h.sched.kick(t)
+		h.sched.add(t, buckets[t], n, 0)
+		h.sched.kick(t, buckets[t])
 	}
 	return nil
 }
@@ -170,8 +181,9 @@ const (
 
 // queued is one pending delivery.
 type queued struct {
-	token string
-	seq   uint64
+	token  string
+	bucket string // the channel's subscriber (channel.Bucket)
+	seq    uint64
 	// Topic is the canonical path whose Read the channel's agent needs.
 	Topic string `json:"topic"`
 	// Body is the notification (JSON-LD).

@@ -11,14 +11,14 @@ import (
 func TestSchedulerKickWhileBusy(t *testing.T) {
 	var s scheduler
 	s.init(1)
-	s.add("a", 1, 0)
-	s.kick("a")
+	s.add("a", "x", 1, 0)
+	s.kick("a", "x")
 	st, ok := s.take()
 	if !ok || st.token != "a" {
 		t.Fatalf("take = %v, %v", st, ok)
 	}
-	s.add("a", 1, 0)
-	s.kick("a") // while busy
+	s.add("a", "x", 1, 0)
+	s.kick("a", "x") // while busy
 	if _, ok := s.take(); ok {
 		t.Fatal("a busy channel was handed to a second sender")
 	}
@@ -33,14 +33,14 @@ func TestSchedulerKickWhileBusy(t *testing.T) {
 func TestSchedulerStates(t *testing.T) {
 	var s scheduler
 	s.init(1)
-	s.kick("idle")
+	s.kick("idle", "x")
 	st, _ := s.take()
 	s.empty(st)
-	if len(s.qs) != 0 {
-		t.Fatalf("idle state kept: %v", s.qs)
+	if len(s.qs) != 0 || len(s.buckets) != 0 {
+		t.Fatalf("idle state kept: %v %v", s.qs, s.buckets)
 	}
-	s.add("failing", 1, 0)
-	s.kick("failing")
+	s.add("failing", "x", 1, 0)
+	s.kick("failing", "x")
 	st, _ = s.take()
 	since, first := s.failure(st, time.Now())
 	if !first || since.IsZero() {
@@ -50,7 +50,7 @@ func TestSchedulerStates(t *testing.T) {
 	if _, ok := s.take(); ok {
 		t.Fatal("ready before its backoff")
 	}
-	s.kick("failing") // a new delivery does not cut the backoff short
+	s.kick("failing", "x") // a new delivery does not cut the backoff short
 	if _, ok := s.take(); ok {
 		t.Fatal("a kick cut the backoff short")
 	}
@@ -66,9 +66,34 @@ func TestSchedulerStates(t *testing.T) {
 		}
 	}
 	s.forget("failing")
-	s.kick("gone")
+	s.kick("gone", "x")
 	s.forget("gone")
 	if _, ok := s.take(); ok {
 		t.Fatal("a forgotten channel was handed out")
+	}
+}
+
+// One sender per subscriber: while one of a subscriber's channels is
+// being sent, its other channels wait and other subscribers' go first.
+func TestSchedulerOneSenderPerSubscriber(t *testing.T) {
+	var s scheduler
+	s.init(4)
+	for _, tok := range []string{"m1", "m2", "m3"} {
+		s.add(tok, "many", 1, 0)
+		s.kick(tok, "many")
+	}
+	s.add("o1", "other", 1, 0)
+	s.kick("o1", "other")
+	first, _ := s.take()
+	second, ok := s.take()
+	if first.bucket != "many" || !ok || second.bucket != "other" {
+		t.Fatalf("took %v then %v, want one of each subscriber", first, second)
+	}
+	if st, ok := s.take(); ok {
+		t.Fatalf("a second channel of a busy subscriber was handed out: %v", st)
+	}
+	s.done(first, false)
+	if st, ok := s.take(); !ok || st.token != "m2" {
+		t.Fatalf("after the first: %v, %v; want m2", st, ok)
 	}
 }

@@ -192,23 +192,36 @@ func withoutURL(err error) error {
 }
 
 // scheduler hands the channels with pending deliveries to the senders:
-// one sender per channel at a time, ready channels in turn, a failing
-// channel only after its backoff.
+// one sender per channel at a time, and one per subscriber (the
+// channel's bucket, as counted by the per-agent limit), subscribers in
+// turn; a failing channel only after its backoff. So a subscriber whose
+// receivers hang holds at most one sender, whatever the number of its
+// channels, and the other subscribers' deliveries go on.
 type scheduler struct {
 	mu      sync.Mutex
 	qs      map[string]*qstate
-	ready   []*qstate
+	buckets map[string]*bucketq
+	ready   []*bucketq // buckets with ready channels and no sender
 	wake    chan struct{}
 	stopped bool
+}
+
+// bucketq is one subscriber's ready channels.
+type bucketq struct {
+	name   string
+	ready  []*qstate
+	busy   bool // a sender has one of its channels
+	queued bool // in scheduler.ready
 }
 
 // qstate is one channel's delivery state.
 type qstate struct {
 	token   string
+	bucket  string
 	n       int  // deliveries queued (approximate: it only decides trimming)
 	busy    bool // a sender has it
 	again   bool // kicked while busy: ready again when the sender is done
-	queued  bool // in ready
+	queued  bool // in its bucket's ready list
 	gone    bool // forgotten (unsubscribed or dropped)
 	timer   *time.Timer
 	since   time.Time // first failure since the last success
@@ -217,24 +230,34 @@ type qstate struct {
 
 func (s *scheduler) init(senders int) {
 	s.qs = map[string]*qstate{}
+	s.buckets = map[string]*bucketq{}
 	s.wake = make(chan struct{}, senders)
 }
 
-func (s *scheduler) get(token string) *qstate {
+func (s *scheduler) get(token, bucket string) *qstate {
 	st := s.qs[token]
 	if st == nil {
-		st = &qstate{token: token}
+		st = &qstate{token: token, bucket: bucket}
 		s.qs[token] = st
 	}
 	return st
 }
 
-// add counts k more deliveries in token's queue and returns how many it
-// holds above limit (limit 0: no limit).
-func (s *scheduler) add(token string, k, limit int) int {
+func (s *scheduler) bucket(name string) *bucketq {
+	b := s.buckets[name]
+	if b == nil {
+		b = &bucketq{name: name}
+		s.buckets[name] = b
+	}
+	return b
+}
+
+// add counts k more deliveries in the queue of token (a channel of
+// bucket) and returns how many it holds above limit (0: no limit).
+func (s *scheduler) add(token, bucket string, k, limit int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.get(token)
+	st := s.get(token, bucket)
 	st.n += k
 	if limit > 0 && st.n > limit {
 		return st.n - limit
@@ -252,17 +275,17 @@ func (s *scheduler) removed(token string, k int) {
 }
 
 // failing restores a failure mark of a previous run.
-func (s *scheduler) failing(token string, since time.Time) {
+func (s *scheduler) failing(token, bucket string, since time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.get(token).since = since
+	s.get(token, bucket).since = since
 }
 
 // kick makes token ready unless a sender has it or it waits for a retry.
-func (s *scheduler) kick(token string) {
+func (s *scheduler) kick(token, bucket string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kickLocked(s.get(token))
+	s.kickLocked(s.get(token, bucket))
 }
 
 func (s *scheduler) kickLocked(st *qstate) {
@@ -274,36 +297,72 @@ func (s *scheduler) kickLocked(st *qstate) {
 		return
 	}
 	st.queued = true
-	s.ready = append(s.ready, st)
+	b := s.bucket(st.bucket)
+	b.ready = append(b.ready, st)
+	s.readyLocked(b)
+}
+
+// readyLocked puts b in line for a sender if it has ready channels and
+// none is being sent.
+func (s *scheduler) readyLocked(b *bucketq) {
+	if b.busy || b.queued || len(b.ready) == 0 || s.stopped {
+		return
+	}
+	b.queued = true
+	s.ready = append(s.ready, b)
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-// take gives a sender the next ready channel.
+// take gives a sender the next ready channel of the next subscriber.
 func (s *scheduler) take() (*qstate, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for len(s.ready) > 0 {
-		st := s.ready[0]
+		b := s.ready[0]
 		s.ready[0] = nil
 		s.ready = s.ready[1:]
-		st.queued = false
-		if st.gone {
-			continue
-		}
-		st.busy = true
-		if len(s.ready) > 0 {
-			// More work: make sure another sender looks.
-			select {
-			case s.wake <- struct{}{}:
-			default:
+		b.queued = false
+		for len(b.ready) > 0 {
+			st := b.ready[0]
+			b.ready[0] = nil
+			b.ready = b.ready[1:]
+			st.queued = false
+			if st.gone {
+				continue
 			}
+			st.busy, b.busy = true, true
+			if len(s.ready) > 0 {
+				// More work: make sure another sender looks.
+				select {
+				case s.wake <- struct{}{}:
+				default:
+				}
+			}
+			return st, true
 		}
-		return st, true
+		s.dropIdleLocked(b)
 	}
 	return nil, false
+}
+
+// releaseLocked: the sender is finished with st; its subscriber may be
+// served again.
+func (s *scheduler) releaseLocked(st *qstate) {
+	st.busy = false
+	if b := s.buckets[st.bucket]; b != nil {
+		b.busy = false
+		s.readyLocked(b)
+		s.dropIdleLocked(b)
+	}
+}
+
+func (s *scheduler) dropIdleLocked(b *bucketq) {
+	if !b.busy && !b.queued && len(b.ready) == 0 && s.buckets[b.name] == b {
+		delete(s.buckets, b.name)
+	}
 }
 
 // done: the sender is finished with st; again makes it ready for its
@@ -312,7 +371,8 @@ func (s *scheduler) done(st *qstate, again bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	again = again || st.again
-	st.busy, st.again = false, false
+	st.again = false
+	s.releaseLocked(st)
 	if again {
 		s.kickLocked(st)
 	}
@@ -324,7 +384,8 @@ func (s *scheduler) done(st *qstate, again bool) {
 func (s *scheduler) empty(st *qstate) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st.busy, st.n = false, 0
+	st.n = 0
+	s.releaseLocked(st)
 	if st.again {
 		st.again = false
 		s.kickLocked(st)
@@ -370,7 +431,8 @@ func (s *scheduler) retry(st *qstate, lo, hi time.Duration) {
 func (s *scheduler) after(st *qstate, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st.busy, st.again = false, false // the timer makes it ready
+	st.again = false // the timer makes it ready
+	s.releaseLocked(st)
 	if st.gone || s.stopped {
 		return
 	}
