@@ -32,12 +32,12 @@ import (
 // verifies a request: the WebID names the issuer, whose JWKS verifies the
 // token, whose cnf.jkt names the proof's key.
 //
-// Deviations from the reference server, neither of which a receiver
-// written for it notices: the proof also has ath (the token's hash, RFC
-// 9449 §4.3), which strict resource servers require; and it is signed by
-// a key of its own, made at start and kept in memory only, where the
-// reference server uses the token's signing key, so the provider's key
-// signs nothing but tokens.
+// Deviations from the reference server, none of which a receiver written
+// for it notices: the token also has client_id (the same WebID) and the
+// proof ath (the token's hash, RFC 9449 §4.3), which strict resource
+// servers require; and the proof is signed by a key of its own, made at
+// start and kept in memory only, where the reference server uses the
+// token's signing key, so the provider's key signs nothing but tokens.
 
 // webhookTokenLife is the delivery token's lifetime (the reference
 // server's 20 minutes).
@@ -76,15 +76,18 @@ func newProofKey() (proofKey, error) {
 
 // webhookClaims are the delivery token's claims.
 type webhookClaims struct {
-	Iss   string            `json:"iss"`
-	WebID string            `json:"webid"`
-	Azp   string            `json:"azp"`
-	Sub   string            `json:"sub"`
-	Aud   []string          `json:"aud"`
-	Cnf   map[string]string `json:"cnf"`
-	IAT   int64             `json:"iat"`
-	EXP   int64             `json:"exp"`
-	JTI   string            `json:"jti"`
+	Iss   string `json:"iss"`
+	WebID string `json:"webid"`
+	Azp   string `json:"azp"`
+	// ClientID is the webhook WebID too (Solid-OIDC §6.1 lists client_id
+	// among an access token's claims; the reference server sends azp only).
+	ClientID string            `json:"client_id"`
+	Sub      string            `json:"sub"`
+	Aud      []string          `json:"aud"`
+	Cnf      map[string]string `json:"cnf"`
+	IAT      int64             `json:"iat"`
+	EXP      int64             `json:"exp"`
+	JTI      string            `json:"jti"`
 }
 
 // authorize sets the Authorization and DPoP headers of a delivery to
@@ -93,7 +96,7 @@ func (h *Webhook) authorize(req *http.Request, sendTo string, now time.Time) err
 	webID := h.webID()
 	t := now.Unix()
 	token, err := h.signer.SignJWT("at+jwt", webhookClaims{
-		Iss: h.signer.Issuer(), WebID: webID, Azp: webID, Sub: webID,
+		Iss: h.signer.Issuer(), WebID: webID, Azp: webID, ClientID: webID, Sub: webID,
 		Aud: []string{webID, "solid"}, Cnf: map[string]string{"jkt": h.proof.jkt},
 		IAT: t, EXP: t + int64(webhookTokenLife/time.Second), JTI: newUUID(),
 	})

@@ -155,7 +155,7 @@ func verifyDelivery(r *http.Request, sendTo string) error {
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
-	for _, c := range []string{"azp", "webid"} {
+	for _, c := range []string{"azp", "webid", "client_id"} {
 		if v, _ := token.PrivateClaims()[c].(string); v != webID {
 			return fmt.Errorf("token %s %q, want %q", c, v, webID)
 		}
