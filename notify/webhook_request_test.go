@@ -2,6 +2,7 @@ package notify
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -47,4 +48,25 @@ func TestParseRequestSendTo(t *testing.T) {
 	if err != nil || req.SendTo != "" {
 		t.Fatalf("WebSocket request: %+v, %v", req, err)
 	}
+}
+
+// FuzzParseWebhookRequest: any body gives a webhook request whose sendTo
+// is an absolute http(s) URL without user info, or a request error
+// (400/422), never a panic.
+func FuzzParseWebhookRequest(f *testing.F) {
+	f.Add([]byte(`{"@context":"https://www.w3.org/ns/solid/notification/v1","type":"notify:WebhookChannel2023","topic":"https://a.example/x","sendTo":"https://h.example/in"}`))
+	f.Add([]byte(`{"@context":"https://www.w3.org/ns/solid/notification/v1","type":"notify:WebhookChannel2023","topic":"https://a.example/x","sendTo":{"id":"http://u@h/"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := parseRequest(body, typeWebhook)
+		if err != nil {
+			if !errors.Is(err, errBadRequest) && !errors.Is(err, errUnprocessed) {
+				t.Fatalf("unexpected error kind: %v", err)
+			}
+			return
+		}
+		u, perr := url.Parse(req.SendTo)
+		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			t.Fatalf("accepted sendTo %q", req.SendTo)
+		}
+	})
 }
