@@ -93,15 +93,17 @@ func (h *Webhook) deliverNext(ctx context.Context, st *qstate) {
 		h.sched.done(st, true)
 		return
 	}
-	err = h.post(ctx, ch.SendTo, it.Body)
-	if ctx.Err() != nil {
-		h.sched.done(st, false) // shutdown: sent again after the next start
-		return
-	}
-	if err != nil {
+	if err := h.post(ctx, ch.SendTo, it.Body); err != nil {
+		if ctx.Err() != nil {
+			h.sched.done(st, false) // shutdown: sent again after the next start
+			return
+		}
 		h.failed(ctx, st, ch, err)
 		return
 	}
+	// Delivered: off the queue, even when shutdown has begun meanwhile
+	// (Run returns before the store closes), so it is not sent again.
+	ctx = context.WithoutCancel(ctx)
 	if err := h.queue.deleteKeys(ctx, []string{key}); err != nil {
 		h.storeFailed(ctx, st, err)
 		return
