@@ -18,6 +18,10 @@ type Agent struct {
 	// Client is the Solid-OIDC client_id. WAC has no client matcher; it is
 	// carried for logging and for a later ACP evaluator.
 	Client string
+	// NamedOnly limits the agent to Authorizations that name its WebID
+	// (acl:agent): agent classes (public, authenticated) and groups grant
+	// it nothing. A Wasm module is such an agent (issue 13, "Identity").
+	NamedOnly bool
 }
 
 // authenticated reports whether the agent is a proven, non-public agent.
@@ -60,6 +64,13 @@ func (a *ACL) Allow(ctx context.Context, target string, inherited bool, ag Agent
 	anon := Agent{Origin: ag.Origin}
 	e := evaluation{auths: a.auths, ag: anon}
 	public = e.run(ctx, list, 0)
+	if ag.NamedOnly {
+		if !ag.authenticated() {
+			return 0, public
+		}
+		e.ag = ag
+		return e.run(ctx, list, 0), public
+	}
 	if !ag.authenticated() {
 		return public, public
 	}
@@ -147,6 +158,9 @@ func (e *evaluation) originListed(origins []string) bool {
 }
 
 func (e *evaluation) agentMatches(ctx context.Context, au *authorization, useGroups bool) bool {
+	if e.ag.NamedOnly {
+		return e.ag.authenticated() && slices.Contains(au.agents, e.ag.WebID)
+	}
 	if au.public {
 		return true // acl:agentClass foaf:Agent: everyone
 	}

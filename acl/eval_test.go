@@ -172,3 +172,34 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// A NamedOnly agent (a Wasm module) gets modes only from Authorizations
+// naming its WebID: not from foaf:Agent, acl:AuthenticatedAgent or a
+// group it belongs to (issue 13, "Identity").
+func TestNamedOnly(t *testing.T) {
+	a := mustParse(t, fixture)
+	named := func(webid string) Agent { return Agent{WebID: webid, Authenticated: true, NamedOnly: true} }
+	for _, tc := range []struct {
+		name      string
+		inherited bool
+		ag        Agent
+		want      Mode
+	}{
+		{"named by acl:agent", false, named(alice), All},
+		{"named, inherited", true, named(alice), All},
+		{"public and authenticated classes grant nothing", false, named(dave), 0},
+		{"inherited classes grant nothing", true, named(dave), 0},
+		{"group membership grants nothing", true, named(carol), 0},
+		{"not authenticated: nothing", false, Agent{WebID: alice, NamedOnly: true}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			user, public := a.Allow(context.Background(), base, tc.inherited, tc.ag, fixtureGroups)
+			if user != tc.want {
+				t.Errorf("user modes %v, want %v", user, tc.want)
+			}
+			if public != Read && !tc.inherited {
+				t.Errorf("public modes %v, want read (the public's modes are reported unchanged)", public)
+			}
+		})
+	}
+}

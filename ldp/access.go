@@ -37,6 +37,7 @@ func agentOf(r *http.Request) acl.Agent {
 	if a, err := auth.AgentFrom(r.Context()); err == nil && !a.Anonymous() {
 		ag.WebID, ag.Client, ag.Authenticated = a.WebID, a.ClientID, true
 	}
+	ag.NamedOnly = isModule(r.Context())
 	return ag
 }
 
@@ -74,6 +75,9 @@ func (h *Handler) modesOn(ctx context.Context, ag acl.Agent, p string) (user, pu
 		subject = p
 	}
 	user, public, err = h.acl.Decide(ctx, subject, ag, h.groups)
+	if err == nil {
+		user, err = h.capModes(ctx, subject, user)
+	}
 	if err != nil {
 		return 0, 0, err
 	}

@@ -17,12 +17,12 @@ func statusFor(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden
-	case errors.Is(err, auth.ErrUnavailable), errors.Is(err, errBusy):
+	case errors.Is(err, auth.ErrUnavailable), errors.Is(err, errBusy), errors.Is(err, errGuardFailed):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBadPath), errors.Is(err, errBadRequest), errors.Is(err, rdf.ErrSyntax),
 		errors.Is(err, rdf.ErrTooComplex):
 		return http.StatusBadRequest
-	case errors.Is(err, rdf.ErrInvalidPatch), errors.Is(err, errUnusableACL):
+	case errors.Is(err, rdf.ErrInvalidPatch), errors.Is(err, errUnusableACL), errors.Is(err, ErrRefused):
 		// Solid Protocol server-patch-n3-invalid.
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, rdf.ErrPatchConflict):

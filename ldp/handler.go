@@ -58,6 +58,14 @@ type Config struct {
 	// Subscriptions are the Solid Notifications subscription services
 	// every storage description lists (notify/).
 	Subscriptions []SubscriptionService
+	// NotificationGateway, when set, is stated as the storage's
+	// solid:notificationGateway (the discovery of Inrupt's notifications
+	// client; notify/gateway.go).
+	NotificationGateway string
+	// NewGuard, when set, builds the Guard asked before every write
+	// commits (guard.go; the Wasm module host). It is given the handler,
+	// which the guard's own requests go through, and is called once.
+	NewGuard func(*Handler) Guard
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -85,6 +93,8 @@ type Handler struct {
 	storageRoot func(string) bool
 
 	subscriptions []SubscriptionService
+	gateway       string
+	guardian      Guard
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -126,7 +136,7 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 	if wait <= 0 {
 		wait = DefaultRDFWait
 	}
-	return &Handler{
+	h := &Handler{
 		maxTriples: maxTriples,
 		budget:     budget,
 		budgetWait: wait,
@@ -145,7 +155,12 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		storageRoot: cfg.StorageRoot,
 
 		subscriptions: cfg.Subscriptions,
-	}, nil
+		gateway:       cfg.NotificationGateway,
+	}
+	if cfg.NewGuard != nil {
+		h.guardian = cfg.NewGuard(h)
+	}
+	return h, nil
 }
 
 // Close releases the handler's cache. The store is the caller's to close.

@@ -168,6 +168,10 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 			return Meta{}, false, err
 		}
 	}
+	committed, err := h.guard(r, p, &body{contentType: rdf.MediaTurtle, rdf: true, graph: g}, cur)
+	if err != nil {
+		return Meta{}, false, err
+	}
 	var buf bytes.Buffer
 	if err := rdf.Write(&buf, g, rdf.MediaTurtle); err != nil {
 		return Meta{}, false, err
@@ -198,6 +202,9 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 	})
 	if err != nil && !errors.Is(err, errTargetChanged) {
 		err = h.concealed(r, p, err) // 412, slash twin 409
+	}
+	if err == nil && committed != nil {
+		committed(m.ETag)
 	}
 	return m, created, err
 }

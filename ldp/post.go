@@ -62,6 +62,10 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) error {
 			return err
 		}
 	}
+	committed, err := h.guard(r, child, b, nil)
+	if err != nil {
+		return err
+	}
 	rd, err := storeReader(b)
 	if err != nil {
 		return err
@@ -81,6 +85,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, p string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if committed != nil {
+		committed(m.ETag)
 	}
 	h.written(w, m, true, !b.rdf)
 	return nil

@@ -52,6 +52,24 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) error {
 	if err != nil {
 		return err
 	}
+	cond := sameExistence(existed, pre)
+	var committed func(string)
+	if h.guardian != nil && h.guardian.Guards(p) {
+		// The guard decides on the current state, and the write commits
+		// only in that state.
+		var cur *Meta
+		if existed {
+			m, err := h.store.Stat(r.Context(), p)
+			if err != nil {
+				return h.concealed(r, p, err)
+			}
+			cur = &m
+		}
+		if committed, err = h.guard(r, p, b, cur); err != nil {
+			return err
+		}
+		cond = unchangedSince(cur, pre)
+	}
 	rd, err := storeReader(b)
 	if err != nil {
 		return err
@@ -63,13 +81,16 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) error {
 		Aux:          kind != NotAux,
 		Body:         rd,
 		SizeHint:     sizeHint(r, b),
-		Precondition: sameExistence(existed, pre),
+		Precondition: cond,
 		Origin:       originOf(r),
 	})
 	if err != nil {
 		// A slash twin (409) or a precondition (412) tells of the state:
 		// only for those who may Read it (issue 10 item 5).
 		return h.concealed(r, p, err)
+	}
+	if committed != nil {
+		committed(m.ETag)
 	}
 	h.written(w, m, created, !b.rdf)
 	return nil

@@ -33,12 +33,17 @@ var (
 	notifySubscription = rdf.NewIRI(NsNotify + "subscription")
 	notifyChannelType  = rdf.NewIRI(NsNotify + "channelType")
 	notifyFeature      = rdf.NewIRI(NsNotify + "feature")
+
+	solidNotificationGateway = rdf.NewIRI("http://www.w3.org/ns/solid/terms#notificationGateway")
 )
 
 // addSubscriptions states the storage's subscription services: root
 // notify:subscription <service>, and each service's channel type and
-// features.
+// features; and the notification gateway when there is one.
 func (h *Handler) addSubscriptions(g *rdf.Graph, root rdf.Term) {
+	if h.gateway != "" {
+		g.Add(rdf.Triple{S: root, P: solidNotificationGateway, O: rdf.NewIRI(h.gateway)})
+	}
 	for _, s := range h.subscriptions {
 		svc := rdf.NewIRI(s.IRI)
 		g.Add(rdf.Triple{S: root, P: notifySubscription, O: svc})

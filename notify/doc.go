@@ -12,6 +12,9 @@
 //   - delivery: Service is an event.Consumer of the change-log feed that
 //     sends Activity Streams notifications to the open sockets of each
 //     topic, checking Read before every send (deliver.go, socket.go).
+//   - the notification gateway Inrupt's notifications client discovers
+//     (solid:notificationGateway), an adapter that subscribes through the
+//     same service (gateway.go).
 //
 // Webhooks (webhook*.go): a request to WebhookPath names sendTo, which
 // must be one the SSRF-safe client the server passes in may contact

@@ -98,9 +98,15 @@ func Services(base string) []ldp.SubscriptionService {
 	}}
 }
 
-// ServeHTTP serves ServicePath and the channels under it.
+// ServeHTTP serves ServicePath and the channels under it, and GatewayPath.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
+	if strings.HasPrefix(p, GatewayPath) { // gateway.go
+		if err := s.serveGateway(w, r, p); err != nil {
+			s.fail(w, r, err)
+		}
+		return
+	}
 	if !strings.HasPrefix(p, ServicePath) {
 		http.NotFound(w, r)
 		return

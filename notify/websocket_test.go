@@ -53,7 +53,7 @@ func newPodWith(t *testing.T, cfg notify.Config) *pod {
 	}
 	ldptest.WriteACL(t, st, p.base, "/.acl", aclPrefix+`<#owner> a acl:Authorization ; acl:agent <`+p.owner.WebID+`> ;
   acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .`)
-	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: p.base, ACL: res, Subscriptions: notify.Services(p.base)})
+	h, err := ldp.NewHandler(st, ldp.Config{BaseURL: p.base, ACL: res, Subscriptions: notify.Services(p.base), NotificationGateway: notify.GatewayIRI(p.base)})
 	if err != nil {
 		t.Fatal(err)
 	}

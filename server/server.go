@@ -57,6 +57,8 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		Groups:        groups,
 		StorageRoot:   pods.IsRoot,
 		Subscriptions: notify.Services(cfg.BaseURL),
+		// Inrupt's notifications client discovers this (notify/gateway.go).
+		NotificationGateway: notify.GatewayIRI(cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -235,6 +237,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod.Get("/.naamio/health", s.health)
 	pod.Handle(notify.ServicePath+"*", s.notify)
 	pod.Handle(notify.WebhookPath+"*", s.webhook)
+	pod.Handle(notify.GatewayPath+"*", s.notify)
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r

@@ -36,8 +36,10 @@ var Rules = []Rule{
 	{"notify", []string{"ldp", "acl", "event", "kv"}},
 	// ActivityPub: actor, inbox, outbox, delivery from the change log.
 	{"federation", []string{"ldp", "rdf", "event", "kv", "internal/..."}},
-	// Extism host: reactors on the change log, validators in the write path.
-	{"modules", []string{"ldp", "event", "kv"}},
+	// Extism host: reactors on the change log, validators in the write path
+	// (rdf: validators get the proposed document as N-Triples, pod_list
+	// reads a container's members).
+	{"modules", []string{"ldp", "rdf", "event", "kv"}},
 	// Embedded pages: only the package they present.
 	{"web", []string{"idp/..."}},
 	// Config, wiring, routes, lifecycle, logging: everything.

@@ -43,6 +43,7 @@ var Packages = []string{
 	"@inrupt/solid-client",
 	"@inrupt/solid-client-authn-node",
 	"@inrupt/solid-client-authn-browser",
+	"@inrupt/solid-client-notifications",
 	"playwright-core",
 	"esbuild",
 }

@@ -1,0 +1,163 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Module states, as the status document names them.
+const (
+	StateRunning  = "running"
+	StateFailed   = "failed"
+	StateDisabled = "disabled"
+)
+
+// maxLogLines is how many log lines a module keeps (the newest).
+const maxLogLines = 200
+
+// module is one installed module.
+type module struct {
+	path     string // the manifest's store path
+	iri      string // the manifest's IRI
+	agent    string // <manifest IRI>#module
+	owner    string // the pod owner's WebID: the module's ceiling
+	etag     string // the manifest's validator when it was installed
+	manifest *Manifest
+	bin      []byte // until it is recorded
+	prog     *program
+	status   status
+	// The manifest's reactors and validators with their containers as
+	// store paths (inside the module's pod).
+	reactorPaths   []reactorAt
+	validatorPaths []validatorAt
+}
+
+type reactorAt struct {
+	Reactor
+	container string
+}
+
+type validatorAt struct {
+	Validator
+	container string
+}
+
+// placeIn resolves the containers of m's reactors and validators to store
+// paths, refusing any outside the pod whose root is root: a module
+// watches and guards its own pod only.
+func (m *module) placeIn(pathOf func(iri string) (string, bool), root string) error {
+	m.reactorPaths, m.validatorPaths = nil, nil
+	inPod := func(field, iri string) (string, error) {
+		p, ok := pathOf(iri)
+		if !ok || !strings.HasPrefix(p, root) {
+			return "", invalid(field, "%s is not a container in the module's pod", iri)
+		}
+		return p, nil
+	}
+	for i, r := range m.manifest.Reactors {
+		p, err := inPod(fmt.Sprintf("reactors[%d].container", i), r.Container)
+		if err != nil {
+			return err
+		}
+		m.reactorPaths = append(m.reactorPaths, reactorAt{r, p})
+	}
+	for i, v := range m.manifest.Validators {
+		p, err := inPod(fmt.Sprintf("validators[%d].container", i), v.Container)
+		if err != nil {
+			return err
+		}
+		m.validatorPaths = append(m.validatorPaths, validatorAt{v, p})
+	}
+	return nil
+}
+
+// call runs one export of the module as its agent, counting it and
+// logging a failure with the host's reason and the module's own text.
+func (m *module) call(ctx context.Context, export string, input []byte) ([]byte, error) {
+	inv := &invocation{agent: m.agent, owner: m.owner}
+	out, err := m.prog.call(withInvocation(ctx, inv), export, input)
+	m.status.counted(err)
+	if err != nil {
+		var ce *CallError
+		if errors.As(err, &ce) {
+			m.status.logLine("error", export+": "+ce.Kind+": "+ce.Message)
+		} else {
+			m.status.logLine("error", export+": "+err.Error())
+		}
+	}
+	return out, err
+}
+
+// LogLine is one line of a module's log.
+type LogLine struct {
+	Time    time.Time `json:"time"`
+	Level   string    `json:"level"`
+	Message string    `json:"message"`
+}
+
+// Status is what the status document shows of a module.
+type Status struct {
+	State       string    `json:"state"`
+	Error       string    `json:"error,omitempty"`
+	Calls       int64     `json:"calls"`
+	Failures    int64     `json:"failures"`
+	DeadLetters int64     `json:"deadLetters"`
+	Log         []LogLine `json:"log"`
+}
+
+// status is a module's counters and log, safe for concurrent use.
+type status struct {
+	mu sync.Mutex
+	s  Status
+}
+
+func (st *status) init() { st.s = Status{State: StateRunning, Log: []LogLine{}} }
+
+func (st *status) counted(err error) {
+	st.mu.Lock()
+	st.s.Calls++
+	if err != nil {
+		st.s.Failures++
+	}
+	st.mu.Unlock()
+}
+
+func (st *status) deadLetter() {
+	st.mu.Lock()
+	st.s.DeadLetters++
+	st.mu.Unlock()
+}
+
+// logLine keeps a line of the module's log (its own lines at info and
+// above, and the host's lines about it).
+func (st *status) logLine(level, msg string) {
+	if len(msg) > 2048 {
+		msg = msg[:2048] + "…"
+	}
+	st.mu.Lock()
+	if len(st.s.Log) == maxLogLines {
+		copy(st.s.Log, st.s.Log[1:])
+		st.s.Log = st.s.Log[:maxLogLines-1]
+	}
+	st.s.Log = append(st.s.Log, LogLine{Time: time.Now().UTC(), Level: level, Message: msg})
+	st.mu.Unlock()
+}
+
+func (st *status) fail(err error) {
+	st.mu.Lock()
+	st.s.State, st.s.Error = StateFailed, err.Error()
+	st.mu.Unlock()
+	st.logLine("error", err.Error())
+}
+
+func (st *status) snapshot() Status {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := st.s
+	out.Log = append([]LogLine(nil), st.s.Log...)
+	return out
+}

@@ -1,0 +1,165 @@
+// Command guest is the Go test module of the modules package: each export
+// exercises one thing the host must handle. Built by the tests with
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o guest.wasm .
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/extism/go-pdk"
+)
+
+// echo returns its input, with the config value "suffix" appended.
+//
+//go:wasmexport echo
+func echo() int32 {
+	in := pdk.Input()
+	suffix, _ := pdk.GetConfig("suffix")
+	pdk.Output(append(in, suffix...))
+	runtime.Gosched()
+	return 0
+}
+
+// fail sets an error the host must report with the module's own text.
+//
+//go:wasmexport fail
+func fail() int32 {
+	pdk.SetErrorString("the module refused: " + string(pdk.Input()))
+	return 1
+}
+
+// spin never returns: only the manifest's timeout stops it.
+//
+//go:wasmexport spin
+func spin() int32 {
+	n := 0
+	for {
+		n++
+	}
+}
+
+// crash panics (a trap for the host).
+//
+//go:wasmexport crash
+func crash() int32 {
+	var m map[string]int
+	m["x"] = 1
+	return 0
+}
+
+// hog allocates until the memory cap stops it.
+//
+//go:wasmexport hog
+func hog() int32 {
+	var keep [][]byte
+	for {
+		keep = append(keep, make([]byte, 1<<20))
+		if len(keep) > 1<<20 {
+			break
+		}
+	}
+	return int32(len(keep))
+}
+
+// logs writes one line at each level.
+//
+//go:wasmexport logs
+func logs() int32 {
+	pdk.Log(pdk.LogDebug, "debug line")
+	pdk.Log(pdk.LogInfo, "info line")
+	pdk.Log(pdk.LogError, "error line")
+	return 0
+}
+
+//go:wasmimport extism:host/user pod_get
+func podGet(uint64) uint64
+
+//go:wasmimport extism:host/user pod_put
+func podPut(uint64) uint64
+
+//go:wasmimport extism:host/user pod_patch
+func podPatch(uint64) uint64
+
+//go:wasmimport extism:host/user pod_delete
+func podDelete(uint64) uint64
+
+//go:wasmimport extism:host/user pod_list
+func podList(uint64) uint64
+
+var hostFns = map[string]func(uint64) uint64{
+	"pod_get": podGet, "pod_put": podPut, "pod_patch": podPatch, "pod_delete": podDelete, "pod_list": podList,
+}
+
+// callHost calls the host function fn with in and returns its output.
+func callHost(fn string, in []byte) []byte {
+	mem := pdk.AllocateBytes(in)
+	defer mem.Free()
+	out := pdk.FindMemory(hostFns[fn](mem.Offset()))
+	defer out.Free()
+	return out.ReadBytes()
+}
+
+// host calls the host function named by the first line of its input with
+// the rest as that function's input, and returns the answer.
+//
+//go:wasmexport host
+func host() int32 {
+	in := pdk.Input()
+	fn, rest, _ := bytes.Cut(in, []byte("\n"))
+	pdk.Output(callHost(string(fn), rest))
+	runtime.Gosched()
+	return 0
+}
+
+// flood tries to write as many resources as its input says (a decimal
+// count) under the container IRI of its config "container", and returns
+// the statuses it got, counted.
+//
+//go:wasmexport flood
+func flood() int32 {
+	n, _ := strconv.Atoi(string(pdk.Input()))
+	base, _ := pdk.GetConfig("container")
+	counts := map[string]int{}
+	for i := 0; i < n; i++ {
+		out := callHost("pod_put", []byte(`{"iri":"`+base+`f`+strconv.Itoa(i)+`.txt","contentType":"text/plain","body":"x"}`))
+		var r struct{ Status int }
+		_ = json.Unmarshal(out, &r)
+		counts[strconv.Itoa(r.Status)]++
+	}
+	b, _ := json.Marshal(counts)
+	pdk.Output(b)
+	runtime.Gosched()
+	return 0
+}
+
+// validate refuses a document that mentions "forbidden", traps on
+// "crash" and never returns on "spin"; it allows anything else.
+//
+//go:wasmexport validate
+func validate() int32 {
+	var ev struct {
+		Body string `json:"body"`
+	}
+	_ = json.Unmarshal(pdk.Input(), &ev)
+	switch {
+	case strings.Contains(ev.Body, "forbidden"):
+		pdk.Output([]byte(`{"allow":false,"reason":"forbidden is not allowed here"}`))
+	case strings.Contains(ev.Body, "crash"):
+		var m map[string]int
+		m["x"] = 1
+	case strings.Contains(ev.Body, "spin"):
+		for {
+		}
+	default:
+		pdk.Output([]byte(`{"allow":true}`))
+	}
+	runtime.Gosched()
+	return 0
+}
+
+func main() {}
