@@ -47,6 +47,8 @@ type channel struct {
 	Rate    time.Duration `json:"rate,omitempty"`
 	StartAt time.Time     `json:"startAt,omitzero"`
 	State   string        `json:"state,omitempty"`
+	// SendTo is a WebhookChannel2023's receiver (webhook.go).
+	SendTo string `json:"sendTo,omitempty"`
 }
 
 // agent is the channel's subscriber for access decisions.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -50,6 +51,9 @@ type channelRequest struct {
 	Topic string // IRI
 	// Features asked for (features.go).
 	Features features
+	// SendTo is a WebhookChannel2023's receiver (an absolute http(s)
+	// URL; which ones may be contacted is the webhook service's rule).
+	SendTo string
 }
 
 // checkMediaType: notifications-protocol
@@ -99,8 +103,35 @@ func parseRequest(body []byte, want string) (channelRequest, error) {
 	if err != nil {
 		return channelRequest{}, err
 	}
-	return channelRequest{Type: want, Topic: topic, Features: f}, nil
+	req := channelRequest{Type: want, Topic: topic, Features: f}
+	if want == typeWebhook {
+		if req.SendTo, err = sendToOf(doc["sendTo"]); err != nil {
+			return channelRequest{}, err
+		}
+	}
+	return req, nil
 }
+
+// sendToOf reads a webhook's notify:sendTo: one absolute http(s) URL,
+// without user info or fragment, as a string or node reference.
+func sendToOf(raw json.RawMessage) (string, error) {
+	if raw == nil {
+		return "", fmt.Errorf("%w: sendTo missing", errUnprocessed)
+	}
+	s, err := iriOf(raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: sendTo must be an absolute http(s) URL", errUnprocessed)
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" || len(s) > maxSendTo {
+		return "", fmt.Errorf("%w: sendTo must be an absolute http(s) URL", errUnprocessed)
+	}
+	return s, nil
+}
+
+// maxSendTo bounds a sendTo URL (it is stored with the channel and sent
+// in every delivery's DPoP proof).
+const maxSendTo = 2048
 
 // checkContext accepts the notification v1 context, alone or with the
 // Activity Streams one.

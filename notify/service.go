@@ -102,6 +102,10 @@ func Services(base string) []ldp.SubscriptionService {
 		IRI:         strings.TrimSuffix(base, "/") + ServicePath,
 		ChannelType: typeWebSocket,
 		Features:    featureIRIs(),
+	}, {
+		IRI:         strings.TrimSuffix(base, "/") + WebhookPath,
+		ChannelType: typeWebhook,
+		Features:    featureIRIs(),
 	}}
 }
 
@@ -235,6 +239,9 @@ func (s *Service) serveChannel(w http.ResponseWriter, r *http.Request, token str
 	}
 	if err != nil {
 		return err
+	}
+	if c.Type != "" && c.Type != typeWebSocket {
+		return errNotFound // another type's channel (webhook.go)
 	}
 	switch {
 	case r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket"):

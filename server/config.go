@@ -47,8 +47,9 @@ type Config struct {
 	OwnerWebID string
 	// AllowFetch lists exact local destinations (ip:port) that WebID
 	// profiles, OpenID discovery, JWKS and agentGroup documents may be
-	// fetched from, over plain http too (development and tests: a local
-	// identity provider). Every other private address stays refused.
+	// fetched from and webhook notifications sent to, over plain http too
+	// (development and tests: a local identity provider, a local
+	// receiver). Every other private address stays refused.
 	AllowFetch []netip.AddrPort
 	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
 	// whose X-Forwarded-For names the client: per-address login and
@@ -161,7 +162,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"smtp-user", "NAAMIO_SMTP_USER", "SMTP user name (none: no authentication)", (*stringValue)(&c.SMTPUser)},
 		{"dpop-require-ath", "NAAMIO_DPOP_REQUIRE_ATH", "refuse DPoP proofs without ath on resource requests (Inrupt's client libraries do not send it)", (*boolValue)(&c.RequireATH)},
 		{"trusted-proxies", "NAAMIO_TRUSTED_PROXIES", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (for per-address limits and logs)", prefixList{&c.TrustedProxies}},
-		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from over http", addrPortList{&c.AllowFetch}},
+		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from and webhook notifications sent to, over http too", addrPortList{&c.AllowFetch}},
 	}
 	for _, o := range opts {
 		if v := getenv(o.env); v != "" {

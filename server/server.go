@@ -133,6 +133,9 @@ type Server struct {
 	notify *notify.Service
 	// mods runs the pods' Wasm modules.
 	mods *modules.Service
+	// webhook serves WebhookChannel2023 and sends its deliveries (a feed
+	// consumer and a worker).
+	webhook *notify.Webhook
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -190,7 +193,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, mods: mods}
 	feed.consumers = append(feed.consumers, mods.Installer(), mods.Reactors())
-	if s.notify, s.legacy, err = newNotify(cfg, store, lh, feed, log); err != nil {
+	if s.notify, s.webhook, s.legacy, err = newNotify(cfg, store, lh, id.op, feed, log); err != nil {
 		mods.Close(context.Background())
 		lh.Close()
 		id.pages.Close()
@@ -204,6 +207,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		{"module reactors", func(ctx context.Context) { _ = mods.Run(ctx) }},
 	}
 	s.workers = append(s.workers, feed.workers()...)
+	s.workers = append(s.workers, worker{"webhook senders", s.webhook.Run})
 	s.http = &http.Server{
 		Handler:           s.routes(lh),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -255,6 +259,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod := r.With(cors)
 	pod.Get("/.naamio/health", s.health)
 	pod.Handle(notify.ServicePath+"*", s.notify)
+	pod.Handle(notify.WebhookPath+"*", s.webhook)
 	pod.Handle(notify.GatewayPath+"*", s.notify)
 	pod.Handle(notify.StreamPath+"*", s.notify)
 	pod.Handle(modules.StatusPrefix+"/*", s.mods)

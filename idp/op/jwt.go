@@ -70,3 +70,10 @@ func (p *Provider) sign(typ string, claims any) (string, error) {
 	}
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
+
+// SignJWT returns claims as a compact JWS signed ES256 with the active key
+// of the published JWKS, header typ as given. It is for the server's own
+// tokens outside the OAuth flows: the DPoP-bound access tokens with which
+// webhook notifications are delivered (notify.Signer), which receivers
+// verify against this JWKS.
+func (p *Provider) SignJWT(typ string, claims any) (string, error) { return p.sign(typ, claims) }
