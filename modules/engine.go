@@ -66,7 +66,7 @@ func NewEngine(dir string, host HostFunc, fetch *http.Client) (*Engine, error) {
 				if err != nil {
 					out = []byte(`{"status":400,"error":"the input is not a memory block of this module"}`)
 				} else {
-					out = host(ctx, name, in)
+					out = safeHostCall(ctx, host, name, in)
 				}
 				off, err := p.WriteBytes(out)
 				if err != nil {
@@ -86,6 +86,18 @@ func (e *Engine) inspect(ctx context.Context, bin []byte, m *Manifest) error {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(e.cache))
 	defer rt.Close(ctx)
 	return inspect(ctx, rt, bin, m)
+}
+
+// safeHostCall runs host, answering 500 if it panics: a host function
+// never traps the module, and a bug in one never takes the server down
+// (SECURITY row 47).
+func safeHostCall(ctx context.Context, host HostFunc, name string, in []byte) (out []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = []byte(`{"status":500,"error":"the host function failed"}`)
+		}
+	}()
+	return host(ctx, name, in)
 }
 
 // Close releases the compilation cache (its files stay on disk).

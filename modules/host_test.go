@@ -146,3 +146,42 @@ func TestHostCallLimit(t *testing.T) {
 		t.Fatalf("next invocation: %v", again)
 	}
 }
+
+// SECURITY row 47: a host call with an out-of-range pointer is answered
+// (400), and a host function that panics answers 500 instead of taking
+// the module, or the server, down; the module keeps working after both.
+func TestHostCallFaults(t *testing.T) {
+	bin := guestWasm(t)
+	e, err := NewEngine(sharedCache, func(ctx context.Context, name string, in []byte) []byte {
+		switch {
+		case strings.Contains(string(in), "panic"):
+			panic("a bug in a host function")
+		case len(in) == 0:
+			// An offset that is no block of the module reads as no input
+			// (Extism's kernel knows no length for it), which Host answers
+			// 400 like any input that is not a request.
+			return (&Host{}).Call(ctx, name, in)
+		}
+		return []byte(`{"status":200}`)
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	pg, err := e.compile(context.Background(), guestManifest(bin, Limits{TimeoutMs: 10000, MemoryMiB: 32}, nil), bin, func(string, string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.close(context.Background())
+	ctx := withInvocation(context.Background(), &invocation{agent: hostModule, owner: hostOwner})
+	for _, tc := range []struct{ export, input, want string }{
+		{"bad_pointer", "", `"status":400`},
+		{"host", "pod_get\n{\"iri\":\"panic\"}", `"status":500`},
+		{"host", "pod_get\n{\"iri\":\"fine\"}", `"status":200`},
+	} {
+		out, err := pg.call(ctx, tc.export, []byte(tc.input))
+		if err != nil || !strings.Contains(string(out), tc.want) {
+			t.Fatalf("%s: %q, %v; want %s", tc.export, out, err, tc.want)
+		}
+	}
+}

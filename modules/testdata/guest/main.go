@@ -206,4 +206,14 @@ func fetch() int32 {
 	return 0
 }
 
+// badPointer calls pod_get with an offset that is no memory block of
+// this module, and returns the host's answer.
+//
+//go:wasmexport bad_pointer
+func badPointer() int32 {
+	out := pdk.FindMemory(podGet(1 << 40))
+	pdk.Output(out.ReadBytes())
+	return 0
+}
+
 func main() {}
