@@ -106,3 +106,67 @@ func TestReactors(t *testing.T) {
 	go func() { _ = p.svc.Run(ctx) }()
 	eventually(t, "b.ttl handled after the restart", func() bool { return strings.Contains(log(), "notes/b.ttl>") })
 }
+
+// SECURITY row 48: two modules that react to each other's writes stop
+// after three hops instead of writing for ever (a module's own writes
+// never trigger it at all; TestReactors).
+func TestReactorChainsStop(t *testing.T) {
+	p, _ := openSvcPod(t)
+	bin := guestWasm(t)
+	for _, c := range []string{"/alice/a/", "/alice/b/"} {
+		p.must(svcOwner, "PUT", c, "", nil, http.StatusCreated)
+	}
+	agentA := svcBase + "alice/settings/modules/a.json#module"
+	agentB := svcBase + "alice/settings/modules/b.json#module"
+	grant := func(c, reader, writer string) {
+		p.must(svcOwner, "PUT", c+".acl", "text/turtle", []byte(`@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#owner> a acl:Authorization ; acl:agent <`+svcOwner+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .
+<#reader> a acl:Authorization ; acl:agent <`+reader+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read .
+<#writer> a acl:Authorization ; acl:agent <`+writer+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write .`), http.StatusCreated)
+	}
+	// A reads a/ and writes b/; B reads b/ and writes a/.
+	grant("/alice/a/", agentA, agentB)
+	grant("/alice/b/", agentB, agentA)
+	p.must(svcOwner, "PUT", "/alice/settings/modules/guest.wasm", "application/wasm", bin, http.StatusCreated)
+	install := func(name, watch, out string) {
+		p.must(svcOwner, "PUT", "/alice/settings/modules/"+name+".json", "application/json", []byte(`{"name":"`+name+`","version":"1",
+			"wasm":{"url":"guest.wasm","sha256":"`+hex.EncodeToString(sha(bin))+`"},
+			"reactors":[{"export":"on_change","container":"../../`+watch+`/"}],
+			"config":{"out":"`+svcBase+`alice/`+out+`/"}}`), http.StatusCreated)
+	}
+	install("a", "a", "b")
+	install("b", "b", "a")
+	var cursor event.Cursor
+	p.reactFeed(&cursor)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() { _ = p.svc.Run(ctx) }()
+
+	p.must(svcOwner, "PUT", "/alice/a/start.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 1 .`), http.StatusCreated)
+	calls := func() int64 {
+		a, _ := p.svc.Status("/alice/settings/modules/a.json")
+		b, _ := p.svc.Status("/alice/settings/modules/b.json")
+		return a.Calls + b.Calls
+	}
+	// Feed until nothing more happens: hop 1 (A, the owner's write),
+	// hop 2 (B, A's write), hop 3 (A, B's write); B's reaction to that
+	// would be hop 4.
+	for round := 0; round < 20; round++ {
+		before := cursor
+		p.reactFeed(&cursor)
+		if cursor == before {
+			break // every change fed, every reaction done
+		}
+		eventually(t, "the queued reactions done", func() bool { return p.queueLen() == 0 })
+	}
+	if got := calls(); got != 3 {
+		t.Fatalf("%d reactions; want 3 (the chain stops after three hops)", got)
+	}
+}
+
+// queueLen counts the reactor events waiting in every module's queue.
+func (p *svcPod) queueLen() int {
+	n := 0
+	_ = p.svc.cfg.Records.List(context.Background(), keyQueue, func(string, []byte) error { n++; return nil })
+	return n
+}
