@@ -117,8 +117,9 @@ type Status struct {
 
 // status is a module's counters and log, safe for concurrent use.
 type status struct {
-	mu sync.Mutex
-	s  Status
+	mu    sync.Mutex
+	s     Status
+	dirty bool // changed since it was last recorded (flushStatus)
 }
 
 func (st *status) init() { st.s = Status{State: StateRunning, Log: []LogLine{}} }
@@ -137,12 +138,14 @@ func (st *status) counted(err error) {
 	if err != nil {
 		st.s.Failures++
 	}
+	st.dirty = true
 	st.mu.Unlock()
 }
 
 func (st *status) deadLetter() {
 	st.mu.Lock()
 	st.s.DeadLetters++
+	st.dirty = true
 	st.mu.Unlock()
 }
 
@@ -158,12 +161,14 @@ func (st *status) logLine(level, msg string) {
 		st.s.Log = st.s.Log[:maxLogLines-1]
 	}
 	st.s.Log = append(st.s.Log, LogLine{Time: time.Now().UTC(), Level: level, Message: msg})
+	st.dirty = true
 	st.mu.Unlock()
 }
 
 func (st *status) fail(err error) {
 	st.mu.Lock()
 	st.s.State, st.s.Error = StateFailed, err.Error()
+	st.dirty = true
 	st.mu.Unlock()
 	st.logLine("error", err.Error())
 }
@@ -174,4 +179,30 @@ func (st *status) snapshot() Status {
 	out := st.s
 	out.Log = append([]LogLine(nil), st.s.Log...)
 	return out
+}
+
+// takeDirty returns the status to record, if it changed since the last
+// time.
+func (st *status) takeDirty() (Status, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.dirty {
+		return Status{}, false
+	}
+	st.dirty = false
+	out := st.s
+	out.Log = append([]LogLine(nil), st.s.Log...)
+	return out, true
+}
+
+// restore continues a recorded status (counters and log) after a
+// restart; the state is the new run's.
+func (st *status) restore(rec Status) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.s.Calls, st.s.Failures, st.s.DeadLetters = rec.Calls, rec.Failures, rec.DeadLetters
+	st.s.Log = append(rec.Log, st.s.Log...)
+	if len(st.s.Log) > maxLogLines {
+		st.s.Log = st.s.Log[len(st.s.Log)-maxLogLines:]
+	}
 }

@@ -64,6 +64,7 @@ func (s *Service) activate(ctx context.Context, mod *module) error {
 	s.modules[mod.path] = mod
 	s.mu.Unlock()
 	if old != nil {
+		mod.status.restore(old.status.snapshot()) // an upgrade keeps the counters and log
 		old.retire()
 		if old.prog != nil {
 			old.prog.close(ctx)
@@ -111,6 +112,9 @@ func (s *Service) uninstall(ctx context.Context, path string) error {
 		if err := s.dropWasmTx(tx, old, path, ""); err != nil {
 			return err
 		}
+		if err := tx.Delete(keyStatus + path); err != nil {
+			return err
+		}
 		return tx.Delete(keyModule + path)
 	})
 	if err != nil {
@@ -156,6 +160,7 @@ func (s *Service) Start(ctx context.Context) error {
 	for _, e := range all {
 		mod := newModule(e.path, e.rec.IRI, e.rec.Owner, e.rec.Manifest)
 		mod.etag = e.rec.ETag
+		s.restoreStatus(ctx, mod)
 		if err := s.start(ctx, mod); err != nil {
 			mod.status.fail(err)
 			s.log.ErrorContext(ctx, "module failed to start", "path", e.path, "err", err)

@@ -81,8 +81,9 @@ func (s *Service) GuardFor(h *ldp.Handler) ldp.Guard {
 	return s
 }
 
-// Close stops every module.
+// Close records the modules' statuses and stops every module.
 func (s *Service) Close(ctx context.Context) {
+	s.flushStatus(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, m := range s.modules {

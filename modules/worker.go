@@ -37,6 +37,8 @@ func (m *module) retired() bool {
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	running := map[*module]bool{}
+	flush := time.NewTicker(statusEvery)
+	defer flush.Stop()
 	for {
 		s.mu.RLock()
 		for _, m := range s.modules {
@@ -58,8 +60,11 @@ func (s *Service) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			wg.Wait()
+			s.flushStatus(context.WithoutCancel(ctx))
 			return nil
 		case <-s.changed:
+		case <-flush.C:
+			s.flushStatus(ctx)
 		}
 	}
 }

@@ -224,9 +224,17 @@ func (s *Service) serveStream(w http.ResponseWriter, r *http.Request) error {
 	// only after writeTimeout.
 	// An idle stream just returns, ending its response cleanly.
 	var writing atomic.Bool
-	finished := make(chan struct{})
-	defer close(finished)
+	finished, cutter := make(chan struct{}), make(chan struct{})
+	defer func() {
+		// The response ends cleanly: once the cutter is gone, the write
+		// deadline it may have moved to the past is put back, so the
+		// end of the chunked body still goes out.
+		close(finished)
+		<-cutter
+		_ = rc.SetWriteDeadline(time.Now().Add(time.Second))
+	}()
 	go func() {
+		defer close(cutter)
 		select {
 		case <-k.done:
 			if writing.Load() {

@@ -35,6 +35,7 @@ With the server stopped (these open its data directory, --data or NAAMIO_DATA):
   naamio pod release NAME           free a deleted account's pod name, removing its old WebID from every ACL
   naamio keys rotate                make a new OpenID Provider signing key active
   naamio keys list                  list the signing keys (kid, created, retired)
+  naamio module list|status|logs    the installed Wasm modules, a module's status, its log
 `
 
 // Main runs the command line and returns the process exit code.
@@ -59,6 +60,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = podCommand(args[1:], stdout, stderr)
 	case "keys":
 		err = keysCommand(args[1:], stdout, stderr)
+	case "module":
+		err = moduleCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -88,5 +89,28 @@ func TestModulesOverHTTP(t *testing.T) {
 			t.Fatalf("the reactor was not called: %+v", status())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+
+	// With the server stopped, the operator reads what was recorded.
+	bg.stop()
+	closeServer(s)
+	cli := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		full := append([]string{args[0], "--data", s.cfg.DataDir}, args[1:]...)
+		if err := moduleCommand(full, &out, &errOut); err != nil {
+			t.Fatalf("naamio module %v: %v %s", args, err, errOut.String())
+		}
+		return out.String()
+	}
+	if out := cli("list"); !strings.Contains(out, "/alice/settings/modules/r.json") || !strings.Contains(out, "running") {
+		t.Errorf("module list:\n%s", out)
+	}
+	var rec modules.Installed
+	if err := json.Unmarshal([]byte(cli("status", "/alice/settings/modules/r.json")), &rec); err != nil || rec.Status.Calls < 1 || rec.Manifest.Name != "r" {
+		t.Errorf("module status: %+v %v", rec, err)
+	}
+	if out := cli("logs", "/alice/settings/modules/r.json"); !strings.Contains(out, "installed r 1") {
+		t.Errorf("module logs:\n%s", out)
 	}
 }

@@ -353,7 +353,15 @@ func newOwned(t *testing.T) (*Server, Config) {
 	return s, cfg
 }
 
+// closed marks the servers closeServer has closed (it may be called from
+// a test and again from its cleanup).
+var closed sync.Map
+
 func closeServer(s *Server) {
+	if _, done := closed.LoadOrStore(s, true); done {
+		return
+	}
+	s.mods.Close(context.Background())
 	s.ldp.Close()
 	_ = s.store.Close()
 }
