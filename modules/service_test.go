@@ -26,7 +26,7 @@ const (
 // svcPod is a pod /alice/ over a real store, served by an LDP handler
 // whose guard is a module Service.
 type svcPod struct {
-	t   *testing.T
+	t   testing.TB
 	st  *badgerstore.Store
 	h   *ldp.Handler
 	svc *Service
@@ -41,7 +41,7 @@ func podOf(p string) (string, string, bool) {
 
 // openSvcPod opens (or reopens, with the same store) the pod's handler
 // and module service.
-func openSvcPod(t *testing.T) (*svcPod, func() *svcPod) {
+func openSvcPod(t testing.TB) (*svcPod, func() *svcPod) {
 	t.Helper()
 	st, res := ldptest.OpenStore(t, svcBase, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
 	ldptest.WriteACL(t, st, svcBase, "/.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
