@@ -91,8 +91,10 @@ func TestNotificationFeatures(t *testing.T) {
 			t.Errorf("the channel says rate %v, want PT5S", desc["rate"])
 		}
 		srv.put(t, doc, "text/plain", []byte("1"))
-		first := time.Now()
 		q.wait(t, "Update", srv.url(doc))
+		// The server sent it before now: the interval ends before
+		// first+rate.
+		first := time.Now()
 		ctl.wait(t, "Update", srv.url(doc))
 		// A second change within the rate is not sent.
 		srv.put(t, doc, "text/plain", []byte("2"))
