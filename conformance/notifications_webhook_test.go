@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/naamio/naamio/internal/testissuer"
 )
 
 // WebhookChannel2023 (solid.github.io/notifications/webhook-channel-2023)
@@ -589,6 +592,122 @@ func TestNotificationsWebhook(t *testing.T) {
 		if err := verifyDelivery(http.MethodPut, with(d.token, d.proof), d.sendTo); err == nil {
 			t.Errorf("a PUT verified")
 		}
+	})
+
+	// The deliveries come from a durable queue: a notification whose
+	// receiver was failing when the server stopped is delivered by the next
+	// process (and verifies: its token is signed by the provider's key, and
+	// the proof key is the new process's), before the notifications of
+	// changes made after the restart.
+	requirement(t, "webhook-delivery-after-restart", func(t *testing.T) {
+		flags := []string{"--allow-fetch-addr", issuer.AddrPort() + "," + rc.addrPort()}
+		s, err := startServer(naamioBin, filepath.Join(t.TempDir(), "data"), flags...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := s.stop(); err != nil {
+				t.Errorf("stop: %v\n%s", err, s.logTail())
+			}
+		})
+		var down atomic.Bool
+		down.Store(true)
+		sink := rc.sink(func(int) int {
+			if down.Load() {
+				return http.StatusServiceUnavailable
+			}
+			return http.StatusOK
+		})
+		doc := "/hooked/a.txt"
+		s.put(t, doc, "text/plain", []byte("0"))
+		r := s.do(t, http.MethodPost, mustService(t, s, webhookChannelType), hookRequest(s.url(doc), sink.url), "Content-Type", ctJSONLD)
+		mustStatus(t, r, http.StatusOK)
+		s.put(t, doc, "text/plain", []byte("1"))
+		before := etagOf(t, s, doc)
+		// The receiver has refused it once: it is queued.
+		if d, ok := sink.next(noteWait); !ok || d.status != http.StatusServiceUnavailable {
+			t.Fatalf("no failed delivery before the restart (%v, %d)", ok, d.status)
+		}
+		if err := s.stop(); err != nil {
+			t.Fatalf("stop: %v\n%s", err, s.logTail())
+		}
+		down.Store(false)
+		s2, err := restartServer(s, flags...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s = s2
+		// Delivered by the new process without a further change.
+		accepted := func(want string) {
+			t.Helper()
+			deadline := time.Now().Add(30 * time.Second)
+			for time.Now().Before(deadline) {
+				d, ok := sink.next(time.Until(deadline))
+				if !ok {
+					break
+				}
+				if d.verr != nil {
+					t.Errorf("delivery after the restart did not verify: %v", d.verr)
+				}
+				if d.status != http.StatusOK {
+					continue
+				}
+				got := bareTag(d.n.str("state"))
+				if got == want {
+					return
+				}
+				if got != before {
+					// At least once: the queued one again is allowed,
+					// anything else is out of order.
+					t.Errorf("accepted after the restart: state %q, want %q", got, want)
+				}
+			}
+			t.Fatalf("no delivery of state %q within 30 s of the restart", want)
+		}
+		accepted(before)
+		s.put(t, doc, "text/plain", []byte("2"))
+		accepted(etagOf(t, s, doc))
+	})
+
+	// SECURITY row 63 for webhooks: subscribing needs Read on the topic
+	// (anonymous 401 with the DPoP challenge, bob 403), the same answer
+	// for an existing and a missing topic; alice, who may read, subscribes.
+	requirement(t, "security-row-63-webhook-subscribe-needs-read", func(t *testing.T) {
+		a, b := agents(t)
+		dir := fresh(t.Name())
+		doc, missing := dir+"doc.ttl", dir+"nix.ttl"
+		hs.put(t, dir, ctTurtle, nil)
+		hs.put(t, doc, ctTurtle, []byte(`<#s> <#p> "v" .`))
+		dirACL := linkTargets(hs.do(t, http.MethodHead, dir, nil), "acl")
+		if len(dirACL) != 1 {
+			t.Fatalf("acl links of %s: %v", dir, dirACL)
+		}
+		hs.put(t, dirACL[0], ctTurtle, aclTurtle(
+			grant{subject: agentSubject(owner), modes: "RWAC", accessTo: hs.url(dir), deflt: hs.url(dir)},
+			grant{subject: agentSubject(a), modes: "R", accessTo: hs.url(dir), deflt: hs.url(dir)}))
+		svc := mustService(t, hs, webhookChannelType)
+		sendTo := rc.sink(nil).url
+		as := func(who *testissuer.Agent, p string) *reply {
+			return hs.doAs(t, who, http.MethodPost, svc, hookRequest(hs.url(p), sendTo), "Content-Type", ctJSONLD)
+		}
+		for _, c := range []struct {
+			agent *testissuer.Agent
+			who   string
+			want  int
+		}{{nil, "anonymous", http.StatusUnauthorized}, {b, "bob", http.StatusForbidden}} {
+			have, miss := as(c.agent, doc), as(c.agent, missing)
+			if !expect(t, have, c.want) || !expect(t, miss, c.want) {
+				continue
+			}
+			if c.want == http.StatusUnauthorized {
+				want401(t, have)
+			}
+			if got, want := strings.ReplaceAll(string(miss.body), "nix.ttl", "doc.ttl"), string(have.body); got != want {
+				t.Errorf("%s: bodies differ for existing and missing: %q vs %q", c.who, want, got)
+			}
+		}
+		expect(t, as(a, doc), http.StatusOK)
+		expect(t, as(a, missing), http.StatusOK)
 	})
 
 	// SECURITY row 64: a sendTo on an internal address is refused (422),
