@@ -313,7 +313,7 @@ func TestModuleExampleEventValidator(t *testing.T) {
 		reason          string // in the 422 body
 	}{
 		{"event without startDate", "launch.ttl", `<#it> a schema:Event ; schema:name "Launch \"day\" ✓" .`, 422,
-			"a schema:Event needs a schema:startDate; <" + c.base + "alice/events/launch.ttl#it> has none"},
+			"module event-validator: a schema:Event needs a schema:startDate; <" + c.base + "alice/events/launch.ttl#it> has none"},
 		{"https schema.org event without startDate", "launch.ttl", `<#it> a s:Event ; s:name "Launch" .`, 422, "<" + c.base + "alice/events/launch.ttl#it> has none"},
 		{"one of two events without startDate", "two.ttl", `<#a> a schema:Event ; schema:startDate "2026-12-24" . [] a schema:Event .`, 422, "_:"},
 		{"event with startDate", "launch.ttl", `<#it> a schema:Event ; schema:startDate "2026-12-24T18:00:00Z" .`, 201, ""},
