@@ -253,7 +253,8 @@ func TestModuleExampleIndexer(t *testing.T) {
 	c.install("indexer", bin, `{"name": "indexer", "version": "1.0.0",
 		"wasm": {"url": "indexer.wasm", "sha256": "WASM_SHA256"},
 		"reactors": [{"export": "on_change", "container": "../../notes/", "contentTypes": ["text/turtle"]}],
-		"config": {"index": "`+index+`"}}`)
+		"config": {"index": "`+index+`"},
+		"limits": {"timeoutMs": 10000}}`) // the longest: a loaded CI machine runs -race
 
 	turtle := []string{"Content-Type", "text/turtle"}
 	c.must(http.StatusCreated, "PUT", "/alice/notes/a.ttl", `<> <http://purl.org/dc/terms/title> "First" .`, turtle...)
@@ -263,7 +264,7 @@ func TestModuleExampleIndexer(t *testing.T) {
 	waitIndex := func(want ...string) {
 		t.Helper()
 		slices.Sort(want)
-		deadline := time.Now().Add(30 * time.Second)
+		deadline := time.Now().Add(60 * time.Second)
 		for {
 			got := c.ntriples("/alice/index/titles.ttl")
 			if slices.Equal(got, want) {
@@ -303,7 +304,8 @@ func TestModuleExampleEventValidator(t *testing.T) {
 	c.grant("/alice/events/", agent, "acl:Read")
 	c.install("events", bin, `{"name": "event-validator", "version": "1.0.0",
 		"wasm": {"url": "events.wasm", "sha256": "WASM_SHA256"},
-		"validators": [{"export": "validate", "container": "../../events/", "contentTypes": ["text/turtle"]}]}`)
+		"validators": [{"export": "validate", "container": "../../events/", "contentTypes": ["text/turtle"]}],
+		"limits": {"timeoutMs": 10000}}`)
 
 	turtle := []string{"Content-Type", "text/turtle"}
 	const prefixes = "@prefix schema: <http://schema.org/> . @prefix s: <https://schema.org/> .\n"
