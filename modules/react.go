@@ -120,23 +120,22 @@ func (s *Service) reactionsTo(ctx context.Context, c event.Change) []reaction {
 	}
 	s.mu.RUnlock()
 	var out []reaction
-	contentType := ""
+	// The resource's type is in every event but a Delete's (the contract's
+	// input): looked up once, when a reactor matches.
+	contentType, looked := "", c.Kind == event.Delete
 	for _, m := range mods {
 		for i, r := range m.reactorPaths {
 			if !within(c.Path, r.container, r.Recursive) || !typeListed(r.Types, string(c.Kind)) {
 				continue
 			}
-			if len(r.ContentTypes) > 0 && c.Kind != event.Delete {
-				if contentType == "" {
-					meta, err := s.cfg.Store.Stat(ctx, c.Path)
-					if err != nil {
-						continue // gone since: its Delete follows
-					}
+			if !looked {
+				looked = true
+				if meta, err := s.cfg.Store.Stat(ctx, c.Path); err == nil {
 					contentType = meta.ContentType
 				}
-				if !typeMatches(r.ContentTypes, contentType) {
-					continue
-				}
+			}
+			if len(r.ContentTypes) > 0 && c.Kind != event.Delete && !typeMatches(r.ContentTypes, contentType) {
+				continue // or gone since (no type): its Delete follows
 			}
 			// Decided on the resource's ACL now, as close to the change as
 			// the feed is.

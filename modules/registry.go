@@ -33,6 +33,14 @@ type record struct {
 // activate records mod (and its binary) and makes it the running module
 // of its manifest, replacing any earlier version.
 func (s *Service) activate(ctx context.Context, mod *module) error {
+	// The write's Committed and the change-log installer may both
+	// activate one stored version (the installer found nothing running
+	// yet and compiled it too): the module already running it stays,
+	// with its counters, log and instances.
+	if s.runningVersion(mod) {
+		mod.prog.close(ctx)
+		return nil
+	}
 	rec, err := json.Marshal(record{IRI: mod.iri, Owner: mod.owner, ETag: mod.etag, Manifest: mod.manifest})
 	if err != nil {
 		return err
@@ -61,6 +69,11 @@ func (s *Service) activate(ctx context.Context, mod *module) error {
 	mod.bin = nil
 	s.mu.Lock()
 	old := s.modules[mod.path]
+	if old != nil && mod.etag != "" && old.etag == mod.etag && old.prog != nil {
+		s.mu.Unlock() // activated meanwhile by the other path: keep it
+		mod.prog.close(ctx)
+		return nil
+	}
 	s.modules[mod.path] = mod
 	s.mu.Unlock()
 	if old != nil {
@@ -75,6 +88,15 @@ func (s *Service) activate(ctx context.Context, mod *module) error {
 	mod.status.logLine("info", fmt.Sprintf("installed %s %s", mod.manifest.Name, mod.manifest.Version))
 	s.log.InfoContext(ctx, "module installed", "path", mod.path, "name", mod.manifest.Name, "version", mod.manifest.Version)
 	return nil
+}
+
+// runningVersion reports whether the module running at mod's manifest
+// path was installed from the same stored manifest (its validator).
+func (s *Service) runningVersion(mod *module) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	old := s.modules[mod.path]
+	return old != nil && mod.etag != "" && old.etag == mod.etag && old.prog != nil
 }
 
 // dropWasmTx deletes the binary of the record old (of the module at

@@ -5,7 +5,8 @@
 //
 // It installs what the tests need and is missing — Debian's chromium (and
 // nodejs, npm, and gcc for -race) with apt-get, as root or through sudo; the Node packages of
-// conformance/e2e/package-lock.json with npm ci into a cache directory
+// conformance/e2e/package-lock.json (and of the Node projects testdeps.NodeProjects
+// names) with npm ci into a cache directory
 // outside the checkout — and then runs go test (by default -race ./...)
 // with those dependencies required, so a browser test that cannot run
 // fails instead of skipping. The W3C RDF suites are not downloaded: the
@@ -68,6 +69,20 @@ func run(args []string) error {
 	mods, err := nodeModules(filepath.Join("conformance", "e2e"))
 	if err != nil {
 		return err
+	}
+	for _, p := range testdeps.NodeProjects {
+		dir, err := testdeps.ProjectDir(filepath.Join(filepath.FromSlash(p.Dir), "package-lock.json"))
+		if err != nil {
+			return err
+		}
+		if testdeps.ReadyPackages(dir, p.Packages) != nil {
+			if err := npmCI(filepath.FromSlash(p.Dir), dir); err != nil {
+				return err
+			}
+			if err := testdeps.ReadyPackages(dir, p.Packages); err != nil {
+				return err
+			}
+		}
 	}
 	cmd := exec.Command("go", append([]string{"test"}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -143,17 +158,27 @@ func nodeModules(e2e string) (string, error) {
 	if testdeps.Ready(dir) == nil {
 		return dir, nil
 	}
-	fmt.Fprintf(os.Stderr, "== npm ci into %s\n", dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := npmCI(e2e, dir); err != nil {
 		return "", err
 	}
+	return dir, testdeps.Ready(dir)
+}
+
+// npmCI installs the locked packages of the Node project in src into dir
+// (its package.json and package-lock.json are copied there) and marks the
+// install finished.
+func npmCI(src, dir string) error {
+	fmt.Fprintf(os.Stderr, "== npm ci into %s\n", dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	for _, f := range []string{"package.json", "package-lock.json"} {
-		b, err := os.ReadFile(filepath.Join(e2e, f))
+		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
-			return "", err
+			return err
 		}
 		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			return "", err
+			return err
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), npmTimeout)
@@ -163,10 +188,7 @@ func nodeModules(e2e string) (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("npm ci in %s: %w\n%s", dir, err, out.String())
+		return fmt.Errorf("npm ci in %s: %w\n%s", dir, err, out.String())
 	}
-	if err := os.WriteFile(filepath.Join(dir, testdeps.InstalledMarker), nil, 0o644); err != nil {
-		return "", err
-	}
-	return dir, testdeps.Ready(dir)
+	return os.WriteFile(filepath.Join(dir, testdeps.InstalledMarker), nil, 0o644)
 }

@@ -99,3 +99,43 @@ func TestModulesDirFollowsLockFile(t *testing.T) {
 		t.Fatalf("two lock files share one install directory: %v", dirs)
 	}
 }
+
+// TestReadyPackages: an install counts only when it was finished (the
+// marker) and holds every package the project needs.
+func TestReadyPackages(t *testing.T) {
+	dir := t.TempDir()
+	pkgs := []string{"assemblyscript", "@extism/as-pdk"}
+	if ReadyPackages(dir, pkgs) == nil {
+		t.Fatal("an empty directory is ready")
+	}
+	for _, p := range pkgs {
+		d := filepath.Join(dir, "node_modules", filepath.FromSlash(p))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "package.json"), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ReadyPackages(dir, pkgs) == nil {
+		t.Fatal("an unfinished install (no marker) is ready")
+	}
+	if err := os.WriteFile(filepath.Join(dir, InstalledMarker), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReadyPackages(dir, pkgs); err != nil {
+		t.Fatal(err)
+	}
+	if ReadyPackages(dir, append(pkgs, "missing")) == nil {
+		t.Fatal("ready without a package it needs")
+	}
+	// The directory follows the lock file's content.
+	lock := filepath.Join(t.TempDir(), "package-lock.json")
+	os.WriteFile(lock, []byte("a"), 0o644)
+	a, err := ProjectDir(lock)
+	os.WriteFile(lock, []byte("b"), 0o644)
+	b, err2 := ProjectDir(lock)
+	if err != nil || err2 != nil || a == b {
+		t.Fatalf("ProjectDir: %q %q %v %v", a, b, err, err2)
+	}
+}
