@@ -18,13 +18,15 @@ func newNotify(cfg Config, store *badgerstore.Store, lh *ldp.Handler, feed *chan
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := notify.New(notify.Config{LDP: lh, Channels: ch, Log: log.With("component", "notify")})
+	// One bound for the sockets of both protocols.
+	sockets := notify.NewSockets(cfg.MaxNotificationSockets)
+	svc, err := notify.New(notify.Config{LDP: lh, Channels: ch, Sockets: sockets, Log: log.With("component", "notify")})
 	if err != nil {
 		return nil, nil, err
 	}
 	legacy, err := notify.NewLegacy(notify.LegacyOptions{
 		BaseURL: cfg.BaseURL, Locator: lh.Locator(), Access: lh,
-		Log: log.With("component", "notify-legacy"),
+		Sockets: sockets, Log: log.With("component", "notify-legacy"),
 	})
 	if err != nil {
 		return nil, nil, err
