@@ -23,6 +23,24 @@ const socketRetryAfter = 30
 type Sockets struct {
 	max  int64
 	open atomic.Int64
+	step int64
+	f    func()
+}
+
+// OnChange calls f whenever the number of open sockets becomes a multiple
+// of step, on the goroutine that opened or closed the socket (f reads
+// Open; it must be quick). The server grows its soft memory limit with
+// the sockets this way. Call it before the sockets are served.
+func (s *Sockets) OnChange(step int, f func()) {
+	if step > 0 {
+		s.step, s.f = int64(step), f
+	}
+}
+
+func (s *Sockets) changed(n int64) {
+	if s.f != nil && n%s.step == 0 {
+		s.f()
+	}
 }
 
 // NewSockets bounds the open sockets to max (DefaultMaxSockets when max
@@ -47,16 +65,18 @@ func (s *Sockets) acquire() bool {
 	if s == nil {
 		return true
 	}
-	if s.open.Add(1) > s.max {
+	n := s.open.Add(1)
+	if n > s.max {
 		s.open.Add(-1)
 		return false
 	}
+	s.changed(n)
 	return true
 }
 
 func (s *Sockets) release() {
 	if s != nil {
-		s.open.Add(-1)
+		s.changed(s.open.Add(-1))
 	}
 }
 

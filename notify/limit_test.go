@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"runtime"
@@ -122,4 +123,22 @@ func TestNewSocketsDefault(t *testing.T) {
 		t.Fatal("a nil *Sockets must bound nothing")
 	}
 	none.release()
+}
+
+// OnChange reports every step-th socket both ways (the server grows its
+// memory limit with it), and never a refused one.
+func TestSocketsOnChange(t *testing.T) {
+	s := NewSockets(5)
+	var seen []int64
+	s.OnChange(2, func() { seen = append(seen, s.Open()) })
+	for range 6 {
+		s.acquire() // the sixth is refused
+	}
+	for range 5 {
+		s.release()
+	}
+	want := []int64{2, 4, 4, 2, 0}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Fatalf("OnChange saw %v, want %v", seen, want)
+	}
 }

@@ -20,6 +20,7 @@ func newNotify(cfg Config, store *badgerstore.Store, lh *ldp.Handler, feed *chan
 	}
 	// One bound for the sockets of both protocols.
 	sockets := notify.NewSockets(cfg.MaxNotificationSockets)
+	sockets.OnChange(128, func() { growMemoryLimit(sockets.Open()) })
 	svc, err := notify.New(notify.Config{LDP: lh, Channels: ch, Sockets: sockets, Log: log.With("component", "notify")})
 	if err != nil {
 		return nil, nil, err
