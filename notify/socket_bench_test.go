@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -130,4 +133,50 @@ func report(b *testing.B, before, after memory, sockets int) {
 	b.ReportMetric(per(after.heap, before.heap), "heap-B/socket")
 	b.ReportMetric(per(after.stack, before.stack), "stack-B/socket")
 	b.ReportMetric(float64(runtime.NumGoroutine())/float64(sockets), "goroutines/socket")
+}
+
+// BenchmarkFanout is the server's cost of one change on a topic with 10
+// open sockets (issue 12 item 5: 500 writes/s reach 10,000 channels):
+// Handle, the access check per socket, and the writes to the sockets,
+// whose clients read and discard.
+//
+//	go test -run XXX -bench Fanout -cpuprofile cpu.out ./notify
+func BenchmarkFanout(b *testing.B) {
+	const sockets, topics = 1000, 100
+	s, addr, paths := channelServer(b, sockets, nil)
+	var got atomic.Int64
+	for i := range sockets {
+		c := rawUpgrade(b, addr, paths[i], "")
+		defer c.Close()
+		go func() {
+			n, _ := io.Copy(io.Discard, c)
+			got.Add(n)
+		}()
+	}
+	for s.hub.open() != sockets {
+		time.Sleep(10 * time.Millisecond)
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		_ = s.Handle(ctx, []event.Change{{Seq: uint64(i + 1), Kind: event.Update,
+			Path: fmt.Sprintf("/doc%d", i%topics), ETag: `"e"`, Time: time.Now()}})
+	}
+	// Wait (bounded) until every socket's queue is written.
+	for range 1000 {
+		busy := false
+		for _, k := range s.hub.on("/doc0") {
+			k.mu.Lock()
+			busy = busy || k.writing
+			k.mu.Unlock()
+		}
+		if !busy {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	if s.hub.open() != sockets {
+		b.Fatalf("%d sockets open, want %d: queues overflowed", s.hub.open(), sockets)
+	}
 }
