@@ -18,6 +18,9 @@
 #   CHANNELS=2000 RATE=200 bench/notify.sh
 #
 # Every phase is bounded (notifyload -bound); one server runs at a time.
+# The host is shared: before each timed phase notifyload waits (at most
+# IDLE_WAIT) for other processes to use under a quarter of a core, and it
+# reports what they used.
 set -euo pipefail
 CHANNELS=${CHANNELS:-10000}
 TOPICS=${TOPICS:-1000}
@@ -25,6 +28,7 @@ RATE=${RATE:-500}
 LAT_DUR=${LAT_DUR:-20s}
 THR_DUR=${THR_DUR:-8s}
 CONNS=${CONNS:-32}
+IDLE_WAIT=${IDLE_WAIT:-30s} # before each timed phase, wait at most this long for the host to be idle
 SERVERS=${SERVERS:-naamio}
 CSS_DIR=${CSS_DIR:-$HOME/.cache/naamio/css-7.2}
 CSS_CONFIG=${CSS_CONFIG:-@css:config/default.json}
@@ -54,7 +58,7 @@ stop_server() {
 load() {
 	"$tmp/notifyload" -target "$base" -wait 60s
 	"$tmp/notifyload" -target "$base" -pid "$pid" -label "$1" -channels "$CHANNELS" -topics "$TOPICS" \
-		-rate "$RATE" -lat-dur "$LAT_DUR" -thr-dur "$THR_DUR" -conns "$CONNS"
+		-rate "$RATE" -lat-dur "$LAT_DUR" -thr-dur "$THR_DUR" -conns "$CONNS" -idle-wait "$IDLE_WAIT"
 }
 
 for server in $SERVERS; do

@@ -58,6 +58,7 @@ type config struct {
 	conns       int
 	sourceAddrs int
 	bound       time.Duration
+	idleWait    time.Duration
 }
 
 func main() {
@@ -82,7 +83,8 @@ func run(args []string, out io.Writer) error {
 	fs.DurationVar(&c.thrDur, "thr-dur", 8*time.Second, "length of each throughput run")
 	fs.IntVar(&c.conns, "conns", 32, "connections of the throughput runs and of the latency phase's writer")
 	fs.IntVar(&c.sourceAddrs, "source-addrs", 25, "loopback source addresses the subscriptions come from")
-	fs.DurationVar(&c.bound, "bound", 150*time.Second, "bound of the whole run")
+	fs.DurationVar(&c.bound, "bound", 5*time.Minute, "bound of the whole run")
+	fs.DurationVar(&c.idleWait, "idle-wait", 30*time.Second, "before each timed phase, wait at most this long for the host to be idle")
 	freePort := fs.Bool("free-port", false, "print a free loopback port and exit")
 	wait := fs.Duration("wait", 0, "wait this long for the target to answer, then exit")
 	if err := fs.Parse(args); err != nil {
@@ -281,7 +283,7 @@ func bench(ctx context.Context, c config, out io.Writer) error {
 	}); err != nil {
 		return err
 	}
-	time.Sleep(2 * time.Second)
+	waitIdle(ctx, c.pid, c.idleWait)
 	noChannels := s.throughput(ctx, hc, s.docURL)
 	fmt.Fprintf(os.Stderr, "notifyload: %s: %s with no channel\n", c.label, noChannels)
 	time.Sleep(2 * time.Second)
@@ -339,6 +341,7 @@ func bench(ctx context.Context, c config, out io.Writer) error {
 	rss1, _ := vmRSS(c.pid)
 
 	// Latency: -rate writes/s, open loop, for -lat-dur.
+	idleNote := waitIdle(ctx, c.pid, c.idleWait)
 	cpu0 := readCPU(c.pid)
 	total := c.topics * s.perDoc
 	s.measure.Store(true)
@@ -386,10 +389,10 @@ func bench(ctx context.Context, c config, out io.Writer) error {
 
 	// Throughput with the channels open: to other documents (the sockets
 	// idle) and to the subscribed ones (every write notifies).
-	time.Sleep(2 * time.Second)
+	waitIdle(ctx, c.pid, c.idleWait)
 	idle := s.throughput(ctx, hc, s.otherURL)
 	fmt.Fprintf(os.Stderr, "notifyload: %s: %s with %d idle channels\n", c.label, idle, opened)
-	time.Sleep(2 * time.Second)
+	waitIdle(ctx, c.pid, c.idleWait)
 	before := s.all.Load()
 	busy := s.throughput(ctx, hc, s.docURL)
 	fmt.Fprintf(os.Stderr, "notifyload: %s: %s to subscribed documents (%d notifications received)\n", c.label, busy, s.all.Load()-before)
@@ -403,8 +406,8 @@ func bench(ctx context.Context, c config, out io.Writer) error {
 		total, writeTime.Round(time.Millisecond), float64(total)/writeTime.Seconds(), c.rate, writeErrs.Load(), s.got.Load(), expected)
 	fmt.Fprintf(out, "  write → receipt: p50 %s p99 %s max %s (from the PUT's send); p50 %s p99 %s (from its answer)\n",
 		pct(fromSend, 0.5), pct(fromSend, 0.99), pct(fromSend, 1), pct(fromAck, 0.5), pct(fromAck, 0.99))
-	fmt.Fprintf(out, "  CPU in the latency phase: server %.0f%%, other processes %.0f%% (of 2 cores = 200%%; this tool included in other)\n",
-		cpu1.serverPct(cpu0), cpu1.othersPct(cpu0))
+	fmt.Fprintf(out, "  CPU in the latency phase: server %.0f%%, this tool %.0f%%, other processes %.0f%% (100%% = one core; %s)\n",
+		cpu1.serverPct(cpu0), cpu1.selfPct(cpu0), cpu1.othersPct(cpu0), idleNote)
 	fmt.Fprintf(out, "  PUT throughput (%d connections, %v): %s with no channel; %s with the channels idle (%+.1f%%); %s writing the subscribed documents (%+.1f%%)\n",
 		c.conns, c.thrDur, noChannels, idle, 100*(idle.rate()/noChannels.rate()-1), busy, 100*(busy.rate()/noChannels.rate()-1))
 	return nil
@@ -451,6 +454,7 @@ func (s *state) subscribe(ctx context.Context, hc *http.Client, topic string) (s
 type rate struct {
 	n, errs int
 	d       time.Duration
+	others  float64 // CPU of other processes during the run, 100 = a core
 }
 
 func (r rate) rate() float64 { return float64(r.n) / r.d.Seconds() }
@@ -459,7 +463,7 @@ func (r rate) String() string {
 	if r.errs > 0 {
 		e = fmt.Sprintf(" (%d errors)", r.errs)
 	}
-	return fmt.Sprintf("%.0f PUT/s%s", r.rate(), e)
+	return fmt.Sprintf("%.0f PUT/s%s [others %.0f%%]", r.rate(), e, r.others)
 }
 
 // throughput PUTs the documents named by u (1,000 of them, round robin)
@@ -467,6 +471,7 @@ func (r rate) String() string {
 func (s *state) throughput(ctx context.Context, hc *http.Client, u func(int) string) rate {
 	var n, errs, next atomic.Int64
 	var wg sync.WaitGroup
+	cpu0 := readCPU(s.cfg.pid)
 	start := time.Now()
 	end := start.Add(s.cfg.thrDur)
 	for range s.cfg.conns {
@@ -484,7 +489,7 @@ func (s *state) throughput(ctx context.Context, hc *http.Client, u func(int) str
 		}()
 	}
 	wg.Wait()
-	return rate{n: int(n.Load()), errs: int(errs.Load()), d: time.Since(start)}
+	return rate{n: int(n.Load()), errs: int(errs.Load()), d: time.Since(start), others: readCPU(s.cfg.pid).othersPct(cpu0)}
 }
 
 func pct(sorted []int64, p float64) string {
@@ -521,8 +526,24 @@ func mib(n int64) float64 { return float64(n) / (1 << 20) }
 // cpu is a reading of the machine's busy time and the server's, in clock
 // ticks.
 type cpu struct {
-	at           time.Time
-	busy, server int64
+	at                 time.Time
+	busy, server, self int64
+}
+
+// procTicks is the user and system time of a process, in clock ticks.
+func procTicks(pid string) int64 {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) <= 12 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + k
 }
 
 func readCPU(pid int) cpu {
@@ -537,15 +558,10 @@ func readCPU(pid int) cpu {
 			c.busy += v
 		}
 	}
-	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil && pid != 0 {
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-		if len(f) > 12 {
-			u, _ := strconv.ParseInt(f[11], 10, 64)
-			k, _ := strconv.ParseInt(f[12], 10, 64)
-			c.server = u + k
-		}
+	if pid != 0 {
+		c.server = procTicks(strconv.Itoa(pid))
 	}
+	c.self = procTicks("self")
 	return c
 }
 
@@ -558,5 +574,24 @@ func (c cpu) serverPct(b cpu) float64 {
 }
 
 func (c cpu) othersPct(b cpu) float64 {
-	return float64((c.busy-b.busy)-(c.server-b.server)) / ticks / c.at.Sub(b.at).Seconds() * 100
+	return float64((c.busy-b.busy)-(c.server-b.server)-(c.self-b.self)) / ticks / c.at.Sub(b.at).Seconds() * 100
+}
+
+func (c cpu) selfPct(b cpu) float64 {
+	return float64(c.self-b.self) / ticks / c.at.Sub(b.at).Seconds() * 100
+}
+
+// waitIdle waits, at most limit, until the processes other than the
+// server and this tool use less than 25% of a core over a second: the
+// host is shared, and its other work shapes the figures.
+func waitIdle(ctx context.Context, pid int, limit time.Duration) string {
+	deadline := time.Now().Add(limit)
+	for {
+		a := readCPU(pid)
+		time.Sleep(time.Second)
+		o := readCPU(pid).othersPct(a)
+		if o < 25 || time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Sprintf("other processes %.0f%% when it started", o)
+		}
+	}
 }
