@@ -455,6 +455,8 @@ type rate struct {
 	n, errs int
 	d       time.Duration
 	others  float64 // CPU of other processes during the run, 100 = a core
+	server  float64 // ... of the server
+	self    float64 // ... of this tool
 }
 
 func (r rate) rate() float64 { return float64(r.n) / r.d.Seconds() }
@@ -463,7 +465,10 @@ func (r rate) String() string {
 	if r.errs > 0 {
 		e = fmt.Sprintf(" (%d errors)", r.errs)
 	}
-	return fmt.Sprintf("%.0f PUT/s%s [others %.0f%%]", r.rate(), e, r.others)
+	// The server's CPU time per PUT shows its own cost apart from the
+	// client's, which shares the cores.
+	perPut := r.server / 100 / r.rate() * 1e6
+	return fmt.Sprintf("%.0f PUT/s%s [server %.0f%% (%.0f µs a PUT), tool %.0f%%, others %.0f%%]", r.rate(), e, r.server, perPut, r.self, r.others)
 }
 
 // throughput PUTs the documents named by u (1,000 of them, round robin)
@@ -489,7 +494,9 @@ func (s *state) throughput(ctx context.Context, hc *http.Client, u func(int) str
 		}()
 	}
 	wg.Wait()
-	return rate{n: int(n.Load()), errs: int(errs.Load()), d: time.Since(start), others: readCPU(s.cfg.pid).othersPct(cpu0)}
+	cpu1 := readCPU(s.cfg.pid)
+	return rate{n: int(n.Load()), errs: int(errs.Load()), d: time.Since(start),
+		others: cpu1.othersPct(cpu0), server: cpu1.serverPct(cpu0), self: cpu1.selfPct(cpu0)}
 }
 
 func pct(sorted []int64, p float64) string {
