@@ -6,13 +6,17 @@ import (
 )
 
 // socketMemoryShare is what the soft memory limit grows by for each open
-// notification socket: an idle one holds about 10 KiB of heap and stack
-// (notify.BenchmarkIdleSocket, bench/notify.sh), plus room for the
-// collector. Without it 10,000 open sockets took the live heap past the
-// default 64 MiB limit and the collector ran all the time: PUT
-// throughput fell by 90% and notification latency rose from 36 ms to
-// 1.2 s at the 99th percentile (docs/performance.md, issue 12 item 5).
-const socketMemoryShare = 16 << 10
+// notification socket. An idle socket takes about 10 KiB of live heap and
+// stack (notify.BenchmarkIdleSocket) and 14 KiB of the runtime's memory;
+// the rest is room for garbage, so that the collector, whose every cycle
+// now also marks the sockets' objects and stacks, does not run more often
+// than without them. Without any share, 10,000 open sockets took the
+// heap past the default 64 MiB limit and the collector ran all the time:
+// PUT throughput fell by 90% and the p99 notification latency rose from
+// 36 ms to 1.2 s. With 16 KiB the collector still took 29% of the CPU
+// under PUT load (profile), with 32 KiB 10%, but the VmRSS per idle
+// channel neared 20 KiB (docs/performance.md, issue 12 item 5).
+const socketMemoryShare = 24 << 10
 
 // appliedMemoryLimit is the limit applyMemoryLimit set (0: none, or
 // GOMEMLIMIT's, which is left alone).
