@@ -68,6 +68,9 @@ type LegacyOptions struct {
 	MaxSubs, Queue int
 	// Log receives one line per socket closed for misbehaving (nil: none).
 	Log *slog.Logger
+	// Sockets bounds the open sockets server-wide (shared with the
+	// WebSocketChannel2023 service); nil: no bound.
+	Sockets *Sockets
 }
 
 // Legacy serves the solid-0.1 sockets (ServeHTTP) and feeds them from the
@@ -80,6 +83,7 @@ type Legacy struct {
 	maxSubs int
 	queue   int
 	log     *slog.Logger
+	sockets *Sockets
 
 	open atomic.Int64 // sockets being served
 
@@ -105,7 +109,7 @@ func NewLegacy(o LegacyOptions) (*Legacy, error) {
 	via.RawPath, via.RawQuery, via.Fragment = "", "", ""
 	l := &Legacy{
 		base: base, via: via.String(), loc: o.Locator, access: o.Access,
-		maxSubs: o.MaxSubs, queue: o.Queue, log: o.Log,
+		maxSubs: o.MaxSubs, queue: o.Queue, log: o.Log, sockets: o.Sockets,
 		subs:  map[string]map[*legacyConn]struct{}{},
 		conns: map[*legacyConn]struct{}{},
 	}

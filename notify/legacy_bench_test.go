@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ func BenchmarkLegacyIdleSocket(b *testing.B) {
 	const sockets = 2000
 	_, url := legacyPod(b, 0)
 	addr := strings.TrimPrefix(url, "http://")
-	before := legacyMemory()
+	before := socketMemory()
 	conns := make([]net.Conn, 0, sockets)
 	defer func() {
 		for _, c := range conns {
@@ -49,16 +48,5 @@ func BenchmarkLegacyIdleSocket(b *testing.B) {
 		}
 	}
 	time.Sleep(time.Second) // let every sub be acked
-	after := legacyMemory()
-	b.ReportMetric(float64(after-before)/sockets, "B/socket")
-	b.ReportMetric(float64(runtime.NumGoroutine())/sockets, "goroutines/socket")
-}
-
-// legacyMemory is the heap and stack memory in use after a collection.
-func legacyMemory() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse + m.StackInuse
+	report(b, before, socketMemory(), sockets)
 }

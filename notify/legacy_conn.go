@@ -41,17 +41,25 @@ type legacyConn struct {
 // errLegacyBad: a socket sent more unusable lines than legacyMaxBad.
 var errLegacyBad = errors.New("too many unusable messages")
 
-// ServeHTTP upgrades the request to a solid-0.1 socket and serves it until
-// the client leaves or misbehaves.
+// ServeHTTP upgrades the request to a solid-0.1 socket and leaves it to
+// a goroutine of its own that serves it until the client leaves or
+// misbehaves; the handler returns, so its request and stack are not kept
+// (issue 12 item 5). Over the server's socket limit the upgrade is
+// refused (503).
 func (l *Legacy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !l.sockets.acquire() {
+		refuseSocket(w)
+		return
+	}
 	// Any Origin may connect: the socket reveals only changes of resources
 	// the public may read, and no credentials (cookies, tokens) are used.
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(smallBuffers(w), r, &websocket.AcceptOptions{
 		Subprotocols:       []string{legacyProtocol},
 		InsecureSkipVerify: true,
 		CompressionMode:    websocket.CompressionDisabled,
 	})
 	if err != nil {
+		l.sockets.release()
 		return // Accept has answered
 	}
 	ws.SetReadLimit(legacyMaxLine)
@@ -60,18 +68,28 @@ func (l *Legacy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
 	l.conns[c] = struct{}{}
 	l.mu.Unlock()
-	defer func() {
-		l.drop(c)
-		<-c.closed
-		l.open.Add(-1)
-	}()
 	if !l.greet(c, r) {
+		go l.end(c)
 		return
 	}
+	go l.serve(c)
+}
+
+// end forgets c once it is closed.
+func (l *Legacy) end(c *legacyConn) {
+	l.drop(c)
+	<-c.closed
+	l.open.Add(-1)
+	l.sockets.release()
+}
+
+// serve reads the client's lines until the socket closes.
+func (l *Legacy) serve(c *legacyConn) {
+	defer l.end(c)
 	ctx := context.Background() // the socket's life: Read ends when it closes
 	bad := 0
 	for {
-		typ, msg, err := ws.Read(ctx)
+		typ, msg, err := c.ws.Read(ctx)
 		if err != nil {
 			c.close(websocket.StatusNormalClosure, "")
 			return
@@ -80,7 +98,7 @@ func (l *Legacy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.close(websocket.StatusUnsupportedData, "text messages only")
 			return
 		}
-		if !l.message(ctx, c, string(msg)) {
+		if !l.handle(ctx, c, string(msg)) {
 			if bad++; bad > legacyMaxBad {
 				l.log.Info("legacy socket closed", "err", errLegacyBad)
 				c.close(websocket.StatusPolicyViolation, errLegacyBad.Error())
@@ -88,6 +106,16 @@ func (l *Legacy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// handle runs message on a goroutine of its own and waits for it: the
+// access check of a sub runs deep, and the stack it grows would otherwise
+// stay with the reader for the socket's life (8 KiB instead of 2 or 4 of
+// an idle socket; issue 12 item 5).
+func (l *Legacy) handle(ctx context.Context, c *legacyConn, line string) bool {
+	ok := make(chan bool, 1)
+	go func() { ok <- l.message(ctx, c, line) }()
+	return <-ok
 }
 
 // greet checks the subprotocols the client offered, as the solid-0.1 text

@@ -48,7 +48,10 @@ type Config struct {
 	// MaxDuration is a channel's lifetime (notify:endAt of the channel);
 	// 0: DefaultMaxDuration.
 	MaxDuration time.Duration
-	Log         *slog.Logger
+	// Sockets bounds the open sockets server-wide (shared with the
+	// solid-0.1 endpoint); nil: no bound.
+	Sockets *Sockets
+	Log     *slog.Logger
 
 	// MaxStreams caps one agent's open StreamingHTTPChannel2023 streams
 	// (429 above it); 0: DefaultMaxStreams.
@@ -65,8 +68,9 @@ type Service struct {
 	life     time.Duration
 	log      *slog.Logger
 	hub      hub
-	rate     rateGate   // notify:rate (admit.go)
-	streams  streams    // StreamingHTTPChannel2023 (stream.go)
+	rate     rateGate // notify:rate (admit.go)
+	streams  streams  // StreamingHTTPChannel2023 (stream.go)
+	sockets  *Sockets
 	subMu    sync.Mutex // count-then-put of the per-agent limit
 }
 
@@ -75,7 +79,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.LDP == nil || cfg.Channels == nil {
 		return nil, errors.New("notify: LDP handler and Channels are required")
 	}
-	s := &Service{ldp: cfg.LDP, channels: channels{cfg.Channels}, max: cfg.MaxPerAgent, queue: cfg.Queue, life: cfg.MaxDuration, log: cfg.Log}
+	s := &Service{ldp: cfg.LDP, channels: channels{cfg.Channels}, max: cfg.MaxPerAgent, queue: cfg.Queue, life: cfg.MaxDuration, log: cfg.Log, sockets: cfg.Sockets}
 	if s.max <= 0 {
 		s.max = DefaultMaxPerAgent
 	}

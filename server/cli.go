@@ -107,6 +107,7 @@ func applyMemoryLimit(limit int64, env string, log *slog.Logger) {
 		return
 	}
 	debug.SetMemoryLimit(limit)
+	appliedMemoryLimit.Store(limit) // open notification sockets add to it (memlimit.go)
 	log.Debug("soft memory limit set", "bytes", limit)
 }
 

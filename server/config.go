@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+
+	"github.com/naamio/naamio/notify"
 )
 
 // Config is everything `naamio serve` can be told. Each field has a flag
@@ -82,6 +84,10 @@ type Config struct {
 	// every durable consumer of the feed has handled them (server/feed.go);
 	// 0 keeps the log forever.
 	ChangeLogRetention time.Duration
+	// MaxNotificationSockets bounds the notification sockets open at once,
+	// WebSocketChannel2023 and solid-0.1 together; over it an upgrade gets
+	// 503 with Retry-After (notify.Sockets).
+	MaxNotificationSockets int
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -105,6 +111,8 @@ func defaults() Config {
 		SigningKeyMaxAge:  90 * 24 * time.Hour,
 
 		ChangeLogRetention: 7 * 24 * time.Hour,
+
+		MaxNotificationSockets: notify.DefaultMaxSockets,
 	}
 }
 
@@ -154,6 +162,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"body-idle-timeout", "NAAMIO_BODY_IDLE_TIMEOUT", "time a request body may stall between reads", (*durationValue)(&c.BodyIdleTimeout)},
 		{"signing-key-max-age", "NAAMIO_SIGNING_KEY_MAX_AGE", "rotate the OpenID Provider's signing key once it is older than this, 0 for never", (*durationValue)(&c.SigningKeyMaxAge)},
 		{"change-log-retention", "NAAMIO_CHANGE_LOG_RETENTION", "delete change-log entries older than this once every consumer has handled them, 0 to keep them forever", (*durationValue)(&c.ChangeLogRetention)},
+		{"max-notification-sockets", "NAAMIO_MAX_NOTIFICATION_SOCKETS", "most notification sockets (WebSocketChannel2023 and solid-0.1) open at once; more are refused with 503", (*intValue)(&c.MaxNotificationSockets)},
 		{"owner-webid", "NAAMIO_OWNER_WEBID", "WebID given Control of everything by the root ACL written on first start", (*stringValue)(&c.OwnerWebID)},
 		{"registration", "NAAMIO_REGISTRATION", "who may sign up: open, invite (codes from an administrator) or closed", (*stringValue)(&c.Registration)},
 		{"pod-layout", "NAAMIO_POD_LAYOUT", "where new pods live: path (<base>name/) or subdomain (https://name.<base host>/; wildcard DNS and certificate needed)", (*stringValue)(&c.PodLayout)},
@@ -296,6 +305,9 @@ func (c Config) Validate() error {
 	}
 	if c.SigningKeyMaxAge < 0 {
 		return errors.New("signing-key-max-age must not be negative (0 disables rotation)")
+	}
+	if c.MaxNotificationSockets <= 0 {
+		return errors.New("max-notification-sockets must be positive")
 	}
 	if c.ChangeLogRetention < 0 {
 		return errors.New("change-log-retention must not be negative (0 keeps the change log forever)")

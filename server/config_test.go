@@ -93,7 +93,7 @@ func TestConfigRejects(t *testing.T) {
 
 func TestApplyMemoryLimit(t *testing.T) {
 	prev := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
+	t.Cleanup(func() { debug.SetMemoryLimit(prev); appliedMemoryLimit.Store(0) })
 	log := slog.New(slog.DiscardHandler)
 	applyMemoryLimit(123<<20, "", log)
 	if got := debug.SetMemoryLimit(-1); got != 123<<20 {

@@ -22,7 +22,10 @@ func newNotify(cfg Config, store *badgerstore.Store, lh *ldp.Handler, signer not
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	svc, err := notify.New(notify.Config{LDP: lh, Channels: ch, Log: log.With("component", "notify")})
+	// One bound for the sockets of both protocols.
+	sockets := notify.NewSockets(cfg.MaxNotificationSockets)
+	sockets.OnChange(128, func() { growMemoryLimit(sockets.Open()) })
+	svc, err := notify.New(notify.Config{LDP: lh, Channels: ch, Sockets: sockets, Log: log.With("component", "notify")})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -47,7 +50,7 @@ func newNotify(cfg Config, store *badgerstore.Store, lh *ldp.Handler, signer not
 	}
 	legacy, err := notify.NewLegacy(notify.LegacyOptions{
 		BaseURL: cfg.BaseURL, Locator: lh.Locator(), Access: lh,
-		Log: log.With("component", "notify-legacy"),
+		Sockets: sockets, Log: log.With("component", "notify-legacy"),
 	})
 	if err != nil {
 		return nil, nil, nil, err
