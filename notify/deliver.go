@@ -27,31 +27,50 @@ type notification struct {
 	Published string   `json:"published"`
 }
 
-// Handle sends each change to the sockets of its topic (Create, Update,
-// Delete) and of its container (Add, Remove with target). Sending never
-// blocks (bounded queues), so Handle never fails; WebSocket delivery is to
-// the sockets open at the time, which is what a live socket can get.
+// Handle sends each change to the sockets and streams of its topic
+// (Create, Update, Delete) and of its container (Add, Remove with
+// target). Sending never blocks (bounded queues), so Handle never fails;
+// live delivery is to the sockets open at the time, which is what a live
+// socket can get.
 func (s *Service) Handle(ctx context.Context, cs []event.Change) error {
 	for _, c := range cs {
-		object := s.ldp.IRI(c.Path)
-		s.send(ctx, c, c.Path, notification{Type: string(c.Kind), Object: object, State: c.ETag})
-		kind, _ := ldp.Auxiliary(c.Path)
-		parent := ldp.Parent(c.Path)
-		if kind != ldp.NotAux || parent == "" {
-			continue
+		for _, tn := range notesOf(s.ldp, c) {
+			s.send(ctx, c, tn.topic, tn.n)
 		}
-		n := notification{Object: object, Target: s.ldp.IRI(parent)}
+	}
+	return nil
+}
+
+// topicNote is one notification and the topic whose channels get it.
+type topicNote struct {
+	topic string
+	n     notification
+}
+
+// notesOf is what change c notifies, for every channel type: Create,
+// Update or Delete to the channels of the resource, Add or Remove (with
+// target) to those of its container (notifications-protocol
+// notification-sender-notification-message-data-model).
+func notesOf(l *ldp.Handler, c event.Change) []topicNote {
+	object := l.IRI(c.Path)
+	out := []topicNote{{c.Path, notification{Type: string(c.Kind), Object: object, State: c.ETag}}}
+	kind, _ := ldp.Auxiliary(c.Path)
+	if parent := ldp.Parent(c.Path); kind == ldp.NotAux && parent != "" {
+		n := notification{Object: object, Target: l.IRI(parent)}
 		switch c.Kind {
 		case event.Create:
 			n.Type = "Add"
 		case event.Delete:
 			n.Type = "Remove"
-		default:
-			continue
 		}
-		s.send(ctx, c, parent, n)
+		if n.Type != "" {
+			out = append(out, topicNote{parent, n})
+		}
 	}
-	return nil
+	for i := range out {
+		stamp(c, &out[i].n)
+	}
+	return out
 }
 
 // stamp gives n its context, id and time. The same change gives the same
@@ -66,7 +85,6 @@ func stamp(c event.Change, n *notification) {
 // committed whose subscriber may still Read the topic (checked at each
 // send: an ACL change stops notifications at once).
 func (s *Service) send(ctx context.Context, c event.Change, topic string, n notification) {
-	stamp(c, &n)
 	s.streams.send(ctx, s.ldp, c, topic, n) // StreamingHTTPChannel2023 (stream.go)
 	ks := s.hub.on(topic)
 	if len(ks) == 0 {

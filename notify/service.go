@@ -171,36 +171,15 @@ func (s *Service) serveService(w http.ResponseWriter, r *http.Request) error {
 // subscribe creates a channel (notifications-protocol
 // subscription-server-subscription-response).
 func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
-	if err := checkMediaType(r.Header.Get("Content-Type")); err != nil {
-		return err
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
-	if err != nil {
-		return fmt.Errorf("%w: %v", errBadRequest, err)
-	}
-	if len(body) > maxRequest {
-		return errTooLarge
-	}
-	req, err := parseRequest(body, typeWebSocket)
+	req, err := readRequest(r, typeWebSocket)
 	if err != nil {
 		return err
 	}
-	topic, ok := s.ldp.Locator().PathOf(req.Topic)
-	if !ok {
-		return fmt.Errorf("%w: topic %s is not on this server", errUnprocessed, req.Topic)
+	c, ok, err := s.newChannel(w, r, req)
+	if !ok || err != nil {
+		return err
 	}
-	// Subscribing needs Read on the topic: 401/403 as a GET would get,
-	// decided without looking at whether the topic exists (no leak).
-	ag, err := ldp.RequestAgent(r)
-	if err != nil || !s.ldp.MayRead(r.Context(), ag, topic) {
-		s.ldp.RefuseRead(w, r, topic)
-		return nil
-	}
-	now := time.Now().UTC()
-	c := &channel{Token: newToken(), Secret: newToken(), Topic: topic, WebID: ag.WebID, Client: ag.Client,
-		Origin: ag.Origin, Authed: ag.Authenticated, Created: now, EndAt: now.Add(s.life),
-		Bucket: bucketOf(ag, r.RemoteAddr)}
-	c.withFeatures(req.Features)
+	c.Secret = newToken()
 	s.subMu.Lock()
 	n, err := s.channels.count(r.Context(), c.Bucket)
 	if err == nil && n >= s.max {
@@ -214,6 +193,49 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSONLD(w, r, http.StatusOK, s.describe(r, c))
+}
+
+// readRequest reads a channel request for a service of type want
+// (subscription-server-subscription-request-content-type; 400, 413,
+// 415, 422).
+func readRequest(r *http.Request, want string) (channelRequest, error) {
+	if err := checkMediaType(r.Header.Get("Content-Type")); err != nil {
+		return channelRequest{}, err
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
+	if err != nil {
+		return channelRequest{}, fmt.Errorf("%w: %v", errBadRequest, err)
+	}
+	if len(body) > maxRequest {
+		return channelRequest{}, errTooLarge
+	}
+	return parseRequest(body, want)
+}
+
+// newChannel makes the channel a valid request asks for, owned by the
+// request's agent, with its features. Subscribing needs Read on the
+// topic: without it the request is answered 401/403 as a GET would be,
+// decided without looking at whether the topic exists (no leak), and ok
+// is false.
+func (s *Service) newChannel(w http.ResponseWriter, r *http.Request, req channelRequest) (c *channel, ok bool, err error) {
+	topic, found := s.ldp.Locator().PathOf(req.Topic)
+	if !found {
+		return nil, false, fmt.Errorf("%w: topic %s is not on this server", errUnprocessed, req.Topic)
+	}
+	ag, err := ldp.RequestAgent(r)
+	if err != nil || !s.ldp.MayRead(r.Context(), ag, topic) {
+		s.ldp.RefuseRead(w, r, topic)
+		return nil, false, nil
+	}
+	now := time.Now().UTC()
+	c = &channel{Token: newToken(), Type: req.Type, Topic: topic, WebID: ag.WebID, Client: ag.Client,
+		Origin: ag.Origin, Authed: ag.Authenticated, Created: now, EndAt: now.Add(s.life),
+		Bucket: bucketOf(ag, r.RemoteAddr)}
+	if req.Type == typeWebSocket {
+		c.Type = "" // as records before other types existed
+	}
+	c.withFeatures(req.Features)
+	return c, true, nil
 }
 
 // describe is the channel description of the subscription response.

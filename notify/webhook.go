@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/kv"
-	"github.com/naamio/naamio/ldp"
 )
 
 // WebhookPath is the WebhookChannel2023 subscription service (the
@@ -207,17 +206,7 @@ func (h *Webhook) serveWebID(w http.ResponseWriter, r *http.Request) error {
 // sendTo must be one the client may contact (SECURITY row 64).
 func (h *Webhook) subscribe(w http.ResponseWriter, r *http.Request) error {
 	s := h.svc
-	if err := checkMediaType(r.Header.Get("Content-Type")); err != nil {
-		return err
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
-	if err != nil {
-		return fmt.Errorf("%w: %v", errBadRequest, err)
-	}
-	if len(body) > maxRequest {
-		return errTooLarge
-	}
-	req, err := parseRequest(body, typeWebhook)
+	req, err := readRequest(r, typeWebhook)
 	if err != nil {
 		return err
 	}
@@ -227,20 +216,11 @@ func (h *Webhook) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if !h.permits(req.SendTo) {
 		return fmt.Errorf("%w: sendTo must be an https URL of a public host", errUnprocessed)
 	}
-	topic, ok := s.ldp.Locator().PathOf(req.Topic)
-	if !ok {
-		return fmt.Errorf("%w: topic %s is not on this server", errUnprocessed, req.Topic)
+	c, ok, err := s.newChannel(w, r, req)
+	if !ok || err != nil {
+		return err
 	}
-	ag, err := ldp.RequestAgent(r)
-	if err != nil || !s.ldp.MayRead(r.Context(), ag, topic) {
-		s.ldp.RefuseRead(w, r, topic)
-		return nil
-	}
-	now := time.Now().UTC()
-	c := &channel{Token: newToken(), Type: typeWebhook, Secret: newToken(), Topic: topic, SendTo: req.SendTo,
-		WebID: ag.WebID, Client: ag.Client, Origin: ag.Origin, Authed: ag.Authenticated,
-		Created: now, EndAt: now.Add(s.life), Bucket: bucketOf(ag, r.RemoteAddr)}
-	c.withFeatures(req.Features)
+	c.Secret, c.SendTo = newToken(), req.SendTo
 	s.subMu.Lock()
 	n, err := s.channels.count(r.Context(), c.Bucket)
 	if err == nil && n >= s.max {

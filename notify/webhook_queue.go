@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/naamio/naamio/event"
 	"github.com/naamio/naamio/kv"
-	"github.com/naamio/naamio/ldp"
 )
 
 var _ event.Consumer = (*Webhook)(nil)
@@ -64,41 +62,6 @@ func (h *Webhook) Handle(ctx context.Context, cs []event.Change) error {
 	}
 	h.enqueued(ctx, items)
 	return nil
-}
-
-// topicNote is one notification and the topic whose channels get it.
-type topicNote struct {
-	topic string
-	n     notification
-}
-
-// notesOf is what change c notifies, as deliver.go's Handle: Create,
-// Update or Delete to the channels of the resource, Add or Remove (with
-// target) to those of its container, with the same ids (the same change
-// gives the same id when the feed offers it again).
-func notesOf(l *ldp.Handler, c event.Change) []topicNote {
-	object := l.IRI(c.Path)
-	out := []topicNote{{c.Path, notification{Type: string(c.Kind), Object: object, State: c.ETag}}}
-	kind, _ := ldp.Auxiliary(c.Path)
-	if parent := ldp.Parent(c.Path); kind == ldp.NotAux && parent != "" {
-		n := notification{Object: object, Target: l.IRI(parent)}
-		switch c.Kind {
-		case event.Create:
-			n.Type = "Add"
-		case event.Delete:
-			n.Type = "Remove"
-		}
-		if n.Type != "" {
-			out = append(out, topicNote{parent, n})
-		}
-	}
-	for i := range out {
-		n := &out[i].n
-		n.Context = []string{ctxStreams, ctxNotification}
-		n.ID = "urn:naamio:change:" + strconv.FormatUint(c.Seq, 10) + ":" + n.Type
-		n.Published = c.Time.UTC().Format(time.RFC3339Nano)
-	}
-	return out
 }
 
 // enqueued counts items into their channels' queues, drops the oldest
