@@ -170,3 +170,66 @@ func (p *svcPod) queueLen() int {
 	_ = p.svc.cfg.Records.List(context.Background(), keyQueue, func(string, []byte) error { n++; return nil })
 	return n
 }
+
+// Uninstalling a module while its reactor runs waits for that call to
+// end (its timeout), drops its queue, and leaves the server serving; an
+// upgrade that asks for more (a reactor on a container the module may not
+// read) gets no more than its ACLs give it.
+func TestUninstallWhileRunningAndUpgradeRights(t *testing.T) {
+	p, _ := openSvcPod(t)
+	bin := guestWasm(t)
+	agent := svcBase + "alice/settings/modules/guest.json#module"
+	for _, c := range []string{"/alice/notes/", "/alice/hidden/"} {
+		p.must(svcOwner, "PUT", c, "", nil, http.StatusCreated)
+	}
+	p.must(svcOwner, "PUT", "/alice/notes/.acl", "text/turtle", []byte(`@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#owner> a acl:Authorization ; acl:agent <`+svcOwner+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .
+<#module> a acl:Authorization ; acl:agent <`+agent+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read .`), http.StatusCreated)
+	p.must(svcOwner, "PUT", "/alice/settings/modules/guest.wasm", "application/wasm", bin, http.StatusCreated)
+	manifest := func(reactors string) []byte {
+		return []byte(`{"name":"guest","version":"1","wasm":{"url":"guest.wasm","sha256":"` + hex.EncodeToString(sha(bin)) + `"},
+			"reactors":[` + reactors + `],"limits":{"timeoutMs":1500}}`)
+	}
+	p.must(svcOwner, "PUT", svcManifest, "application/json", manifest(`{"export":"echo","container":"../../notes/"}`), http.StatusCreated)
+	// The upgrade adds a reactor on hidden/, which the module may not read.
+	p.must(svcOwner, "PUT", svcManifest, "application/json", manifest(`{"export":"echo","container":"../../notes/"},{"export":"echo","container":"../../hidden/"}`), http.StatusNoContent)
+	var cursor event.Cursor
+	p.reactFeed(&cursor)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() { _ = p.svc.Run(ctx) }()
+	p.must(svcOwner, "PUT", "/alice/hidden/h.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 1 .`), http.StatusCreated)
+	p.reactFeed(&cursor)
+	if n := p.queueLen(); n != 0 {
+		t.Fatalf("%d events queued for a container the module may not read", n)
+	}
+
+	// Now a reactor that runs until its timeout, and the uninstall meanwhile.
+	p.must(svcOwner, "PUT", svcManifest, "application/json", manifest(`{"export":"spin","container":"../../notes/"}`), http.StatusNoContent)
+	p.reactFeed(&cursor)
+	p.must(svcOwner, "PUT", "/alice/notes/a.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 1 .`), http.StatusCreated)
+	p.must(svcOwner, "PUT", "/alice/notes/b.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 1 .`), http.StatusCreated)
+	p.reactFeed(&cursor)
+	eventually(t, "the reactor running", func() bool { st, _ := p.svc.Status(svcManifest); return st.Calls > 0 || p.queueLen() < 2 })
+	p.must(svcOwner, "DELETE", svcManifest, "", nil, http.StatusNoContent)
+	p.reactFeed(&cursor)
+	if err := p.svc.Installer().Handle(context.Background(), p.changesSince(0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.svc.Status(svcManifest); ok {
+		t.Fatal("still installed")
+	}
+	if n := p.queueLen(); n != 0 {
+		t.Fatalf("%d events left queued for an uninstalled module", n)
+	}
+	p.must(svcOwner, "GET", "/alice/notes/a.ttl", "", nil, http.StatusOK)
+}
+
+func (p *svcPod) changesSince(after event.Cursor) []event.Change {
+	p.t.Helper()
+	cs, err := p.st.Changes(context.Background(), after, 100000)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return cs
+}
