@@ -23,11 +23,15 @@ const (
 	webhookCrashDirEnv    = "NAAMIO_WEBHOOK_CRASH_DIR"
 	webhookCrashListenEnv = "NAAMIO_WEBHOOK_CRASH_LISTEN"
 	webhookCrashAllowEnv  = "NAAMIO_WEBHOOK_CRASH_ALLOW"
+	// crashQueueEnv names the queue the child counts: "<kv namespace>
+	// <key prefix>" (default: the webhook deliveries).
+	crashQueueEnv = "NAAMIO_CRASH_QUEUE"
 )
 
-// TestWebhookCrashChild is the child half of TestWebhookKill9: a server
-// that serves until it is killed, printing "QUEUED <n>" whenever the
-// number of pending webhook deliveries in its store changes.
+// TestWebhookCrashChild is the child half of TestWebhookKill9 and
+// TestModuleReactorKill9: a server that serves until it is killed,
+// printing "QUEUED <n>" whenever the number of records in its durable
+// queue (webhook deliveries, or reactor events) changes.
 func TestWebhookCrashChild(t *testing.T) {
 	dir := os.Getenv(webhookCrashDirEnv)
 	if dir == "" {
@@ -39,14 +43,21 @@ func TestWebhookCrashChild(t *testing.T) {
 	cfg.DataDir = dir
 	cfg.DiskReserve = 0
 	cfg.OwnerWebID = "https://owner.example/profile/card#me"
-	cfg.AllowFetch = []netip.AddrPort{netip.MustParseAddrPort(os.Getenv(webhookCrashAllowEnv))}
+	if allow := os.Getenv(webhookCrashAllowEnv); allow != "" {
+		cfg.AllowFetch = []netip.AddrPort{netip.MustParseAddrPort(allow)}
+	}
 	log, _ := NewLogger(io.Discard, "json", "info")
 	s, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ldptest.WriteACL(t, s.store, cfg.BaseURL, "/.acl", ldptest.PublicRootACL)
-	q, err := s.store.KV(kv.DeliveryQueue)
+	ns, prefix := kv.DeliveryQueue, "wq/"
+	if v := os.Getenv(crashQueueEnv); v != "" {
+		n, p, _ := strings.Cut(v, " ")
+		ns, prefix = kv.Namespace(n), p
+	}
+	q, err := s.store.KV(ns)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +65,7 @@ func TestWebhookCrashChild(t *testing.T) {
 		last := -1
 		for {
 			n := 0
-			_ = q.List(context.Background(), "wq/", func(string, []byte) error { n++; return nil })
+			_ = q.List(context.Background(), prefix, func(string, []byte) error { n++; return nil })
 			if n != last {
 				fmt.Printf("QUEUED %d\n", n)
 				last = n
@@ -84,28 +95,7 @@ func TestWebhookKill9(t *testing.T) {
 	url := "http://" + listen
 	dir := t.TempDir()
 	start := func() (*exec.Cmd, *bufio.Scanner) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestWebhookCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), webhookCrashDirEnv+"="+dir, webhookCrashListenEnv+"="+listen,
-			webhookCrashAllowEnv+"="+rc.addr().String())
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		for range 500 {
-			if resp, err := http.Get(url + "/.naamio/health"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return cmd, bufio.NewScanner(out)
-				}
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatal("child server did not become healthy")
-		return nil, nil
+		return startCrashChild(t, dir, listen, webhookCrashAllowEnv+"="+rc.addr().String())
 	}
 	child, lines := start()
 	subscribeHook(t, url, "/doc", rc.url())
@@ -133,4 +123,32 @@ func TestWebhookKill9(t *testing.T) {
 	if got[1]["id"] == got[2]["id"] {
 		t.Fatalf("a delivery came twice instead of the third: %v", got)
 	}
+}
+
+// startCrashChild runs TestWebhookCrashChild in a child process serving
+// dir on listen, with the extra environment env, and returns it once it
+// is healthy, with its output's lines.
+func startCrashChild(t *testing.T, dir, listen string, env ...string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestWebhookCrashChild$", "-test.count=1")
+	cmd.Env = append(append(os.Environ(), webhookCrashDirEnv+"="+dir, webhookCrashListenEnv+"="+listen), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for range 500 {
+		if resp, err := http.Get("http://" + listen + "/.naamio/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, bufio.NewScanner(out)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("child server did not become healthy")
+	return nil, nil
 }
