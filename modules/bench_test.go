@@ -133,3 +133,52 @@ func BenchmarkIdleModuleMemory(b *testing.B) {
 	b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n/(1<<20), "MiB-heap/module")
 	b.ReportMetric(float64(after.Sys-before.Sys)/n/(1<<20), "MiB-sys/module")
 }
+
+// BenchmarkReactorPipelineIndexer: the same pipeline with the Go example
+// (examples/indexer), whose every event reads the document and the index
+// and patches the index (three host calls through the LDP handler).
+func BenchmarkReactorPipelineIndexer(b *testing.B) {
+	p := benchPod(b)
+	p.must(svcOwner, "PUT", "/alice/index/", "", nil, http.StatusCreated)
+	p.must(svcOwner, "PUT", "/alice/index/.acl", "text/turtle", []byte(`@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#owner> a acl:Authorization ; acl:agent <`+svcOwner+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .
+<#m> a acl:Authorization ; acl:agent <`+svcBase+`alice/settings/modules/r.json#module> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write .`), http.StatusCreated)
+	const docs = 50
+	for i := 0; i < docs; i++ {
+		p.must(svcOwner, "PUT", fmt.Sprintf("/alice/notes/n%d.ttl", i), "text/turtle", []byte(fmt.Sprintf(`<> <http://purl.org/dc/terms/title> "Note %d" .`, i)), http.StatusCreated)
+	}
+	bin := indexerWasm(b)
+	p.must(svcOwner, "PUT", "/alice/settings/modules/r.wasm", "application/wasm", bin, http.StatusCreated)
+	p.must(svcOwner, "PUT", "/alice/settings/modules/r.json", "application/json", []byte(`{"name":"r","version":"1",
+		"wasm":{"url":"r.wasm","sha256":"`+hex.EncodeToString(sha(bin))+`"},
+		"reactors":[{"export":"on_change","container":"../../notes/"}],
+		"config":{"index":"`+svcBase+`alice/index/titles.ttl"},"limits":{"memoryMiB":64}}`), http.StatusCreated)
+	var cursor event.Cursor
+	p.reactFeed(&cursor)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() { _ = p.svc.Run(ctx) }()
+	cs := make([]event.Change, b.N)
+	for i := range cs {
+		cs[i] = event.Change{Seq: uint64(1_000_000 + i), Kind: event.Update, Path: fmt.Sprintf("/alice/notes/n%d.ttl", i%docs), ETag: "e", Time: time.Now()}
+	}
+	st0, _ := p.svc.Status("/alice/settings/modules/r.json")
+	b.ResetTimer()
+	for i := 0; i < len(cs); i += 100 {
+		if err := p.svc.Reactors().Handle(context.Background(), cs[i:min(i+100, len(cs))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for {
+		st, _ := p.svc.Status("/alice/settings/modules/r.json")
+		if st.Calls-st0.Calls >= int64(b.N) {
+			if st.Failures != st0.Failures {
+				b.Fatalf("failures: %+v", st)
+			}
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

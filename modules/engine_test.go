@@ -31,37 +31,45 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var guest struct {
+// goBuild is one Go module built for wasip1 once per test binary.
+type goBuild struct {
 	once sync.Once
 	bin  []byte
 	err  error
 }
 
+var guest, indexer goBuild
+
 // guestWasm builds testdata/guest (a Go module using go-pdk) for wasip1
 // once per test binary: the tests run a real Go-built Extism plugin.
-func guestWasm(t testing.TB) []byte {
+func guestWasm(t testing.TB) []byte { return guest.wasm(t, filepath.Join("testdata", "guest")) }
+
+// indexerWasm builds the Go example examples/indexer.
+func indexerWasm(t testing.TB) []byte { return indexer.wasm(t, filepath.Join("examples", "indexer")) }
+
+func (g *goBuild) wasm(t testing.TB, src string) []byte {
 	t.Helper()
-	guest.once.Do(func() {
+	g.once.Do(func() {
 		dir, err := os.MkdirTemp("", "naamio-guest-")
 		if err != nil {
-			guest.err = err
+			g.err = err
 			return
 		}
 		defer os.RemoveAll(dir)
 		out := filepath.Join(dir, "guest.wasm")
 		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
-		cmd.Dir = filepath.Join("testdata", "guest")
+		cmd.Dir = src
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOFLAGS=")
 		if b, err := cmd.CombinedOutput(); err != nil {
-			guest.err = errors.New("building testdata/guest: " + err.Error() + "\n" + string(b))
+			g.err = errors.New("building " + src + ": " + err.Error() + "\n" + string(b))
 			return
 		}
-		guest.bin, guest.err = os.ReadFile(out)
+		g.bin, g.err = os.ReadFile(out)
 	})
-	if guest.err != nil {
-		t.Fatal(guest.err)
+	if g.err != nil {
+		t.Fatal(g.err)
 	}
-	return guest.bin
+	return g.bin
 }
 
 // guestManifest is a manifest for the guest with the given limits.

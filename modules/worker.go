@@ -93,57 +93,104 @@ func (s *Service) worker(ctx context.Context, m *module) {
 // drain runs m's queued events in order until the queue is empty. An
 // event that fails is retried after a pause, holding back the events
 // after it (order per resource); after the last retry, or at once when
-// the module says {"retry": false}, it becomes a dead letter.
+// the module says {"retry": false}, it becomes a dead letter. Handled
+// events leave the queue in batches (one synced write per batch): after a
+// crash, at most a batch is offered again, as at-least-once allows.
 func (s *Service) drain(ctx context.Context, m *module) {
 	for ctx.Err() == nil && !m.retired() {
-		key, p, ok := s.nextQueued(ctx, m.path)
-		if !ok {
+		batch := s.nextQueued(ctx, m.path, drainBatch)
+		if len(batch) == 0 {
 			return
 		}
-		err := m.react(ctx, p, &s.hops)
-		if err == nil {
-			_ = s.cfg.Records.Delete(ctx, key)
-			continue
+		var done []string
+		for _, q := range batch {
+			if ctx.Err() != nil || m.retired() {
+				break
+			}
+			err := m.react(ctx, q.p, &s.hops)
+			if err == nil {
+				done = append(done, q.key)
+				continue
+			}
+			if ctx.Err() != nil || m.retired() {
+				break // stopped mid-call: offered again later
+			}
+			s.forget(ctx, done)
+			done = nil
+			s.failed(ctx, m, q.key, q.p, err)
+			break // the next batch starts at the failed event, or after it
 		}
-		if ctx.Err() != nil || m.retired() {
-			return // stopped mid-call: offered again later
-		}
-		p.Attempts++
-		p.Error = err.Error()
-		if errors.Is(err, errDeadNow) || p.Attempts > len(retryPauses) {
-			s.bury(ctx, m, key, p)
-			continue
-		}
-		if v, err := json.Marshal(p); err == nil {
-			_ = s.cfg.Records.Put(ctx, key, v, 0)
-		}
-		t := time.NewTimer(retryPauses[p.Attempts-1])
-		select {
-		case <-ctx.Done():
-		case <-m.gone:
-		case <-t.C:
-		}
-		t.Stop()
+		s.forget(ctx, done)
 	}
 }
 
-// nextQueued returns the oldest queued event of the module at path.
-func (s *Service) nextQueued(ctx context.Context, path string) (string, pending, bool) {
-	var key string
-	var p pending
+// drainBatch is how many queued events a worker reads at once.
+const drainBatch = 32
+
+// failed records a failed attempt of a queued event: a dead letter after
+// the last retry (or at once for {"retry": false}), else a pause.
+func (s *Service) failed(ctx context.Context, m *module, key string, p pending, err error) {
+	p.Attempts++
+	p.Error = err.Error()
+	if errors.Is(err, errDeadNow) || p.Attempts > len(retryPauses) {
+		s.bury(ctx, m, key, p)
+		return
+	}
+	if v, err := json.Marshal(p); err == nil {
+		_ = s.cfg.Records.Put(ctx, key, v, 0)
+	}
+	t := time.NewTimer(retryPauses[p.Attempts-1])
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-m.gone:
+	case <-t.C:
+	}
+}
+
+// forget deletes handled events from the queue, in one write.
+func (s *Service) forget(ctx context.Context, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	_ = s.cfg.Records.Update(context.WithoutCancel(ctx), func(tx kv.Txn) error {
+		for _, k := range keys {
+			if err := tx.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type queuedEvent struct {
+	key string
+	p   pending
+}
+
+// nextQueued returns the oldest queued events of the module at path, at
+// most n.
+func (s *Service) nextQueued(ctx context.Context, path string, n int) []queuedEvent {
+	var out []queuedEvent
+	var unreadable []string
+	defer func() { s.forget(ctx, unreadable) }()
 	stop := errors.New("stop")
 	err := s.cfg.Records.List(ctx, keyQueue+path+"\x00", func(k string, v []byte) error {
+		var p pending
 		if json.Unmarshal(v, &p) != nil {
-			_ = s.cfg.Records.Delete(ctx, k) // unreadable: drop it
+			unreadable = append(unreadable, k) // dropped
 			return nil
 		}
-		key = k
-		return stop
+		out = append(out, queuedEvent{k, p})
+		if len(out) == n {
+			return stop
+		}
+		return nil
 	})
 	if err != nil && !errors.Is(err, stop) {
-		return "", pending{}, false
+		return nil
 	}
-	return key, p, key != ""
+	return out
 }
 
 // bury moves a queued event to the module's dead letters, keeping the
