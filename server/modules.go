@@ -30,23 +30,26 @@ func newModules(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *slog.
 		Records:  records,
 		CacheDir: filepath.Join(cfg.DataDir, "modules-cache"),
 		Fetch:    fetch.HTTPClient(),
-		PodOf:    podOf(pods),
+		PodOf:    podOf(pods, cfg.OwnerWebID),
 		Log:      log.With("component", "modules"),
 	})
 }
 
-// podOf maps a store path to its pod's root container and owner's WebID.
-func podOf(pods *idp.Pods) func(string) (string, string, bool) {
+// podOf maps a store path to its pod's root container and owner's WebID:
+// a registered pod, or else the server's root storage when the server has
+// an owner (--owner-webid: a single-person server installs its modules in
+// /settings/modules/).
+func podOf(pods *idp.Pods, rootOwner string) func(string) (string, string, bool) {
 	return func(p string) (string, string, bool) {
-		name, _, ok := strings.Cut(strings.TrimPrefix(p, "/"), "/")
-		if !ok || name == "" {
-			return "", "", false
+		if name, _, ok := strings.Cut(strings.TrimPrefix(p, "/"), "/"); ok && name != "" {
+			if owner, ok := pods.OwnerWebID(name); ok {
+				return "/" + name + "/", owner, true
+			}
 		}
-		owner, ok := pods.OwnerWebID(name)
-		if !ok {
-			return "", "", false
+		if rootOwner != "" {
+			return "/", rootOwner, true
 		}
-		return "/" + name + "/", owner, true
+		return "", "", false
 	}
 }
 
