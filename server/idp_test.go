@@ -39,14 +39,14 @@ func TestClientCredentialsLogin(t *testing.T) {
 // serveAccounts makes an account with a pod for each name (email
 // <name>@example.org, made offline by naamio account create) and serves
 // a server on them on 127.0.0.1; it returns the server and its base URL.
-func serveAccounts(t *testing.T, names ...string) (*Server, string) {
+func serveAccounts(t testing.TB, names ...string) (*Server, string) {
 	t.Helper()
 	return serveAccountsLogging(t, io.Discard, names...)
 }
 
 // serveAccountsLogging is serveAccounts with the server's JSON log written
 // to logs.
-func serveAccountsLogging(t *testing.T, logs io.Writer, names ...string) (*Server, string) {
+func serveAccountsLogging(t testing.TB, logs io.Writer, names ...string) (*Server, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -112,7 +112,7 @@ func sendWith(t *testing.T, method, base, path, ct, body, access string, key *te
 
 // scriptCredentials makes client credentials for the account with email
 // (its first WebID) and a DPoP key to use them with, as a script would.
-func scriptCredentials(t *testing.T, s *Server, email string) (id, secret string, key *testissuer.Key) {
+func scriptCredentials(t testing.TB, s *Server, email string) (id, secret string, key *testissuer.Key) {
 	t.Helper()
 	ctx := context.Background()
 	acct, err := s.id.accounts.ByEmail(ctx, email)

@@ -189,7 +189,7 @@ func clientCredentialsToken(t *testing.T, base, id, secret string, key *testissu
 
 // tokenRequest asks the token endpoint for a client_credentials token with
 // a DPoP proof made with key; it returns the status and the access token.
-func tokenRequest(t *testing.T, base, id, secret string, key *testissuer.Key) (int, string) {
+func tokenRequest(t testing.TB, base, id, secret string, key *testissuer.Key) (int, string) {
 	t.Helper()
 	tokenURL := base + ".oidc/token"
 	proof, err := key.Proof("POST", tokenURL, "", time.Now())

@@ -120,13 +120,13 @@ func buildEventValidator(mods string) ([]byte, error) {
 // podClient is the owner of the pod "alice" of a running server, talking
 // to it over HTTP with a DPoP-bound token.
 type podClient struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	access string
 	key    *testissuer.Key
 }
 
-func newPodClient(t *testing.T) (*Server, *podClient) {
+func newPodClient(t testing.TB) (*Server, *podClient) {
 	s, base := serveAccounts(t, "alice")
 	bg := startWorkers(context.Background(), s.workers...) // the feed, the reactors
 	t.Cleanup(bg.stop)
