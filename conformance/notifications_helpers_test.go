@@ -139,20 +139,7 @@ func (q *noteQueue) quiet(t testing.TB, d time.Duration, why string) {
 // notifications. It returns the channel description.
 func openQueued(t testing.TB, agent *testissuer.Agent, body []byte) (map[string]any, *noteQueue) {
 	t.Helper()
-	r := srv.doAs(t, agent, http.MethodPost, wsService(t), body, "Content-Type", ctJSONLD, "Accept", ctJSONLD)
-	mustStatus(t, r, http.StatusOK)
-	var desc map[string]any
-	if err := json.Unmarshal(r.body, &desc); err != nil {
-		t.Fatalf("channel description: %v: %s", err, r.body)
-	}
-	from, _ := desc["receiveFrom"].(string)
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, from, &websocket.DialOptions{HTTPClient: httpClient})
-	if err != nil {
-		t.Fatalf("opening %s: %v", from, err)
-	}
-	c.SetReadLimit(1 << 20)
+	desc, c := dialChannel(t, srv.doAs(t, agent, http.MethodPost, wsService(t), body, "Content-Type", ctJSONLD, "Accept", ctJSONLD))
 	return desc, queueNotes(t, c)
 }
 

@@ -74,20 +74,7 @@ func subscribeAs(t testing.TB, agent *testissuer.Agent, p string) *reply {
 // openChannel subscribes to p as agent and opens the channel's socket.
 func openChannel(t testing.TB, agent *testissuer.Agent, p string) (map[string]any, *websocket.Conn) {
 	t.Helper()
-	r := subscribeAs(t, agent, p)
-	mustStatus(t, r, http.StatusOK)
-	var desc map[string]any
-	if err := json.Unmarshal(r.body, &desc); err != nil {
-		t.Fatalf("channel description: %v: %s", err, r.body)
-	}
-	from, _ := desc["receiveFrom"].(string)
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, from, &websocket.DialOptions{HTTPClient: httpClient})
-	if err != nil {
-		t.Fatalf("opening %s: %v", from, err)
-	}
-	c.SetReadLimit(1 << 20)
+	desc, c := dialChannel(t, subscribeAs(t, agent, p))
 	t.Cleanup(func() { _ = c.CloseNow() })
 	return desc, c
 }
@@ -302,27 +289,7 @@ func TestNotificationsProtocol(t *testing.T) {
 	})
 
 	requirement(t, "subscription-server-subscription-request-methods", func(t *testing.T) {
-		svc := wsService(t)
-		g := srv.do(t, http.MethodGet, svc, nil, "Accept", ctJSONLD)
-		mustStatus(t, g, http.StatusOK)
-		h := srv.do(t, http.MethodHead, svc, nil, "Accept", ctJSONLD)
-		mustStatus(t, h, http.StatusOK)
-		if len(h.body) != 0 || mediaType(h) != mediaType(g) {
-			t.Errorf("HEAD: body %q, Content-Type %q (GET %q)", h.body, mediaType(h), mediaType(g))
-		}
-		o := srv.do(t, http.MethodOptions, svc, nil)
-		mustStatus(t, o, optionsO...)
-		allow := tokens(o.Header, "Allow")
-		for _, m := range []string{"get", "head", "options", "post"} {
-			if !allow[m] {
-				t.Errorf("OPTIONS: Allow %v lacks %s", o.Header.Values("Allow"), strings.ToUpper(m))
-			}
-		}
-		// Anonymous GET/HEAD/OPTIONS work too: the service describes
-		// itself to anyone.
-		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodOptions} {
-			expect(t, srv.doAs(t, nil, m, svc, nil), http.StatusOK, http.StatusNoContent)
-		}
+		checkServiceMethods(t, srv, wsService(t))
 		dir := fresh(t.Name())
 		srv.put(t, dir+"a.txt", "text/plain", []byte("a"))
 		expect(t, subscribeAs(t, owner, dir+"a.txt"), http.StatusOK)
@@ -599,4 +566,50 @@ func mergeKeys(hs ...http.Header) map[string]bool {
 		}
 	}
 	return out
+}
+
+// dialChannel opens the socket of the channel a subscription answered r
+// describes.
+func dialChannel(t testing.TB, r *reply) (map[string]any, *websocket.Conn) {
+	t.Helper()
+	mustStatus(t, r, http.StatusOK)
+	var desc map[string]any
+	if err := json.Unmarshal(r.body, &desc); err != nil {
+		t.Fatalf("channel description: %v: %s", err, r.body)
+	}
+	from, _ := desc["receiveFrom"].(string)
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, from, &websocket.DialOptions{HTTPClient: httpClient})
+	if err != nil {
+		t.Fatalf("opening %s: %v", from, err)
+	}
+	c.SetReadLimit(1 << 20)
+	return desc, c
+}
+
+// checkServiceMethods: notifications-protocol
+// subscription-server-subscription-request-methods — the service answers
+// GET and HEAD (the same media type, HEAD without a body) and OPTIONS
+// (Allow lists GET, HEAD, OPTIONS, POST), to anyone.
+func checkServiceMethods(t *testing.T, s *server, svc string) {
+	t.Helper()
+	g := s.do(t, http.MethodGet, svc, nil, "Accept", ctJSONLD)
+	mustStatus(t, g, http.StatusOK)
+	h := s.do(t, http.MethodHead, svc, nil, "Accept", ctJSONLD)
+	mustStatus(t, h, http.StatusOK)
+	if len(h.body) != 0 || mediaType(h) != mediaType(g) {
+		t.Errorf("HEAD: body %q, Content-Type %q (GET %q)", h.body, mediaType(h), mediaType(g))
+	}
+	o := s.do(t, http.MethodOptions, svc, nil)
+	mustStatus(t, o, optionsO...)
+	allow := tokens(o.Header, "Allow")
+	for _, m := range []string{"get", "head", "options", "post"} {
+		if !allow[m] {
+			t.Errorf("OPTIONS: Allow %v lacks %s", o.Header.Values("Allow"), strings.ToUpper(m))
+		}
+	}
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodOptions} {
+		expect(t, s.doAs(t, nil, m, svc, nil), http.StatusOK, http.StatusNoContent)
+	}
 }

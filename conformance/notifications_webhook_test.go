@@ -342,25 +342,7 @@ func TestNotificationsWebhook(t *testing.T) {
 	})
 
 	requirement(t, "subscription-server-subscription-request-methods", func(t *testing.T) {
-		svc := mustService(t, hs, webhookChannelType)
-		g := hs.do(t, http.MethodGet, svc, nil, "Accept", ctJSONLD)
-		mustStatus(t, g, http.StatusOK)
-		h := hs.do(t, http.MethodHead, svc, nil, "Accept", ctJSONLD)
-		mustStatus(t, h, http.StatusOK)
-		if len(h.body) != 0 || mediaType(h) != mediaType(g) {
-			t.Errorf("HEAD: body %q, Content-Type %q (GET %q)", h.body, mediaType(h), mediaType(g))
-		}
-		o := hs.do(t, http.MethodOptions, svc, nil)
-		mustStatus(t, o, optionsO...)
-		allow := tokens(o.Header, "Allow")
-		for _, m := range []string{"get", "head", "options", "post"} {
-			if !allow[m] {
-				t.Errorf("OPTIONS: Allow %v lacks %s", o.Header.Values("Allow"), strings.ToUpper(m))
-			}
-		}
-		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodOptions} {
-			expect(t, hs.doAs(t, nil, m, svc, nil), http.StatusOK, http.StatusNoContent)
-		}
+		checkServiceMethods(t, hs, mustService(t, hs, webhookChannelType))
 		dir := fresh(t.Name())
 		hs.put(t, dir+"a.txt", "text/plain", []byte("a"))
 		expect(t, subscribe(t, dir+"a.txt", rc.sink(nil).url), http.StatusOK)
