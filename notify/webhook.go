@@ -165,6 +165,7 @@ func (h *Webhook) serveService(w http.ResponseWriter, r *http.Request) error {
 			"@context":    []string{ctxNotification},
 			"id":          h.svc.ldp.IRI(WebhookPath),
 			"channelType": typeWebhook,
+			"feature":     featureNames,
 		})
 	case http.MethodPost:
 		return h.subscribe(w, r)

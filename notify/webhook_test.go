@@ -760,6 +760,10 @@ func TestWebhookFeatures(t *testing.T) {
 	if desc["rate"] != "PT3600S" || desc["state"] != "not-the-etag" {
 		t.Errorf("description %v", desc)
 	}
+	// The service describes its features as the WebSocket service does.
+	if svc := p.must(t, p.owner, "GET", notify.WebhookPath, "", "", http.StatusOK); !strings.Contains(svc, `"feature":["accept","endAt","rate","startAt","state"]`) {
+		t.Errorf("service description %s", svc)
+	}
 	got := rc.wait(t, 1, 5*time.Second)
 	expectNote(t, got[0], "Update", p.base+"c/doc")
 	// Within the hour: the first change is sent, the second dropped.
