@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/naamio/naamio/event"
@@ -88,8 +89,8 @@ type Legacy struct {
 	open atomic.Int64 // sockets being served
 
 	mu    sync.RWMutex
-	subs  map[string]map[*legacyConn]struct{} // store path → subscribed sockets
-	conns map[*legacyConn]struct{}            // every socket being served
+	subs  map[string]map[*legacyConn]time.Time // store path → subscribed sockets, and when
+	conns map[*legacyConn]struct{}             // every socket being served
 }
 
 var _ event.Consumer = (*Legacy)(nil)
@@ -110,7 +111,7 @@ func NewLegacy(o LegacyOptions) (*Legacy, error) {
 	l := &Legacy{
 		base: base, via: via.String(), loc: o.Locator, access: o.Access,
 		maxSubs: o.MaxSubs, queue: o.Queue, log: o.Log, sockets: o.Sockets,
-		subs:  map[string]map[*legacyConn]struct{}{},
+		subs:  map[string]map[*legacyConn]time.Time{},
 		conns: map[*legacyConn]struct{}{},
 	}
 	if l.maxSubs <= 0 {

@@ -202,10 +202,10 @@ func (l *Legacy) subscribe(ctx context.Context, c *legacyConn, raw string) bool 
 		c.subs[p] = struct{}{}
 		set := l.subs[p]
 		if set == nil {
-			set = map[*legacyConn]struct{}{}
+			set = map[*legacyConn]time.Time{}
 			l.subs[p] = set
 		}
-		set[c] = struct{}{}
+		set[c] = time.Now()
 	}
 	l.mu.Unlock()
 	if full {

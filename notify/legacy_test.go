@@ -66,7 +66,7 @@ func TestLegacyClientNeverReads(t *testing.T) {
 		if ctx.Err() != nil {
 			t.Fatalf("the socket was not dropped after %d pubs", i)
 		}
-		if err := l.Handle(ctx, []event.Change{{Seq: uint64(i + 1), Kind: event.Update, Path: doc}}); err != nil {
+		if err := l.Handle(ctx, []event.Change{{Seq: uint64(i + 1), Kind: event.Update, Path: doc, Time: time.Now()}}); err != nil {
 			t.Fatal(err)
 		}
 		if i%64 == 63 {
@@ -79,6 +79,44 @@ func TestLegacyClientNeverReads(t *testing.T) {
 			t.Fatalf("%d sockets still served", l.Open())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A change committed before a subscription is not published to it,
+// however late the feed brings it (a busy server's feed may hand over a
+// write made just before the sub after the ack).
+func TestLegacyNoPubForEarlierChanges(t *testing.T) {
+	l, url := legacyPod(t, 16)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	before := time.Now()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+LegacyPath,
+		&websocket.DialOptions{Subprotocols: []string{legacyProtocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, []byte("sub /doc")); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"protocol solid-0.1", "ack " + url + "/doc"} {
+		if _, b, err := ws.Read(ctx); err != nil || string(b) != want {
+			t.Fatalf("got %q (%v), want %q", b, err, want)
+		}
+	}
+	_ = l.Handle(ctx, []event.Change{{Seq: 1, Kind: event.Update, Path: "/doc", Time: before}})
+	_ = l.Handle(ctx, []event.Change{{Seq: 2, Kind: event.Update, Path: "/other", Time: time.Now()}})
+	_ = l.Handle(ctx, []event.Change{{Seq: 3, Kind: event.Update, Path: "/doc", Time: time.Now()}})
+	// The first pub the socket gets is the one of the later change: the
+	// earlier change sent nothing.
+	if _, b, err := ws.Read(ctx); err != nil || string(b) != "pub "+url+"/doc" {
+		t.Fatalf("got %q (%v)", b, err)
+	}
+	if err := ws.Write(ctx, websocket.MessageText, []byte("sub /")); err != nil {
+		t.Fatal(err)
+	}
+	if _, b, err := ws.Read(ctx); err != nil || string(b) != "ack "+url+"/" {
+		t.Fatalf("got %q (%v), want the ack of / (no pub of an earlier change between)", b, err)
 	}
 }
 
