@@ -76,15 +76,23 @@ var ErrRefused = errors.New("refused")
 // errGuardFailed marks a guard that could not decide (503).
 var errGuardFailed = errors.New("ldp: the write could not be checked")
 
+// guards reports whether writes to p go to the handler's Guard.
+func (h *Handler) guards(p string) bool { return h.guardian != nil && h.guardian.Guards(p) }
+
 // guard asks the handler's Guard, if it guards p, about a write of p
 // with body b (its graph, or its buffered bytes) over the resource's
 // state cur (nil when new). The caller commits only in state cur, and
 // then calls the returned function (nil when p is not guarded) with the
 // new validator.
 func (h *Handler) guard(r *http.Request, p string, b *body, cur *Meta) (func(etag string), error) {
-	if h.guardian == nil || !h.guardian.Guards(p) {
+	if !h.guards(p) {
 		return nil, nil
 	}
+	return h.guardChecked(r, p, b, cur)
+}
+
+// guardChecked is guard for a p the caller found guarded.
+func (h *Handler) guardChecked(r *http.Request, p string, b *body, cur *Meta) (func(etag string), error) {
 	w := Proposal{Path: p, IRI: h.IRI(p), Kind: event.Create, ContentType: b.contentType, Graph: b.graph, Agent: agentOf(r)}
 	if cur != nil {
 		w.Kind, w.ETag = event.Update, cur.ETag

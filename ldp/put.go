@@ -54,7 +54,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) error {
 	}
 	cond := sameExistence(existed, pre)
 	var committed func(string)
-	if h.guardian != nil && h.guardian.Guards(p) {
+	if h.guards(p) {
 		// The guard decides on the current state, and the write commits
 		// only in that state.
 		var cur *Meta
@@ -65,7 +65,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) error {
 			}
 			cur = &m
 		}
-		if committed, err = h.guard(r, p, b, cur); err != nil {
+		if committed, err = h.guardChecked(r, p, b, cur); err != nil {
 			return err
 		}
 		cond = unchangedSince(cur, pre)

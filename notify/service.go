@@ -145,11 +145,18 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveService: notifications-protocol subscription-server-subscription-request-methods
-// (GET, HEAD, OPTIONS, POST).
+// serveService serves ServicePath.
 func (s *Service) serveService(w http.ResponseWriter, r *http.Request) error {
-	const allow = "OPTIONS, HEAD, GET, POST"
-	w.Header().Set("Allow", allow)
+	return s.serveSubscriptionService(w, r, ServicePath, typeWebSocket, s.subscribe)
+}
+
+// serveSubscriptionService answers a subscription service of channel type
+// typ at path: notifications-protocol
+// subscription-server-subscription-request-methods (GET, HEAD, OPTIONS,
+// POST; the description lists the features), POST subscribing.
+func (s *Service) serveSubscriptionService(w http.ResponseWriter, r *http.Request, path, typ string,
+	subscribe func(http.ResponseWriter, *http.Request) error) error {
+	w.Header().Set("Allow", "OPTIONS, HEAD, GET, POST")
 	switch r.Method {
 	case http.MethodOptions:
 		w.Header().Set("Accept-Post", "application/ld+json")
@@ -158,12 +165,12 @@ func (s *Service) serveService(w http.ResponseWriter, r *http.Request) error {
 	case http.MethodGet, http.MethodHead:
 		return writeJSONLD(w, r, http.StatusOK, map[string]any{
 			"@context":    []string{ctxNotification},
-			"id":          s.ldp.IRI(ServicePath),
-			"channelType": typeWebSocket,
+			"id":          s.ldp.IRI(path),
+			"channelType": typ,
 			"feature":     featureNames,
 		})
 	case http.MethodPost:
-		return s.subscribe(w, r)
+		return subscribe(w, r)
 	}
 	return errMethod
 }

@@ -152,25 +152,9 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveService: notifications-protocol subscription-server-subscription-request-methods.
+// serveService serves WebhookPath as the WebSocket service is served.
 func (h *Webhook) serveService(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Allow", "OPTIONS, HEAD, GET, POST")
-	switch r.Method {
-	case http.MethodOptions:
-		w.Header().Set("Accept-Post", "application/ld+json")
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	case http.MethodGet, http.MethodHead:
-		return writeJSONLD(w, r, http.StatusOK, map[string]any{
-			"@context":    []string{ctxNotification},
-			"id":          h.svc.ldp.IRI(WebhookPath),
-			"channelType": typeWebhook,
-			"feature":     featureNames,
-		})
-	case http.MethodPost:
-		return h.subscribe(w, r)
-	}
-	return errMethod
+	return h.svc.serveSubscriptionService(w, r, WebhookPath, typeWebhook, h.subscribe)
 }
 
 // serveWebID serves the WebID deliveries are made as: its only statement

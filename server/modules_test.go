@@ -61,24 +61,8 @@ func TestModulesOverHTTP(t *testing.T) {
 	if resp := sendWith(t, "GET", base, statusPath, "", "", "", nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous status: %d", resp.StatusCode)
 	}
-	status := func() modules.Status {
-		t.Helper()
-		u := base + strings.TrimPrefix(statusPath, "/")
-		req, _ := http.NewRequest("GET", u, nil)
-		proof, _ := key.Proof("GET", u, access, time.Now())
-		req.Header.Set("Authorization", "DPoP "+access)
-		req.Header.Set("DPoP", proof)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var st modules.Status
-		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&st) != nil {
-			t.Fatalf("status: %d", resp.StatusCode)
-		}
-		return st
-	}
+	c := &podClient{t: t, base: base, access: access, key: key}
+	status := func() modules.Status { return c.status("/alice/settings/modules/r.json") }
 	if st := status(); st.State != modules.StateRunning || st.Calls != 0 {
 		t.Fatalf("status after install: %+v", st)
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,17 +18,7 @@ import (
 // down ends open streams instead of waiting for them (Serve returns
 // without the shutdown deadline passing; issue 12 item 2).
 func TestNotificationsStreamingHTTPChannel2023(t *testing.T) {
-	cfg := defaults()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Listen = ln.Addr().String()
-	ln.Close()
-	cfg.BaseURL = "http://" + cfg.Listen + "/"
-	cfg.DataDir = t.TempDir()
-	cfg.DiskReserve = 0
-	cfg.OwnerWebID = "https://owner.example/profile/card#me"
+	cfg := loopbackConfig(t)
 	base := "http://" + cfg.Listen
 	stop := serveFor(t, cfg, true)
 	stopped := false

@@ -28,17 +28,7 @@ func TestNotificationsWebSocketChannel2023(t *testing.T) {
 // Channels are kept in kv.Channels: after a restart on the same data
 // directory the channel's receiveFrom still opens and delivers.
 func TestNotificationsChannelSurvivesRestart(t *testing.T) {
-	cfg := defaults()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Listen = ln.Addr().String()
-	ln.Close()
-	cfg.BaseURL = "http://" + cfg.Listen + "/"
-	cfg.DataDir = t.TempDir()
-	cfg.DiskReserve = 0
-	cfg.OwnerWebID = "https://owner.example/profile/card#me"
+	cfg := loopbackConfig(t)
 	url := "http://" + cfg.Listen
 	stop := serveFor(t, cfg, true)
 	from := subscribeDoc(t, url)
@@ -139,4 +129,23 @@ func receiveCreate(t *testing.T, url, from, path string) {
 	if err := json.Unmarshal(msg, &n); err != nil || n["type"] != "Create" || n["object"] != url+path {
 		t.Fatalf("notification %s (%v)", msg, err)
 	}
+}
+
+// loopbackConfig is a server configuration for a restartable test server:
+// a free port on 127.0.0.1 (Listen and BaseURL), its own data directory,
+// no disk reserve, and an owner.
+func loopbackConfig(t testing.TB) Config {
+	t.Helper()
+	cfg := defaults()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Listen = ln.Addr().String()
+	ln.Close()
+	cfg.BaseURL = "http://" + cfg.Listen + "/"
+	cfg.DataDir = t.TempDir()
+	cfg.DiskReserve = 0
+	cfg.OwnerWebID = "https://owner.example/profile/card#me"
+	return cfg
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -290,17 +289,7 @@ func TestNotificationsWebhookVerifiedDelivery(t *testing.T) {
 func TestNotificationsWebhookAfterRestart(t *testing.T) {
 	rc := newHookReceiver(t)
 	rc.down.Store(true)
-	cfg := defaults()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Listen = ln.Addr().String()
-	ln.Close()
-	cfg.BaseURL = "http://" + cfg.Listen + "/"
-	cfg.DataDir = t.TempDir()
-	cfg.DiskReserve = 0
-	cfg.OwnerWebID = "https://owner.example/profile/card#me"
+	cfg := loopbackConfig(t)
 	cfg.AllowFetch = []netip.AddrPort{rc.addr()}
 	url := "http://" + cfg.Listen
 	stop := serveFor(t, cfg, true)
