@@ -275,3 +275,52 @@ func TestValidators(t *testing.T) {
 		t.Errorf("status %+v: the trap and the timeout are failures", st)
 	}
 }
+
+// The status endpoint: readable as the manifest is (401 anonymous, 403
+// for another agent, the same whether a module is installed there or
+// not), GET and HEAD only, and odd paths are 404, never another
+// module's status.
+func TestStatusEndpointBadInput(t *testing.T) {
+	p, _ := openSvcPod(t)
+	bin := guestWasm(t)
+	p.must(svcOwner, "PUT", "/alice/settings/modules/guest.wasm", "application/wasm", bin, http.StatusCreated)
+	p.must(svcOwner, "PUT", svcManifest, "application/json", guestManifestJSON(bin, "1", ""), http.StatusCreated)
+	get := func(webid, method, path string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, svcBase+strings.TrimPrefix(path, "/"), nil)
+		if webid != "" {
+			r = r.WithContext(auth.WithAgent(r.Context(), auth.Agent{WebID: webid}))
+		}
+		w := httptest.NewRecorder()
+		p.svc.ServeHTTP(w, r)
+		return w
+	}
+	st := StatusPrefix + svcManifest
+	for _, tc := range []struct {
+		name, webid, method, path string
+		want                      int
+	}{
+		{"owner", svcOwner, "GET", st, 200},
+		{"owner HEAD", svcOwner, "HEAD", st, 200},
+		{"anonymous", "", "GET", st, 401},
+		{"another agent", svcHelper, "GET", st, 403},
+		{"another agent, nothing installed", svcHelper, "GET", StatusPrefix + "/alice/settings/modules/none.json", 403},
+		{"owner, nothing installed", svcOwner, "GET", StatusPrefix + "/alice/settings/modules/none.json", 404},
+		{"POST", svcOwner, "POST", st, 405},
+		{"DELETE", svcOwner, "DELETE", st, 405},
+		{"the prefix alone", svcOwner, "GET", StatusPrefix, 404},
+		{"dot segments", svcOwner, "GET", StatusPrefix + "/alice/settings/modules/x/../guest.json", 404},
+		{"encoded slash", svcOwner, "GET", StatusPrefix + "/alice/settings%2Fmodules/guest.json", 404},
+		{"trailing slash", svcOwner, "GET", st + "/", 404},
+		{"huge path", svcOwner, "GET", StatusPrefix + "/" + strings.Repeat("a/", 4000), 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := get(tc.webid, tc.method, tc.path)
+			if w.Code != tc.want {
+				t.Fatalf("%s %s: %d %s, want %d", tc.method, tc.path, w.Code, w.Body, tc.want)
+			}
+			if tc.want == 200 && tc.method == "GET" && !strings.Contains(w.Body.String(), `"state":"running"`) {
+				t.Fatalf("body %s", w.Body)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,36 @@ func TestModulesOverHTTP(t *testing.T) {
 	}
 	if out := cli("logs", "/alice/settings/modules/r.json"); !strings.Contains(out, "installed r 1") {
 		t.Errorf("module logs:\n%s", out)
+	}
+}
+
+// naamio module refuses what it cannot do, saying why.
+func TestModuleCommandBadInput(t *testing.T) {
+	dir := t.TempDir()
+	st, err := openStopped(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "list, status or logs expected"},
+		{[]string{"remove"}, "list, status or logs expected"},
+		{[]string{"status", "--data", dir}, "1 argument(s) expected"},
+		{[]string{"list", "--data", dir, "extra"}, "0 argument(s) expected"},
+		{[]string{"logs", "--data", dir, "/nobody/settings/modules/x.json"}, "no module is installed from"},
+		{[]string{"list", "--data", filepath.Join(dir, "missing")}, "data directory"},
+	} {
+		var out, errOut bytes.Buffer
+		err := moduleCommand(tc.args, &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("naamio module %v: %v, want an error saying %q", tc.args, err, tc.want)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if err := moduleCommand([]string{"list", "--data", dir}, &out, &errOut); err != nil || !strings.Contains(out.String(), "no modules installed") {
+		t.Errorf("list of an empty store: %q, %v", out.String(), err)
 	}
 }
