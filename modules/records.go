@@ -102,6 +102,9 @@ func ReadInstalled(ctx context.Context, records kv.KV) ([]Installed, error) {
 		if in.Status.State == "" {
 			in.Status.State = StateRunning
 		}
+		if in.Manifest.Disabled {
+			in.Status.State = StateDisabled
+		}
 		if err := records.List(ctx, keyQueue+in.Path+"\x00", func(string, []byte) error { in.Queued++; return nil }); err != nil {
 			return nil, err
 		}
