@@ -121,3 +121,19 @@ func ReadInstalled(ctx context.Context, records kv.KV) ([]Installed, error) {
 	}
 	return out, nil
 }
+
+// Installed is ReadInstalled for the running server: every installed
+// module with its live status (counters and log as they are now, not as
+// last recorded).
+func (s *Service) Installed(ctx context.Context) ([]Installed, error) {
+	all, err := ReadInstalled(ctx, s.cfg.Records)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if st, ok := s.Status(all[i].Path); ok {
+			all[i].Status = st
+		}
+	}
+	return all, nil
+}
