@@ -89,10 +89,20 @@ func (v *Verifier) parseCavage(m *message, body []byte) (*candidate, error) {
 	if gv.KeyId() != keyID {
 		return nil, reject(ErrMalformed, "keyId parsed two ways")
 	}
+	// "(request-target)" is "<method> <path>?<query>" by the draft, but
+	// Mastodon and Fedify sign (and check) the path alone; GoToSocial
+	// accepts both, and so does this.
+	withQuery := m.query() != ""
 	return &candidate{
 		scheme: Cavage,
 		keyID:  keyID,
-		verify: func(k *rsa.PublicKey) error { return gv.Verify(k, gts.RSA_SHA256) },
+		verify: func(k *rsa.PublicKey) error {
+			err := gv.Verify(k, gts.RSA_SHA256)
+			if err != nil && withQuery {
+				err = gv.VerifyWithOptions(k, gts.RSA_SHA256, gts.SignatureOption{ExcludeQueryStringFromPathPseudoHeader: true})
+			}
+			return err
+		},
 	}, nil
 }
 

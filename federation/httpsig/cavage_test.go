@@ -197,6 +197,7 @@ func TestCavageBadInput(t *testing.T) {
 		{name: "signature bytes not base64", after: func(r *http.Request, _ *[]byte) {
 			r.Header.Set("Signature", dropParam(r.Header.Get("Signature"), "signature")+`,signature="!!!"`)
 		}, want: ErrBadSignature, keyFetch: true},
+		{name: "query in (request-target), as GoToSocial signs", target: inboxURL + "?a=b", want: nil, keyFetch: true},
 		{name: "GET without digest is fine", method: http.MethodGet, sign: func(t *testing.T, r *http.Request) {
 			signCavageCovering(t, r, k, aliceKeyID, []string{"(request-target)", "host", "date"}, nil)
 		}, want: nil, keyFetch: true},

@@ -21,7 +21,9 @@ import (
 // "(request-target) host date digest" and gets "Digest: SHA-256=<base64>"
 // of body (which the caller sends as r's body; Sign does not read r.Body).
 // A missing Date is set to now. The Signature header names the algorithm
-// rsa-sha256.
+// rsa-sha256. "(request-target)" is the method and the path without the
+// query, as Mastodon and Fedify sign and verify it (GoToSocial accepts
+// both forms).
 func Sign(r *http.Request, keyID string, key *rsa.PrivateKey, body []byte) error {
 	if key == nil || keyID == "" {
 		return errors.New("httpsig: Sign needs a key and its id")
@@ -52,7 +54,15 @@ func Sign(r *http.Request, keyID string, key *rsa.PrivateKey, body []byte) error
 	// there only while signing.
 	m := outgoing(r)
 	r.Header.Set("Host", m.host)
-	err = signer.SignRequest(key, keyID, r, body)
+	// The library writes URL.Path, which is decoded; peers sign and check
+	// the path as sent, percent-escapes kept. It signs a view of r with
+	// the escaped path; the view shares r's header map, so Digest and
+	// Signature land on r.
+	view := *r
+	u := *r.URL
+	u.Path, u.RawPath = r.URL.EscapedPath(), ""
+	view.URL = &u
+	err = signer.SignRequestWithOptions(key, keyID, &view, body, gts.SignatureOption{ExcludeQueryStringFromPathPseudoHeader: true})
 	r.Header.Del("Host")
 	if err != nil {
 		return fmt.Errorf("httpsig: %w", err)
