@@ -16,6 +16,7 @@ const (
 	DefaultKeyCacheSize = 10000
 	DefaultKeyTTL       = 24 * time.Hour
 	DefaultMinRefresh   = time.Minute
+	DefaultFailureTTL   = 30 * time.Second
 )
 
 // KeyCacheOptions configures a KeyCache; zero fields take the defaults.
@@ -28,6 +29,10 @@ type KeyCacheOptions struct {
 	// ago answers with that key instead of fetching again, so a stream of
 	// bad signatures cannot make the cache fetch in a loop.
 	MinRefresh time.Duration
+	// FailureTTL is how long a failed fetch is remembered and its error
+	// answered again without fetching, so that a flood of requests naming
+	// a dead or hostile key host does not turn into as many fetches.
+	FailureTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -49,7 +54,8 @@ var _ httpsig.KeyResolver = (*KeyCache)(nil)
 
 type cached struct {
 	id      string
-	key     *httpsig.PublicKey
+	key     *httpsig.PublicKey // nil when the fetch failed
+	err     error
 	fetched time.Time
 }
 
@@ -76,6 +82,9 @@ func newKeyCache(fetch func(context.Context, string) (*httpsig.PublicKey, error)
 	if opts.MinRefresh <= 0 {
 		opts.MinRefresh = DefaultMinRefresh
 	}
+	if opts.FailureTTL <= 0 {
+		opts.FailureTTL = DefaultFailureTTL
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -90,16 +99,21 @@ func newKeyCache(fetch func(context.Context, string) (*httpsig.PublicKey, error)
 
 // Key implements httpsig.KeyResolver. A temporary fetch failure matches
 // both ErrTemporary and httpsig.ErrKeyUnavailable (SECURITY row 44: 503);
-// a permanent one drops the key from the cache.
+// a permanent one replaces the cached key. Either is answered again for
+// FailureTTL without fetching.
 func (c *KeyCache) Key(ctx context.Context, keyID string, refresh bool) (*httpsig.PublicKey, error) {
 	c.mu.Lock()
 	if e, ok := c.byID[keyID]; ok {
 		ent := e.Value.(*cached)
 		age := c.opts.Now().Sub(ent.fetched)
-		if (!refresh && age < c.opts.TTL) || (refresh && age < c.opts.MinRefresh) {
+		fresh := (!refresh && age < c.opts.TTL) || (refresh && age < c.opts.MinRefresh)
+		if ent.err != nil {
+			fresh = age < c.opts.FailureTTL
+		}
+		if fresh {
 			c.lru.MoveToFront(e)
 			c.mu.Unlock()
-			return ent.key, nil
+			return ent.key, ent.err
 		}
 	}
 	cl, ok := c.inflight[keyID]
@@ -127,20 +141,19 @@ func (c *KeyCache) run(keyID string, cl *call) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.inflight, keyID)
-	switch {
-	case err == nil:
-		c.store(keyID, key)
-	case errors.Is(err, ErrTemporary):
+	if err != nil && errors.Is(err, ErrTemporary) {
 		err = fmt.Errorf("%w: %w", httpsig.ErrKeyUnavailable, err)
-	default:
-		c.drop(keyID)
 	}
+	if err != nil {
+		key = nil
+	}
+	c.store(keyID, key, err)
 	cl.key, cl.err = key, err
 	close(cl.done)
 }
 
-func (c *KeyCache) store(keyID string, key *httpsig.PublicKey) {
-	ent := &cached{id: keyID, key: key, fetched: c.opts.Now()}
+func (c *KeyCache) store(keyID string, key *httpsig.PublicKey, err error) {
+	ent := &cached{id: keyID, key: key, err: err, fetched: c.opts.Now()}
 	if e, ok := c.byID[keyID]; ok {
 		e.Value = ent
 		c.lru.MoveToFront(e)
@@ -154,14 +167,7 @@ func (c *KeyCache) store(keyID string, key *httpsig.PublicKey) {
 	}
 }
 
-func (c *KeyCache) drop(keyID string) {
-	if e, ok := c.byID[keyID]; ok {
-		c.lru.Remove(e)
-		delete(c.byID, keyID)
-	}
-}
-
-// Len is the number of keys cached.
+// Len is the number of keys (and remembered failures) cached.
 func (c *KeyCache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()

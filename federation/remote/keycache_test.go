@@ -123,7 +123,17 @@ func TestKeyCacheFailures(t *testing.T) {
 		t.Fatalf("503: err = %v, want ErrKeyUnavailable", err)
 	}
 
+	// The failure is remembered for FailureTTL: no fetch per request.
 	p.put("/users/bob", 200, as2, p.actorDoc("/users/bob", &k.PublicKey))
+	for i := 0; i < 3; i++ {
+		if _, err := c.Key(context.Background(), keyID, i == 2); !errors.Is(err, httpsig.ErrKeyUnavailable) {
+			t.Fatalf("within FailureTTL: %v", err)
+		}
+	}
+	if n := p.hitsOf("/users/bob"); n != 1 {
+		t.Fatalf("%d fetches, want 1", n)
+	}
+	clk.add(DefaultFailureTTL + time.Second)
 	if _, err := c.Key(context.Background(), keyID, false); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +143,7 @@ func TestKeyCacheFailures(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) || errors.Is(err, httpsig.ErrKeyUnavailable) {
 		t.Fatalf("410: err = %v", err)
 	}
-	if c.Len() != 0 {
+	if got, err := c.Key(context.Background(), keyID, false); got != nil || !errors.Is(err, ErrNotFound) {
 		t.Error("a gone key stayed cached")
 	}
 }
