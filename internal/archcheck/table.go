@@ -36,6 +36,9 @@ var Rules = []Rule{
 	{"notify", []string{"ldp", "acl", "event", "kv"}},
 	// ActivityPub: actor, inbox, outbox, delivery from the change log.
 	{"federation", []string{"ldp", "rdf", "event", "kv", "internal/..."}},
+	// Fetching remote AS2 documents and keys; its key cache resolves keys
+	// for httpsig.
+	{"federation/remote", []string{"federation/httpsig", "internal/..."}},
 	// Extism host: reactors on the change log, validators in the write path
 	// (rdf: validators get the proposed document as N-Triples, pod_list
 	// reads a container's members).
