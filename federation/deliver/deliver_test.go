@@ -2,9 +2,11 @@ package deliver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -402,5 +404,70 @@ func TestUnknownSenderDropped(t *testing.T) {
 	waitFor(t, 10*time.Second, "the drop", func() bool { return len(s.keys("a")) == 0 })
 	if rc.requests() != 0 {
 		t.Fatal("sent for a sender that is gone")
+	}
+}
+
+// Issue 14, deliverable 3: a delivery target down for a day. Its
+// deliveries were queued a day ago (their records say so) and the server
+// restarted meanwhile: the new Deliverer keeps retrying them and delivers
+// them once the peer is back; one queued more than GiveUpAfter (2 days)
+// ago is dropped and logged without being sent.
+func TestTargetDownForADaySurvivesRestart(t *testing.T) {
+	s := openStore(t, "")
+	var up atomic.Bool
+	rc := newReceiver(t, func(int, http.ResponseWriter, *http.Request) int {
+		if up.Load() {
+			return http.StatusOK
+		}
+		return http.StatusServiceUnavailable
+	})
+	d, _ := deliverer(t, s, Config{}, rc)
+	stop := run(t, d)
+	ctx := context.Background()
+	if _, err := d.Enqueue(ctx, alice, []byte(note), []string{rc.url("/day1"), rc.url("/day2"), rc.url("/old")}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "failed attempts", func() bool { return rc.requests() >= 3 })
+	stop()
+	// A day passes (two days and more for /old).
+	for _, k := range s.keys(keyItem) {
+		v, err := s.q.Get(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var it item
+		if err := json.Unmarshal(v, &it); err != nil {
+			t.Fatal(err)
+		}
+		it.Queued = it.Queued.Add(-24 * time.Hour)
+		if strings.HasSuffix(it.Inbox, "/old") {
+			it.Queued = it.Queued.Add(-25 * time.Hour)
+		}
+		v, _ = json.Marshal(it)
+		if err := s.q.Put(ctx, k, v, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, s.dir)
+	d2, logs := deliverer(t, s, Config{GiveUpAfter: DefaultGiveUpAfter}, rc)
+	run(t, d2)
+	before := rc.requests()
+	waitFor(t, 10*time.Second, "/old dropped, /day1 and /day2 retried", func() bool {
+		return pending(t, d2) == 2 && rc.requests() >= before+2
+	})
+	up.Store(true)
+	waitFor(t, 10*time.Second, "the queue drained", func() bool { return len(s.keys("a")) == 0 })
+	var paths []string
+	for _, g := range rc.delivered() {
+		paths = append(paths, g.path)
+	}
+	if len(paths) != 2 || slices.Contains(paths, "/old") {
+		t.Fatalf("delivered %v, want /day1 and /day2", paths)
+	}
+	if !strings.Contains(logs.String(), "failing for too long") {
+		t.Fatalf("the drop of /old not logged: %s", logs)
 	}
 }

@@ -28,6 +28,8 @@ type host struct {
 	filling  bool                // a sender is reading the queue into buf
 	queued   bool                // in sched.ready
 	timer    *time.Timer         // backoff: ready again when it fires
+	until    time.Time           // when the timer fires
+	asked    bool                // the timer is the peer's Retry-After: a success does not end it
 	backoff  time.Duration
 	since    time.Time // first failure since the last success
 }
@@ -158,20 +160,24 @@ func (s *sched) done(h *host, key string, o outcome, ok bool, delay, lo, hi time
 		h.n = max(h.n-1, len(h.inflight))
 	case requeued:
 		h.backoff = min(max(h.backoff*2, lo), hi)
-		delay = max(delay, h.backoff)
 		if h.since.IsZero() {
 			h.since = time.Now()
 		}
-		s.afterLocked(h, delay)
+		if d := max(delay, h.backoff); h.timer == nil || time.Now().Add(d).After(h.until) {
+			h.asked = delay > 0 && delay >= h.backoff
+			s.afterLocked(h, d)
+		}
 	case untouched:
-		if delay > 0 {
+		if delay > 0 && (h.timer == nil || time.Now().Add(delay).After(h.until)) {
+			h.asked = false
 			s.afterLocked(h, delay)
 		}
 	}
 	if ok {
-		// The host answers: its backoff ends.
+		// The host answers: its backoff ends, unless it asked for the
+		// pause (Retry-After).
 		h.backoff, h.since = 0, time.Time{}
-		if h.timer != nil {
+		if h.timer != nil && !h.asked {
 			h.timer.Stop()
 			h.timer = nil
 		}
@@ -180,15 +186,20 @@ func (s *sched) done(h *host, key string, o outcome, ok bool, delay, lo, hi time
 	s.dropIdleLocked(h)
 }
 
-// afterLocked makes h ready again after d (a later timer replaces an
-// earlier one).
+// afterLocked makes h ready again after d, or when its pending timer
+// fires if that is later.
 func (s *sched) afterLocked(h *host, d time.Duration) {
 	if s.stopped {
 		return
 	}
+	until := time.Now().Add(d)
 	if h.timer != nil {
+		if h.until.After(until) {
+			return
+		}
 		h.timer.Stop()
 	}
+	h.until = until
 	var t *time.Timer
 	t = time.AfterFunc(d, func() {
 		s.mu.Lock()
