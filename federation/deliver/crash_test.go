@@ -106,7 +106,7 @@ func TestCrashChild(t *testing.T) {
 	if mode == "written" {
 		testHookWritten = ready
 	}
-	if _, err := d.Enqueue(context.Background(), alice, []byte(note), inboxes); err != nil {
+	if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: inboxes}); err != nil {
 		t.Fatal(err)
 	}
 	ready()

@@ -20,7 +20,7 @@ func TestDeliverToEachInbox(t *testing.T) {
 	r1, r2 := newReceiver(t, nil), newReceiver(t, nil)
 	d, _ := deliverer(t, s, Config{}, r1, r2)
 	run(t, d)
-	q, err := d.Enqueue(context.Background(), alice, []byte(note), []string{r1.url("/inbox"), r1.url("/users/bob/inbox"), r2.url("/inbox")})
+	q, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: []string{r1.url("/inbox"), r1.url("/users/bob/inbox"), r2.url("/inbox")}})
 	if err != nil || q.Targets != 3 || q.Skipped != 0 || q.ID == "" {
 		t.Fatalf("Enqueue = %+v, %v", q, err)
 	}
@@ -44,7 +44,7 @@ func TestEnqueueDeduplicates(t *testing.T) {
 	d, _ := deliverer(t, s, Config{}, rc)
 	in := rc.url("/inbox")
 	up := strings.Replace(in, "http://", "HTTP://", 1)
-	q, err := d.Enqueue(context.Background(), alice, []byte(note), []string{in, in, up, in + "#x", in, rc.url("/other")})
+	q, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: []string{in, in, up, in + "#x", in, rc.url("/other")}})
 	if err != nil || q.Targets != 2 {
 		t.Fatalf("Enqueue = %+v, %v; want 2 targets", q, err)
 	}
@@ -75,7 +75,7 @@ func TestRetryUntilSuccess(t *testing.T) {
 			})
 			d, _ := deliverer(t, s, Config{}, rc)
 			run(t, d)
-			if _, err := d.Enqueue(context.Background(), alice, []byte(note), []string{rc.url("/inbox")}); err != nil {
+			if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: []string{rc.url("/inbox")}}); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, 10*time.Second, "the delivery", func() bool { return len(rc.delivered()) == 1 })
@@ -99,7 +99,7 @@ func TestPermanentFailureDropped(t *testing.T) {
 			})
 			d, logs := deliverer(t, s, Config{}, rc)
 			run(t, d)
-			if _, err := d.Enqueue(context.Background(), alice, []byte(note), []string{rc.url("/inbox")}); err != nil {
+			if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: []string{rc.url("/inbox")}}); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, 10*time.Second, "the drop", func() bool { return len(s.keys("a")) == 0 })
@@ -127,7 +127,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	})
 	d, _ := deliverer(t, s, Config{MaxBackoff: 5 * time.Second}, rc)
 	run(t, d)
-	if _, err := d.Enqueue(context.Background(), alice, []byte(note), []string{rc.url("/inbox")}); err != nil {
+	if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: []string{rc.url("/inbox")}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the delivery", func() bool { return len(rc.delivered()) == 1 })
@@ -187,10 +187,10 @@ func TestDeadPeerDoesNotSlowLive(t *testing.T) {
 		liveIn = append(liveIn, live.url(fmt.Sprintf("/users/%d/inbox", i)))
 	}
 	ctx := context.Background()
-	if _, err := d.Enqueue(ctx, alice, []byte(note), deadIn); err != nil { // the dead peer's first
+	if _, err := d.Enqueue(ctx, Post{Sender: alice, Body: []byte(note), Inboxes: deadIn}); err != nil { // the dead peer's first
 		t.Fatal(err)
 	}
-	if _, err := d.Enqueue(ctx, alice, []byte(note), liveIn); err != nil {
+	if _, err := d.Enqueue(ctx, Post{Sender: alice, Body: []byte(note), Inboxes: liveIn}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "the live peer's 40 deliveries", func() bool { return len(live.delivered()) == 40 })
@@ -226,7 +226,7 @@ func TestHangingPeerTimesOut(t *testing.T) {
 	for i := range 10 {
 		in = append(in, rc.url(fmt.Sprintf("/u/%d/inbox", i)))
 	}
-	if _, err := d.Enqueue(context.Background(), alice, []byte(note), in); err != nil {
+	if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: in}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "a timeout logged", func() bool { return strings.Contains(logs.String(), "retrying with backoff") })
@@ -251,7 +251,7 @@ func TestGiveUpAfter(t *testing.T) {
 	rc := newReceiver(t, func(int, http.ResponseWriter, *http.Request) int { return http.StatusServiceUnavailable })
 	d, logs := deliverer(t, s, Config{GiveUpAfter: 500 * time.Millisecond}, rc)
 	run(t, d)
-	if _, err := d.Enqueue(context.Background(), alice, []byte(note), []string{rc.url("/a"), rc.url("/b")}); err != nil {
+	if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: []string{rc.url("/a"), rc.url("/b")}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, "two attempts", func() bool { return rc.requests() >= 2 })
@@ -278,7 +278,7 @@ func TestRetriesSurviveRestart(t *testing.T) {
 	})
 	d, _ := deliverer(t, s, Config{}, rc)
 	stop := run(t, d)
-	if _, err := d.Enqueue(context.Background(), alice, []byte(note), []string{rc.url("/ok"), rc.url("/down1"), rc.url("/down2")}); err != nil {
+	if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: []string{rc.url("/ok"), rc.url("/down1"), rc.url("/down2")}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the first delivery done and a failure", func() bool {
@@ -317,17 +317,17 @@ func TestEnqueueBounds_SecurityRow42(t *testing.T) {
 	for i := range many {
 		many[i] = rc.url(fmt.Sprintf("/u/%d/inbox", i))
 	}
-	if _, err := d.Enqueue(ctx, alice, []byte(note), many); !errors.Is(err, ErrTooManyRecipients) {
+	if _, err := d.Enqueue(ctx, Post{Sender: alice, Body: []byte(note), Inboxes: many}); !errors.Is(err, ErrTooManyRecipients) {
 		t.Fatalf("10,001 recipients: %v", err)
 	}
 	big := `{"type":"Note","content":"` + strings.Repeat("x", 1<<20) + `"}`
-	if _, err := d.Enqueue(ctx, alice, []byte(big), many[:1]); !errors.Is(err, ErrTooLarge) {
+	if _, err := d.Enqueue(ctx, Post{Sender: alice, Body: []byte(big), Inboxes: many[:1]}); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("a 1 MiB activity: %v", err)
 	}
 	if ks := s.keys(""); len(ks) != 0 {
 		t.Fatalf("refused Enqueues wrote %d keys", len(ks))
 	}
-	q, err := d.Enqueue(ctx, alice, []byte(note), many[:10000])
+	q, err := d.Enqueue(ctx, Post{Sender: alice, Body: []byte(note), Inboxes: many[:10000]})
 	if err != nil || q.Targets != 10000 {
 		t.Fatalf("10,000 recipients: %+v, %v", q, err)
 	}
@@ -353,7 +353,7 @@ func TestEnqueueBadInput_SecurityRow41(t *testing.T) {
 		{"empty", alice, ``, ErrInvalid},
 		{"trailing garbage", alice, note + `}`, ErrInvalid},
 	} {
-		if _, err := d.Enqueue(ctx, tc.sender, []byte(tc.body), []string{rc.url("/inbox")}); !errors.Is(err, tc.want) {
+		if _, err := d.Enqueue(ctx, Post{Sender: tc.sender, Body: []byte(tc.body), Inboxes: []string{rc.url("/inbox")}}); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
@@ -368,7 +368,7 @@ func TestEnqueueBadInput_SecurityRow41(t *testing.T) {
 		"http://[" + "::1" + "]:1/inbox",     // loopback v6
 		"https://example.org\x00.evil/inbox", // control character
 	}
-	q, err := d.Enqueue(ctx, alice, []byte(note), bad)
+	q, err := d.Enqueue(ctx, Post{Sender: alice, Body: []byte(note), Inboxes: bad})
 	if err != nil || q.Targets != 0 || q.Skipped != len(bad) || q.ID != "" {
 		t.Fatalf("Enqueue of bad inboxes = %+v, %v", q, err)
 	}
@@ -385,7 +385,7 @@ func TestInboxResolvingToLoopbackRefused_SecurityRow41(t *testing.T) {
 	d, logs := deliverer(t, s, Config{}, allowed)
 	run(t, d)
 	port := rc.addr().Port()
-	q, err := d.Enqueue(context.Background(), alice, []byte(note), []string{fmt.Sprintf("https://localhost:%d/inbox", port)})
+	q, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: []string{fmt.Sprintf("https://localhost:%d/inbox", port)}})
 	if err != nil || q.Targets != 1 {
 		t.Fatalf("Enqueue = %+v, %v", q, err)
 	}
@@ -401,7 +401,7 @@ func TestUnknownSenderDropped(t *testing.T) {
 	rc := newReceiver(t, nil)
 	d, _ := deliverer(t, s, Config{}, rc)
 	run(t, d)
-	if _, err := d.Enqueue(context.Background(), "https://pod.example/.ap/actors/gone", []byte(note), []string{rc.url("/inbox")}); err != nil {
+	if _, err := d.Enqueue(context.Background(), Post{Sender: "https://pod.example/.ap/actors/gone", Body: []byte(note), Inboxes: []string{rc.url("/inbox")}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the drop", func() bool { return len(s.keys("a")) == 0 })
@@ -427,7 +427,7 @@ func TestTargetDownForADaySurvivesRestart(t *testing.T) {
 	d, _ := deliverer(t, s, Config{}, rc)
 	stop := run(t, d)
 	ctx := context.Background()
-	if _, err := d.Enqueue(ctx, alice, []byte(note), []string{rc.url("/day1"), rc.url("/day2"), rc.url("/old")}); err != nil {
+	if _, err := d.Enqueue(ctx, Post{Sender: alice, Body: []byte(note), Inboxes: []string{rc.url("/day1"), rc.url("/day2"), rc.url("/old")}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "failed attempts", func() bool { return rc.requests() >= 3 })
@@ -472,5 +472,40 @@ func TestTargetDownForADaySurvivesRestart(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "failing for too long") {
 		t.Fatalf("the drop of /old not logged: %s", logs)
+	}
+}
+
+// An Enqueue offered again with the same Key (a change-log consumer
+// after a crash) queues nothing, also after a restart; another key does.
+func TestEnqueueKeyIdempotent(t *testing.T) {
+	s := openStore(t, "")
+	rc := newReceiver(t, nil)
+	d, _ := deliverer(t, s, Config{}, rc)
+	ctx := context.Background()
+	p := Post{Key: "https://pod.example/.ap/actors/alice/activities/1", Sender: alice, Body: []byte(note), Inboxes: []string{rc.url("/inbox")}}
+	q1, err := d.Enqueue(ctx, p)
+	if err != nil || q1.Duplicate || q1.Targets != 1 {
+		t.Fatalf("first: %+v, %v", q1, err)
+	}
+	q2, err := d.Enqueue(ctx, p)
+	if err != nil || !q2.Duplicate || q2.ID != q1.ID || q2.Targets != 0 {
+		t.Fatalf("again: %+v, %v; want a duplicate of %s", q2, err, q1.ID)
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, s.dir)
+	d, _ = deliverer(t, s, Config{}, rc)
+	if q3, err := d.Enqueue(ctx, p); err != nil || !q3.Duplicate {
+		t.Fatalf("after a restart: %+v, %v", q3, err)
+	}
+	p.Key += "x"
+	if q4, err := d.Enqueue(ctx, p); err != nil || q4.Duplicate || q4.Targets != 1 {
+		t.Fatalf("another key: %+v, %v", q4, err)
+	}
+	run(t, d)
+	waitFor(t, 10*time.Second, "the queue drained", func() bool { return pending(t, d) == 0 })
+	if n := rc.requests(); n != 2 {
+		t.Fatalf("%d requests, want 2", n)
 	}
 }

@@ -2,11 +2,13 @@
 // durable queue in kv.DeliveryQueue and a bounded pool of senders.
 //
 // Enqueue takes one activity (its JSON), the sender (the actor whose key
-// signs it) and the recipients' inbox URLs (shared inboxes where the peers
-// have one), drops duplicates so that each inbox gets the activity once,
-// and writes the activity and its targets in one KV transaction before it
-// returns: a post that Enqueue accepted survives a crash before any
-// delivery. Enqueue refuses more than Config.MaxRecipients inboxes
+// signs it), the recipients' inbox URLs (shared inboxes where the peers
+// have one) and an optional idempotency key (Post). It drops duplicate
+// inboxes, so that each gets the activity once, and writes the activity
+// and its targets in one KV transaction before it returns: a post that
+// Enqueue accepted survives a crash before any delivery, and an Enqueue
+// offered again with the same key (a change-log consumer after a crash)
+// queues nothing. Enqueue refuses more than Config.MaxRecipients inboxes
 // (ErrTooManyRecipients, SECURITY row 42 of issue 14) and an activity
 // larger than Config.MaxBody (ErrTooLarge) before anything is written.
 //
@@ -41,6 +43,8 @@
 //	                   written with aa/<id> by Enqueue and deleted once
 //	                   they are all in aq/ (a start after a crash between
 //	                   the two finishes the job, writing the same keys)
+//	ak/<sha256 of key> the id of the activity Enqueued with Post.Key
+//	                   (expires after KeyTTL, 7 days)
 //	aq/<host>\x00<seq> one pending delivery (JSON: activity id, inbox,
 //	                   attempts); seq is 16 hex digits, so a host's queue
 //	                   lists oldest first; a retried delivery gets a new seq

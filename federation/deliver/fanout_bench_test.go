@@ -100,7 +100,7 @@ func BenchmarkFanOut(b *testing.B) {
 			for range b.N {
 				before := count()
 				start := time.Now()
-				q, err := d.Enqueue(context.Background(), alice, []byte(note), inboxes)
+				q, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: inboxes})
 				if err != nil {
 					b.Fatal(err)
 				}

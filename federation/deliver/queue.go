@@ -2,6 +2,8 @@ package deliver
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,7 +109,12 @@ type item struct {
 	Attempts int       `json:"n,omitempty"`
 }
 
+// KeyTTL is how long Enqueue remembers a Post.Key: the change log's
+// default retention.
+const KeyTTL = 7 * 24 * time.Hour
+
 const (
+	keyOnce     = "ak/"
 	keyActivity = "aa/"
 	keyTargets  = "at/"
 	keyItem     = "aq/"
@@ -167,6 +174,23 @@ func New(ctx context.Context, cfg Config) (*Deliverer, error) {
 	return d, nil
 }
 
+// Post is one activity to deliver.
+type Post struct {
+	// Key, when set, makes Enqueue idempotent: another Enqueue with the
+	// same Key within KeyTTL queues nothing (Queued.Duplicate). A caller
+	// that enqueues from the change-log feed, which may offer a change
+	// again after a crash, passes the activity's id or the change's Seq.
+	Key string
+	// Sender is the actor whose Signer signs the deliveries (passed to
+	// Config.SignerFor).
+	Sender string
+	// Body is the activity, a JSON object, sent as it is.
+	Body []byte
+	// Inboxes are the recipients' inbox URLs (shared inboxes where the
+	// peers have one), duplicates allowed.
+	Inboxes []string
+}
+
 // Queued is what Enqueue queued.
 type Queued struct {
 	// ID names the activity in the queue ("" when nothing was queued).
@@ -176,12 +200,16 @@ type Queued struct {
 	// Skipped counts the inboxes left out: not an absolute http(s) URL
 	// the client may reach, or longer than 1024 bytes.
 	Skipped int
+	// Duplicate: Post.Key was queued before (ID names that activity);
+	// nothing was queued now.
+	Duplicate bool
 }
 
-// Enqueue queues body (an activity, a JSON object) from sender to each of
-// inboxes once, durably, and wakes the senders. It refuses more than
-// MaxRecipients inboxes and a body over MaxBody before any work.
-func (d *Deliverer) Enqueue(ctx context.Context, sender string, body []byte, inboxes []string) (Queued, error) {
+// Enqueue queues p.Body from p.Sender to each of p.Inboxes once, durably,
+// and wakes the senders. It refuses more than MaxRecipients inboxes and a
+// body over MaxBody before any work.
+func (d *Deliverer) Enqueue(ctx context.Context, p Post) (Queued, error) {
+	sender, body, inboxes := p.Sender, p.Body, p.Inboxes
 	if len(inboxes) > d.cfg.MaxRecipients {
 		return Queued{}, fmt.Errorf("%w: %d inboxes, at most %d", ErrTooManyRecipients, len(inboxes), d.cfg.MaxRecipients)
 	}
@@ -221,7 +249,26 @@ func (d *Deliverer) Enqueue(ctx context.Context, sender string, body []byte, inb
 	aid := seqKey(id)
 	// The one durable write: after it the activity is delivered whatever
 	// happens to this process.
+	var kk, earlier string
+	if p.Key != "" {
+		sum := sha256.Sum256([]byte(p.Key))
+		kk = keyOnce + hex.EncodeToString(sum[:])
+	}
 	err = d.q.Update(ctx, func(tx kv.Txn) error {
+		earlier = ""
+		if kk != "" {
+			v, err := tx.Get(kk)
+			if err == nil {
+				earlier = string(v)
+				return nil
+			}
+			if !errors.Is(err, kv.ErrNotFound) {
+				return err
+			}
+			if err := tx.Set(kk, []byte(aid), KeyTTL); err != nil {
+				return err
+			}
+		}
 		if err := tx.Set(keyActivity+aid, av, 0); err != nil {
 			return err
 		}
@@ -229,6 +276,9 @@ func (d *Deliverer) Enqueue(ctx context.Context, sender string, body []byte, inb
 	})
 	if err != nil {
 		return Queued{}, err
+	}
+	if earlier != "" {
+		return Queued{ID: earlier, Skipped: res.Skipped, Duplicate: true}, nil
 	}
 	res.ID, res.Targets = aid, len(targets)
 	if testHookWritten != nil {
