@@ -65,7 +65,7 @@ type Config struct {
 
 	Workers       int           // senders (default 32)
 	PerHost       int           // requests in flight to one host (default 2)
-	Timeout       time.Duration // one request, answer included (default 10s)
+	Timeout       time.Duration // one request, answer included (default 10s; the Client's own Timeout bounds it too)
 	MinBackoff    time.Duration // a failing host's first backoff (default 1m)
 	MaxBackoff    time.Duration // its longest backoff and Retry-After (default 6h)
 	GiveUpAfter   time.Duration // a delivery failing this long after it was queued is dropped (default 48h)
@@ -527,8 +527,15 @@ func (d *Deliverer) cacheLocked(aid string, a *activity) {
 // deleted with its last.
 func (d *Deliverer) finished(ctx context.Context, aid string) {
 	d.mu.Lock()
-	d.remain[aid]--
-	last := d.remain[aid] <= 0
+	n, known := d.remain[aid]
+	if !known {
+		// Expanded by an Enqueue that failed half way: the next start
+		// counts its deliveries.
+		d.mu.Unlock()
+		return
+	}
+	d.remain[aid] = n - 1
+	last := n <= 1
 	if last {
 		delete(d.remain, aid)
 		if _, ok := d.cache[aid]; ok {
