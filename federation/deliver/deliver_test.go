@@ -509,3 +509,25 @@ func TestEnqueueKeyIdempotent(t *testing.T) {
 		t.Fatalf("%d requests, want 2", n)
 	}
 }
+
+// The activity goes out byte for byte as given (whitespace, HTML in
+// strings, key order), also after a restart.
+func TestBodySentAsGiven(t *testing.T) {
+	s := openStore(t, "")
+	rc := newReceiver(t, nil)
+	body := "{\n  \"type\": \"Create\",\n  \"object\": {\"content\": \"<p>a & b</p>\", \"z\": 1, \"a\": \"\\u00e9\"}\n}\n"
+	d, _ := deliverer(t, s, Config{}, rc)
+	if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(body), Inboxes: []string{rc.url("/inbox")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, s.dir)
+	d, _ = deliverer(t, s, Config{}, rc)
+	run(t, d)
+	waitFor(t, 10*time.Second, "the delivery", func() bool { return len(rc.delivered()) == 1 })
+	if got := string(rc.delivered()[0].body); got != body {
+		t.Fatalf("sent %q, want %q", got, body)
+	}
+}

@@ -36,9 +36,9 @@
 //
 // Keys in kv.DeliveryQueue (the webhook queue of notify uses wq/ and wf/):
 //
-//	aa/<id>            an activity still to deliver: its sender, body and
-//	                   when it was queued (JSON); deleted with its last
-//	                   delivery
+//	aa/<id>            an activity still to deliver: its sender and when
+//	                   it was queued (a line of JSON), then its body as
+//	                   given; deleted with its last delivery
 //	at/<id>            the activity's targets (JSON list of inbox URLs),
 //	                   written with aa/<id> by Enqueue and deleted once
 //	                   they are all in aq/ (a start after a crash between

@@ -1,6 +1,7 @@
 package deliver
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -94,11 +95,33 @@ const cacheSize = 64
 // there.
 var testHookWritten func()
 
-// activity is the record aa/<id>.
+// activity is the record aa/<id>: its sender and time as a line of
+// JSON, then the body byte for byte (sent as it was given).
 type activity struct {
-	Sender string          `json:"sender"`
-	Body   json.RawMessage `json:"body"`
-	Queued time.Time       `json:"queued"`
+	Sender string    `json:"sender"`
+	Queued time.Time `json:"queued"`
+	Body   []byte    `json:"-"`
+}
+
+func (a *activity) encode() ([]byte, error) {
+	head, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(head, '\n'), a.Body...), nil
+}
+
+func decodeActivity(v []byte) (*activity, error) {
+	head, body, ok := bytes.Cut(v, []byte("\n"))
+	a := new(activity)
+	if !ok {
+		return nil, errors.New("no body")
+	}
+	if err := json.Unmarshal(head, a); err != nil {
+		return nil, err
+	}
+	a.Body = bytes.Clone(body)
+	return a, nil
 }
 
 // item is the record aq/<host>\x00<seq>: one pending delivery.
@@ -237,8 +260,8 @@ func (d *Deliverer) Enqueue(ctx context.Context, p Post) (Queued, error) {
 		return res, nil
 	}
 	id := d.seq.Add(uint64(len(targets))+1) - uint64(len(targets))
-	a := activity{Sender: sender, Body: body, Queued: time.Now().UTC()}
-	av, err := json.Marshal(a)
+	a := activity{Sender: sender, Body: bytes.Clone(body), Queued: time.Now().UTC()}
+	av, err := a.encode()
 	if err != nil {
 		return Queued{}, err
 	}
@@ -422,8 +445,8 @@ func (d *Deliverer) load(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var a activity
-		if err := json.Unmarshal(v, &a); err != nil {
+		a, err := decodeActivity(v)
+		if err != nil {
 			return fmt.Errorf("deliver: activity %s: %w", aid, err)
 		}
 		if _, err := d.expand(ctx, aid, p.id, a.Queued, p.targets); err != nil {
@@ -501,8 +524,8 @@ func (d *Deliverer) activityOf(ctx context.Context, aid string) (*activity, erro
 	if err != nil {
 		return nil, err
 	}
-	a = new(activity)
-	if err := json.Unmarshal(v, a); err != nil {
+	a, err = decodeActivity(v)
+	if err != nil {
 		return nil, fmt.Errorf("deliver: activity %s: %w", aid, err)
 	}
 	d.mu.Lock()
