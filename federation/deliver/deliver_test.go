@@ -531,3 +531,57 @@ func TestBodySentAsGiven(t *testing.T) {
 		t.Fatalf("sent %q, want %q", got, body)
 	}
 }
+
+// Many dead peers at once (instances that are gone for good are common
+// among followers) do not take every sender: a failing host gets one
+// request in flight at a time, and failing hosts together at most half
+// of the senders, so a live peer keeps its share.
+func TestManyDeadPeersLeaveSendersForLive(t *testing.T) {
+	s := openStore(t, "")
+	var deadIn, deadMax atomic.Int64
+	var failed atomic.Bool // every dead host has failed once
+	hang := func(_ int, _ http.ResponseWriter, r *http.Request) int {
+		n := deadIn.Add(1)
+		defer deadIn.Add(-1)
+		if failed.Load() {
+			for m := deadMax.Load(); n > m && !deadMax.CompareAndSwap(m, n); m = deadMax.Load() {
+			}
+		}
+		<-r.Context().Done()
+		return http.StatusOK
+	}
+	var rcs []*receiver
+	for range 6 {
+		rcs = append(rcs, newReceiver(t, hang))
+	}
+	live := newReceiver(t, nil)
+	d, logs := deliverer(t, s, Config{Workers: 4, PerHost: 2, Timeout: 150 * time.Millisecond,
+		MinBackoff: 5 * time.Millisecond, MaxBackoff: 5 * time.Millisecond}, append(rcs, live)...)
+	run(t, d)
+	ctx := context.Background()
+	var in []string
+	for i, rc := range rcs {
+		for j := range 5 {
+			in = append(in, rc.url(fmt.Sprintf("/%d/%d", i, j)))
+		}
+	}
+	if _, err := d.Enqueue(ctx, Post{Sender: alice, Body: []byte(note), Inboxes: in}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "every dead host failing", func() bool {
+		return strings.Count(logs.String(), "retrying with backoff") >= len(rcs)
+	})
+	time.Sleep(200 * time.Millisecond) // requests sent before their host failed end (Timeout)
+	failed.Store(true)
+	var liveIn []string
+	for i := range 20 {
+		liveIn = append(liveIn, live.url(fmt.Sprintf("/u/%d", i)))
+	}
+	if _, err := d.Enqueue(ctx, Post{Sender: alice, Body: []byte(note), Inboxes: liveIn}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the live peer's 20 deliveries", func() bool { return len(live.delivered()) == 20 })
+	if m := deadMax.Load(); m > 2 {
+		t.Fatalf("%d requests in flight to failing hosts at once, want at most Workers/2 = 2", m)
+	}
+}

@@ -19,7 +19,10 @@
 // 5xx) is left alone for a backoff that starts at MinBackoff and doubles
 // up to MaxBackoff (longer when the peer's Retry-After asks, up to
 // MaxBackoff); so a dead or slow peer holds at most PerHost senders for
-// at most Timeout, and the other peers' deliveries go on. A 2xx answer
+// at most Timeout, and the other peers' deliveries go on. A failing host
+// is then tried one delivery at a time, and the failing hosts together
+// hold at most half of the senders, so many dead peers at once (common
+// among an old account's followers) leave the rest to the live ones. A 2xx answer
 // completes a delivery; any other status (4xx except 408 and 429, 3xx:
 // redirects are not followed) is a permanent failure: the delivery is
 // dropped and logged. A retried delivery goes to the back of its host's

@@ -10,13 +10,21 @@ import (
 // waiting for its backoff. A host's deliveries are read from the queue a
 // batch at a time (fill), so the memory it takes does not grow with what
 // is queued.
+//
+// A failing host (its last delivery failed) is probed with one delivery
+// at a time, and the failing hosts together have at most half of the
+// senders (maxProbing): many dead peers, common among a long-lived
+// account's followers, leave the rest to the live ones.
 type sched struct {
-	mu      sync.Mutex
-	perHost int
-	hosts   map[string]*host
-	ready   []*host // hosts that may take another delivery, in turn
-	wake    chan struct{}
-	stopped bool
+	mu         sync.Mutex
+	perHost    int
+	maxProbing int
+	probing    int // deliveries in flight to failing hosts
+	hosts      map[string]*host
+	ready      []*host // hosts that may take another delivery, in turn
+	parked     []*host // failing hosts waiting for a probing slot
+	wake       chan struct{}
+	stopped    bool
 }
 
 // host is one host's delivery state.
@@ -27,6 +35,8 @@ type host struct {
 	buf      []entry             // read from the queue, not in flight, oldest first
 	filling  bool                // a sender is reading the queue into buf
 	queued   bool                // in sched.ready
+	parked   bool                // in sched.parked
+	probes   int                 // deliveries in flight taken while failing
 	timer    *time.Timer         // backoff: ready again when it fires
 	until    time.Time           // when the timer fires
 	asked    bool                // the timer is the peer's Retry-After: a success does not end it
@@ -42,6 +52,7 @@ type entry struct {
 
 func (s *sched) init(workers, perHost int) {
 	s.perHost = perHost
+	s.maxProbing = max(1, workers/2)
 	s.hosts = map[string]*host{}
 	s.wake = make(chan struct{}, workers)
 }
@@ -64,15 +75,59 @@ func (s *sched) add(name string, k int) {
 	s.readyLocked(h)
 }
 
+// limit is how many deliveries of h may be in flight.
+func (s *sched) limit(h *host) int {
+	if !h.since.IsZero() {
+		return 1 // failing: one probe at a time
+	}
+	return s.perHost
+}
+
+// mayTake reports whether h may take another delivery now; a failing
+// host that only lacks a probing slot is parked.
+func (s *sched) mayTake(h *host) bool {
+	if h.filling || h.timer != nil || s.stopped || len(h.inflight) >= s.limit(h) || h.n <= len(h.inflight) {
+		return false
+	}
+	if !h.since.IsZero() && s.probing >= s.maxProbing {
+		if !h.parked {
+			h.parked = true
+			s.parked = append(s.parked, h)
+		}
+		return false
+	}
+	return true
+}
+
 // readyLocked puts h in line if it may take another delivery.
 func (s *sched) readyLocked(h *host) {
-	if h.queued || h.filling || h.timer != nil || s.stopped ||
-		len(h.inflight) >= s.perHost || h.n <= len(h.inflight) {
+	if h.parked {
+		if !h.since.IsZero() {
+			return // waits for a probing slot
+		}
+		h.parked = false // answered meanwhile: its entry in s.parked is skipped
+	}
+	if h.queued || !s.mayTake(h) {
 		return
 	}
 	h.queued = true
 	s.ready = append(s.ready, h)
 	s.signal()
+}
+
+// unparkLocked readies parked hosts while probing slots are free.
+func (s *sched) unparkLocked() {
+	for len(s.parked) > 0 && s.probing < s.maxProbing {
+		h := s.parked[0]
+		s.parked[0] = nil
+		s.parked = s.parked[1:]
+		if !h.parked {
+			continue // unparked already
+		}
+		h.parked = false
+		s.readyLocked(h)
+		s.dropIdleLocked(h)
+	}
 }
 
 func (s *sched) signal() {
@@ -94,7 +149,7 @@ func (s *sched) take() (h *host, e entry, fill bool, excl map[string]struct{}, o
 		s.ready[0] = nil
 		s.ready = s.ready[1:]
 		h.queued = false
-		if h.filling || h.timer != nil || len(h.inflight) >= s.perHost || h.n <= len(h.inflight) {
+		if h.parked || !s.mayTake(h) {
 			continue
 		}
 		if len(s.ready) > 0 {
@@ -112,6 +167,10 @@ func (s *sched) take() (h *host, e entry, fill bool, excl map[string]struct{}, o
 		h.buf[0] = entry{}
 		h.buf = h.buf[1:]
 		h.inflight[e.key] = struct{}{}
+		if !h.since.IsZero() {
+			h.probes++
+			s.probing++
+		}
 		s.readyLocked(h) // behind the other ready hosts
 		return h, e, false, nil, true
 	}
@@ -155,6 +214,11 @@ func (s *sched) done(h *host, key string, o outcome, ok bool, delay, lo, hi time
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(h.inflight, key)
+	if h.probes > 0 {
+		h.probes--
+		s.probing--
+		defer s.unparkLocked()
+	}
 	switch o {
 	case removed:
 		h.n = max(h.n-1, len(h.inflight))
@@ -222,7 +286,7 @@ func (s *sched) failingSince(h *host) time.Time {
 // dropIdleLocked lets an idle host's state go (a new delivery makes a new
 // one), so hosts that come and go leave nothing behind.
 func (s *sched) dropIdleLocked(h *host) {
-	if h.n == 0 && len(h.inflight) == 0 && !h.filling && !h.queued && h.timer == nil && s.hosts[h.name] == h {
+	if h.n == 0 && len(h.inflight) == 0 && !h.filling && !h.queued && !h.parked && h.timer == nil && s.hosts[h.name] == h {
 		delete(s.hosts, h.name)
 	}
 }
