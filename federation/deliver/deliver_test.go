@@ -585,3 +585,49 @@ func TestManyDeadPeersLeaveSendersForLive(t *testing.T) {
 		t.Fatalf("%d requests in flight to failing hosts at once, want at most Workers/2 = 2", m)
 	}
 }
+
+// A host failing when the server stopped is failing after the restart:
+// probed one delivery at a time (not PerHost), and its recovery is
+// logged.
+func TestFailingMarkSurvivesRestart(t *testing.T) {
+	s := openStore(t, "")
+	var phase atomic.Int32 // 0: 503; 1: hang; 2: 200
+	rc := newReceiver(t, func(_ int, _ http.ResponseWriter, r *http.Request) int {
+		switch phase.Load() {
+		case 0:
+			return http.StatusServiceUnavailable
+		case 1:
+			<-r.Context().Done()
+		}
+		return http.StatusOK
+	})
+	d, _ := deliverer(t, s, Config{PerHost: 3}, rc)
+	stop := run(t, d)
+	var in []string
+	for i := range 6 {
+		in = append(in, rc.url(fmt.Sprintf("/u/%d", i)))
+	}
+	if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: in}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the failure mark", func() bool { return len(s.keys(keyFailing)) == 1 })
+	stop()
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, s.dir)
+	phase.Store(1)
+	before := rc.requests()
+	d2, logs := deliverer(t, s, Config{PerHost: 3, Timeout: 300 * time.Millisecond}, rc)
+	run(t, d2)
+	waitFor(t, 10*time.Second, "the probe", func() bool { return rc.requests() > before })
+	time.Sleep(100 * time.Millisecond) // within Timeout: PerHost requests would all have come
+	if n := rc.requests() - before; n != 1 {
+		t.Fatalf("%d requests after the restart, want one probe", n)
+	}
+	phase.Store(2)
+	waitFor(t, 10*time.Second, "the queue drained", func() bool { return len(s.keys("a")) == 0 })
+	if !strings.Contains(logs.String(), "activity inbox recovered") {
+		t.Fatalf("recovery not logged: %s", logs)
+	}
+}

@@ -51,6 +51,8 @@
 //	aq/<host>\x00<seq> one pending delivery (JSON: activity id, inbox,
 //	                   attempts); seq is 16 hex digits, so a host's queue
 //	                   lists oldest first; a retried delivery gets a new seq
+//	af/<host>          when the host began to fail (JSON time), kept until
+//	                   a delivery to it succeeds
 //
 // <id> is 16 hex digits: the seq of the activity, whose n targets have the
 // seqs id+1 … id+n.

@@ -141,6 +141,7 @@ const (
 	keyActivity = "aa/"
 	keyTargets  = "at/"
 	keyItem     = "aq/"
+	keyFailing  = "af/"
 )
 
 func seqKey(n uint64) string { return fmt.Sprintf("%016x", n) }
@@ -486,6 +487,27 @@ func (d *Deliverer) load(ctx context.Context) error {
 		return err
 	}
 	for _, k := range done {
+		if err := d.q.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	// Hosts failing when the last run ended are failing still: probed
+	// one delivery at a time from the start.
+	var stale []string
+	err = d.q.List(ctx, keyFailing, func(k string, v []byte) error {
+		var since time.Time
+		h := strings.TrimPrefix(k, keyFailing)
+		if hosts[h] == 0 || json.Unmarshal(v, &since) != nil {
+			stale = append(stale, k)
+			return nil
+		}
+		d.sched.failing(h, since)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range stale {
 		if err := d.q.Delete(ctx, k); err != nil {
 			return err
 		}

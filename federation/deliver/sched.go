@@ -209,8 +209,9 @@ const (
 )
 
 // done: the sender is finished with e of h. For requeued, the host waits
-// delay (at least its next backoff).
-func (s *sched) done(h *host, key string, o outcome, ok bool, delay, lo, hi time.Duration) {
+// delay (at least its next backoff). It reports whether h has nothing
+// left to send.
+func (s *sched) done(h *host, key string, o outcome, ok bool, delay, lo, hi time.Duration) (empty bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(h.inflight, key)
@@ -248,6 +249,7 @@ func (s *sched) done(h *host, key string, o outcome, ok bool, delay, lo, hi time
 	}
 	s.readyLocked(h)
 	s.dropIdleLocked(h)
+	return h.n == 0 && len(h.inflight) == 0
 }
 
 // afterLocked makes h ready again after d, or when its pending timer
@@ -274,6 +276,13 @@ func (s *sched) afterLocked(h *host, d time.Duration) {
 		}
 	})
 	h.timer = t
+}
+
+// failing restores a failure mark of a previous run.
+func (s *sched) failing(name string, since time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.get(name).since = since
 }
 
 // failingSince is when h's unbroken run of failures began (zero: none).

@@ -197,10 +197,14 @@ func (d *Deliverer) drop(ctx context.Context, h *host, e entry, ok bool) {
 	}
 	if ok {
 		if since := d.sched.failingSince(h); !since.IsZero() {
+			_ = d.q.Delete(ctx, keyFailing+h.name)
 			d.log.Info("activity inbox recovered", "host", h.name, "failing_for", time.Since(since).Round(time.Second).String())
 		}
 	}
-	d.sched.done(h, e.key, removed, ok, 0, 0, 0)
+	failing := !d.sched.failingSince(h).IsZero()
+	if empty := d.sched.done(h, e.key, removed, ok, 0, 0, 0); empty && failing && !ok {
+		_ = d.q.Delete(ctx, keyFailing+h.name) // nothing left to send there
+	}
 	d.finished(ctx, e.it.Activity)
 }
 
@@ -211,6 +215,11 @@ func (d *Deliverer) retry(ctx context.Context, h *host, e entry, status int, ra 
 	ctx = context.WithoutCancel(ctx)
 	if d.sched.failingSince(h).IsZero() {
 		d.log.Warn("activity delivery failed; retrying with backoff", "host", h.name, "status", status, "err", withoutURL(err))
+		if v, err := json.Marshal(time.Now().UTC()); err == nil {
+			if err := d.q.Put(ctx, keyFailing+h.name, v, 0); err != nil {
+				d.log.Warn("failure mark not saved", "host", h.name, "err", err)
+			}
+		}
 	}
 	it := e.it
 	it.Attempts++
