@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,7 +43,9 @@ const farmEnv = "NAAMIO_DELIVER_FARM"
 //   - personal: no shared inboxes: 1,000 deliveries, 10 per domain.
 //
 // Metrics: ms/post (the slowest iteration), enqueue-ms (the slowest
-// Enqueue, its synced writes), peak-heap-MiB (largest
+// Enqueue, its synced writes), cpu-ms/post (CPU time of this process,
+// which does not depend on what else runs on the machine),
+// failing-hosts (should be 0), peak-heap-MiB (largest
 // HeapInuse sampled every 5 ms during the fan-outs) and base-heap-MiB
 // (HeapInuse before). The README figures:
 // `go test -run '^$' -bench FanOut -benchtime 5x ./federation/deliver`.
@@ -59,7 +62,7 @@ func BenchmarkFanOut(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			s := openStore(b, "")
 			client := safehttp.New(safehttp.Options{Timeout: 10 * time.Second, MaxRedirects: -1, AllowAddrPorts: addrs})
-			d, _ := deliverer(b, s, Config{Client: client, SignerFor: rsaSigner(key),
+			d, logs := deliverer(b, s, Config{Client: client, SignerFor: rsaSigner(key),
 				MinBackoff: time.Second, MaxBackoff: time.Second}, nil...)
 			run(b, d)
 			var inboxes []string
@@ -97,6 +100,7 @@ func BenchmarkFanOut(b *testing.B) {
 				}
 			}()
 			var slowest, enq time.Duration
+			cpu0 := cpuTime()
 			b.ResetTimer()
 			for range b.N {
 				before := count()
@@ -114,14 +118,29 @@ func BenchmarkFanOut(b *testing.B) {
 				}
 			}
 			b.StopTimer()
+			cpu := cpuTime() - cpu0
 			close(stop)
 			wg.Wait()
 			b.ReportMetric(float64(slowest.Milliseconds()), "ms/post")
 			b.ReportMetric(float64(enq.Milliseconds()), "enqueue-ms")
+			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/post")
 			b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 			b.ReportMetric(float64(base)/(1<<20), "base-heap-MiB")
+			b.ReportMetric(float64(strings.Count(logs.String(), "retrying with backoff")), "failing-hosts")
+			if testing.Verbose() {
+				b.Log(logs.String())
+			}
 		})
 	}
+}
+
+// cpuTime is the CPU time this process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rsaSigner signs like a draft-cavage rsa-sha256 signer would: a Digest,
