@@ -631,3 +631,33 @@ func TestFailingMarkSurvivesRestart(t *testing.T) {
 		t.Fatalf("recovery not logged: %s", logs)
 	}
 }
+
+// A signer that fails (the sender's key unreadable for a while) is no
+// failure of the peer: nothing is sent unsigned, the host is not marked
+// failing, and the delivery goes out once the signer works.
+func TestSignerFailurePostpones(t *testing.T) {
+	s := openStore(t, "")
+	rc := newReceiver(t, nil)
+	var broken atomic.Bool
+	broken.Store(true)
+	signer := func(ctx context.Context, sender string) (Signer, error) {
+		sign, err := testSigner(ctx, sender)
+		return func(req *http.Request, body []byte) error {
+			if broken.Load() {
+				return errors.New("key store unavailable")
+			}
+			return sign(req, body)
+		}, err
+	}
+	d, logs := deliverer(t, s, Config{SignerFor: signer}, rc)
+	run(t, d)
+	if _, err := d.Enqueue(context.Background(), Post{Sender: alice, Body: []byte(note), Inboxes: []string{rc.url("/inbox")}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the postponement", func() bool { return strings.Contains(logs.String(), "postponed") })
+	if rc.requests() != 0 || len(s.keys(keyFailing)) != 0 || strings.Contains(logs.String(), "retrying with backoff") {
+		t.Fatalf("requests %d, failure marks %v, logs %s", rc.requests(), s.keys(keyFailing), logs)
+	}
+	broken.Store(false)
+	waitFor(t, 10*time.Second, "the delivery", func() bool { return len(rc.delivered()) == 1 })
+}

@@ -92,7 +92,10 @@ func (d *Deliverer) read(ctx context.Context, host string, excl map[string]struc
 	return es, err
 }
 
-var errFull = errors.New("batch full")
+var (
+	errFull    = errors.New("batch full")
+	errSigning = errors.New("signing failed")
+)
 
 // deliver sends e to its inbox and records the outcome.
 func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
@@ -128,6 +131,8 @@ func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
 		d.drop(ctx, h, e, true)
 	case ctx.Err() != nil:
 		d.sched.done(h, e.key, untouched, false, 0, 0, 0) // shutdown: sent after the next start
+	case errors.Is(err, errSigning):
+		d.storeFailed(ctx, h, e, err) // not the peer's failure
 	case err != nil && safehttp.IsRefused(err), err == nil && !retryable(status):
 		// Permanent: the peer refused it, or the address is not one
 		// this server may reach.
@@ -157,7 +162,7 @@ func (d *Deliverer) post(ctx context.Context, inbox string, body []byte, sign Si
 	req.Header.Set("Accept", "application/activity+json, application/ld+json")
 	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	if err := sign(req, body); err != nil {
-		return 0, 0, fmt.Errorf("signing: %w", err)
+		return 0, 0, fmt.Errorf("%w: %w", errSigning, err)
 	}
 	resp, err := d.hc.Do(req)
 	if err != nil {
