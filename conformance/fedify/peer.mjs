@@ -146,8 +146,9 @@ await new Promise((resolve, reject) => {
 const port = server.address().port;
 origin = `http://127.0.0.1:${port}`;
 
+const kv = new MemoryKvStore();
 const federation = createFederation({
-  kv: new MemoryKvStore(),
+  kv,
   origin,
   allowPrivateAddress: true,
   firstKnock: args.firstKnock,
@@ -432,6 +433,14 @@ const control = {
   "GET /control/received": async (_ctx, _b, q) =>
     received.filter((r) => (!q.get("type") || r.type === q.get("type")) && (!q.get("actor") || r.recipient === q.get("actor") || r.recipient == null)),
   "GET /control/sent": async () => sent,
+  // ?origin=http://host:port: the signature form Fedify remembered for that
+  // origin after a signed request (delivery or GET) there was answered (the
+  // first knock, or the other form after the first was refused with a
+  // 4xx/5xx), null before any.
+  "GET /control/signature-spec": async (_ctx, _b, q) => {
+    const o = new URL(mustIRI(q.get("origin"), "origin")).origin;
+    return { origin: o, remembered: (await kv.get(["_fedify", "httpMessageSignaturesSpec", o])) ?? null, firstKnock: args.firstKnock };
+  },
   "GET /control/errors": async () => errors,
 
   "GET /control/followers": async (_ctx, _b, q) => {

@@ -199,6 +199,16 @@ type Activity struct {
 	JSON       json.RawMessage `json:"json"`       // the body as received
 }
 
+// String shows a (the JSON as text, not bytes).
+func (a Activity) String() string {
+	r := "<shared>"
+	if a.Recipient != nil {
+		r = *a.Recipient
+	}
+	return fmt.Sprintf("{%s %s actor=%s object=%s (%s) inbox=%s signature=%s json=%s}",
+		a.Type, a.ID, a.Actor, a.Object, a.ObjectType, r, a.Signature, a.JSON)
+}
+
 // Request is one HTTP request the peer's federation side received (not
 // the control API), with the signature form it carried and the answer.
 type Request struct {
@@ -387,6 +397,26 @@ func (p *Peer) Requests() ([]Request, error) {
 func (p *Peer) SentActivities() ([]Sent, error) {
 	var out []Sent
 	return out, p.call(http.MethodGet, "/control/sent", nil, &out)
+}
+
+// SignatureSpec is the signature form (KnockRFC9421 or KnockCavage) the
+// peer remembered for origin (scheme://host:port) after a signed request
+// there (a delivery, or a signed GET of an actor or object) was answered;
+// "" before any. Fedify tries Options.FirstKnock first and, on a 4xx/5xx,
+// the other form, and remembers the one that was not refused with 400 or
+// 401. So after a first knock with RFC 9421, KnockCavage here means the
+// server refused RFC 9421.
+func (p *Peer) SignatureSpec(origin string) (string, error) {
+	var out struct {
+		Remembered *string `json:"remembered"`
+	}
+	if err := p.call(http.MethodGet, "/control/signature-spec?origin="+url.QueryEscape(origin), nil, &out); err != nil {
+		return "", err
+	}
+	if out.Remembered == nil {
+		return "", nil
+	}
+	return *out.Remembered, nil
 }
 
 // InboxErrors lists the errors Fedify reported from its inbox.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -44,6 +45,12 @@ func TestTwoPeersTalk(t *testing.T) {
 			}
 			if _, err := a.WaitReceived(wait, func(x Activity) bool { return x.Type == "Accept" && x.Actor == bob && x.Object == follow.ID }); err != nil {
 				t.Fatal(err)
+			}
+			if spec, err := a.SignatureSpec(b.Origin); err != nil || spec != knock.first {
+				t.Fatalf("A remembered %q (%v) for B; want %q", spec, err, knock.first)
+			}
+			if spec, err := a.SignatureSpec("http://127.0.0.1:1"); err != nil || spec != "" {
+				t.Fatalf("A remembered %q (%v) for an origin it never sent to", spec, err)
 			}
 			followers, err := b.Followers("bob")
 			if err != nil || len(followers) != 1 || followers[0].ID != alice || followers[0].Inbox == nil {
@@ -305,14 +312,24 @@ func TestControlBadInput(t *testing.T) {
 }
 
 // TestDeliveryFailure: an inbox that refuses makes the control call fail
-// with 502 (after Fedify's second knock), so a test sees a delivery that
-// did not happen.
+// with 502, so a test sees a delivery that did not happen; before giving
+// up Fedify knocked twice, RFC 9421 first, then draft-cavage (the double
+// knock INTEROP.md describes).
 func TestDeliveryFailure(t *testing.T) {
-	var posts int
+	var mu sync.Mutex
+	var forms []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			posts++
-			http.Error(w, "no", http.StatusInternalServerError)
+			form := SigNone
+			if r.Header.Get("Signature-Input") != "" {
+				form = SigRFC9421
+			} else if r.Header.Get("Signature") != "" {
+				form = SigCavage
+			}
+			mu.Lock()
+			forms = append(forms, form)
+			mu.Unlock()
+			http.Error(w, "no", http.StatusUnauthorized)
 			return
 		}
 		base := "http://" + r.Host
@@ -329,14 +346,16 @@ func TestDeliveryFailure(t *testing.T) {
 	p := Start(t)
 	_, err := p.Follow("bob", srv.URL+"/actor")
 	if !IsDeliveryError(err) {
-		t.Fatalf("follow of an actor whose inbox answers 500: %v; want a delivery error", err)
+		t.Fatalf("follow of an actor whose inbox answers 401: %v; want a delivery error", err)
 	}
 	var ce *ControlError
 	if errors.As(err, &ce); ce.Sent == nil || ce.Sent.Type != "Follow" || ce.Sent.Error == nil {
 		t.Fatalf("the error names no failed Follow: %+v", ce)
 	}
-	if posts < 1 {
-		t.Fatalf("the inbox saw %d POSTs", posts)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(forms) != 2 || forms[0] != SigRFC9421 || forms[1] != SigCavage {
+		t.Fatalf("the inbox saw POSTs signed %v; want [rfc9421 cavage]", forms)
 	}
 }
 
