@@ -11,7 +11,9 @@ import (
 	"time"
 )
 
-const wait = 10 * time.Second
+// wait bounds the waits for what the peers do; most is done when a control
+// call returns (the peers send without a queue).
+const wait = 30 * time.Second
 
 // TestTwoPeersTalk: the harness works without Naamio. Peer A's alice
 // follows peer B's bob and is accepted; bob's Note reaches alice; alice's
