@@ -272,7 +272,8 @@ async function onActivity(ctx, activity) {
     if (target?.type !== "actor" || !actors.has(target.identifier)) return;
     const name = target.identifier;
     const a = actors.get(name);
-    const follower = await activity.getActor(ctx);
+    const loader = await ctx.getDocumentLoader({ identifier: name }); // signed, for authorized fetch
+    const follower = await activity.getActor({ documentLoader: loader, contextLoader: ctx.contextLoader });
     if (follower == null || !isActor(follower)) return;
     const f = { ...(await actorRecord(ctx, follower)), follow: activity.id?.href ?? null };
     if (a.blocks.has(f.id) || a.followPolicy === "reject") {
@@ -467,6 +468,21 @@ const control = {
     return [...a.remote.values()];
   },
 
+  // {actor, iri}: fetch iri as actor would (a signed GET) and show how
+  // Fedify reads it: {found, type, id, json} (json: compacted JSON-LD).
+  "POST /control/lookup": async (ctx, b) => {
+    mustActor(b.actor);
+    const loader = await ctx.getDocumentLoader({ identifier: b.actor });
+    const obj = await ctx.lookupObject(mustIRI(b.iri, "iri"), { documentLoader: loader });
+    if (obj == null) return { found: false };
+    return {
+      found: true,
+      type: obj.constructor.name,
+      id: obj.id?.href ?? null,
+      json: await obj.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader }),
+    };
+  },
+
   // {actor, policy: accept|reject|manual}
   "POST /control/follow-policy": async (_ctx, b) => {
     const a = mustActor(b.actor);
@@ -539,7 +555,9 @@ const control = {
       replyTarget,
       tags: mention ? [new Mention({ href: mention.id, name: mention.preferredUsername ? `@${mention.preferredUsername}` : null })] : [],
     });
-    a.notes.set(id, { note, deleted: false });
+    // The mentioned actor and the author of the object replied to get the
+    // Create, and later its Update and Delete, besides the followers.
+    a.notes.set(id, { note, deleted: false, extra });
     const create = new Create({ id: newActivityUri(ctx, b.actor), actor: actorUri, object: note, tos, ccs, published });
     const entry = await deliver(ctx, b.actor, dedupe([...followersRecipients(a), ...extra]), create);
     return { ...entry, note: noteUri.href };
@@ -558,7 +576,7 @@ const control = {
       tos: n.note.toIds,
       ccs: n.note.ccIds,
     });
-    return await deliver(ctx, b.actor, dedupe([...followersRecipients(a), ...(await mentioned(ctx, b.actor, n.note))]), act);
+    return await deliver(ctx, b.actor, dedupe([...followersRecipients(a), ...n.extra]), act);
   },
   // {actor, note}
   "POST /control/delete": async (ctx, b) => {
@@ -572,7 +590,7 @@ const control = {
       tos: n.note.toIds,
       ccs: n.note.ccIds,
     });
-    return await deliver(ctx, b.actor, dedupe([...followersRecipients(a), ...(await mentioned(ctx, b.actor, n.note))]), act);
+    return await deliver(ctx, b.actor, dedupe([...followersRecipients(a), ...n.extra]), act);
   },
   // {actor, object}: Like sent to the object's author
   "POST /control/like": async (ctx, b) => {
@@ -640,14 +658,6 @@ async function objectAndAuthor(ctx, name, iri) {
   const authorId = obj.attributionId ?? (obj instanceof Activity ? obj.actorId : null);
   if (authorId == null) throw new BadRequest(`${iri} names no author (attributedTo)`);
   return { object: new URL(iri), author: await lookupActor(ctx, name, authorId.href) };
-}
-
-async function mentioned(ctx, name, note) {
-  const out = [];
-  for await (const tag of note.getTags()) {
-    if (tag instanceof Mention && tag.href != null) out.push(await lookupActor(ctx, name, tag.href.href));
-  }
-  return out;
 }
 
 function mustActor(name) {

@@ -242,6 +242,15 @@ type Sent struct {
 	Note       string          `json:"note"` // Post only: the new Note's IRI
 }
 
+// String shows s (the JSON as text).
+func (s Sent) String() string {
+	e := ""
+	if s.Error != nil {
+		e = " error=" + *s.Error
+	}
+	return fmt.Sprintf("{%s %s by %s object=%s to=%v%s json=%s}", s.Type, s.ID, s.Actor, s.Object, s.Recipients, e, s.JSON)
+}
+
 // Relation is a follower or a followed actor.
 type Relation struct {
 	ID          string  `json:"id"`
@@ -260,6 +269,11 @@ type RemoteObject struct {
 	CreatedBy *string         `json:"createdBy"`
 	Updates   int             `json:"updates"`
 	Deleted   bool            `json:"deleted"`
+}
+
+// String shows o (the JSON as text).
+func (o RemoteObject) String() string {
+	return fmt.Sprintf("{%s updates=%d deleted=%v json=%s}", o.ID, o.Updates, o.Deleted, o.JSON)
 }
 
 // InboxError is an error Fedify reported while handling an inbox POST.
@@ -368,6 +382,22 @@ const (
 	PolicyReject = "reject" // answer every Follow with Reject
 	PolicyManual = "manual" // keep Follows pending for AnswerFollow
 )
+
+// Lookup is how the peer read an IRI it fetched.
+type Lookup struct {
+	Found bool            `json:"found"`
+	Type  string          `json:"type"` // Fedify's class: Person, Note, …
+	ID    string          `json:"id"`
+	JSON  json.RawMessage `json:"json"` // Fedify's compacted JSON-LD of what it parsed
+}
+
+// Lookup has actor fetch iri (a signed GET, as for authorized fetch) and
+// returns what Fedify made of it; Found is false when Fedify could not
+// fetch or parse it.
+func (p *Peer) Lookup(actor, iri string) (Lookup, error) {
+	var out Lookup
+	return out, p.call(http.MethodPost, "/control/lookup", map[string]any{"actor": actor, "iri": iri}, &out)
+}
 
 // SetFollowPolicy says how actor answers Follows from now on.
 func (p *Peer) SetFollowPolicy(actor, policy string) error {

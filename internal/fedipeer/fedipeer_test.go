@@ -253,6 +253,39 @@ func TestBlockAndPolicies(t *testing.T) {
 	if !strings.Contains(string(got.JSON), reply.Note) {
 		t.Fatalf("the reply does not name %s: %s", reply.Note, got.JSON)
 	}
+	// carol does not follow bob: his reply's Update and Delete reach her
+	// as the author of what he replied to.
+	if _, err := a.Update("bob", back.Note, "hi again"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Delete("bob", back.Note); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := b.RemoteObjects("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen bool
+	for _, o := range objs {
+		if o.ID == back.Note {
+			seen = true
+			if o.Updates != 1 || !o.Deleted {
+				t.Fatalf("carol's copy of bob's reply: %+v; want one update and deleted", o)
+			}
+		}
+	}
+	if !seen {
+		t.Fatalf("carol has no copy of bob's reply: %+v", objs)
+	}
+
+	// Lookup shows how Fedify read a fetched document.
+	l, err := a.Lookup("bob", carol)
+	if err != nil || !l.Found || l.Type != "Person" || l.ID != carol || !strings.Contains(string(l.JSON), b.InboxIRI("carol")) {
+		t.Fatalf("lookup of carol: %+v, %v", l, err)
+	}
+	if l, err := a.Lookup("bob", b.Origin+"/users/nobody"); err != nil || l.Found {
+		t.Fatalf("lookup of a missing actor: %+v, %v", l, err)
+	}
 }
 
 // TestControlBadInput: the control API refuses what it cannot do with a
