@@ -3,6 +3,7 @@ package fedipeer
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -409,5 +410,49 @@ func TestLifetime(t *testing.T) {
 			t.Fatal("the peer still answers 20 s after a 2 s lifetime")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestUnsignedRefused: Received holds only activities Fedify verified. An
+// unsigned POST and one with a forged draft-cavage signature are refused
+// with 401, appear in Requests with their signature form, and not in
+// Received.
+func TestUnsignedRefused(t *testing.T) {
+	p := Start(t)
+	body := `{"@context":"https://www.w3.org/ns/activitystreams","id":"http://127.0.0.1:1/a/%d","type":"Create","actor":"http://127.0.0.1:1/actor","object":{"id":"http://127.0.0.1:1/n","type":"Note","content":"x"}}`
+	for i, sig := range []string{"", `keyId="http://127.0.0.1:1/actor#main-key",algorithm="rsa-sha256",headers="(request-target) host date",signature="AAAA"`} {
+		req, _ := http.NewRequest(http.MethodPost, p.InboxIRI("bob"), strings.NewReader(fmt.Sprintf(body, i)))
+		req.Header.Set("Content-Type", "application/activity+json")
+		req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+		if sig != "" {
+			req.Header.Set("Signature", sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("POST %d (signature %q): %d, want 401", i, sig, resp.StatusCode)
+		}
+	}
+	reqs, err := p.Requests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var forms []string
+	for _, r := range reqs {
+		if r.Method == http.MethodPost && r.Path == "/users/bob/inbox" {
+			forms = append(forms, r.Signature)
+			if r.Status != http.StatusUnauthorized {
+				t.Errorf("logged %+v; want status 401", r)
+			}
+		}
+	}
+	if len(forms) != 2 || forms[0] != SigNone || forms[1] != SigCavage {
+		t.Fatalf("logged POSTs signed %v; want [none cavage]", forms)
+	}
+	if got, err := p.Received(); err != nil || len(got) != 0 {
+		t.Fatalf("received %v, %v; want nothing", got, err)
 	}
 }
