@@ -277,12 +277,12 @@ async function onActivity(ctx, activity) {
     if (follower == null || !isActor(follower)) return;
     const f = { ...(await actorRecord(ctx, follower)), follow: activity.id?.href ?? null };
     if (a.blocks.has(f.id) || a.followPolicy === "reject") {
-      await respondFollow(ctx, name, f, activity, false);
+      answerLater(ctx, name, f, activity, false);
     } else if (a.followPolicy === "manual") {
       a.pendingFollowers.set(f.id, { ...f, activity });
     } else {
       a.followers.set(f.id, f);
-      await respondFollow(ctx, name, f, activity, true);
+      answerLater(ctx, name, f, activity, true);
     }
     return;
   }
@@ -351,6 +351,18 @@ async function onActivity(ctx, activity) {
   }
 }
 
+// answerLater answers a Follow after its POST was answered, as servers
+// do from a background job: the follower sees its delivery succeed first,
+// and a refused Accept shows in /control/sent (error), not as a failed
+// Follow.
+function answerLater(ctx, name, f, follow, accept) {
+  setTimeout(() => {
+    respondFollow(ctx, name, f, follow, accept).catch((err) => {
+      process.stderr.write(`fedipeer: answering the Follow of ${f.id}: ${err?.message ?? err}\n`);
+    });
+  }, 0);
+}
+
 async function respondFollow(ctx, name, f, follow, accept) {
   const Cls = accept ? Accept : Reject;
   const act = new Cls({
@@ -359,7 +371,7 @@ async function respondFollow(ctx, name, f, follow, accept) {
     object: follow,
     to: new URL(f.id),
   });
-  await deliver(ctx, name, [recipientOf(f)], act);
+  return await deliver(ctx, name, [recipientOf(f)], act);
 }
 
 // ---- sending -------------------------------------------------------------
@@ -498,7 +510,7 @@ const control = {
     a.pendingFollowers.delete(p.id);
     const { activity, ...f } = p;
     if (b.accept) a.followers.set(f.id, f);
-    return await respondFollow(ctx, b.actor, f, activity, !!b.accept).then(() => sent.at(-1));
+    return await respondFollow(ctx, b.actor, f, activity, !!b.accept);
   },
 
   // {actor, target}

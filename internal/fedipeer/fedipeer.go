@@ -9,7 +9,9 @@
 // The peer is plain http on loopback, fetches private addresses, keeps
 // everything in memory and sends without a queue: a control call that
 // delivers returns after every inbox answered, and fails (ControlError
-// with Status 502) when one refused. Its actors live at
+// with Status 502) when one refused; the Accept or Reject of a Follow it
+// received goes out just after that Follow's POST was answered (wait for
+// it: WaitFollowing, WaitReceived). Its actors live at
 // <Origin>/users/<name> (ActorIRI); Fedify finds remote actors by IRI, not
 // by handle (it asks https WebFinger only).
 package fedipeer
