@@ -46,6 +46,7 @@ import {
   createFederation,
   generateCryptoKeyPair,
   isActor,
+  signRequest,
 } from "@fedify/fedify";
 
 // ---- arguments ----------------------------------------------------------
@@ -106,6 +107,7 @@ const requests = []; // every non-control HTTP request
 const received = []; // every activity an inbox listener got
 const sent = []; // every activity the control API sent
 const errors = []; // inbox errors Fedify reported
+let preferSharedInbox = true; // deliver to shared inboxes where actors have one
 
 // Per local actor: keys, followers, following, blocks, own objects and
 // activities, remote objects seen in its inbox (with their edits and
@@ -399,7 +401,7 @@ async function deliver(ctx, name, recipients, activity) {
   if (activity.id != null) a.activities.set(activity.id.href, { activity, recipients, json });
   if (recipients.length === 0) return entry;
   try {
-    await ctx.sendActivity({ identifier: name }, recipients, activity, { preferSharedInbox: true, immediate: true });
+    await ctx.sendActivity({ identifier: name }, recipients, activity, { preferSharedInbox, immediate: true });
   } catch (err) {
     entry.error = String(err?.message ?? err);
     throw new DeliveryError(entry.error, entry);
@@ -493,6 +495,60 @@ const control = {
       id: obj.id?.href ?? null,
       json: await obj.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader }),
     };
+  },
+
+  // {preferSharedInbox: bool}: where deliveries go from now on (default
+  // true: an actor's endpoints.sharedInbox when it has one).
+  "POST /control/delivery": async (_ctx, b) => {
+    if (typeof b.preferSharedInbox !== "boolean") throw new BadRequest("preferSharedInbox: a boolean");
+    preferSharedInbox = b.preferSharedInbox;
+    return { ok: true };
+  },
+  // {actor, inbox, json, spec?, timeOffset?, tamper?, contentType?}: POST
+  // json (an object, or a string sent verbatim) to inbox signed with
+  // actor's RSA key in form spec (default draft-cavage), whatever json
+  // says its actor is; timeOffset (seconds) moves the signature's time and
+  // Date; tamper "body" changes the body after signing. Nothing is
+  // recorded as sent. Returns {status, body, signature}.
+  "POST /control/send-raw": async (ctx, b) => {
+    mustActor(b.actor);
+    const inbox = mustIRI(b.inbox, "inbox");
+    const spec = b.spec ?? "draft-cavage-http-signatures-12";
+    if (!["rfc9421", "draft-cavage-http-signatures-12"].includes(spec)) throw new BadRequest("spec: rfc9421 or draft-cavage-http-signatures-12");
+    const offset = b.timeOffset ?? 0;
+    if (typeof offset !== "number" || !Number.isFinite(offset)) throw new BadRequest("timeOffset: seconds");
+    if (b.tamper != null && b.tamper !== "body") throw new BadRequest("tamper: body");
+    if (typeof b.json !== "string" && (b.json === null || typeof b.json !== "object")) throw new BadRequest("json: an object or a string");
+    const body = typeof b.json === "string" ? b.json : JSON.stringify(b.json);
+    const [rsa] = await ctx.getActorKeyPairs(b.actor);
+    let req = new Request(inbox, {
+      method: "POST",
+      headers: { "content-type": b.contentType ?? "application/activity+json", accept: "application/activity+json" },
+      body,
+    });
+    req = await signRequest(req, rsa.privateKey, rsa.keyId, {
+      spec,
+      currentTime: Temporal.Now.instant().add({ milliseconds: Math.round(offset * 1000) }),
+    });
+    if (b.tamper === "body") req = new Request(req, { body: body + "\n" });
+    const res = await fetch(req, { redirect: "manual" });
+    return { status: res.status, body: (await res.text()).slice(0, 4000), signature: signatureForm(req.headers) };
+  },
+  // {actor, url, spec?, accept?}: a GET of url signed with actor's key
+  // (authorized fetch), or unsigned when spec is "none". Returns
+  // {status, contentType, body}.
+  "POST /control/fetch-raw": async (ctx, b) => {
+    mustActor(b.actor);
+    const target = mustIRI(b.url, "url");
+    const spec = b.spec ?? "draft-cavage-http-signatures-12";
+    if (!["rfc9421", "draft-cavage-http-signatures-12", "none"].includes(spec)) throw new BadRequest("spec: rfc9421, draft-cavage-http-signatures-12 or none");
+    let req = new Request(target, { headers: { accept: b.accept ?? "application/activity+json" } });
+    if (spec !== "none") {
+      const [rsa] = await ctx.getActorKeyPairs(b.actor);
+      req = await signRequest(req, rsa.privateKey, rsa.keyId, { spec });
+    }
+    const res = await fetch(req, { redirect: "manual" });
+    return { status: res.status, contentType: res.headers.get("content-type"), body: (await res.text()).slice(0, 1 << 20) };
   },
 
   // {actor, policy: accept|reject|manual}

@@ -401,6 +401,60 @@ func (p *Peer) Lookup(actor, iri string) (Lookup, error) {
 	return out, p.call(http.MethodPost, "/control/lookup", map[string]any{"actor": actor, "iri": iri}, &out)
 }
 
+// SetPreferSharedInbox says where deliveries go from now on: true (the
+// default) to an actor's shared inbox when it has one, false to personal
+// inboxes.
+func (p *Peer) SetPreferSharedInbox(prefer bool) error {
+	return p.call(http.MethodPost, "/control/delivery", map[string]any{"preferSharedInbox": prefer}, nil)
+}
+
+// RawPost is a POST SendRaw signs with a local actor's RSA key, whatever
+// its body says: for tests of what a receiver must refuse.
+type RawPost struct {
+	Actor       string  // the local actor whose key signs
+	Inbox       string  // where to POST
+	JSON        any     // the body: a string is sent verbatim, anything else as JSON
+	Spec        string  // KnockCavage (default) or KnockRFC9421
+	TimeOffset  float64 // seconds added to the signature's time and Date
+	TamperBody  bool    // change the body after signing (a digest mismatch)
+	ContentType string  // default application/activity+json
+}
+
+// RawResult is the answer to SendRaw or FetchRaw.
+type RawResult struct {
+	Status      int     `json:"status"`
+	Body        string  `json:"body"`        // SendRaw: the first 4,000 characters
+	Signature   string  `json:"signature"`   // SendRaw: the form signed with
+	ContentType *string `json:"contentType"` // FetchRaw
+}
+
+// SendRaw signs and POSTs r as the peer would, recording nothing.
+func (p *Peer) SendRaw(r RawPost) (RawResult, error) {
+	b := map[string]any{"actor": r.Actor, "inbox": r.Inbox, "json": r.JSON, "timeOffset": r.TimeOffset}
+	if r.Spec != "" {
+		b["spec"] = r.Spec
+	}
+	if r.TamperBody {
+		b["tamper"] = "body"
+	}
+	if r.ContentType != "" {
+		b["contentType"] = r.ContentType
+	}
+	var out RawResult
+	return out, p.call(http.MethodPost, "/control/send-raw", b, &out)
+}
+
+// FetchRaw GETs url signed with actor's key in form spec (KnockCavage,
+// KnockRFC9421, or "none" for unsigned; "" is KnockCavage).
+func (p *Peer) FetchRaw(actor, url, spec string) (RawResult, error) {
+	b := map[string]any{"actor": actor, "url": url}
+	if spec != "" {
+		b["spec"] = spec
+	}
+	var out RawResult
+	return out, p.call(http.MethodPost, "/control/fetch-raw", b, &out)
+}
+
 // SetFollowPolicy says how actor answers Follows from now on.
 func (p *Peer) SetFollowPolicy(actor, policy string) error {
 	return p.call(http.MethodPost, "/control/follow-policy", map[string]any{"actor": actor, "policy": policy}, nil)

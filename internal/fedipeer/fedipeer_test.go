@@ -312,6 +312,14 @@ func TestControlBadInput(t *testing.T) {
 		{"unblock of no block", "/control/unblock", map[string]any{"actor": "bob", "target": bob}},
 		{"bad policy", "/control/follow-policy", map[string]any{"actor": "bob", "policy": "maybe"}},
 		{"answer without a pending follow", "/control/answer-follow", map[string]any{"actor": "bob", "follower": bob, "accept": true}},
+		{"delivery not a boolean", "/control/delivery", map[string]any{"preferSharedInbox": "yes"}},
+		{"send-raw bad spec", "/control/send-raw", map[string]any{"actor": "bob", "inbox": bob + "/inbox", "json": "{}", "spec": "hs2019"}},
+		{"send-raw bad tamper", "/control/send-raw", map[string]any{"actor": "bob", "inbox": bob + "/inbox", "json": "{}", "tamper": "date"}},
+		{"send-raw no body", "/control/send-raw", map[string]any{"actor": "bob", "inbox": bob + "/inbox"}},
+		{"send-raw bad offset", "/control/send-raw", map[string]any{"actor": "bob", "inbox": bob + "/inbox", "json": "{}", "timeOffset": "1h"}},
+		{"send-raw inbox not http", "/control/send-raw", map[string]any{"actor": "bob", "inbox": "ftp://127.0.0.1/", "json": "{}"}},
+		{"fetch-raw bad spec", "/control/fetch-raw", map[string]any{"actor": "bob", "url": bob, "spec": "hs2019"}},
+		{"lookup no iri", "/control/lookup", map[string]any{"actor": "bob"}},
 	} {
 		err := p.call(http.MethodPost, c.path, c.body, nil)
 		var ce *ControlError
@@ -454,5 +462,105 @@ func TestUnsignedRefused(t *testing.T) {
 	}
 	if got, err := p.Received(); err != nil || len(got) != 0 {
 		t.Fatalf("received %v, %v; want nothing", got, err)
+	}
+}
+
+// TestRawRequests: SendRaw signs in the form asked for and Fedify (as
+// receiver) accepts a good signature of either form, refuses a signature
+// two hours old, a body changed after signing and a signer that is not
+// the activity's actor; FetchRaw signs GETs; SetPreferSharedInbox(false)
+// delivers to personal inboxes.
+func TestRawRequests(t *testing.T) {
+	p := StartWith(t, Options{Actors: []string{"alice", "bob", "carol"}})
+	alice, carol := p.ActorIRI("alice"), p.ActorIRI("carol")
+	like := func(n int, actor string) map[string]any {
+		return map[string]any{
+			"@context": "https://www.w3.org/ns/activitystreams",
+			"id":       fmt.Sprintf("%s/activities/raw-%d", actor, n),
+			"type":     "Like",
+			"actor":    actor,
+			"object":   p.ActorIRI("bob"),
+		}
+	}
+	for _, c := range []struct {
+		name string
+		post RawPost
+		ok   bool
+		sig  string
+	}{
+		{"cavage", RawPost{JSON: like(0, alice)}, true, SigCavage},
+		{"rfc9421", RawPost{JSON: like(1, alice), Spec: KnockRFC9421}, true, SigRFC9421},
+		{"cavage two hours old", RawPost{JSON: like(2, alice), TimeOffset: -7200}, false, SigCavage},
+		{"rfc9421 two hours old", RawPost{JSON: like(3, alice), Spec: KnockRFC9421, TimeOffset: -7200}, false, SigRFC9421},
+		{"cavage body changed", RawPost{JSON: like(4, alice), TamperBody: true}, false, SigCavage},
+		{"rfc9421 body changed", RawPost{JSON: like(5, alice), Spec: KnockRFC9421, TamperBody: true}, false, SigRFC9421},
+		{"signer is not the actor", RawPost{JSON: like(6, carol)}, false, SigCavage},
+	} {
+		c.post.Actor, c.post.Inbox = "alice", p.InboxIRI("bob")
+		res, err := p.SendRaw(c.post)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		want := http.StatusUnauthorized
+		if c.ok {
+			want = http.StatusAccepted
+		}
+		if res.Signature != c.sig || res.Status != want {
+			t.Errorf("%s: %d signed %s (%s); want %d signed %s", c.name, res.Status, res.Signature, res.Body, want, c.sig)
+		}
+	}
+	got, err := p.Received()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range got {
+		ids = append(ids, a.ID+" "+a.Signature)
+	}
+	want := []string{alice + "/activities/raw-0 cavage", alice + "/activities/raw-1 rfc9421"}
+	if strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Fatalf("received %v; want %v", ids, want)
+	}
+
+	for _, spec := range []string{KnockCavage, KnockRFC9421, "none"} {
+		res, err := p.FetchRaw("alice", p.ActorIRI("bob"), spec)
+		if err != nil || res.Status != http.StatusOK || res.ContentType == nil || !strings.Contains(*res.ContentType, "activity+json") || !strings.Contains(res.Body, p.InboxIRI("bob")) {
+			t.Fatalf("fetch of bob signed %s: %+v, %v", spec, res, err)
+		}
+	}
+	reqs, err := p.Requests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var getForms []string
+	for _, r := range reqs {
+		if r.Method == http.MethodGet && r.Path == "/users/bob" {
+			getForms = append(getForms, r.Signature)
+		}
+	}
+	if strings.Join(getForms, ",") != "cavage,rfc9421,none" {
+		t.Fatalf("GETs of bob arrived signed %v; want cavage, rfc9421, none", getForms)
+	}
+
+	// Personal inboxes: alice follows bob (same peer), bob posts.
+	if err := p.SetPreferSharedInbox(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Follow("alice", p.ActorIRI("bob")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitFollowing(wait, "alice", p.ActorIRI("bob"), "accepted"); err != nil {
+		t.Fatal(err)
+	}
+	post, err := p.Post("bob", Note{Content: "to your own inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := p.WaitReceived(wait, func(x Activity) bool { return x.Type == "Create" && x.Object == post.Note })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Recipient == nil || *a.Recipient != "alice" {
+		t.Fatalf("the Create arrived in inbox %v; want alice's personal inbox", a.Recipient)
 	}
 }
