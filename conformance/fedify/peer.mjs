@@ -108,6 +108,7 @@ const received = []; // every activity an inbox listener got
 const sent = []; // every activity the control API sent
 const errors = []; // inbox errors Fedify reported
 let preferSharedInbox = true; // deliver to shared inboxes where actors have one
+const inboxBehaviour = { status: 0, delayMs: 0 }; // a down or slow peer (control/inbox-behaviour)
 
 // Per local actor: keys, followers, following, blocks, own objects and
 // activities, remote objects seen in its inbox (with their edits and
@@ -504,6 +505,17 @@ const control = {
     preferSharedInbox = b.preferSharedInbox;
     return { ok: true };
   },
+  // {status, delayMs}: every POST to the federation side waits delayMs
+  // (at most 60000) and then, when status is not 0, is answered with status
+  // (400-599) without being handled: a slow or down peer. {0, 0} restores.
+  "POST /control/inbox-behaviour": async (_ctx, b) => {
+    const status = b.status ?? 0;
+    const delayMs = b.delayMs ?? 0;
+    if (!Number.isInteger(status) || (status !== 0 && (status < 400 || status > 599))) throw new BadRequest("status: 0 or 400-599");
+    if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > 60000) throw new BadRequest("delayMs: 0-60000");
+    Object.assign(inboxBehaviour, { status, delayMs });
+    return { ok: true };
+  },
   // {actor, inbox, json, spec?, timeOffset?, tamper?, contentType?}: POST
   // json (an object, or a string sent verbatim) to inbox signed with
   // actor's RSA key in form spec (default draft-cavage), whatever json
@@ -843,6 +855,15 @@ async function handle(req, res) {
     status: 0,
   };
   push(requests, logEntry);
+  if (req.method === "POST") {
+    if (inboxBehaviour.delayMs > 0) await new Promise((r) => setTimeout(r, inboxBehaviour.delayMs));
+    if (inboxBehaviour.status !== 0) {
+      logEntry.status = inboxBehaviour.status;
+      logEntry.refusedByControl = true;
+      res.writeHead(inboxBehaviour.status, { "content-type": "text/plain" });
+      return res.end("refused by the test\n");
+    }
+  }
   const request = new Request(url, {
     method: req.method,
     headers,

@@ -228,6 +228,8 @@ type Request struct {
 	ActivityID   *string `json:"activityId"`
 	Status       int     `json:"status"`
 	Response     string  `json:"response"` // the body of a refused POST
+	// RefusedByControl: answered with SetInboxBehaviour's status.
+	RefusedByControl bool `json:"refusedByControl"`
 }
 
 // Sent is one activity the peer sent through the control API.
@@ -406,6 +408,15 @@ func (p *Peer) Lookup(actor, iri string) (Lookup, error) {
 // inboxes.
 func (p *Peer) SetPreferSharedInbox(prefer bool) error {
 	return p.call(http.MethodPost, "/control/delivery", map[string]any{"preferSharedInbox": prefer}, nil)
+}
+
+// SetInboxBehaviour makes the peer a slow or down server: every POST to
+// its federation side waits delay (at most a minute) and then, when status
+// is not 0, is answered with status (400-599) without being handled.
+// SetInboxBehaviour(0, 0) restores it. Refused POSTs stay in Requests
+// (RefusedByControl).
+func (p *Peer) SetInboxBehaviour(status int, delay time.Duration) error {
+	return p.call(http.MethodPost, "/control/inbox-behaviour", map[string]any{"status": status, "delayMs": delay.Milliseconds()}, nil)
 }
 
 // RawPost is a POST SendRaw signs with a local actor's RSA key, whatever

@@ -320,6 +320,10 @@ func TestControlBadInput(t *testing.T) {
 		{"send-raw inbox not http", "/control/send-raw", map[string]any{"actor": "bob", "inbox": "ftp://127.0.0.1/", "json": "{}"}},
 		{"fetch-raw bad spec", "/control/fetch-raw", map[string]any{"actor": "bob", "url": bob, "spec": "hs2019"}},
 		{"lookup no iri", "/control/lookup", map[string]any{"actor": "bob"}},
+		{"inbox status 200", "/control/inbox-behaviour", map[string]any{"status": 200}},
+		{"inbox status not a number", "/control/inbox-behaviour", map[string]any{"status": "503"}},
+		{"inbox delay too long", "/control/inbox-behaviour", map[string]any{"delayMs": 600000}},
+		{"inbox delay negative", "/control/inbox-behaviour", map[string]any{"delayMs": -1}},
 	} {
 		err := p.call(http.MethodPost, c.path, c.body, nil)
 		var ce *ControlError
@@ -540,6 +544,29 @@ func TestRawRequests(t *testing.T) {
 	}
 	if strings.Join(getForms, ",") != "cavage,rfc9421,none" {
 		t.Fatalf("GETs of bob arrived signed %v; want cavage, rfc9421, none", getForms)
+	}
+
+	// A down peer: the POST is answered 503 unhandled, then it is back.
+	if err := p.SetInboxBehaviour(http.StatusServiceUnavailable, 0); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.SendRaw(RawPost{Actor: "alice", Inbox: p.InboxIRI("bob"), JSON: like(7, alice)})
+	if err != nil || res.Status != http.StatusServiceUnavailable {
+		t.Fatalf("POST to a down peer: %+v, %v; want 503", res, err)
+	}
+	if err := p.SetInboxBehaviour(0, 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, err = p.SendRaw(RawPost{Actor: "alice", Inbox: p.InboxIRI("bob"), JSON: like(8, alice)})
+	if err != nil || res.Status != http.StatusAccepted || time.Since(start) < 200*time.Millisecond {
+		t.Fatalf("POST to a slow peer: %+v, %v after %v; want 202 after 200 ms", res, err, time.Since(start))
+	}
+	if err := p.SetInboxBehaviour(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.Received(); err != nil || len(got) != 3 || got[2].ID != alice+"/activities/raw-8" {
+		t.Fatalf("received after the down and slow POSTs: %v, %v; want raw-0, raw-1, raw-8", got, err)
 	}
 
 	// Personal inboxes: alice follows bob (same peer), bob posts.
