@@ -69,7 +69,6 @@ type Peer struct {
 	// Actors are the names of its local actors.
 	Actors []string
 
-	t      testing.TB
 	client *http.Client
 }
 
@@ -169,7 +168,6 @@ func StartWith(t testing.TB, o Options) *Peer {
 	return &Peer{
 		Origin: info.Origin,
 		Actors: info.Actors,
-		t:      t,
 		client: &http.Client{Timeout: 2 * time.Minute},
 	}
 }
