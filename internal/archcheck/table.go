@@ -51,6 +51,8 @@ var Rules = []Rule{
 	{"internal", nil},
 	// The one test command: sets up what the tests need, then runs them.
 	{"internal/testall", []string{"internal/testdeps"}},
+	// A real Fedify server for the federation tests; imported by tests only.
+	{"internal/fedipeer", []string{"internal/testdeps"}},
 	// Black-box tests against the built binary: they talk HTTP.
 	{"conformance", nil},
 	// Load tools.
