@@ -27,7 +27,7 @@ func TestWebFinger(t *testing.T) {
 		"acct:alice@" + host,
 		"acct:ALICE@" + strings.ToUpper(host), // user and host are case-insensitive
 		"ACCT:alice@" + host,
-		"alice@" + host, // no acct: scheme, as Mastodon also accepts
+		"alice@" + host,        // no acct: scheme, as Mastodon also accepts
 		"acct:%61lice@" + host, // RFC 7565: the user part may be percent-encoded
 		actor,
 		p.WebID,
