@@ -182,3 +182,15 @@ func decodeKey(b []byte) (*PodKey, error) {
 	pemText := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}))
 	return &PodKey{Private: priv, PublicPEM: pemText, Created: rec.Created}, nil
 }
+
+// ForgetPod removes everything federation keeps for pod (its key and
+// settings), for a pod name that is given out again: the new owner must
+// not sign with the old owner's key (server: naamio pod release).
+func ForgetPod(ctx context.Context, records kv.KV, pod string) error {
+	return records.Update(ctx, func(tx kv.Txn) error {
+		if err := tx.Delete(keyKey(pod)); err != nil {
+			return err
+		}
+		return tx.Delete(settingsKey(pod))
+	})
+}

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -135,5 +138,62 @@ func TestFederationNoUserAS2(t *testing.T) {
 		if resp.StatusCode != http.StatusUnsupportedMediaType {
 			t.Errorf("PUT %s: %d, want 415", ct, resp.StatusCode)
 		}
+	}
+}
+
+// A deleted pod's actor is gone (410, so peers drop their copy); once the
+// administrator releases the name, whoever takes it is another actor with
+// another key.
+func TestFederationReleasedNameNewKey(t *testing.T) {
+	s, base := serveAccounts(t, "dave")
+	actor := strings.TrimSuffix(base, "/") + "/.ap/actors/dave"
+	pemOf := func(body []byte) string {
+		var doc struct{ PublicKey struct{ PublicKeyPem string } }
+		if err := json.Unmarshal(body, &doc); err != nil || doc.PublicKey.PublicKeyPem == "" {
+			t.Fatalf("actor %s (%v)", body, err)
+		}
+		return doc.PublicKey.PublicKeyPem
+	}
+	_, body := fedGet(t, actor, "application/activity+json")
+	old := pemOf(body)
+	ctx := context.Background()
+	dave, err := s.id.accounts.ByEmail(ctx, "dave@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.id.provision.DeleteAccount(ctx, dave.ID); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := fedGet(t, actor, "application/activity+json"); resp.StatusCode != http.StatusGone {
+		t.Errorf("deleted pod's actor: %d, want 410", resp.StatusCode)
+	}
+	dir := s.cfg.DataDir
+	closeServer(s)
+	var out, errOut bytes.Buffer
+	if err := podCommand([]string{"release", "--data", dir, "--base-url", base, "dave"}, &out, &errOut); err != nil {
+		t.Fatalf("%v %s", err, errOut.String())
+	}
+	if err := accountCommand([]string{"create", "--data", dir, "--base-url", base, "--email", "new@example.org", "--pod", "dave"},
+		strings.NewReader("correct horse battery\n"), &out, &errOut); err != nil {
+		t.Fatalf("%v %s", err, errOut.String())
+	}
+	log, _ := NewLogger(io.Discard, "json", "info")
+	s2, err := New(s.cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeServer(s2)
+	srv := httptest.NewServer(s2.http.Handler)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/.ap/actors/dave", nil)
+	req.Header.Set("Accept", "application/activity+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || pemOf(b) == old {
+		t.Errorf("the new owner of the name got the old key (%d)", resp.StatusCode)
 	}
 }
