@@ -14,6 +14,7 @@ require (
 )
 
 require (
+	code.superseriousbusiness.org/activity v1.17.0
 	github.com/coder/websocket v1.8.15
 	github.com/extism/go-sdk v1.7.1
 	github.com/tetratelabs/wabin v0.0.0-20230304001439-f6f874872834
