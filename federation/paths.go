@@ -122,6 +122,11 @@ func (p *Paths) Origin() string { return p.origin }
 // Base is the base URL without its trailing slash.
 func (p *Paths) Base() string { return p.origin + p.prefix }
 
+// Mount is the request path under which every federation URL of the base
+// URL lies ("/.ap", after the base URL's own path if it has one): where a
+// router mounts them.
+func (p *Paths) Mount() string { return p.prefix + apRoot }
+
 // Actor is the actor IRI of pod.
 func (p *Paths) Actor(pod string) string { return p.Base() + actorsSegment + pod }
 

@@ -54,6 +54,9 @@ func TestPathsLayout(t *testing.T) {
 	if got := withPath.Actor("a"); got != "http://127.0.0.1:3000/solid/.ap/actors/a" {
 		t.Errorf("actor under a base path: %q", got)
 	}
+	if p.Mount() != "/.ap" || withPath.Mount() != "/solid/.ap" {
+		t.Errorf("mount points %q, %q", p.Mount(), withPath.Mount())
+	}
 }
 
 func TestNewPathsBadBase(t *testing.T) {

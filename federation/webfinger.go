@@ -17,9 +17,6 @@ const (
 	HostMetaJSONPath = "/.well-known/host-meta.json"
 	NodeInfoLinkPath = "/.well-known/nodeinfo"
 	NodeInfoPath     = "/nodeinfo/2.1"
-	// ActorsPrefix is where the actor IRIs are (Paths.Actor), below the
-	// base URL's path.
-	ActorsPrefix = actorsSegment
 )
 
 // WebFinger (RFC 7033) relations and media types.

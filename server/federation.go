@@ -52,8 +52,9 @@ func profileLinks(fed *federation.Service) func(string) string {
 
 // mountFederation routes the federation endpoints on the base host, with
 // the pod routes' CORS (discovery also answers "*" itself, RFC 7033 §5).
-// The actor IRIs are under /.ap/, a root segment no pod resource can take
-// (ldp.Locator reserves every first segment starting with ".").
+// The actor IRIs are under /.ap/ (after the base URL's path), a root
+// segment no pod resource can take (ldp.Locator reserves every first
+// segment starting with ".").
 func mountFederation(r chi.Router, fed *federation.Service) {
 	if fed == nil {
 		return
@@ -63,7 +64,7 @@ func mountFederation(r chi.Router, fed *federation.Service) {
 		federation.NodeInfoLinkPath, federation.NodeInfoPath} {
 		r.Handle(p, h)
 	}
-	r.Handle(federation.ActorsPrefix+"{pod}", h)
+	r.Handle(fed.Paths().Mount()+"/actors/{pod}", h)
 }
 
 // buildVersion is the module version this binary was built as, or its

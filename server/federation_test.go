@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -195,5 +196,44 @@ func TestFederationReleasedNameNewKey(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || pemOf(b) == old {
 		t.Errorf("the new owner of the name got the old key (%d)", resp.StatusCode)
+	}
+}
+
+// A base URL with a path: the actors are under it (<base>/.ap/actors/),
+// discovery stays at the host's root (RFC 8615).
+func TestFederationBasePath(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String() + "/solid/"
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	if err := accountCommand([]string{"create", "--data", dir, "--base-url", base, "--email", "a@example.org", "--pod", "alice"},
+		strings.NewReader("correct horse battery\n"), &out, &errOut); err != nil {
+		t.Fatalf("%v %s", err, errOut.String())
+	}
+	log, _ := NewLogger(io.Discard, "json", "info")
+	cfg := defaults()
+	cfg.DataDir, cfg.DiskReserve, cfg.BaseURL = dir, 0, base
+	s, err := New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeServer(s) })
+	srv := httptest.NewUnstartedServer(s.http.Handler)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	actor := base + ".ap/actors/alice"
+	resp, body := fedGet(t, srv.URL+"/.well-known/webfinger?resource="+url.QueryEscape("acct:alice@"+ln.Addr().String()), "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"href":"`+actor+`"`) {
+		t.Fatalf("webfinger %d %s", resp.StatusCode, body)
+	}
+	resp, body = fedGet(t, actor, "application/activity+json")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"id":"`+actor+`"`) ||
+		!strings.Contains(string(body), `"inbox":"`+base+`alice/inbox/"`) {
+		t.Errorf("actor %d %s", resp.StatusCode, body)
 	}
 }
