@@ -14,6 +14,7 @@ require (
 )
 
 require (
+	code.superseriousbusiness.org/activity v1.17.0
 	code.superseriousbusiness.org/httpsig v1.4.0
 	github.com/coder/websocket v1.8.15
 	github.com/dunglas/httpsfv v1.1.2

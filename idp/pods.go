@@ -174,6 +174,13 @@ func (r *Pods) Remove(ctx context.Context, name string) error {
 	return nil
 }
 
+// Count is the number of pods (NodeInfo's usage.users.total).
+func (r *Pods) Count() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.pods)
+}
+
 // Owner returns the account that owns pod name, if the pod exists.
 func (r *Pods) Owner(name string) (string, bool) {
 	r.mu.RLock()

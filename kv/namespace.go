@@ -13,10 +13,11 @@ const (
 	DeliveryQueue Namespace = "q" // outgoing deliveries: webhook notifications under wq/, wf/ (notify), ActivityPub deliveries under aa/, at/, aq/, ak/, af/ (federation/deliver)
 	Channels      Namespace = "n" // Solid Notifications channels (notify, to come)
 	FeedCursors   Namespace = "f" // change-log feed: each durable consumer's cursor, the Seq it has handled, under its name (event.Feed, server/feed.go)
+	Federation    Namespace = "s" // ActivityPub ("social"): each pod's RSA signing key under key/<pod>, its actor settings under actor/<pod> (federation)
 )
 
 // Namespaces lists every namespace, in the order above.
-var Namespaces = []Namespace{Accounts, Pods, Tokens, Modules, DeliveryQueue, Channels, FeedCursors}
+var Namespaces = []Namespace{Accounts, Pods, Tokens, Modules, DeliveryQueue, Channels, FeedCursors, Federation}
 
 // Valid reports whether ns is one of Namespaces.
 func (ns Namespace) Valid() bool {

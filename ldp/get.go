@@ -34,6 +34,9 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, p string) error {
 	if m, err = h.servedMeta(r, m); err != nil {
 		return err
 	}
+	if !m.RDF {
+		m.ContentType = servedType(m.ContentType) // never an AS2 type (activitystreams.go)
+	}
 	accept := r.Header.Get("Accept")
 	switch {
 	case m.IsContainer() || m.RDF:

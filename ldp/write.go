@@ -51,6 +51,9 @@ func (h *Handler) readBody(r *http.Request, base string, rdfOnly bool) (*body, e
 	if err != nil {
 		return nil, fmt.Errorf("%w: Content-Type %q does not parse", errBadRequest, ct)
 	}
+	if err := refuseActivityStreams(mt, params); err != nil {
+		return nil, err
+	}
 	if rdf.Supported(mt) {
 		g, err := h.parseRDF(r, mt, base)
 		if err != nil {

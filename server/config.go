@@ -88,6 +88,10 @@ type Config struct {
 	// WebSocketChannel2023 and solid-0.1 together; over it an upgrade gets
 	// 503 with Retry-After (notify.Sockets).
 	MaxNotificationSockets int
+	// Federation serves every pod owner as an ActivityPub actor, with
+	// WebFinger, NodeInfo and host-meta (server/federation.go). On by
+	// default.
+	Federation bool
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -113,6 +117,8 @@ func defaults() Config {
 		ChangeLogRetention: 7 * 24 * time.Hour,
 
 		MaxNotificationSockets: notify.DefaultMaxSockets,
+
+		Federation: true,
 	}
 }
 
@@ -169,6 +175,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"smtp-addr", "NAAMIO_SMTP_ADDR", "SMTP server (host:port) for password-reset mails; the password is read from NAAMIO_SMTP_PASSWORD", (*stringValue)(&c.SMTPAddr)},
 		{"smtp-from", "NAAMIO_SMTP_FROM", "sender address of the server's mails", (*stringValue)(&c.SMTPFrom)},
 		{"smtp-user", "NAAMIO_SMTP_USER", "SMTP user name (none: no authentication)", (*stringValue)(&c.SMTPUser)},
+		{"federation", "NAAMIO_FEDERATION", "serve pod owners as ActivityPub actors, with WebFinger, NodeInfo and host-meta (false: none of these endpoints)", (*boolValue)(&c.Federation)},
 		{"dpop-require-ath", "NAAMIO_DPOP_REQUIRE_ATH", "refuse DPoP proofs without ath on resource requests (Inrupt's client libraries do not send it)", (*boolValue)(&c.RequireATH)},
 		{"trusted-proxies", "NAAMIO_TRUSTED_PROXIES", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (for per-address limits and logs)", prefixList{&c.TrustedProxies}},
 		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from and webhook notifications sent to, over http too", addrPortList{&c.AllowFetch}},

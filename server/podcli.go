@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/naamio/naamio/federation"
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/pod"
+	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
@@ -74,6 +76,15 @@ func releasePod(ctx context.Context, st *badgerstore.Store, pods *idp.Pods, base
 	}
 	if err != nil {
 		return fmt.Errorf("pod: removing the old WebID from the ACLs (nothing released; run again): %w", err)
+	}
+	// The name's ActivityPub key and settings go too: whoever signs up
+	// for it next is another actor, with a key of their own.
+	records, err := st.KV(kv.Federation)
+	if err != nil {
+		return err
+	}
+	if err := federation.ForgetPod(ctx, records, name); err != nil {
+		return fmt.Errorf("pod: forgetting the name's ActivityPub key (nothing released; run again): %w", err)
 	}
 	if _, err := pods.Release(ctx, name); err != nil {
 		return err

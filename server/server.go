@@ -15,6 +15,7 @@ import (
 
 	"github.com/naamio/naamio/auth"
 	"github.com/naamio/naamio/event"
+	"github.com/naamio/naamio/federation"
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/internal/safehttp"
@@ -31,7 +32,7 @@ import (
 // middleware (routes); the handler reads the agent it establishes from
 // the request's context.
 func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *derivedCaches, pods *idp.Pods,
-	provider *op.Provider, mods *modules.Service) (*ldp.Handler, *auth.Authenticator, error) {
+	provider *op.Provider, mods *modules.Service, fed *federation.Service) (*ldp.Handler, *auth.Authenticator, error) {
 	if err := ensureRootACL(context.Background(), store, cfg.BaseURL, cfg.OwnerWebID, log); err != nil {
 		return nil, nil, err
 	}
@@ -64,8 +65,9 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		// commits (modules/).
 		NewGuard: mods.GuardFor,
 		// Every resource links to its streaming notification channel; a
-		// module's manifest also to the module's status.
-		ResourceLinks: resourceLinks(notify.StreamLinks(cfg.BaseURL), mods.Links),
+		// module's manifest also to the module's status; a WebID profile
+		// to its ActivityPub actor.
+		ResourceLinks: resourceLinks(notify.StreamLinks(cfg.BaseURL), mods.Links, profileLinks(fed)),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -136,6 +138,9 @@ type Server struct {
 	// webhook serves WebhookChannel2023 and sends its deliveries (a feed
 	// consumer and a worker).
 	webhook *notify.Webhook
+	// fed serves the ActivityPub actors and discovery (nil when
+	// Config.Federation is off).
+	fed *federation.Service
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -181,7 +186,14 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	lh, authn, err := buildLDP(cfg, log, store, caches, pods, id.op, mods)
+	fed, err := newFederation(cfg, store, pods, log)
+	if err != nil {
+		mods.Close(context.Background())
+		id.pages.Close()
+		_ = store.Close()
+		return nil, err
+	}
+	lh, authn, err := buildLDP(cfg, log, store, caches, pods, id.op, mods, fed)
 	if err == nil {
 		err = mods.Start(context.Background())
 	}
@@ -191,7 +203,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, mods: mods}
+	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, mods: mods, fed: fed}
 	feed.consumers = append(feed.consumers, mods.Installer(), mods.Reactors())
 	if s.notify, s.webhook, s.legacy, err = newNotify(cfg, store, lh, id.op, feed, log); err != nil {
 		mods.Close(context.Background())
@@ -263,6 +275,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod.Handle(notify.GatewayPath+"*", s.notify)
 	pod.Handle(notify.StreamPath+"*", s.notify)
 	pod.Handle(modules.StatusPrefix+"/*", s.mods)
+	mountFederation(pod, s.fed)
 	pod.Handle("/*", lh)
 	pod.Handle("/", lh)
 	return r

@@ -24,7 +24,7 @@ import "encoding/binary"
 //
 //	a/  accounts        p/  pods            t/  tokens
 //	x/  module records  q/  delivery queue  n/  notification channels
-//	f/  feed cursors
+//	f/  feed cursors    s/  federation (ActivityPub keys, actor settings)
 //
 // No resource URL maps to any key outside r/, c/ and b/.
 const (

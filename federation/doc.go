@@ -1,0 +1,9 @@
+// Package federation makes every pod owner an ActivityPub actor (issue 14):
+// the URL layout (paths.go), each pod's signing key (keys.go), the actor
+// document the server generates (actor.go), and discovery — WebFinger,
+// NodeInfo, host-meta (webfinger.go, nodeinfo.go). It never serves
+// user-written data with an ActivityStreams media type.
+//
+// It imports ldp, rdf, event, kv and internal/... only; routes are mounted
+// by server (server/federation.go), the one importer of chi.
+package federation

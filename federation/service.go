@@ -1,0 +1,116 @@
+package federation
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/naamio/naamio/kv"
+	"github.com/naamio/naamio/ldp"
+)
+
+// Pods is what federation needs of the pod registry (idp.Pods).
+type Pods interface {
+	// OwnerWebID returns the WebID pod name was made for, if it exists.
+	OwnerWebID(name string) (string, bool)
+	// Retired reports a deleted pod whose name stays reserved.
+	Retired(name string) bool
+	// Count is the number of pods.
+	Count() int
+}
+
+// Software names the server in NodeInfo.
+type Software struct {
+	Name, Version, Repository, Homepage string
+}
+
+// Config is what the federation endpoints are built from.
+type Config struct {
+	Paths   *Paths
+	Locator *ldp.Locator // maps a local WebID to its profile document
+	Store   ldp.Store    // where WebID profiles are read
+	Pods    Pods
+	Keys    Keys
+	Records kv.KV // the kv.Federation namespace (actor settings)
+	// Software and OpenRegistrations are reported in NodeInfo.
+	Software          Software
+	OpenRegistrations bool
+	// LocalPosts and ActiveUsers, when set, give NodeInfo's usage counts
+	// (usage.localPosts; usage.users.activeMonth and activeHalfyear);
+	// unset, those members are left out rather than guessed.
+	LocalPosts  func() (int, bool)
+	ActiveUsers func() (month, halfyear int, ok bool)
+	Log         *slog.Logger
+}
+
+// Service serves the actor documents and discovery (WebFinger, NodeInfo,
+// host-meta).
+type Service struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New checks cfg and returns the service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Paths == nil || cfg.Locator == nil || cfg.Store == nil || cfg.Pods == nil || cfg.Keys == nil || cfg.Records == nil {
+		return nil, fmt.Errorf("federation: incomplete Config")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg, log: cfg.Log}, nil
+}
+
+// Paths is the service's URL layout.
+func (s *Service) Paths() *Paths { return s.cfg.Paths }
+
+// Errors of the federation endpoints; statusFor maps them to statuses.
+var (
+	errNotFound      = errors.New("not found")
+	errGone          = errors.New("gone")
+	errBadRequest    = errors.New("bad request")
+	errNotAcceptable = errors.New("not acceptable")
+	errMethod        = errors.New("method not allowed")
+)
+
+// statusFor is the one error-to-status mapping of this package.
+func statusFor(err error) int {
+	switch {
+	case errors.Is(err, errNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, errGone):
+		return http.StatusGone
+	case errors.Is(err, errBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, errNotAcceptable):
+		return http.StatusNotAcceptable
+	case errors.Is(err, errMethod):
+		return http.StatusMethodNotAllowed
+	}
+	return http.StatusInternalServerError
+}
+
+// fail answers err: a 4xx with its text, a 5xx logged in full and told
+// only as the status text.
+func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := statusFor(err)
+	msg := err.Error()
+	if code >= 500 {
+		s.log.ErrorContext(r.Context(), "federation request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = http.StatusText(code)
+	}
+	if code == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, msg, code)
+}
+
+// onlyRead refuses every method but GET and HEAD.
+func onlyRead(r *http.Request) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return fmt.Errorf("%w: %s", errMethod, r.Method)
+	}
+	return nil
+}
