@@ -87,6 +87,14 @@ func statusFor(err error) int {
 		return http.StatusNotAcceptable
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
+	case errors.Is(err, errUnprocessable):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, errNoCredentials):
+		return http.StatusUnauthorized
+	case errors.Is(err, errNotOwner):
+		return http.StatusForbidden
+	case errors.Is(err, errUnavailable):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
