@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
@@ -42,13 +43,19 @@ type Config struct {
 	LocalPosts  func() (int, bool)
 	ActiveUsers func() (month, halfyear int, ok bool)
 	Log         *slog.Logger
+	// Agent returns the WebID of the request's authenticated agent ("" for
+	// none), or the error its credentials were refused with (the server
+	// passes auth.AgentFrom): the outbox's C2S POST is the owner's only.
+	Agent func(*http.Request) (string, error)
 }
 
 // Service serves the actor documents and discovery (WebFinger, NodeInfo,
 // host-meta).
 type Service struct {
-	cfg Config
-	log *slog.Logger
+	cfg      Config
+	log      *slog.Logger
+	outboxMu sync.Mutex // one C2S POST at a time: an Undo or Update reads what earlier ones stored
+	lastID   int64      // the last activity id's time (outbox.go), under outboxMu
 }
 
 // New checks cfg and returns the service.
@@ -95,6 +102,8 @@ func statusFor(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, errUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, errMediaType):
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }

@@ -2,10 +2,12 @@ package server
 
 import (
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/naamio/naamio/auth"
 	"github.com/naamio/naamio/federation"
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/kv"
@@ -38,6 +40,10 @@ func newFederation(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *sl
 			Repository: "https://github.com/naamio/naamio"},
 		OpenRegistrations: cfg.Registration == "open",
 		Log:               log.With("component", "federation"),
+		Agent: func(r *http.Request) (string, error) {
+			a, err := auth.AgentFrom(r.Context())
+			return a.WebID, err
+		},
 	})
 }
 
@@ -65,6 +71,10 @@ func mountFederation(r chi.Router, fed *federation.Service) {
 		r.Handle(p, h)
 	}
 	r.Handle(fed.Paths().Mount()+"/actors/{pod}", h)
+	oh := fed.OutboxHandler()
+	for _, p := range []string{"/outbox", "/objects/{id}", "/activities/{id}"} {
+		r.Handle(fed.Paths().Mount()+"/actors/{pod}"+p, oh)
+	}
 }
 
 // buildVersion is the module version this binary was built as, or its
