@@ -221,7 +221,16 @@ func (s *Service) readActivity(ctx context.Context, pod, id string) (map[string]
 	defer rc.Close()
 	var a map[string]any
 	if err := json.NewDecoder(io.LimitReader(rc, 4*MaxOutboxBody)).Decode(&a); err != nil {
-		return nil, fmt.Errorf("stored activity %s/%s: %w", pod, id, err)
+		return nil, fmt.Errorf("%w: stored activity %s/%s is not JSON", errNotFound, pod, id)
+	}
+	// The container is the owner's, who could write into it through LDP:
+	// only what has this activity's id and this pod's actor counts as the
+	// server's (a user-written file is never served or sent as AS2).
+	if a["id"] != s.cfg.Paths.Activity(pod, id) || a["actor"] != s.cfg.Paths.Actor(pod) {
+		return nil, fmt.Errorf("%w: %s/%s is not an activity of the outbox", errNotFound, pod, id)
+	}
+	if o, ok := a["object"].(map[string]any); ok && a["type"] == "Create" && o["id"] != s.cfg.Paths.Object(pod, id) {
+		return nil, fmt.Errorf("%w: %s/%s is not an activity of the outbox", errNotFound, pod, id)
 	}
 	return a, nil
 }

@@ -195,3 +195,29 @@ func TestOutboxPaging(t *testing.T) {
 		t.Fatalf("second page: %v", page2)
 	}
 }
+
+// TestOutboxIgnoresUserWrittenFiles: a file someone writes into
+// <pod>/outbox/ through LDP (not the server) that claims another actor
+// or id is never served as an AS2 activity or object (issue 14: a
+// same-origin resource posing as an activity).
+func TestOutboxIgnoresUserWrittenFiles(t *testing.T) {
+	f := newOutboxFixture(t)
+	f.addPod("alice", "Alice")
+	id := "0000000000000000fake"
+	for _, body := range []string{
+		`{"id":"https://evil.example/a","type":"Create","actor":"https://evil.example/eve","to":"` + PublicIRI + `","object":{"id":"x","type":"Note"}}`,
+		`{"id":"` + f.paths.Activity("alice", id) + `","type":"Create","actor":"https://evil.example/eve","to":"` + PublicIRI + `"}`,
+		`{"id":"` + f.paths.Activity("alice", id) + `","type":"Create","actor":"` + f.paths.Actor("alice") + `","to":"` + PublicIRI + `","object":{"id":"https://evil.example/n","type":"Note"}}`,
+		`not json`,
+	} {
+		if _, _, err := f.st.Put(context.Background(), ldp.PutRequest{Path: "/alice/outbox/" + id, ContentType: "application/ld+json",
+			Body: strings.NewReader(body), Origin: "https://pod.example/alice/profile/card#me"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{f.paths.Activity("alice", id), f.paths.Object("alice", id)} {
+			if r := f.do("GET", u, ""); r.StatusCode != 404 {
+				t.Errorf("%s served for %s: %d", u, body, r.StatusCode)
+			}
+		}
+	}
+}
