@@ -33,9 +33,9 @@ const PublicIRI = "https://www.w3.org/ns/activitystreams#Public"
 // unknown type, another actor, an object that is not ours) — 422.
 var errUnprocessable = errors.New("unprocessable activity")
 
-// addressing members (AP §6.1, AS2 §5.1). bto and bcc are stored for the
+// addressKeys are the addressing members (AP §6.1, AS2 §5.1). bto and bcc are stored for the
 // owner but never sent or shown.
-var addressing = []string{"to", "cc", "bto", "bcc", "audience"}
+var addressKeys = []string{"to", "cc", "bto", "bcc", "audience"}
 
 // objectMembers are the members of a Note or Article the owner may set;
 // anything else a client sends is dropped, so no member the server gives
@@ -83,7 +83,7 @@ func (n *normalised) object() map[string]any {
 }
 
 // objectIRI is the IRI of the activity's object.
-func (n *normalised) objectIRI() string { return idOf(n.Activity["object"]) }
+func (n *normalised) objectIRI() string { return iriOf(n.Activity["object"]) }
 
 // normaliseOutgoing parses and completes a C2S body (AP §6).
 func normaliseOutgoing(body []byte, o outgoing) (*normalised, error) {
@@ -99,14 +99,14 @@ func normaliseOutgoing(body []byte, o outgoing) (*normalised, error) {
 	// AP §6.2: a bare object is wrapped in a Create.
 	if slices.Contains(objectTypes, typ) {
 		in = map[string]any{"type": "Create", "object": in}
-		for _, k := range addressing {
+		for _, k := range addressKeys {
 			if v, ok := in["object"].(map[string]any)[k]; ok {
 				in[k] = v
 			}
 		}
 		typ = "Create"
 	}
-	if a, ok := in["actor"]; ok && idOf(a) != actor {
+	if a, ok := in["actor"]; ok && iriOf(a) != actor {
 		return nil, fmt.Errorf("%w: actor must be %s", errUnprocessable, actor)
 	}
 	if !slices.Contains(activityTypes, typ) {
@@ -202,7 +202,7 @@ func (o outgoing) create(in map[string]any, n *normalised) error {
 		return fmt.Errorf("%w: the outbox creates only %s", errUnprocessable, strings.Join(objectTypes, " and "))
 	}
 	actor := n.Activity["actor"].(string)
-	if a, ok := obj["attributedTo"]; ok && idOf(a) != actor {
+	if a, ok := obj["attributedTo"]; ok && iriOf(a) != actor {
 		return fmt.Errorf("%w: attributedTo must be %s", errUnprocessable, actor)
 	}
 	clean, err := o.objectFields(obj)
@@ -226,7 +226,7 @@ func (o outgoing) objectFields(obj map[string]any) (map[string]any, error) {
 		}
 	}
 	if v, ok := clean["inReplyTo"]; ok {
-		iri := idOf(v)
+		iri := iriOf(v)
 		if !absoluteIRI(iri) {
 			return nil, fmt.Errorf("%w: inReplyTo must be an IRI", errBadRequest)
 		}
@@ -292,7 +292,7 @@ func cleanTags(v any) ([]any, error) {
 // mentioned actors to cc.
 func (o outgoing) address(srcs []map[string]any, n *normalised, obj map[string]any) error {
 	total := 0
-	for _, k := range addressing {
+	for _, k := range addressKeys {
 		var merged []string
 		for _, src := range srcs {
 			if src == nil {
@@ -340,7 +340,7 @@ func (o outgoing) address(srcs []map[string]any, n *normalised, obj map[string]a
 // (and the actor's followers IRI) means the followers collection, "Public"
 // and "as:Public" the public collection.
 func (o outgoing) addressee(v any) (string, error) {
-	iri := idOf(v)
+	iri := iriOf(v)
 	switch iri {
 	case "followers":
 		return o.Paths.Followers(o.Pod), nil
@@ -387,7 +387,7 @@ func (o outgoing) update(in map[string]any, n *normalised) error {
 	if !ok {
 		return fmt.Errorf("%w: an Update needs the embedded object", errUnprocessable)
 	}
-	st, err := o.ours(idOf(obj), KindObject)
+	st, err := o.ours(iriOf(obj), KindObject)
 	if err != nil {
 		return err
 	}
@@ -424,7 +424,7 @@ func (o outgoing) update(in map[string]any, n *normalised) error {
 
 // delete turns one of the owner's objects into a Tombstone (AP §6.4).
 func (o outgoing) delete(in map[string]any, n *normalised) error {
-	iri := idOf(in["object"])
+	iri := iriOf(in["object"])
 	st, err := o.ours(iri, KindObject)
 	if err != nil {
 		return err
@@ -441,7 +441,7 @@ func (o outgoing) delete(in map[string]any, n *normalised) error {
 		"published": old["published"], "deleted": n.Activity["published"],
 	}
 	src := map[string]any{}
-	for _, k := range addressing {
+	for _, k := range addressKeys {
 		if v, ok := old[k]; ok {
 			src[k] = v
 		}
@@ -452,7 +452,7 @@ func (o outgoing) delete(in map[string]any, n *normalised) error {
 // simple completes a Follow, Like, Announce or Block: the object is an IRI
 // (an embedded object is kept by its id).
 func (o outgoing) simple(in map[string]any, n *normalised) error {
-	iri := idOf(in["object"])
+	iri := iriOf(in["object"])
 	if !absoluteIRI(iri) {
 		return fmt.Errorf("%w: the object of a %s must be an IRI", errBadRequest, n.Type)
 	}
@@ -475,7 +475,7 @@ func (o outgoing) simple(in map[string]any, n *normalised) error {
 // Announce or Block activities by id: the stored activity is embedded
 // (peers such as Mastodon need the Follow, not its id).
 func (o outgoing) undo(in map[string]any, n *normalised) error {
-	iri := idOf(in["object"])
+	iri := iriOf(in["object"])
 	st, err := o.ours(iri, KindActivity)
 	if err != nil {
 		return err
@@ -504,9 +504,9 @@ func (o outgoing) undo(in map[string]any, n *normalised) error {
 // owner (a locked account): the Follow is embedded, addressed to its
 // actor.
 func (o outgoing) answer(in map[string]any, n *normalised) error {
-	iri := idOf(in["object"])
+	iri := iriOf(in["object"])
 	if m, ok := in["object"].(map[string]any); ok && iri == "" {
-		iri = idOf(m["actor"])
+		iri = iriOf(m["actor"])
 	}
 	if iri == "" || o.Pending == nil {
 		return fmt.Errorf("%w: no follow request waits for %q", errUnprocessable, iri)
@@ -518,13 +518,13 @@ func (o outgoing) answer(in map[string]any, n *normalised) error {
 	if !found {
 		return fmt.Errorf("%w: no follow request waits for %q", errUnprocessable, iri)
 	}
-	follower := idOf(follow["actor"])
+	follower := iriOf(follow["actor"])
 	n.Activity["object"] = follow
 	return o.address([]map[string]any{{"to": []any{follower}}}, n, nil)
 }
 
 // idOf is the IRI a value names: a string, or an object's id.
-func idOf(v any) string {
+func iriOf(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
@@ -550,7 +550,7 @@ func asList(v any) []any {
 func asStrings(v any) []string {
 	var out []string
 	for _, x := range asList(v) {
-		if s := idOf(x); s != "" {
+		if s := iriOf(x); s != "" {
 			out = append(out, s)
 		}
 	}
@@ -566,7 +566,7 @@ func toAny(ss []string) []any {
 }
 
 func hasAddressing(m map[string]any) bool {
-	for _, k := range addressing {
+	for _, k := range addressKeys {
 		if _, ok := m[k]; ok {
 			return true
 		}

@@ -22,15 +22,16 @@ import (
 // The owner's outbox (ActivityPub §6, C2S). A POST by the pod's owner is
 // normalised (activity.go), stored as <pod>/outbox/<id> (one JSON-LD
 // resource per activity, the object of a Create embedded; written as the
-// server with origin OriginFederation so the change log carries it), its
+// server with origin outboxOrigin so the change log carries it), its
 // local effects recorded, and delivered by the outbox consumer
 // (outboxfeed.go) from the change log. The container <pod>/outbox/ keeps
 // the pod's ACLs (owner only): the public reads the AS2 views this file
 // serves under the actor (<actor>/outbox, <actor>/objects/<id>,
 // <actor>/activities/<id>), which show public activities only.
 
-// OriginFederation is the change-log origin of the federation's writes.
-const OriginFederation = "naamio:federation"
+// outboxOrigin is the change-log origin of the outbox's writes (the
+// federation's one origin, "naamio:federation").
+const outboxOrigin = "naamio:federation"
 
 // outboxPageSize is the number of activities on one outbox page.
 const outboxPageSize = 20
@@ -118,7 +119,7 @@ func (s *Service) postOutbox(w http.ResponseWriter, r *http.Request, pod string)
 	if err != nil {
 		return err
 	}
-	if err := s.storeActivity(r.Context(), pod, n); err != nil {
+	if err := s.storeOutgoing(r.Context(), pod, n); err != nil {
 		return err
 	}
 	if err := s.outboxEffects(r.Context(), pod, n); err != nil {
@@ -173,11 +174,11 @@ func (s *Service) newActivityID() string {
 	return fmt.Sprintf("%014x", us) + hex.EncodeToString(b[:])
 }
 
-// storeActivity writes n as <pod>/outbox/<id>; an Update or Delete also
+// storeOutgoing writes n as <pod>/outbox/<id>; an Update or Delete also
 // rewrites the stored Create of its object, so the object's view shows the
 // edit or the Tombstone (that rewrite is a change of an existing resource,
 // which the delivery consumer does not send).
-func (s *Service) storeActivity(ctx context.Context, pod string, n *normalised) error {
+func (s *Service) storeOutgoing(ctx context.Context, pod string, n *normalised) error {
 	if err := s.putActivity(ctx, pod, n.ID, n.Activity); err != nil {
 		return err
 	}
@@ -199,7 +200,7 @@ func (s *Service) putActivity(ctx context.Context, pod, id string, a map[string]
 		return err
 	}
 	_, _, err = s.cfg.Store.Put(ctx, ldp.PutRequest{Path: outboxPath(pod, id), ContentType: mediaLDJSON,
-		Body: bytes.NewReader(raw), SizeHint: int64(len(raw)), Origin: OriginFederation})
+		Body: bytes.NewReader(raw), SizeHint: int64(len(raw)), Origin: outboxOrigin})
 	if err != nil {
 		return fmt.Errorf("storing the activity: %w", err)
 	}
