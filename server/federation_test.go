@@ -237,3 +237,27 @@ func TestFederationBasePath(t *testing.T) {
 		t.Errorf("actor %d %s", resp.StatusCode, body)
 	}
 }
+
+// --federation / NAAMIO_FEDERATION: on by default; a flag beats the
+// environment.
+func TestFederationFlag(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{nil, nil, true},
+		{[]string{"--federation=false"}, nil, false},
+		{nil, map[string]string{"NAAMIO_FEDERATION": "false"}, false},
+		{[]string{"--federation"}, map[string]string{"NAAMIO_FEDERATION": "false"}, true},
+	} {
+		cfg, err := parseServeConfig(c.args, env(c.env))
+		if err != nil || cfg.Federation != c.want {
+			t.Errorf("%v %v: Federation %v (%v), want %v", c.args, c.env, cfg.Federation, err, c.want)
+		}
+	}
+	if _, err := parseServeConfig(nil, env(map[string]string{"NAAMIO_FEDERATION": "maybe"})); err == nil {
+		t.Error("NAAMIO_FEDERATION=maybe accepted")
+	}
+}
