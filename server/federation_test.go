@@ -123,9 +123,9 @@ func TestFederationOff(t *testing.T) {
 	}
 }
 
-// Issue 14 / CVE-2024-25623 class through the server: a client PUT of an
+// SECURITY row 62 (issue 14, CVE-2024-25623 class) through the server: a client PUT of an
 // AS2 type is refused.
-func TestFederationNoUserAS2(t *testing.T) {
+func TestSecurityRow62FederationNoUserAS2(t *testing.T) {
 	base, _ := startServer(t, nil)
 	fake := `{"id":"` + base + `/evil","type":"Person","inbox":"` + base + `/evil/inbox"}`
 	for _, ct := range []string{"application/activity+json", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`} {
