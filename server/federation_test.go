@@ -261,3 +261,54 @@ func TestFederationFlag(t *testing.T) {
 		t.Error("NAAMIO_FEDERATION=maybe accepted")
 	}
 }
+
+// naamio pod lock / unlock: the actor says manuallyApprovesFollowers.
+func TestFederationPodLock(t *testing.T) {
+	dir := t.TempDir()
+	base := "http://pod.test/"
+	var out, errOut bytes.Buffer
+	if err := accountCommand([]string{"create", "--data", dir, "--base-url", base, "--email", "a@example.org", "--pod", "alice"},
+		strings.NewReader("correct horse battery\n"), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	locked := func() any {
+		t.Helper()
+		cfg := defaults()
+		cfg.DataDir, cfg.DiskReserve, cfg.BaseURL = dir, 0, base
+		log, _ := NewLogger(io.Discard, "json", "info")
+		s, err := New(cfg, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeServer(s)
+		req := httptest.NewRequest(http.MethodGet, base+".ap/actors/alice", nil)
+		req.Header.Set("Accept", "application/activity+json")
+		w := httptest.NewRecorder()
+		s.http.Handler.ServeHTTP(w, req)
+		var doc map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		return doc["manuallyApprovesFollowers"]
+	}
+	if got := locked(); got != false {
+		t.Fatalf("new account locked: %v", got)
+	}
+	for _, c := range []struct {
+		cmd  string
+		want bool
+	}{{"lock", true}, {"unlock", false}} {
+		if err := podCommand([]string{c.cmd, "--data", dir, "alice"}, &out, &errOut); err != nil {
+			t.Fatalf("%s: %v %s", c.cmd, err, errOut.String())
+		}
+		if got := locked(); got != c.want {
+			t.Errorf("after %s: manuallyApprovesFollowers %v", c.cmd, got)
+		}
+	}
+	for _, args := range [][]string{{"lock"}, {"lock", "--data", dir}, {"lock", "--data", dir, "bob"},
+		{"unlock", "--data", dir, "../x"}, {"lock", "--data", dir, "a", "b"}, {"lock", "--bogus", "alice"}} {
+		if err := podCommand(args, &out, &errOut); err == nil {
+			t.Errorf("pod %q accepted", args)
+		}
+	}
+}
