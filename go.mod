@@ -15,7 +15,9 @@ require (
 
 require (
 	code.superseriousbusiness.org/activity v1.17.0
+	code.superseriousbusiness.org/httpsig v1.4.0
 	github.com/coder/websocket v1.8.15
+	github.com/dunglas/httpsfv v1.1.2
 	github.com/extism/go-sdk v1.7.1
 	github.com/tetratelabs/wabin v0.0.0-20230304001439-f6f874872834
 	github.com/tetratelabs/wazero v1.9.0

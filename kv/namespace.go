@@ -10,7 +10,7 @@ const (
 	Pods          Namespace = "p" // the pod registry: each pod's owner and WebID, tombstones of deleted pod names (idp.Pods)
 	Tokens        Namespace = "t" // the OpenID Provider: signing keys, clients, interactions, codes, refresh tokens, grants, revocations (idp/op)
 	Modules       Namespace = "x" // installed Wasm module records (modules, to come)
-	DeliveryQueue Namespace = "q" // outgoing deliveries: webhook notifications under w (notify), ActivityPub deliveries (federation, to come)
+	DeliveryQueue Namespace = "q" // outgoing deliveries: webhook notifications under wq/, wf/ (notify), ActivityPub deliveries under aa/, at/, aq/, ak/, af/ (federation/deliver)
 	Channels      Namespace = "n" // Solid Notifications channels (notify, to come)
 	FeedCursors   Namespace = "f" // change-log feed: each durable consumer's cursor, the Seq it has handled, under its name (event.Feed, server/feed.go)
 	Federation    Namespace = "s" // ActivityPub ("social"): each pod's RSA signing key under key/<pod>, its actor settings under actor/<pod> (federation)

@@ -153,8 +153,25 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 		return Meta{}, false, err
 	}
 	addAll(g, gen)
-	if err := pt.Apply(g, rdf.ApplyLimits{}); err != nil {
+	changed, err := pt.ApplyChanged(g, rdf.ApplyLimits{})
+	if err != nil {
 		return Meta{}, false, err
+	}
+	if !changed && cur != nil {
+		// The patch leaves the document as it is (it deletes what it
+		// inserts again, or inserts what is there): nothing to write, no
+		// new version, no change event. The client's conditions still
+		// hold or fail as for a write.
+		user, err := h.userPrecondition(r, p)
+		if err != nil {
+			return Meta{}, false, err
+		}
+		if user != nil {
+			if err := user(cur); err != nil {
+				return Meta{}, false, err
+			}
+		}
+		return *cur, false, nil
 	}
 	if n := g.Len() - len(gen); n > h.maxTriples {
 		// SECURITY row 15: the result is a document like any other.

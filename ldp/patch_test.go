@@ -3,10 +3,14 @@ package ldp_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/ldp/ldptest"
 	"github.com/naamio/naamio/rdf"
 )
 
@@ -220,5 +224,46 @@ func TestDescriptionResource(t *testing.T) {
 	served := readAll(t, do(t, srv, req{method: "GET", path: "/photo.meta"}))
 	if r := put(t, srv, "/photo.meta", "text/turtle", served); r.StatusCode != 204 {
 		t.Fatalf("PUT back of the served description = %d %s", r.StatusCode, readAll(t, r))
+	}
+}
+
+// TestPatchNoChange: a patch that leaves the document as it is writes
+// nothing (no commit, so no change event for notifications and module
+// reactors), while the client's conditions are still checked as for a
+// write.
+func TestPatchNoChange(t *testing.T) {
+	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	srv := httptest.NewServer(ldptest.PublicHandler(t, st, res, ldp.Config{BaseURL: base, MaxRDFBody: 1 << 20}))
+	t.Cleanup(srv.Close)
+	doc := srv.URL + "/p/same.ttl"
+	if r := patchN3(t, srv, doc, `_:p a solid:InsertDeletePatch; solid:inserts { ex:a ex:b ex:c. }.`, nil); r.StatusCode != 201 {
+		t.Fatalf("creating PATCH = %d %s", r.StatusCode, readAll(t, r))
+	}
+	etag := do(t, srv, req{method: "GET", path: "/p/same.ttl"}).Header.Get("ETag")
+	for _, tc := range []struct {
+		name, patch string
+		header      map[string]string
+		want        int
+		same        bool
+	}{
+		{"swap for the same triple", `_:p a solid:InsertDeletePatch; solid:where { ?x ex:b ?y. }; solid:deletes { ?x ex:b ?y. }; solid:inserts { ?x ex:b ?y. }.`, nil, 204, true},
+		{"insert what is there", `_:p a solid:InsertDeletePatch; solid:inserts { ex:a ex:b ex:c. }.`, nil, 204, true},
+		{"stale If-Match still fails", `_:p a solid:InsertDeletePatch; solid:inserts { ex:a ex:b ex:c. }.`, map[string]string{"If-Match": `"stale"`}, 412, true},
+		{"If-None-Match * still fails", `_:p a solid:InsertDeletePatch; solid:inserts { ex:a ex:b ex:c. }.`, map[string]string{"If-None-Match": "*"}, 412, true},
+		{"a real change", `_:p a solid:InsertDeletePatch; solid:inserts { ex:a ex:b ex:d. }.`, nil, 204, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := st.LastSeq()
+			r := patchN3(t, srv, doc, tc.patch, tc.header)
+			if r.StatusCode != tc.want {
+				t.Fatalf("PATCH = %d %s, want %d", r.StatusCode, readAll(t, r), tc.want)
+			}
+			if after := st.LastSeq(); (before == after) != tc.same {
+				t.Fatalf("change log %d -> %d, want unchanged=%v", before, after, tc.same)
+			}
+		})
+	}
+	if etag == do(t, srv, req{method: "GET", path: "/p/same.ttl"}).Header.Get("ETag") {
+		t.Fatal("the real change kept the ETag")
 	}
 }

@@ -269,6 +269,9 @@ func classify(err error, stderr string) *CallError {
 }
 
 func (pg *program) close(ctx context.Context) {
+	if pg == nil {
+		return // a disabled module has no program
+	}
 	pg.running.Lock()
 	defer pg.running.Unlock()
 	if pg.closed {

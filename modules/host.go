@@ -71,8 +71,24 @@ type Host struct {
 // Call is the engine's HostFunc. It never fails: bad input, an IRI
 // outside the server, a call past the limit are answers (400, 429).
 func (h *Host) Call(ctx context.Context, name string, in []byte) []byte {
-	out, _ := json.Marshal(h.call(ctx, name, in))
+	out, _ := marshal(h.call(ctx, name, in))
 	return out
+}
+
+// marshal is json.Marshal without HTML escaping: what modules read is
+// JSON, never HTML, and RDF bodies are full of "<" and ">", which
+// escaping would make six bytes each. Decoding JSON costs a guest more
+// than the host (Wasm runs several times slower than native code, and
+// slower still under the timeout's termination checks), so the host
+// sends it as short and plain as it can.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 func (h *Host) call(ctx context.Context, name string, in []byte) hostResponse {

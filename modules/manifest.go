@@ -44,6 +44,11 @@ type Manifest struct {
 	AllowedHosts []string          `json:"allowedHosts,omitempty"`
 	Config       map[string]string `json:"config,omitempty"`
 	Limits       Limits            `json:"limits"`
+	// Disabled keeps the module installed (its binary checked and kept)
+	// without running it: no reactor or validator is called, events of
+	// the time it is off are not queued for it, and its status says
+	// "disabled". Writing the manifest again without it starts the module.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // Wasm names the module's binary and its digest.

@@ -165,6 +165,14 @@ func (st *status) logLine(level, msg string) {
 	st.mu.Unlock()
 }
 
+// disable marks a module that is installed but not running.
+func (st *status) disable() {
+	st.mu.Lock()
+	st.s.State, st.s.Error = StateDisabled, ""
+	st.dirty = true
+	st.mu.Unlock()
+}
+
 func (st *status) fail(err error) {
 	st.mu.Lock()
 	st.s.State, st.s.Error = StateFailed, err.Error()

@@ -183,7 +183,7 @@ var errDeadNow = errors.New("the module asked not to retry")
 
 // react runs one queued event; its error says whether to retry.
 func (m *module) react(ctx context.Context, p pending, hops *hopTable) error {
-	input, err := json.Marshal(p.Event)
+	input, err := marshal(p.Event)
 	if err != nil {
 		return err
 	}

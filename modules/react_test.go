@@ -233,3 +233,79 @@ func (p *svcPod) changesSince(after event.Cursor) []event.Change {
 	}
 	return cs
 }
+
+// A manifest with "disabled": true installs the module without running
+// it: its validator lets everything through, its reactor gets nothing
+// (also not later), its status says "disabled", across a restart too;
+// the manifest written again without it starts the module.
+func TestDisabledModule(t *testing.T) {
+	p, reopen := openSvcPod(t)
+	bin := guestWasm(t)
+	agent := svcBase + "alice/settings/modules/guest.json#module"
+	for _, c := range []string{"/alice/notes/", "/alice/out/"} {
+		p.must(svcOwner, "PUT", c, "", nil, http.StatusCreated)
+		p.must(svcOwner, "PUT", c+".acl", "text/turtle", []byte(`@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#owner> a acl:Authorization ; acl:agent <`+svcOwner+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write, acl:Control .
+<#module> a acl:Authorization ; acl:agent <`+agent+`> ; acl:accessTo <./> ; acl:default <./> ; acl:mode acl:Read, acl:Write .`), http.StatusCreated)
+	}
+	p.must(svcOwner, "PUT", "/alice/settings/modules/guest.wasm", "application/wasm", bin, http.StatusCreated)
+	manifest := func(disabled string) []byte {
+		return []byte(`{"name":"guest","version":"1",
+		"wasm":{"url":"guest.wasm","sha256":"` + hex.EncodeToString(sha(bin)) + `"},
+		"reactors":[{"export":"on_change","container":"../../notes/"}],
+		"validators":[{"export":"validate","container":"../../notes/"}],
+		"config":{"out":"` + svcBase + `alice/out/"}` + disabled + `}`)
+	}
+	p.must(svcOwner, "PUT", svcManifest, "application/json", manifest(`,"disabled":true`), http.StatusCreated)
+	state := func() string { st, _ := p.svc.Status(svcManifest); return st.State }
+	if s := state(); s != StateDisabled {
+		t.Fatalf("state %q, want disabled", s)
+	}
+	var cursor event.Cursor
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = p.svc.Run(ctx); close(done) }()
+	p.reactFeed(&cursor)
+	// The validator would refuse this; disabled, it is not called.
+	p.must(svcOwner, "PUT", "/alice/notes/a.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> "forbidden" .`), http.StatusCreated)
+	p.reactFeed(&cursor)
+	time.Sleep(300 * time.Millisecond) // a running reactor writes out/log.ttl in far less
+	if r := p.as(svcOwner, "GET", "/alice/out/log.ttl", "", nil); r.Code != http.StatusNotFound {
+		t.Fatalf("a disabled module reacted: %d %s", r.Code, r.Body)
+	}
+	if st, _ := p.svc.Status(svcManifest); st.Calls != 0 {
+		t.Fatalf("a disabled module was called: %+v", st)
+	}
+
+	// After a restart it is still disabled.
+	stop()
+	<-done
+	p.svc.Close(context.Background())
+	p = reopen()
+	if s := state(); s != StateDisabled {
+		t.Fatalf("after a restart: state %q, want disabled", s)
+	}
+	installed, err := ReadInstalled(context.Background(), p.svc.cfg.Records)
+	if err != nil || len(installed) != 1 || installed[0].Status.State != StateDisabled {
+		t.Fatalf("recorded: %+v, %v", installed, err)
+	}
+
+	// Enabled again: it validates and reacts.
+	ctx, stop = context.WithCancel(context.Background())
+	defer stop()
+	go func() { _ = p.svc.Run(ctx) }()
+	cursor = event.Cursor(p.st.LastSeq())
+	p.must(svcOwner, "PUT", svcManifest, "application/json", manifest(""), http.StatusNoContent)
+	if s := state(); s != StateRunning {
+		t.Fatalf("enabled: state %q", s)
+	}
+	p.must(svcOwner, "PUT", "/alice/notes/b.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> "forbidden" .`), http.StatusUnprocessableEntity)
+	p.must(svcOwner, "PUT", "/alice/notes/b.ttl", "text/turtle", []byte(`<#x> <urn:ex:v> 1 .`), http.StatusCreated)
+	p.reactFeed(&cursor)
+	eventually(t, "the enabled module reacts", func() bool {
+		return strings.Contains(p.as(svcOwner, "GET", "/alice/out/log.ttl", "", nil).Body.String(), "notes/b.ttl>")
+	})
+	if l := p.as(svcOwner, "GET", "/alice/out/log.ttl", "", nil).Body.String(); strings.Contains(l, "notes/a.ttl>") {
+		t.Fatalf("an event of the disabled time reached the module:\n%s", l)
+	}
+}

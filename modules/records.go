@@ -102,6 +102,9 @@ func ReadInstalled(ctx context.Context, records kv.KV) ([]Installed, error) {
 		if in.Status.State == "" {
 			in.Status.State = StateRunning
 		}
+		if in.Manifest.Disabled {
+			in.Status.State = StateDisabled
+		}
 		if err := records.List(ctx, keyQueue+in.Path+"\x00", func(string, []byte) error { in.Queued++; return nil }); err != nil {
 			return nil, err
 		}
@@ -117,4 +120,20 @@ func ReadInstalled(ctx context.Context, records kv.KV) ([]Installed, error) {
 		}
 	}
 	return out, nil
+}
+
+// Installed is ReadInstalled for the running server: every installed
+// module with its live status (counters and log as they are now, not as
+// last recorded).
+func (s *Service) Installed(ctx context.Context) ([]Installed, error) {
+	all, err := ReadInstalled(ctx, s.cfg.Records)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if st, ok := s.Status(all[i].Path); ok {
+			all[i].Status = st
+		}
+	}
+	return all, nil
 }

@@ -85,7 +85,11 @@ func (s *Service) activate(ctx context.Context, mod *module) error {
 	}
 	s.modulesChanged()
 	mod.wake()
-	mod.status.logLine("info", fmt.Sprintf("installed %s %s", mod.manifest.Name, mod.manifest.Version))
+	if mod.manifest.Disabled {
+		mod.status.logLine("info", fmt.Sprintf("installed %s %s, disabled", mod.manifest.Name, mod.manifest.Version))
+	} else {
+		mod.status.logLine("info", fmt.Sprintf("installed %s %s", mod.manifest.Name, mod.manifest.Version))
+	}
 	s.log.InfoContext(ctx, "module installed", "path", mod.path, "name", mod.manifest.Name, "version", mod.manifest.Version)
 	return nil
 }
@@ -207,6 +211,10 @@ func (s *Service) start(ctx context.Context, mod *module) error {
 	}
 	if sum := sha256.Sum256(bin); hex.EncodeToString(sum[:]) != mod.manifest.Wasm.SHA256 {
 		return errors.New("its recorded binary is damaged (SHA-256 differs)")
+	}
+	if mod.manifest.Disabled {
+		mod.status.disable()
+		return nil
 	}
 	prog, err := s.engine.compile(ctx, mod.manifest, bin, mod.status.logLine)
 	if err != nil {

@@ -209,6 +209,10 @@ func (s *Service) load(ctx context.Context, path, iri, owner string, m *Manifest
 	if err := mod.placeIn(s.ldp.Locator().PathOf, root); err != nil {
 		return nil, err
 	}
+	if m.Disabled {
+		mod.status.disable()
+		return mod, nil
+	}
 	prog, err := s.engine.compile(ctx, m, bin, mod.status.logLine)
 	if err != nil {
 		return nil, err

@@ -103,7 +103,7 @@ func (s *Service) validate(ctx context.Context, w ldp.Proposal) error {
 	}
 	ev := Event{Type: string(w.Kind), Object: w.IRI, Target: s.ldp.IRI(ldp.Parent(w.Path)), State: w.ETag,
 		ContentType: w.ContentType, Published: time.Now().UTC().Format(time.RFC3339Nano), Actor: w.Agent.WebID, Body: nt.String()}
-	input, err := json.Marshal(ev)
+	input, err := marshal(ev)
 	if err != nil {
 		return err
 	}

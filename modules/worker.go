@@ -90,62 +90,120 @@ func (s *Service) worker(ctx context.Context, m *module) {
 	}
 }
 
-// drain runs m's queued events in order until the queue is empty. An
-// event that fails is retried after a pause, holding back the events
-// after it (order per resource); after the last retry, or at once when
-// the module says {"retry": false}, it becomes a dead letter. Handled
-// events leave the queue in batches (one synced write per batch): after a
-// crash, at most a batch is offered again, as at-least-once allows.
+// drain runs m's queued events until the queue is empty, in order per
+// resource: a batch's events are grouped by the resource they concern,
+// and up to reactLanes resources are handled at once (each on its own
+// instance), so one module's throughput is not one event's latency (a
+// write's sync) after another. An event that fails holds back the later
+// events of its resource; after the batch the worker pauses before the
+// retry (the next batch starts at the failed event), and after the last
+// retry, or at once when the module says {"retry": false}, the event
+// becomes a dead letter. Handled events leave the queue in batches (one
+// synced write per batch): after a crash, at most a batch is offered
+// again, as at-least-once allows.
 func (s *Service) drain(ctx context.Context, m *module) {
 	for ctx.Err() == nil && !m.retired() {
 		batch := s.nextQueued(ctx, m.path, drainBatch)
 		if len(batch) == 0 {
 			return
 		}
-		var done []string
-		for _, q := range batch {
-			if ctx.Err() != nil || m.retired() {
-				break
-			}
-			err := m.react(ctx, q.p, &s.hops)
-			if err == nil {
-				done = append(done, q.key)
-				continue
-			}
-			if ctx.Err() != nil || m.retired() {
-				break // stopped mid-call: offered again later
-			}
-			s.forget(ctx, done)
-			done = nil
-			s.failed(ctx, m, q.key, q.p, err)
-			break // the next batch starts at the failed event, or after it
-		}
+		stopped := func() bool { return ctx.Err() != nil || m.retired() }
+		done, failed := runLanes(batch, stopped, func(q queuedEvent) error { return m.react(ctx, q.p, &s.hops) })
 		s.forget(ctx, done)
+		if len(failed) == 0 {
+			continue
+		}
+		if ctx.Err() != nil || m.retired() {
+			return // stopped mid-call: offered again later
+		}
+		pause := time.Duration(0)
+		for _, f := range failed {
+			if d, ok := s.failed(ctx, m, f.q.key, f.q.p, f.err); ok && (pause == 0 || d < pause) {
+				pause = d
+			}
+		}
+		if pause > 0 {
+			t := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+			case <-m.gone:
+			case <-t.C:
+			}
+			t.Stop()
+		}
 	}
+}
+
+// reactLanes is how many resources' events one module handles at once.
+const reactLanes = 2
+
+type failedEvent struct {
+	q   queuedEvent
+	err error
+}
+
+// runLanes runs handle on a batch, in order per resource and up to
+// reactLanes resources at once. It returns the keys of the handled
+// events and the first failed event of each resource that had one (the
+// events after it stay queued). Events not run, or failed, once stopped
+// says so are in neither.
+func runLanes(batch []queuedEvent, stopped func() bool, handle func(queuedEvent) error) (done []string, failed []failedEvent) {
+	var order []string
+	lanes := map[string][]queuedEvent{}
+	for _, q := range batch {
+		r := q.p.Event.Object
+		if _, ok := lanes[r]; !ok {
+			order = append(order, r)
+		}
+		lanes[r] = append(lanes[r], q)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, reactLanes)
+	for _, r := range order {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(events []queuedEvent) {
+			defer func() { <-sem; wg.Done() }()
+			for _, q := range events {
+				if stopped() {
+					return
+				}
+				err := handle(q)
+				mu.Lock()
+				if err == nil {
+					done = append(done, q.key)
+				} else if !stopped() {
+					failed = append(failed, failedEvent{q, err})
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}(lanes[r])
+	}
+	wg.Wait()
+	return done, failed
 }
 
 // drainBatch is how many queued events a worker reads at once.
 const drainBatch = 32
 
 // failed records a failed attempt of a queued event: a dead letter after
-// the last retry (or at once for {"retry": false}), else a pause.
-func (s *Service) failed(ctx context.Context, m *module, key string, p pending, err error) {
+// the last retry (or at once for {"retry": false}), else the pause
+// before its retry (ok true).
+func (s *Service) failed(ctx context.Context, m *module, key string, p pending, err error) (time.Duration, bool) {
 	p.Attempts++
 	p.Error = err.Error()
 	if errors.Is(err, errDeadNow) || p.Attempts > len(retryPauses) {
 		s.bury(ctx, m, key, p)
-		return
+		return 0, false
 	}
 	if v, err := json.Marshal(p); err == nil {
 		_ = s.cfg.Records.Put(ctx, key, v, 0)
 	}
-	t := time.NewTimer(retryPauses[p.Attempts-1])
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-m.gone:
-	case <-t.C:
-	}
+	return retryPauses[p.Attempts-1], true
 }
 
 // forget deletes handled events from the queue, in one write.

@@ -35,9 +35,18 @@ func (l ApplyLimits) withDefaults() ApplyLimits {
 // Server answers, rather than a silent no-op, so a client learns that its
 // view of the resource is stale.
 func (p *Patch) Apply(g *Graph, lim ApplyLimits) error {
+	_, err := p.ApplyChanged(g, lim)
+	return err
+}
+
+// ApplyChanged is Apply that also reports whether g changed. An N3 Patch
+// that deletes only triples it inserts again, or inserts only triples g
+// holds, leaves g as it was (changed false), so a caller can skip
+// writing it; a SPARQL Update always reports true.
+func (p *Patch) ApplyChanged(g *Graph, lim ApplyLimits) (bool, error) {
 	b := &budget{lim: lim.withDefaults()}
 	if p.sparql {
-		return p.applySPARQL(g, b)
+		return true, p.applySPARQL(g, b)
 	}
 	return p.applyN3(g, b)
 }
@@ -48,40 +57,49 @@ func (p *Patch) Apply(g *Graph, lim ApplyLimits) error {
 // (server-patch-n3-semantics-deletions-non-empty-all-triples: 409); then the
 // deletions are removed and the insertions added. Every check runs before
 // the first change, so a failure leaves g as it was.
-func (p *Patch) applyN3(g *Graph, b *budget) error {
+func (p *Patch) applyN3(g *Graph, b *budget) (bool, error) {
 	q := compileQuery(p.Where, b)
 	if err := b.spend(0); err != nil {
-		return err
+		return false, err
 	}
 	row, err := newEvaluator(g, b).oneMapping(q)
 	if err != nil {
-		return err
+		return false, err
 	}
 	dels, ok := q.instantiate(p.Deletes, row, nil)
 	if !ok {
-		return fmt.Errorf("%w: a deletion is not a valid triple under the where mapping", ErrPatchConflict)
+		return false, fmt.Errorf("%w: a deletion is not a valid triple under the where mapping", ErrPatchConflict)
 	}
 	for _, t := range dels {
 		if !g.Has(t) {
-			return fmt.Errorf("%w: triple to delete is absent: %s %s %s (Solid Protocol server-patch-n3-semantics-deletions-non-empty-all-triples)",
+			return false, fmt.Errorf("%w: triple to delete is absent: %s %s %s (Solid Protocol server-patch-n3-semantics-deletions-non-empty-all-triples)",
 				ErrPatchConflict, t.S, t.P, t.O)
 		}
 	}
 	fresh := &freshBlanks{g: g}
 	ins, ok := q.instantiate(p.Inserts, row, fresh.scope())
 	if !ok {
-		return fmt.Errorf("%w: an insertion is not a valid triple under the where mapping", ErrPatchConflict)
+		return false, fmt.Errorf("%w: an insertion is not a valid triple under the where mapping", ErrPatchConflict)
 	}
 	if err := b.spend(len(dels) + len(ins)); err != nil {
-		return err
+		return false, err
+	}
+	// g changes unless every deletion is inserted again and every
+	// insertion was already there (dels are all in g, checked above).
+	inserted := NewGraph()
+	changed := false
+	for _, t := range ins {
+		inserted.Add(t)
+		changed = changed || !g.Has(t)
 	}
 	for _, t := range dels {
+		changed = changed || !inserted.Has(t)
 		g.Remove(t)
 	}
 	for _, t := range ins {
 		g.Add(t)
 	}
-	return nil
+	return changed, nil
 }
 
 // applySPARQL runs the operations in order on g, undoing every change when

