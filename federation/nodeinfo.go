@@ -106,6 +106,13 @@ func (s *Service) ServeNodeInfo(w http.ResponseWriter, r *http.Request) {
 // none of them is 404.
 func (s *Service) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions {
+			// CORS preflights are answered by the server's middleware;
+			// a plain OPTIONS learns the methods.
+			w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		switch r.URL.Path {
 		case WebFingerPath:
 			s.ServeWebFinger(w, r)

@@ -65,6 +65,10 @@ func New(cfg Config) (*Service, error) {
 // Paths is the service's URL layout.
 func (s *Service) Paths() *Paths { return s.cfg.Paths }
 
+// Keys are the pods' signing keys (what outgoing requests of pod are
+// signed with: Keys.Key(ctx, pod).Private, key id Paths.KeyID(pod)).
+func (s *Service) Keys() Keys { return s.cfg.Keys }
+
 // Errors of the federation endpoints; statusFor maps them to statuses.
 var (
 	errNotFound      = errors.New("not found")
