@@ -172,9 +172,10 @@ func testReactorChains(t *testing.T, restart bool) {
 			<-done
 			p.svc.Close(context.Background())
 			p = reopen()
-			ctx, stop = context.WithCancel(context.Background())
+			ctx2, cancel := context.WithCancel(context.Background())
+			stop = cancel
 			done = make(chan struct{})
-			go func() { _ = p.svc.Run(ctx); close(done) }()
+			go func() { _ = p.svc.Run(ctx2); close(done) }()
 		}
 	}
 	if restart {
