@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/naamio/naamio/federation/deliver"
+	"github.com/naamio/naamio/federation/httpsig"
+	"github.com/naamio/naamio/federation/remote"
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 )
@@ -33,6 +36,17 @@ type Config struct {
 	Pods    Pods
 	Keys    Keys
 	Records kv.KV // the kv.Federation namespace (actor settings)
+	// Relations is the pods' social graph (followers, following, blocks),
+	// kept in Records.
+	Relations *Relations
+	// Deliver queues outgoing activities (send); nil in tests that send
+	// nothing.
+	Deliver *deliver.Deliverer
+	// Verifier checks the HTTP Signatures of incoming activities.
+	Verifier *httpsig.Verifier
+	// Fetch fetches remote AS2 documents (actors, objects) through the
+	// SSRF-safe client.
+	Fetch *remote.Fetcher
 	// Software and OpenRegistrations are reported in NodeInfo.
 	Software          Software
 	OpenRegistrations bool
@@ -58,6 +72,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Relations == nil {
+		cfg.Relations = NewRelations(cfg.Records)
 	}
 	return &Service{cfg: cfg, log: cfg.Log}, nil
 }

@@ -220,6 +220,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.workers = append(s.workers, feed.workers()...)
 	s.workers = append(s.workers, worker{"webhook senders", s.webhook.Run})
+	s.workers = append(s.workers, fedWorkers(fed)...)
 	s.http = &http.Server{
 		Handler:           s.routes(lh),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
