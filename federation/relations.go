@@ -23,6 +23,8 @@ import (
 //	                   whole domain (value: when, JSON time)
 //	fp/<pod>/<actor>   a Follow waiting for the owner's answer (JSON
 //	                   PendingFollow)
+//	fx/<actor>\x00<pod> pod follows actor (the reverse of fg/, written with
+//	                   it: which pods a shared-inbox delivery is for)
 //
 // The inbox keeps its own index beside them (see inbox.go). A list is in
 // key order (by actor IRI) and is paged by the last actor returned.
@@ -70,10 +72,11 @@ const MaxActorIRI = 2048
 var errBadActor = fmt.Errorf("%w: not an actor IRI", errBadRequest)
 
 const (
-	prefFollower  = "fr/"
-	prefFollowing = "fg/"
-	prefBlock     = "bk/"
-	prefPending   = "fp/"
+	prefFollower   = "fr/"
+	prefFollowing  = "fg/"
+	prefBlock      = "bk/"
+	prefPending    = "fp/"
+	prefFollowedBy = "fx/"
 )
 
 // NewRelations returns the relations kept in records (kv.Federation).
@@ -274,7 +277,20 @@ func (r *Relations) SetFollowing(ctx context.Context, pod string, f Followed) er
 			f.Since = r.now().UTC()
 		}
 	}
-	return r.put(ctx, prefFollowing, pod, f.Actor, f)
+	k, err := relKey(prefFollowing, pod, f.Actor)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return r.kv.Update(ctx, func(tx kv.Txn) error {
+		if err := tx.Set(k, b, 0); err != nil {
+			return err
+		}
+		return tx.Set(prefFollowedBy+f.Actor+"\x00"+pod, nil, 0)
+	})
 }
 
 // Following returns the record of actor among those pod's actor follows.
@@ -298,7 +314,30 @@ func (r *Relations) CountFollowing(ctx context.Context, pod string) (int, error)
 
 // RemoveFollowing forgets actor among those pod's actor follows.
 func (r *Relations) RemoveFollowing(ctx context.Context, pod, actor string) error {
-	return r.del(ctx, prefFollowing, pod, actor)
+	k, err := relKey(prefFollowing, pod, actor)
+	if err != nil {
+		return err
+	}
+	return r.kv.Update(ctx, func(tx kv.Txn) error {
+		if err := tx.Delete(k); err != nil {
+			return err
+		}
+		return tx.Delete(prefFollowedBy + actor + "\x00" + pod)
+	})
+}
+
+// PodsFollowing lists the pods whose actor follows actor (or asked to).
+func (r *Relations) PodsFollowing(ctx context.Context, actor string) ([]string, error) {
+	if actor == "" || len(actor) > MaxActorIRI {
+		return nil, errBadActor
+	}
+	var pods []string
+	p := prefFollowedBy + actor + "\x00"
+	err := r.kv.List(ctx, p, func(key string, _ []byte) error {
+		pods = append(pods, key[len(p):])
+		return nil
+	})
+	return pods, err
 }
 
 // Block records that pod's owner blocks actor: an actor IRI, or

@@ -47,6 +47,11 @@ type Config struct {
 	// Fetch fetches remote AS2 documents (actors, objects) through the
 	// SSRF-safe client.
 	Fetch *remote.Fetcher
+	// InboxRate and InboxBurst bound the activities one domain may POST
+	// to the inboxes (per second, and at once); 0 means DefaultInboxRate
+	// and DefaultInboxBurst.
+	InboxRate  float64
+	InboxBurst int
 	// Software and OpenRegistrations are reported in NodeInfo.
 	Software          Software
 	OpenRegistrations bool
@@ -63,6 +68,10 @@ type Config struct {
 type Service struct {
 	cfg Config
 	log *slog.Logger
+	// limiter bounds each domain's rate of inbox POSTs (inbox.go).
+	limiter *domainLimiter
+	// access decides who may read an inbox as a collection (SetAccess).
+	access Access
 }
 
 // New checks cfg and returns the service.
@@ -76,7 +85,14 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Relations == nil {
 		cfg.Relations = NewRelations(cfg.Records)
 	}
-	return &Service{cfg: cfg, log: cfg.Log}, nil
+	rate, burst := cfg.InboxRate, cfg.InboxBurst
+	if rate <= 0 {
+		rate = DefaultInboxRate
+	}
+	if burst <= 0 {
+		burst = DefaultInboxBurst
+	}
+	return &Service{cfg: cfg, log: cfg.Log, limiter: newDomainLimiter(rate, burst, maxLimiterDomains)}, nil
 }
 
 // Paths is the service's URL layout.
@@ -104,6 +120,16 @@ func statusFor(err error) int {
 		return http.StatusNotAcceptable
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
+	case errors.Is(err, errUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, errTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errTooMany):
+		return http.StatusTooManyRequests
+	case errors.Is(err, errUnavailable):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

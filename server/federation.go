@@ -132,6 +132,39 @@ func mountFederation(r chi.Router, fed *federation.Service) {
 		r.Handle(p, h)
 	}
 	r.Handle(fed.Paths().Mount()+"/actors/{pod}", h)
+	r.Handle(fed.Paths().Mount()+"/actors/{pod}/followers", h)
+	r.Handle(fed.Paths().Mount()+"/actors/{pod}/following", h)
+	r.Handle(fed.Paths().Mount()+"/inbox", h)
+}
+
+// fedInbox sends the requests for a pod's inbox that are federation's
+// (signed or AS2 POSTs, GETs asking for AS2: federation.InboxRequest) to
+// it, and everything else to the LDP handler, which keeps serving the
+// container as the pod's Linked Data Notifications inbox.
+func fedInbox(fed *federation.Service, lh *ldp.Handler) http.Handler {
+	if fed == nil {
+		return lh
+	}
+	fed.SetAccess(ldpAccess{lh})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if pod, ok := fed.InboxRequest(r); ok {
+			fed.ServeInbox(w, r, pod)
+			return
+		}
+		lh.ServeHTTP(w, r)
+	})
+}
+
+// ldpAccess gives federation the LDP handler's access decisions.
+type ldpAccess struct{ lh *ldp.Handler }
+
+func (a ldpAccess) MayReadRequest(r *http.Request, p string) bool {
+	ag, err := ldp.RequestAgent(r)
+	return err == nil && a.lh.MayRead(r.Context(), ag, p)
+}
+
+func (a ldpAccess) RefuseRead(w http.ResponseWriter, r *http.Request, p string) {
+	a.lh.RefuseRead(w, r, p)
 }
 
 // buildVersion is the module version this binary was built as, or its
