@@ -128,14 +128,8 @@ func (s *Service) storeActivity(ctx context.Context, pod string, a *asActivity) 
 		return err
 	}
 	h := hashName(a.ID)
-	rec, found, err := s.record(ctx, pod, a.ID)
-	if err != nil {
-		return err
-	}
-	if !found {
-		rec = inboxRecord{Path: dir + h, Order: fmt.Sprintf("%s%s/%016x%s", prefInboxTime, pod, uint64(math.MaxInt64-s.now().UnixNano()), h)}
-	}
-	rec.ID, rec.Type, rec.Actor = a.ID, a.Type, a.Actor
+	rec := inboxRecord{Path: dir + h, ID: a.ID, Type: a.Type, Actor: a.Actor,
+		Order: fmt.Sprintf("%s%s/%016x%s", prefInboxTime, pod, uint64(math.MaxInt64-s.now().UnixNano()), h)}
 	if obj, ok := a.Object.(map[string]any); ok && a.Type != "Undo" {
 		rec.Object = idOf(obj)
 		rec.ObjActor = idOf(obj["attributedTo"])
@@ -146,23 +140,40 @@ func (s *Service) storeActivity(ctx context.Context, pod string, a *asActivity) 
 	if err := s.putJSON(ctx, rec.Path, a.Raw); err != nil {
 		return err
 	}
-	return s.index(ctx, pod, h, rec)
+	return s.index(ctx, pod, h, rec, true)
 }
 
-func (s *Service) index(ctx context.Context, pod, h string, rec inboxRecord) error {
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	return s.cfg.Records.Update(ctx, func(tx kv.Txn) error {
-		if err := tx.Set(prefInboxAct+pod+"/"+h, b, 0); err != nil {
+// index records rec, the stored activity <h> of pod. When keep is set
+// and the activity was stored before (a redelivery), it keeps its place
+// in the order of arrival.
+func (s *Service) index(ctx context.Context, pod, h string, rec inboxRecord, keep bool) error {
+	key := prefInboxAct + pod + "/" + h
+	return s.indexes.do(ctx, func(tx kv.Txn) error {
+		r := rec
+		if keep {
+			old, err := tx.Get(key)
+			switch {
+			case err == nil:
+				var o inboxRecord
+				if json.Unmarshal(old, &o) == nil && o.Order != "" {
+					r.Order, r.Undone = o.Order, o.Undone
+				}
+			case !errors.Is(err, kv.ErrNotFound):
+				return err
+			}
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
 			return err
 		}
-		if err := tx.Set(rec.Order, []byte(h), 0); err != nil {
+		if err := tx.Set(key, b, 0); err != nil {
 			return err
 		}
-		if rec.Object != "" {
-			return tx.Set(prefInboxObj+pod+"/"+hashName(rec.Object)+"/"+h, nil, 0)
+		if err := tx.Set(r.Order, []byte(h), 0); err != nil {
+			return err
+		}
+		if r.Object != "" {
+			return tx.Set(prefInboxObj+pod+"/"+hashName(r.Object)+"/"+h, nil, 0)
 		}
 		return nil
 	})
@@ -232,7 +243,7 @@ func (s *Service) markUndone(ctx context.Context, pod string, rec inboxRecord, u
 		return err
 	}
 	rec.Undone = true
-	return s.index(ctx, pod, rec.Path[strings.LastIndexByte(rec.Path, '/')+1:], rec)
+	return s.index(ctx, pod, rec.Path[strings.LastIndexByte(rec.Path, '/')+1:], rec, false)
 }
 
 // undoneMember marks a stored activity its actor took back with an Undo

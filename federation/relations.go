@@ -355,21 +355,33 @@ func (r *Relations) Unblock(ctx context.Context, pod, actor string) error {
 // domain (a block of "https://host", or of "http://host" for an http
 // actor: the scheme and authority of actor).
 func (r *Relations) Blocked(ctx context.Context, pod, actor string) (bool, error) {
-	ok, err := r.get(ctx, prefBlock, pod, actor, nil)
-	if err != nil || ok {
-		return ok, err
+	keys := []string{}
+	k, err := relKey(prefBlock, pod, actor)
+	if err != nil {
+		return false, err
 	}
-	u, err := url.Parse(actor)
-	if err != nil || u.Host == "" {
-		return false, nil
+	keys = append(keys, k)
+	if u, err := url.Parse(actor); err == nil && u.Host != "" {
+		host := strings.ToLower(u.Host)
+		keys = append(keys, prefBlock+pod+"/https://"+host, prefBlock+pod+"/"+strings.ToLower(u.Scheme)+"://"+host)
 	}
-	host := strings.ToLower(u.Host)
-	for _, d := range []string{"https://" + host, strings.ToLower(u.Scheme) + "://" + host} {
-		if ok, err := r.get(ctx, prefBlock, pod, d, nil); err != nil || ok {
-			return ok, err
+	// One read-only transaction for the three keys (it commits nothing).
+	blocked := false
+	err = r.kv.Update(ctx, func(tx kv.Txn) error {
+		blocked = false
+		for _, k := range keys {
+			_, err := tx.Get(k)
+			if err == nil {
+				blocked = true
+				return nil
+			}
+			if !errors.Is(err, kv.ErrNotFound) {
+				return err
+			}
 		}
-	}
-	return false, nil
+		return nil
+	})
+	return blocked, err
 }
 
 // SetPending records a Follow (id followID) from f that waits for the

@@ -72,6 +72,8 @@ type Service struct {
 	limiter *domainLimiter
 	// access decides who may read an inbox as a collection (SetAccess).
 	access Access
+	// indexes groups the inbox's index writes (groupcommit.go).
+	indexes *groupCommit
 }
 
 // New checks cfg and returns the service.
@@ -92,7 +94,8 @@ func New(cfg Config) (*Service, error) {
 	if burst <= 0 {
 		burst = DefaultInboxBurst
 	}
-	return &Service{cfg: cfg, log: cfg.Log, limiter: newDomainLimiter(rate, burst, maxLimiterDomains)}, nil
+	return &Service{cfg: cfg, log: cfg.Log, limiter: newDomainLimiter(rate, burst, maxLimiterDomains),
+		indexes: &groupCommit{kv: cfg.Records}}, nil
 }
 
 // Paths is the service's URL layout.
