@@ -113,3 +113,26 @@ func TestDomainLimiter(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseActivity: any body is refused with errBadRequest or read into
+// an activity with a type and http(s) id and actor; never a panic.
+func FuzzParseActivity(f *testing.F) {
+	f.Add([]byte(`{"id":"https://p.example/a/1","type":"Like","actor":"https://p.example/u","object":"https://h/x"}`))
+	f.Add([]byte(`{"id":"https://p.example/a/1","type":["Create"],"actor":[{"id":"https://p.example/u"}],"object":{"id":"https://p.example/n","to":["a","b"]}}`))
+	f.Add([]byte(`[[[[{"a":"\\"}]]]]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		a, err := parseActivity(body)
+		if err != nil {
+			if !errors.Is(err, errBadRequest) {
+				t.Fatalf("error of another kind: %v", err)
+			}
+			return
+		}
+		if a.Type == "" || !httpIRI(a.ID) || !httpIRI(a.Actor) {
+			t.Fatalf("accepted %+v", a)
+		}
+		if jsonDepth(body, MaxJSONDepth) > MaxJSONDepth || recipients(a.Raw) > MaxRecipients {
+			t.Fatal("limits not enforced")
+		}
+	})
+}

@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -326,14 +325,12 @@ func (s *Service) checkOrigin(ctx context.Context, a *asActivity) error {
 			}
 		}
 	default:
-		obj, ok := a.Object.(map[string]any)
-		if ok && !sameOrigin(objID, a.Actor) && !s.local(objID) {
+		if _, ok := a.Object.(map[string]any); ok && !sameOrigin(objID, a.Actor) && !s.local(objID) {
 			var v any = objID
 			if doc, err := s.fetch(ctx, objID); err == nil {
 				v = doc
 			}
 			a.Object, a.Raw["object"] = v, v
-			_ = obj
 		}
 	}
 	return nil
@@ -551,6 +548,3 @@ func (s *Service) undo(ctx context.Context, pod string, a *asActivity) error {
 	}
 	return nil
 }
-
-// retryAfter is a Retry-After value in seconds.
-func retryAfter(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
