@@ -381,3 +381,22 @@ func TestInboxCollectionAccess(t *testing.T) {
 		t.Fatalf("LDN POST: %d %v", resp.StatusCode, resp.Header)
 	}
 }
+
+// Undo of a Like keeps the stored Like, marked as undone by the Undo;
+// Undo of an activity named by id only finds it in the inbox.
+func TestInboxUndoLikeMarks(t *testing.T) {
+	e := newFedEnv(t, 1)
+	p := e.peers[0]
+	carl := p.actor("carl")
+	like := activity("Like", carl, e.actor("alice")+"/objects/n1")
+	if st, body := p.post(t, e.inbox("alice"), like); st != http.StatusAccepted {
+		t.Fatalf("Like: %d %s", st, body)
+	}
+	if st, body := p.post(t, e.inbox("alice"), activity("Undo", carl, like["id"])); st != http.StatusAccepted {
+		t.Fatalf("Undo: %d %s", st, body)
+	}
+	items := e.inboxItems(t, "alice")
+	if len(items) != 2 || items[1]["id"] != like["id"] || items[1]["https://naamio.dev/ns#undoneBy"] != items[0]["id"] {
+		t.Fatalf("the Like is not marked as undone: %v", items)
+	}
+}
