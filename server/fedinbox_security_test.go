@@ -221,8 +221,9 @@ func TestInboxSameOriginResourceIsNoActor(t *testing.T) {
 }
 
 // SECURITY row 43: a flood from one domain gets 429; another domain's
-// activities still get through, and so does the flooding domain's after
-// its bucket refills (not waited for here).
+// activities still get through. (The flooding domain gets a token back
+// every 10 ms, so whether its next request passes depends on timing: not
+// asserted here; TestDomainLimiter checks the refill on a fake clock.)
 func TestInboxRow43FloodFromOneDomain(t *testing.T) {
 	e := newFedEnv(t, 2)
 	p, q := e.peers[0], e.peers[1]
@@ -245,9 +246,6 @@ func TestInboxRow43FloodFromOneDomain(t *testing.T) {
 	}
 	if limited == 0 {
 		t.Fatal("the flood was never limited")
-	}
-	if st, _ := do(t, p.signed(t, e.inbox("alice"), carl, body)); st != 429 {
-		t.Fatalf("the flooding domain got %d", st)
 	}
 	if st, out := q.post(t, e.inbox("alice"), activity("Like", olga, "https://x.example/1")); st != 202 {
 		t.Fatalf("another domain got %d %s", st, out)
