@@ -193,6 +193,8 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request, pod string) er
 		w.Header().Set("Retry-After", "60")
 		return fmt.Errorf("%w: %v", errUnavailable, err)
 	case err != nil:
+		// RFC 9110 §11.6.1: a 401 names the scheme it wants.
+		w.Header().Set("WWW-Authenticate", `Signature headers="(request-target) host date digest"`)
 		return fmt.Errorf("%w: %v", errUnauthorized, err)
 	}
 	if err := s.checkOrigin(ctx, a); err != nil {

@@ -136,9 +136,17 @@ func TestInboxSecurityRows(t *testing.T) {
 	before := e.inboxTotal(t, "alice")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			st, body := do(t, c.req())
-			if st != c.want {
-				t.Fatalf("status %d, want %d (%s)", st, c.want, body)
+			resp, err := http.DefaultClient.Do(c.req())
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Fatalf("status %d, want %d (%s)", resp.StatusCode, c.want, body)
+			}
+			if c.want == 401 && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Signature") {
+				t.Fatalf("401 without a Signature challenge (ldp's answer?): %q", resp.Header.Get("WWW-Authenticate"))
 			}
 			if n := e.inboxTotal(t, "alice"); n != before {
 				t.Fatalf("inbox has %d activities, had %d: something was stored", n, before)
