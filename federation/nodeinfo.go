@@ -125,7 +125,15 @@ func (s *Service) Handler() http.Handler {
 		case NodeInfoPath:
 			s.ServeNodeInfo(w, r)
 		default:
-			s.ServeActor(w, r)
+			rt, _ := s.cfg.Paths.Parse(r.URL.EscapedPath())
+			switch rt.Kind {
+			case KindSharedInbox:
+				s.ServeSharedInbox(w, r)
+			case KindFollowers, KindFollowing:
+				s.ServeCollection(w, r)
+			default:
+				s.ServeActor(w, r)
+			}
 		}
 	})
 }

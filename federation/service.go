@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/naamio/naamio/federation/deliver"
+	"github.com/naamio/naamio/federation/httpsig"
+	"github.com/naamio/naamio/federation/remote"
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 )
@@ -33,6 +36,22 @@ type Config struct {
 	Pods    Pods
 	Keys    Keys
 	Records kv.KV // the kv.Federation namespace (actor settings)
+	// Relations is the pods' social graph (followers, following, blocks),
+	// kept in Records.
+	Relations *Relations
+	// Deliver queues outgoing activities (send); nil in tests that send
+	// nothing.
+	Deliver *deliver.Deliverer
+	// Verifier checks the HTTP Signatures of incoming activities.
+	Verifier *httpsig.Verifier
+	// Fetch fetches remote AS2 documents (actors, objects) through the
+	// SSRF-safe client.
+	Fetch *remote.Fetcher
+	// InboxRate and InboxBurst bound the activities one domain may POST
+	// to the inboxes (per second, and at once); 0 means DefaultInboxRate
+	// and DefaultInboxBurst.
+	InboxRate  float64
+	InboxBurst int
 	// Software and OpenRegistrations are reported in NodeInfo.
 	Software          Software
 	OpenRegistrations bool
@@ -49,6 +68,12 @@ type Config struct {
 type Service struct {
 	cfg Config
 	log *slog.Logger
+	// limiter bounds each domain's rate of inbox POSTs (inbox.go).
+	limiter *domainLimiter
+	// access decides who may read an inbox as a collection (SetAccess).
+	access Access
+	// indexes groups the inbox's index writes (groupcommit.go).
+	indexes *groupCommit
 }
 
 // New checks cfg and returns the service.
@@ -59,7 +84,18 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, log: cfg.Log}, nil
+	if cfg.Relations == nil {
+		cfg.Relations = NewRelations(cfg.Records)
+	}
+	rate, burst := cfg.InboxRate, cfg.InboxBurst
+	if rate <= 0 {
+		rate = DefaultInboxRate
+	}
+	if burst <= 0 {
+		burst = DefaultInboxBurst
+	}
+	return &Service{cfg: cfg, log: cfg.Log, limiter: newDomainLimiter(rate, burst, maxLimiterDomains),
+		indexes: &groupCommit{kv: cfg.Records}}, nil
 }
 
 // Paths is the service's URL layout.
@@ -91,6 +127,16 @@ func statusFor(err error) int {
 		return http.StatusNotAcceptable
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
+	case errors.Is(err, errUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, errTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errTooMany):
+		return http.StatusTooManyRequests
+	case errors.Is(err, errUnavailable):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
