@@ -179,11 +179,11 @@ func TestFederation(t *testing.T) {
 	})
 }
 
-// Issue 14 / Mastodon CVE-2024-25623 class: a pod user's resource that
+// SECURITY row 62 (issue 14; Mastodon CVE-2024-25623 class): a pod user's resource that
 // pretends to be an actor or an activity is never stored or served with
 // an ActivityStreams media type.
 func TestSecurityFederation(t *testing.T) {
-	requirement(t, "issue14-user-data-never-as2", func(t *testing.T) {
+	requirement(t, "security-row-62-user-data-never-as2", func(t *testing.T) {
 		dir := fresh(t.Name())
 		srv.put(t, dir, "text/turtle", nil)
 		fake := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"` + srv.url(dir+"evil") +

@@ -631,6 +631,9 @@ func scanDir(dir string, needles []string) (map[string]string, int64, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
+		if !d.Type().IsRegular() {
+			return nil // the admin socket, say: no stored bytes
+		}
 		f, err := os.Open(p)
 		if err != nil {
 			return err

@@ -33,10 +33,6 @@ const PublicIRI = "https://www.w3.org/ns/activitystreams#Public"
 // unknown type, another actor, an object that is not ours) — 422.
 var errUnprocessable = errors.New("unprocessable activity")
 
-// addressKeys are the addressing members (AP §6.1, AS2 §5.1). bto and bcc are stored for the
-// owner but never sent or shown.
-var addressKeys = []string{"to", "cc", "bto", "bcc", "audience"}
-
 // objectMembers are the members of a Note or Article the owner may set;
 // anything else a client sends is dropped, so no member the server gives
 // meaning to (id, attributedTo, published, replies…) comes from the body.
@@ -83,7 +79,7 @@ func (n *normalised) object() map[string]any {
 }
 
 // objectIRI is the IRI of the activity's object.
-func (n *normalised) objectIRI() string { return iriOf(n.Activity["object"]) }
+func (n *normalised) objectIRI() string { return idOf(n.Activity["object"]) }
 
 // normaliseOutgoing parses and completes a C2S body (AP §6).
 func normaliseOutgoing(body []byte, o outgoing) (*normalised, error) {
@@ -96,17 +92,18 @@ func normaliseOutgoing(body []byte, o outgoing) (*normalised, error) {
 	if typ == "" {
 		return nil, fmt.Errorf("%w: the body has no type", errBadRequest)
 	}
-	// AP §6.2: a bare object is wrapped in a Create.
+	// AP §6.2: a bare object is wrapped in a Create. (bto and bcc are kept
+	// in what is stored, for the owner, and never sent or shown.)
 	if slices.Contains(objectTypes, typ) {
 		in = map[string]any{"type": "Create", "object": in}
-		for _, k := range addressKeys {
+		for _, k := range addressing {
 			if v, ok := in["object"].(map[string]any)[k]; ok {
 				in[k] = v
 			}
 		}
 		typ = "Create"
 	}
-	if a, ok := in["actor"]; ok && iriOf(a) != actor {
+	if a, ok := in["actor"]; ok && idOf(a) != actor {
 		return nil, fmt.Errorf("%w: actor must be %s", errUnprocessable, actor)
 	}
 	if !slices.Contains(activityTypes, typ) {
@@ -202,7 +199,7 @@ func (o outgoing) create(in map[string]any, n *normalised) error {
 		return fmt.Errorf("%w: the outbox creates only %s", errUnprocessable, strings.Join(objectTypes, " and "))
 	}
 	actor := n.Activity["actor"].(string)
-	if a, ok := obj["attributedTo"]; ok && iriOf(a) != actor {
+	if a, ok := obj["attributedTo"]; ok && idOf(a) != actor {
 		return fmt.Errorf("%w: attributedTo must be %s", errUnprocessable, actor)
 	}
 	clean, err := o.objectFields(obj)
@@ -226,7 +223,7 @@ func (o outgoing) objectFields(obj map[string]any) (map[string]any, error) {
 		}
 	}
 	if v, ok := clean["inReplyTo"]; ok {
-		iri := iriOf(v)
+		iri := idOf(v)
 		if !absoluteIRI(iri) {
 			return nil, fmt.Errorf("%w: inReplyTo must be an IRI", errBadRequest)
 		}
@@ -292,7 +289,7 @@ func cleanTags(v any) ([]any, error) {
 // mentioned actors to cc.
 func (o outgoing) address(srcs []map[string]any, n *normalised, obj map[string]any) error {
 	total := 0
-	for _, k := range addressKeys {
+	for _, k := range addressing {
 		var merged []string
 		for _, src := range srcs {
 			if src == nil {
@@ -340,7 +337,7 @@ func (o outgoing) address(srcs []map[string]any, n *normalised, obj map[string]a
 // (and the actor's followers IRI) means the followers collection, "Public"
 // and "as:Public" the public collection.
 func (o outgoing) addressee(v any) (string, error) {
-	iri := iriOf(v)
+	iri := idOf(v)
 	switch iri {
 	case "followers":
 		return o.Paths.Followers(o.Pod), nil
@@ -387,7 +384,7 @@ func (o outgoing) update(in map[string]any, n *normalised) error {
 	if !ok {
 		return fmt.Errorf("%w: an Update needs the embedded object", errUnprocessable)
 	}
-	st, err := o.ours(iriOf(obj), KindObject)
+	st, err := o.ours(idOf(obj), KindObject)
 	if err != nil {
 		return err
 	}
@@ -424,7 +421,7 @@ func (o outgoing) update(in map[string]any, n *normalised) error {
 
 // delete turns one of the owner's objects into a Tombstone (AP §6.4).
 func (o outgoing) delete(in map[string]any, n *normalised) error {
-	iri := iriOf(in["object"])
+	iri := idOf(in["object"])
 	st, err := o.ours(iri, KindObject)
 	if err != nil {
 		return err
@@ -441,7 +438,7 @@ func (o outgoing) delete(in map[string]any, n *normalised) error {
 		"published": old["published"], "deleted": n.Activity["published"],
 	}
 	src := map[string]any{}
-	for _, k := range addressKeys {
+	for _, k := range addressing {
 		if v, ok := old[k]; ok {
 			src[k] = v
 		}
@@ -452,7 +449,7 @@ func (o outgoing) delete(in map[string]any, n *normalised) error {
 // simple completes a Follow, Like, Announce or Block: the object is an IRI
 // (an embedded object is kept by its id).
 func (o outgoing) simple(in map[string]any, n *normalised) error {
-	iri := iriOf(in["object"])
+	iri := idOf(in["object"])
 	if !absoluteIRI(iri) {
 		return fmt.Errorf("%w: the object of a %s must be an IRI", errBadRequest, n.Type)
 	}
@@ -475,7 +472,7 @@ func (o outgoing) simple(in map[string]any, n *normalised) error {
 // Announce or Block activities by id: the stored activity is embedded
 // (peers such as Mastodon need the Follow, not its id).
 func (o outgoing) undo(in map[string]any, n *normalised) error {
-	iri := iriOf(in["object"])
+	iri := idOf(in["object"])
 	st, err := o.ours(iri, KindActivity)
 	if err != nil {
 		return err
@@ -504,9 +501,9 @@ func (o outgoing) undo(in map[string]any, n *normalised) error {
 // owner (a locked account): the Follow is embedded, addressed to its
 // actor.
 func (o outgoing) answer(in map[string]any, n *normalised) error {
-	iri := iriOf(in["object"])
+	iri := idOf(in["object"])
 	if m, ok := in["object"].(map[string]any); ok && iri == "" {
-		iri = iriOf(m["actor"])
+		iri = idOf(m["actor"])
 	}
 	if iri == "" || o.Pending == nil {
 		return fmt.Errorf("%w: no follow request waits for %q", errUnprocessable, iri)
@@ -518,21 +515,9 @@ func (o outgoing) answer(in map[string]any, n *normalised) error {
 	if !found {
 		return fmt.Errorf("%w: no follow request waits for %q", errUnprocessable, iri)
 	}
-	follower := iriOf(follow["actor"])
+	follower := idOf(follow["actor"])
 	n.Activity["object"] = follow
 	return o.address([]map[string]any{{"to": []any{follower}}}, n, nil)
-}
-
-// idOf is the IRI a value names: a string, or an object's id.
-func iriOf(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case map[string]any:
-		s, _ := x["id"].(string)
-		return s
-	}
-	return ""
 }
 
 // asList is a JSON-LD value as a list (a single value is a list of one).
@@ -550,7 +535,7 @@ func asList(v any) []any {
 func asStrings(v any) []string {
 	var out []string
 	for _, x := range asList(v) {
-		if s := iriOf(x); s != "" {
+		if s := idOf(x); s != "" {
 			out = append(out, s)
 		}
 	}
@@ -566,7 +551,7 @@ func toAny(ss []string) []any {
 }
 
 func hasAddressing(m map[string]any) bool {
-	for _, k := range addressKeys {
+	for _, k := range addressing {
 		if _, ok := m[k]; ok {
 			return true
 		}

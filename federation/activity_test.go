@@ -106,7 +106,7 @@ func TestNormaliseWrapsBareObject(t *testing.T) {
 	wantCC := []any{alice + "/followers", "https://remote.example/users/bob"}
 	for _, m := range []map[string]any{a, o} {
 		if fmt.Sprint(m["to"]) != fmt.Sprint([]any{PublicIRI}) || fmt.Sprint(m["cc"]) != fmt.Sprint(wantCC) {
-			t.Fatalf("addressKeys to=%v cc=%v", m["to"], m["cc"])
+			t.Fatalf("addressing to=%v cc=%v", m["to"], m["cc"])
 		}
 	}
 }

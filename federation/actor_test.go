@@ -271,3 +271,29 @@ func TestActorSettings(t *testing.T) {
 		t.Error("settings saved for a non-pod name")
 	}
 }
+
+// A pod on a host of its own: its actor is still on the base host, its
+// inbox and WebID on the pod's host, and both find each other.
+func TestActorSubdomainPod(t *testing.T) {
+	f := newFixture(t)
+	p := f.addPodLayout("carol", "Carol", true)
+	if !strings.HasPrefix(p.Root, "http://carol.127.0.0.1:") {
+		t.Fatalf("pod root %s", p.Root)
+	}
+	actor := f.srv.URL + "/.ap/actors/carol"
+	doc := readJSON(t, f.get("/.ap/actors/carol", MediaActivityJSON))
+	if doc["id"] != actor || doc["inbox"] != p.Root+"inbox/" || doc["url"] != p.WebID || doc["name"] != "Carol" {
+		t.Errorf("actor %v", doc)
+	}
+	want := `<` + actor + `>; rel="alternate"; type="application/activity+json"`
+	if got := f.svc.ProfileLinks(p.Root + "profile/card"); got != want {
+		t.Errorf("profile links %q", got)
+	}
+	if got := f.svc.ProfileLinks(f.srv.URL + "/carol/profile/card"); got != "" {
+		t.Errorf("the base-host spelling of a subdomain pod's profile got %q", got)
+	}
+	resp := webfinger(f, p.WebID)
+	if resp.StatusCode != 200 {
+		t.Errorf("webfinger by the subdomain WebID: %d", resp.StatusCode)
+	}
+}

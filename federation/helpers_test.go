@@ -87,12 +87,18 @@ func newFixture(t testing.TB) *fixture {
 // display, and registers it.
 func (f *fixture) addPod(name, display string) *pod.Pod {
 	f.t.Helper()
+	return f.addPodLayout(name, display, false)
+}
+
+// addPodLayout is addPod, on a host of its own when subdomain.
+func (f *fixture) addPodLayout(name, display string, subdomain bool) *pod.Pod {
+	f.t.Helper()
 	ctx := context.Background()
-	p, err := pod.Create(ctx, f.st, f.base, name, f.base, pod.CreateOptions{Name: display})
+	p, err := pod.Create(ctx, f.st, f.base, name, f.base, pod.CreateOptions{Name: display, Layout: pod.LayoutFor(subdomain)})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if err := f.pods.Add(ctx, name, "acct-"+name, p.WebID, false); err != nil {
+	if err := f.pods.Add(ctx, name, "acct-"+name, p.WebID, subdomain); err != nil {
 		f.t.Fatal(err)
 	}
 	return p

@@ -9,8 +9,11 @@ import "strings"
 // finds the actor with one HEAD. Any other resource gets "". It answers
 // from memory (the pod registry), as ResourceLinks must.
 func (s *Service) ProfileLinks(iri string) string {
+	if !strings.HasSuffix(iri, "/profile/card") {
+		return "" // most resources: no URL parsing on every response
+	}
 	p, ok := s.cfg.Locator.PathOf(iri)
-	if !ok || !strings.HasSuffix(p, "/profile/card") {
+	if !ok {
 		return ""
 	}
 	name, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")

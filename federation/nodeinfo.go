@@ -106,6 +106,13 @@ func (s *Service) ServeNodeInfo(w http.ResponseWriter, r *http.Request) {
 // none of them is 404.
 func (s *Service) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions {
+			// CORS preflights are answered by the server's middleware;
+			// a plain OPTIONS learns the methods.
+			w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		switch r.URL.Path {
 		case WebFingerPath:
 			s.ServeWebFinger(w, r)
@@ -118,7 +125,15 @@ func (s *Service) Handler() http.Handler {
 		case NodeInfoPath:
 			s.ServeNodeInfo(w, r)
 		default:
-			s.ServeActor(w, r)
+			rt, _ := s.cfg.Paths.Parse(r.URL.EscapedPath())
+			switch rt.Kind {
+			case KindSharedInbox:
+				s.ServeSharedInbox(w, r)
+			case KindFollowers, KindFollowing:
+				s.ServeCollection(w, r)
+			default:
+				s.ServeActor(w, r)
+			}
 		}
 	})
 }

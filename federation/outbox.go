@@ -22,16 +22,12 @@ import (
 // The owner's outbox (ActivityPub §6, C2S). A POST by the pod's owner is
 // normalised (activity.go), stored as <pod>/outbox/<id> (one JSON-LD
 // resource per activity, the object of a Create embedded; written as the
-// server with origin outboxOrigin so the change log carries it), its
+// server with origin OriginFederation so the change log carries it), its
 // local effects recorded, and delivered by the outbox consumer
 // (outboxfeed.go) from the change log. The container <pod>/outbox/ keeps
 // the pod's ACLs (owner only): the public reads the AS2 views this file
 // serves under the actor (<actor>/outbox, <actor>/objects/<id>,
 // <actor>/activities/<id>), which show public activities only.
-
-// outboxOrigin is the change-log origin of the outbox's writes (the
-// federation's one origin, "naamio:federation").
-const outboxOrigin = "naamio:federation"
 
 // outboxPageSize is the number of activities on one outbox page.
 const outboxPageSize = 20
@@ -41,9 +37,8 @@ const mediaLDJSON = "application/ld+json"
 
 // Errors of the outbox's authorization and storage.
 var (
-	errNoCredentials = errors.New("the outbox needs the owner's credentials")
-	errNotOwner      = errors.New("only the pod's owner may post to its outbox")
-	errUnavailable   = errors.New("unavailable")
+	errNoCredentials = fmt.Errorf("%w: the outbox needs the owner's credentials", errUnauthorized)
+	errNotOwner      = fmt.Errorf("%w: only the pod's owner may post to its outbox", errForbidden)
 	errMediaType     = errors.New("unsupported media type")
 )
 
@@ -200,7 +195,7 @@ func (s *Service) putActivity(ctx context.Context, pod, id string, a map[string]
 		return err
 	}
 	_, _, err = s.cfg.Store.Put(ctx, ldp.PutRequest{Path: outboxPath(pod, id), ContentType: mediaLDJSON,
-		Body: bytes.NewReader(raw), SizeHint: int64(len(raw)), Origin: outboxOrigin})
+		Body: bytes.NewReader(raw), SizeHint: int64(len(raw)), Origin: OriginFederation})
 	if err != nil {
 		return fmt.Errorf("storing the activity: %w", err)
 	}

@@ -116,7 +116,7 @@ func TestOutboxPostStoresAndServes(t *testing.T) {
 		t.Fatalf("stored: %v %v", m, err)
 	}
 	cs, err := f.st.Changes(context.Background(), 0, 1000)
-	if err != nil || cs[len(cs)-1].Path != "/alice/outbox/"+rt.ID || cs[len(cs)-1].Origin != outboxOrigin {
+	if err != nil || cs[len(cs)-1].Path != "/alice/outbox/"+rt.ID || cs[len(cs)-1].Origin != OriginFederation {
 		t.Fatalf("change log: %v %v", cs[len(cs)-1], err)
 	}
 

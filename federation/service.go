@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/naamio/naamio/federation/deliver"
+	"github.com/naamio/naamio/federation/httpsig"
+	"github.com/naamio/naamio/federation/remote"
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 )
@@ -34,6 +37,22 @@ type Config struct {
 	Pods    Pods
 	Keys    Keys
 	Records kv.KV // the kv.Federation namespace (actor settings)
+	// Relations is the pods' social graph (followers, following, blocks),
+	// kept in Records.
+	Relations *Relations
+	// Deliver queues outgoing activities (send); nil in tests that send
+	// nothing.
+	Deliver *deliver.Deliverer
+	// Verifier checks the HTTP Signatures of incoming activities.
+	Verifier *httpsig.Verifier
+	// Fetch fetches remote AS2 documents (actors, objects) through the
+	// SSRF-safe client.
+	Fetch *remote.Fetcher
+	// InboxRate and InboxBurst bound the activities one domain may POST
+	// to the inboxes (per second, and at once); 0 means DefaultInboxRate
+	// and DefaultInboxBurst.
+	InboxRate  float64
+	InboxBurst int
 	// Software and OpenRegistrations are reported in NodeInfo.
 	Software          Software
 	OpenRegistrations bool
@@ -52,8 +71,14 @@ type Config struct {
 // Service serves the actor documents and discovery (WebFinger, NodeInfo,
 // host-meta).
 type Service struct {
-	cfg      Config
-	log      *slog.Logger
+	cfg Config
+	log *slog.Logger
+	// limiter bounds each domain's rate of inbox POSTs (inbox.go).
+	limiter *domainLimiter
+	// access decides who may read an inbox as a collection (SetAccess).
+	access Access
+	// indexes groups the inbox's index writes (groupcommit.go).
+	indexes  *groupCommit
 	outboxMu sync.Mutex // one C2S POST at a time: an Undo or Update reads what earlier ones stored
 	lastID   int64      // the last activity id's time (outbox.go), under outboxMu
 }
@@ -66,11 +91,26 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, log: cfg.Log}, nil
+	if cfg.Relations == nil {
+		cfg.Relations = NewRelations(cfg.Records)
+	}
+	rate, burst := cfg.InboxRate, cfg.InboxBurst
+	if rate <= 0 {
+		rate = DefaultInboxRate
+	}
+	if burst <= 0 {
+		burst = DefaultInboxBurst
+	}
+	return &Service{cfg: cfg, log: cfg.Log, limiter: newDomainLimiter(rate, burst, maxLimiterDomains),
+		indexes: &groupCommit{kv: cfg.Records}}, nil
 }
 
 // Paths is the service's URL layout.
 func (s *Service) Paths() *Paths { return s.cfg.Paths }
+
+// Keys are the pods' signing keys (what outgoing requests of pod are
+// signed with: Keys.Key(ctx, pod).Private, key id Paths.KeyID(pod)).
+func (s *Service) Keys() Keys { return s.cfg.Keys }
 
 // Errors of the federation endpoints; statusFor maps them to statuses.
 var (
@@ -94,14 +134,18 @@ func statusFor(err error) int {
 		return http.StatusNotAcceptable
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
-	case errors.Is(err, errUnprocessable):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, errNoCredentials):
+	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized
-	case errors.Is(err, errNotOwner):
+	case errors.Is(err, errForbidden):
 		return http.StatusForbidden
+	case errors.Is(err, errTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errTooMany):
+		return http.StatusTooManyRequests
 	case errors.Is(err, errUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, errUnprocessable):
+		return http.StatusUnprocessableEntity
 	case errors.Is(err, errMediaType):
 		return http.StatusUnsupportedMediaType
 	}

@@ -250,7 +250,7 @@ func (s *Service) ServeHostMetaJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := json.Marshal(map[string]any{"links": []jrdLink{
 		{Rel: "lrdd", Type: MediaJRD, Template: s.webFingerTemplate()}}})
-	_ = writeJSON(w, r, MediaJRD, body)
+	_ = writeJSON(w, r, "application/json", body) // RFC 6415 Appendix A
 }
 
 func (s *Service) webFingerTemplate() string {

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 )
 
 func webfinger(f *fixture, resource string) *http.Response {
@@ -232,5 +231,9 @@ func TestNodeInfoAndHostMeta(t *testing.T) {
 			t.Errorf("PUT %s: %d", p, r.StatusCode)
 		}
 	}
-	_ = time.Now
+	for _, p := range []string{WebFingerPath, NodeInfoPath, HostMetaPath, "/.ap/actors/alice"} {
+		if r := f.do(http.MethodOptions, f.srv.URL+p, ""); r.StatusCode != 204 || r.Header.Get("Allow") != "GET, HEAD, OPTIONS" {
+			t.Errorf("OPTIONS %s: %d %q", p, r.StatusCode, r.Header.Get("Allow"))
+		}
+	}
 }

@@ -13,7 +13,7 @@ const (
 	DeliveryQueue Namespace = "q" // outgoing deliveries: webhook notifications under wq/, wf/ (notify), ActivityPub deliveries under aa/, at/, aq/, ak/, af/ (federation/deliver)
 	Channels      Namespace = "n" // Solid Notifications channels (notify, to come)
 	FeedCursors   Namespace = "f" // change-log feed: each durable consumer's cursor, the Seq it has handled, under its name (event.Feed, server/feed.go)
-	Federation    Namespace = "s" // ActivityPub ("social"): each pod's RSA signing key under key/<pod>, its actor settings under actor/<pod> (federation)
+	Federation    Namespace = "s" // ActivityPub ("social"): each pod's RSA signing key under key/<pod>, its actor settings under actor/<pod>, its followers, following, blocks and waiting Follows under fr/, fg/, bk/, fp/<pod>/<actor> (federation.Relations)
 )
 
 // Namespaces lists every namespace, in the order above.

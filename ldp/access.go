@@ -52,6 +52,9 @@ func callerError(r *http.Request) error {
 // (event/origin.go): the agent's WebID, or OriginAnonymous.
 func originOf(r *http.Request) string {
 	if ag := agentOf(r); ag.Authenticated {
+		if c, ok := r.Context().Value(moduleKey{}).(moduleCeiling); ok {
+			return event.ChainOrigin(ag.WebID, c.depth)
+		}
 		return ag.WebID
 	}
 	return event.OriginAnonymous

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// User-written resources are never stored or served with an
+// SECURITY row 62: user-written resources are never stored or served with an
 // ActivityStreams 2.0 media type (issue 14; the Mastodon CVE-2024-25623
 // class): a peer that fetches an IRI of this origin and gets
 // application/activity+json would take a user's file for an actor or an

@@ -28,10 +28,10 @@ var asTypes = []string{
 const fakeActor = `{"@context":"https://www.w3.org/ns/activitystreams","id":"http://pod.example/evil","type":"Person",` +
 	`"inbox":"http://pod.example/evil/inbox","publicKey":{"id":"http://pod.example/evil#k","owner":"http://pod.example/evil","publicKeyPem":"x"}}`
 
-// Issue 14 / Mastodon CVE-2024-25623 class: a user-written resource is
+// SECURITY row 62 (issue 14; Mastodon CVE-2024-25623 class): a user-written resource is
 // never stored or served with an ActivityStreams media type, so a
 // same-origin file cannot pose as an actor or an activity.
-func TestActivityStreamsTypeRefused(t *testing.T) {
+func TestSecurityRow62ActivityStreamsTypeRefused(t *testing.T) {
 	srv := newPod(t)
 	for i, ct := range asTypes {
 		path := "/as" + string(rune('a'+i))
@@ -64,7 +64,7 @@ func TestActivityStreamsTypeRefused(t *testing.T) {
 // Data stored with an AS2 type before the refusal existed (or written
 // around the HTTP layer) is served as application/json, and an Accept
 // naming only AS2 types gets 406.
-func TestActivityStreamsTypeNeverServed(t *testing.T) {
+func TestSecurityRow62ActivityStreamsTypeNeverServed(t *testing.T) {
 	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
 	h := ldptest.PublicHandler(t, st, res, ldp.Config{BaseURL: base, MaxRDFBody: 1 << 20})
 	srv := httptest.NewServer(h)

@@ -16,8 +16,12 @@ import (
 
 type moduleKey struct{}
 
-// moduleCeiling is the WebID whose modes cap a module's.
-type moduleCeiling struct{ owner string }
+// moduleCeiling is the WebID whose modes cap a module's, and the chain
+// depth its writes carry in their change-log origin (event.ChainOrigin).
+type moduleCeiling struct {
+	owner string
+	depth int
+}
 
 // AsModule returns ctx for a request made by the module whose agent IRI
 // is module, installed in a pod owned by owner: the request is
@@ -26,8 +30,14 @@ type moduleCeiling struct{ owner string }
 // owner's modes. Serve the request with the Handler directly (it does not
 // pass the server's authentication middleware).
 func AsModule(ctx context.Context, module, owner string) context.Context {
+	return AsModuleAt(ctx, module, owner, 0)
+}
+
+// AsModuleAt is AsModule for a module reacting at chain depth depth: its
+// writes' change-log origin is event.ChainOrigin(module, depth).
+func AsModuleAt(ctx context.Context, module, owner string, depth int) context.Context {
 	ctx = auth.WithAgent(ctx, auth.Agent{WebID: module})
-	return context.WithValue(ctx, moduleKey{}, moduleCeiling{owner: owner})
+	return context.WithValue(ctx, moduleKey{}, moduleCeiling{owner: owner, depth: depth})
 }
 
 // isModule reports whether ctx is a module's request (AsModule): its

@@ -136,7 +136,7 @@ func (h *Host) call(ctx context.Context, name string, in []byte) hostResponse {
 	default:
 		return hostResponse{Status: http.StatusNotImplemented, Error: name + " is not a host function"}
 	}
-	r, err := http.NewRequestWithContext(ldp.AsModule(ctx, inv.agent, inv.owner), method, req.IRI, bytes.NewReader(body))
+	r, err := http.NewRequestWithContext(ldp.AsModuleAt(ctx, inv.agent, inv.owner, hopsOf(ctx)), method, req.IRI, bytes.NewReader(body))
 	if err != nil {
 		return hostResponse{Status: http.StatusBadRequest, Error: err.Error()}
 	}
@@ -148,10 +148,6 @@ func (h *Host) call(ctx context.Context, name string, in []byte) hostResponse {
 	}
 	w := newRecorder(maxHostBody)
 	h.LDP.ServeHTTP(w, r)
-	if method != http.MethodGet && w.status < 300 {
-		p, _ := h.LDP.Locator().PathOf(req.IRI)
-		wrote(ctx, p)
-	}
 	return w.answer(name, req.IRI)
 }
 

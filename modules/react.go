@@ -104,9 +104,12 @@ func (s *Service) reactionsTo(ctx context.Context, c event.Change) []reaction {
 	if kind, _ := ldp.Auxiliary(c.Path); kind != ldp.NotAux {
 		return nil
 	}
+	// A module's write carries the depth of the reaction that made it
+	// (event.ChainOrigin), so chains stop after maxHops, restarts or not.
+	writer, depth := event.SplitOrigin(c.Origin)
 	hops := 1
-	if s.isModuleAgent(c.Origin) {
-		hops = s.hopsOf(c.Path) + 1
+	if s.isModuleAgent(writer) {
+		hops = max(depth, 1) + 1
 		if hops > maxHops {
 			return nil
 		}
@@ -114,7 +117,7 @@ func (s *Service) reactionsTo(ctx context.Context, c event.Change) []reaction {
 	s.mu.RLock()
 	mods := make([]*module, 0, len(s.modules))
 	for _, m := range s.modules {
-		if m.prog != nil && m.agent != c.Origin && len(m.reactorPaths) > 0 {
+		if m.prog != nil && m.agent != writer && len(m.reactorPaths) > 0 {
 			mods = append(mods, m)
 		}
 	}
@@ -143,7 +146,7 @@ func (s *Service) reactionsTo(ctx context.Context, c event.Change) []reaction {
 				continue
 			}
 			ev := Event{Type: string(c.Kind), Object: s.ldp.IRI(c.Path), Target: s.ldp.IRI(ldp.Parent(c.Path)),
-				State: c.ETag, ContentType: contentType, Published: c.Time.UTC().Format(time.RFC3339Nano), Actor: c.Origin}
+				State: c.ETag, ContentType: contentType, Published: c.Time.UTC().Format(time.RFC3339Nano), Actor: writer}
 			if c.Kind == event.Delete {
 				ev.State, ev.ContentType = "", ""
 			}
@@ -182,12 +185,12 @@ func (s *Service) isModuleAgent(origin string) bool {
 var errDeadNow = errors.New("the module asked not to retry")
 
 // react runs one queued event; its error says whether to retry.
-func (m *module) react(ctx context.Context, p pending, hops *hopTable) error {
+func (m *module) react(ctx context.Context, p pending) error {
 	input, err := marshal(p.Event)
 	if err != nil {
 		return err
 	}
-	ctx = withHops(ctx, p.Hops, hops)
+	ctx = withHops(ctx, p.Hops)
 	_, err = m.call(ctx, p.Export, input)
 	var ce *CallError
 	if errors.As(err, &ce) && ce.Kind == FailModule {

@@ -50,7 +50,6 @@ type Service struct {
 	modules map[string]*module // by manifest path
 	staged  map[string]*module // checked, compiled, awaiting their commit
 	changed chan struct{}      // modules installed or removed (Run)
-	hops    hopTable
 }
 
 // New builds the service; it serves once the LDP handler is built with

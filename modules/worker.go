@@ -108,7 +108,7 @@ func (s *Service) drain(ctx context.Context, m *module) {
 			return
 		}
 		stopped := func() bool { return ctx.Err() != nil || m.retired() }
-		done, failed := runLanes(batch, stopped, func(q queuedEvent) error { return m.react(ctx, q.p, &s.hops) })
+		done, failed := runLanes(batch, stopped, func(q queuedEvent) error { return m.react(ctx, q.p) })
 		s.forget(ctx, done)
 		if len(failed) == 0 {
 			continue
@@ -293,54 +293,16 @@ func (s *Service) dropQueues(ctx context.Context, path string) {
 	}
 }
 
-// hopTable remembers, for paths modules wrote, how many module reactions
-// led to the write, so chains of modules reacting to each other stop
-// after maxHops. It is in memory: a restart starts counting again.
-type hopTable struct {
-	mu sync.Mutex
-	m  map[string]int
-}
-
-const maxHopEntries = 10000
-
-func (h *hopTable) set(path string, hops int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.m == nil || len(h.m) >= maxHopEntries {
-		h.m = map[string]int{}
-	}
-	h.m[path] = hops
-}
-
-func (h *hopTable) get(path string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.m[path]
-}
-
-func (s *Service) hopsOf(path string) int {
-	if n := s.hops.get(path); n > 0 {
-		return n
-	}
-	return 1
-}
-
 type hopsKey struct{}
 
-type hopsCtx struct {
-	hops  int
-	table *hopTable
+// withHops marks ctx as a reaction at chain depth hops: the writes made in
+// it carry the depth in their change-log origin (ldp.AsModuleAt).
+func withHops(ctx context.Context, hops int) context.Context {
+	return context.WithValue(ctx, hopsKey{}, hops)
 }
 
-// withHops marks ctx as a reaction at chain depth hops: writes made in
-// it are recorded in table.
-func withHops(ctx context.Context, hops int, table *hopTable) context.Context {
-	return context.WithValue(ctx, hopsKey{}, hopsCtx{hops, table})
-}
-
-// wrote records a module's write of path made in ctx.
-func wrote(ctx context.Context, path string) {
-	if h, ok := ctx.Value(hopsKey{}).(hopsCtx); ok && h.table != nil {
-		h.table.set(path, h.hops)
-	}
+// hopsOf is the chain depth of the reaction ctx belongs to (0 outside one).
+func hopsOf(ctx context.Context) int {
+	n, _ := ctx.Value(hopsKey{}).(int)
+	return n
 }

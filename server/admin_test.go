@@ -18,11 +18,12 @@ import (
 	"github.com/naamio/naamio/modules"
 )
 
-// runServe runs Serve on cfg (a real listener and admin socket) until
-// the returned stop is called; it waits until the server is healthy.
-func runServe(t *testing.T, cfg Config) (stop func()) {
+// runServe runs Serve on cfg (a real listener and admin socket), logging
+// to logs, until the returned stop is called or the test ends; it waits
+// until the server is healthy.
+func runServe(t *testing.T, cfg Config, logs io.Writer) (stop func()) {
 	t.Helper()
-	log, err := NewLogger(io.Discard, "json", "info")
+	log, err := NewLogger(logs, "json", "info")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func runServe(t *testing.T, cfg Config) (stop func()) {
 	}
 	t.Cleanup(stop)
 	for range 250 {
-		if resp, err := http.Get(cfg.BaseURL + ".naamio/health"); err == nil {
+		if resp, err := http.Get("http://" + cfg.Listen + "/.naamio/health"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return stop
@@ -66,7 +67,7 @@ func runServe(t *testing.T, cfg Config) (stop func()) {
 func TestAdminSocketModuleCommands(t *testing.T) {
 	cfg := loopbackConfig(t)
 	dir := cfg.DataDir
-	stop := runServe(t, cfg)
+	stop := runServe(t, cfg, io.Discard)
 	sock := adminSocketPath(dir)
 	fi, err := os.Lstat(sock)
 	if err != nil || fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o600 {
@@ -166,7 +167,7 @@ func TestAdminSocketModuleCommands(t *testing.T) {
 	if out, err := cli("list"); err != nil || !strings.Contains(out, "r.json") {
 		t.Fatalf("module list with a stale socket: %q %v", out, err)
 	}
-	stop = runServe(t, cfg)
+	stop = runServe(t, cfg, io.Discard)
 	if out, err := cli("list"); err != nil || !strings.Contains(out, "r.json") {
 		t.Fatalf("module list after the stale socket was replaced: %q %v", out, err)
 	}
@@ -177,7 +178,7 @@ func TestAdminSocketModuleCommands(t *testing.T) {
 	if err := os.WriteFile(sock, []byte("not a socket"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stop = runServe(t, cfg)
+	stop = runServe(t, cfg, io.Discard)
 	if _, err := cli("list"); err == nil || !strings.Contains(err.Error(), "stop the server first") {
 		t.Fatalf("module list with a file in the socket's place: %v", err)
 	}

@@ -33,6 +33,7 @@ With the server stopped (these open its data directory, --data or NAAMIO_DATA):
   naamio account create             create an account with a pod and print its WebID
   naamio account reset-link         print a single-use password-reset link for an account
   naamio pod release NAME           free a deleted account's pod name, removing its old WebID from every ACL
+  naamio pod lock|unlock NAME       make Follow requests to the pod owner's ActivityPub account wait for approval, or not
   naamio keys rotate                make a new OpenID Provider signing key active
   naamio keys list                  list the signing keys (kid, created, retired)
   naamio module list|status|logs    the installed Wasm modules, a module's status, its log

@@ -123,9 +123,9 @@ func TestFederationOff(t *testing.T) {
 	}
 }
 
-// Issue 14 / CVE-2024-25623 class through the server: a client PUT of an
+// SECURITY row 62 (issue 14, CVE-2024-25623 class) through the server: a client PUT of an
 // AS2 type is refused.
-func TestFederationNoUserAS2(t *testing.T) {
+func TestSecurityRow62FederationNoUserAS2(t *testing.T) {
 	base, _ := startServer(t, nil)
 	fake := `{"id":"` + base + `/evil","type":"Person","inbox":"` + base + `/evil/inbox"}`
 	for _, ct := range []string{"application/activity+json", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`} {
@@ -235,5 +235,80 @@ func TestFederationBasePath(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"id":"`+actor+`"`) ||
 		!strings.Contains(string(body), `"inbox":"`+base+`alice/inbox/"`) {
 		t.Errorf("actor %d %s", resp.StatusCode, body)
+	}
+}
+
+// --federation / NAAMIO_FEDERATION: on by default; a flag beats the
+// environment.
+func TestFederationFlag(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{nil, nil, true},
+		{[]string{"--federation=false"}, nil, false},
+		{nil, map[string]string{"NAAMIO_FEDERATION": "false"}, false},
+		{[]string{"--federation"}, map[string]string{"NAAMIO_FEDERATION": "false"}, true},
+	} {
+		cfg, err := parseServeConfig(c.args, env(c.env))
+		if err != nil || cfg.Federation != c.want {
+			t.Errorf("%v %v: Federation %v (%v), want %v", c.args, c.env, cfg.Federation, err, c.want)
+		}
+	}
+	if _, err := parseServeConfig(nil, env(map[string]string{"NAAMIO_FEDERATION": "maybe"})); err == nil {
+		t.Error("NAAMIO_FEDERATION=maybe accepted")
+	}
+}
+
+// naamio pod lock / unlock: the actor says manuallyApprovesFollowers.
+func TestFederationPodLock(t *testing.T) {
+	dir := t.TempDir()
+	base := "http://pod.test/"
+	var out, errOut bytes.Buffer
+	if err := accountCommand([]string{"create", "--data", dir, "--base-url", base, "--email", "a@example.org", "--pod", "alice"},
+		strings.NewReader("correct horse battery\n"), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	locked := func() any {
+		t.Helper()
+		cfg := defaults()
+		cfg.DataDir, cfg.DiskReserve, cfg.BaseURL = dir, 0, base
+		log, _ := NewLogger(io.Discard, "json", "info")
+		s, err := New(cfg, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeServer(s)
+		req := httptest.NewRequest(http.MethodGet, base+".ap/actors/alice", nil)
+		req.Header.Set("Accept", "application/activity+json")
+		w := httptest.NewRecorder()
+		s.http.Handler.ServeHTTP(w, req)
+		var doc map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		return doc["manuallyApprovesFollowers"]
+	}
+	if got := locked(); got != false {
+		t.Fatalf("new account locked: %v", got)
+	}
+	for _, c := range []struct {
+		cmd  string
+		want bool
+	}{{"lock", true}, {"unlock", false}} {
+		if err := podCommand([]string{c.cmd, "--data", dir, "alice"}, &out, &errOut); err != nil {
+			t.Fatalf("%s: %v %s", c.cmd, err, errOut.String())
+		}
+		if got := locked(); got != c.want {
+			t.Errorf("after %s: manuallyApprovesFollowers %v", c.cmd, got)
+		}
+	}
+	for _, args := range [][]string{{"lock"}, {"lock", "--data", dir}, {"lock", "--data", dir, "bob"},
+		{"unlock", "--data", dir, "../x"}, {"lock", "--data", dir, "a", "b"}, {"lock", "--bogus", "alice"}} {
+		if err := podCommand(args, &out, &errOut); err == nil {
+			t.Errorf("pod %q accepted", args)
+		}
 	}
 }

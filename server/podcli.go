@@ -21,13 +21,21 @@ const podUsage = `Usage (the server must be stopped: the store is opened directl
       row 57). First every acl:agent statement naming the old WebID is
       removed from every ACL in the store (the ACLs changed are printed), so
       that whoever signs up with NAME next gets none of the old grants.
+  naamio pod lock [--data DIR] NAME
+  naamio pod unlock [--data DIR] NAME
+      lock or unlock the pod owner's ActivityPub account: a locked account
+      says manuallyApprovesFollowers, and Follow requests wait for the
+      owner's Accept or Reject. Accounts are unlocked by default.
 `
 
 // podCommand is the administrator's offline handling of pod names.
 func podCommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "lock" || args[0] == "unlock") {
+		return lockCommand(args, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "release" {
 		fmt.Fprint(stderr, podUsage)
-		return errors.New("pod: release expected")
+		return errors.New("pod: release, lock or unlock expected")
 	}
 	fs := flag.NewFlagSet("pod release", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -95,5 +103,52 @@ func releasePod(ctx context.Context, st *badgerstore.Store, pods *idp.Pods, base
 		}
 	}
 	fmt.Fprintf(stdout, "released %s: it can be signed up for again\n", name)
+	return nil
+}
+
+// lockCommand is naamio pod lock|unlock NAME: the pod's ActivityPub
+// account setting (federation.Settings.Locked, manuallyApprovesFollowers).
+func lockCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pod "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprint(stderr, podUsage)
+		return errors.New("pod: one NAME expected")
+	}
+	name := fs.Arg(0)
+	st, err := openStopped(*dir, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	pods, err := openPods(st)
+	if err != nil {
+		return err
+	}
+	if _, ok := pods.Owner(name); !ok {
+		return fmt.Errorf("pod: no pod %q", name)
+	}
+	records, err := st.KV(kv.Federation)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	set, err := federation.LoadSettings(ctx, records, name)
+	if err != nil {
+		return err
+	}
+	set.Locked = args[0] == "lock"
+	if err := federation.SaveSettings(ctx, records, name, set); err != nil {
+		return err
+	}
+	if set.Locked {
+		fmt.Fprintf(stdout, "locked %s: Follow requests now wait for the owner's approval\n", name)
+	} else {
+		fmt.Fprintf(stdout, "unlocked %s: Follow requests are accepted at once\n", name)
+	}
 	return nil
 }

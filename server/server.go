@@ -205,6 +205,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, mods: mods, fed: fed}
 	feed.consumers = append(feed.consumers, mods.Installer(), mods.Reactors())
+	feed.consumers = append(feed.consumers, fedConsumers(fed)...)
 	if s.notify, s.webhook, s.legacy, err = newNotify(cfg, store, lh, id.op, feed, log); err != nil {
 		mods.Close(context.Background())
 		lh.Close()
@@ -220,6 +221,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.workers = append(s.workers, feed.workers()...)
 	s.workers = append(s.workers, worker{"webhook senders", s.webhook.Run})
+	s.workers = append(s.workers, fedWorkers(fed)...)
 	s.http = &http.Server{
 		Handler:           s.routes(lh),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -251,7 +253,8 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	// Every answer names the legacy solid-0.1 socket (Updates-Via), which
 	// is served on the base host.
 	r.Use(s.legacy.Advertise)
-	r.Use(podHosts(lh.Locator(), cors(lh)))
+	pods := fedInbox(s.fed, lh)
+	r.Use(podHosts(lh.Locator(), cors(pods)))
 	r.Handle(notify.LegacyPath, s.legacy)
 	// The OpenID Provider (Solid-OIDC): discovery, JWKS, authorization,
 	// token, registration, revocation, logout. It answers CORS itself
@@ -276,8 +279,8 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod.Handle(notify.StreamPath+"*", s.notify)
 	pod.Handle(modules.StatusPrefix+"/*", s.mods)
 	mountFederation(pod, s.fed)
-	pod.Handle("/*", lh)
-	pod.Handle("/", lh)
+	pod.Handle("/*", pods)
+	pod.Handle("/", pods)
 	return r
 }
 

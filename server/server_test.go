@@ -15,7 +15,6 @@ import (
 
 	"github.com/naamio/naamio/acl"
 	"github.com/naamio/naamio/ldp"
-	"github.com/naamio/naamio/ldp/ldptest"
 )
 
 // lockedBuffer collects log output from the server goroutines.
@@ -58,36 +57,8 @@ func startServer(t *testing.T, mod func(*Config)) (string, *lockedBuffer) {
 		mod(&cfg)
 	}
 	logs := &lockedBuffer{}
-	log, err := NewLogger(logs, "json", "info")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ldptest.WriteACL(t, s.store, cfg.BaseURL, "/.acl", ldptest.PublicRootACL)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	url := "http://" + addr
-	for range 100 {
-		if resp, err := http.Get(url + "/.naamio/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return url, logs
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("server did not become healthy")
-	return "", nil
+	runServe(t, cfg, logs)
+	return "http://" + addr, logs
 }
 
 func TestHealthAndRequestLog(t *testing.T) {

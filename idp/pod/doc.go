@@ -53,8 +53,9 @@
 // identified by its WebID (Linked Data Notifications leaves the choice to
 // the receiver). Append lets a sender POST a new member but not read,
 // change or delete anything in the inbox; the grant has no acl:default,
-// so members stay the owner's. The ActivityPub inbox is a different,
-// server-managed resource.
+// so members stay the owner's. The same container is the actor's
+// ActivityPub inbox: signed deliveries are handled by federation, which
+// stores what it accepts as server-written members the owner reads.
 //
 // Public and authenticated grants use acl:accessTo only, never acl:default,
 // so nothing created later becomes public by accident. The server's root

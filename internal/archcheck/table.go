@@ -35,7 +35,9 @@ var Rules = []Rule{
 	// Solid Notifications channels fed from the change log.
 	{"notify", []string{"ldp", "acl", "event", "kv"}},
 	// ActivityPub: actor, inbox, outbox, delivery from the change log.
-	{"federation", []string{"ldp", "rdf", "event", "kv", "internal/..."}},
+	// (The service wires its own subpackages: the delivery queue, HTTP
+	// Signatures and the remote fetcher.)
+	{"federation", []string{"ldp", "rdf", "event", "kv", "internal/...", "federation/deliver", "federation/httpsig", "federation/remote"}},
 	// Fetching remote AS2 documents and keys; its key cache resolves keys
 	// for httpsig.
 	{"federation/remote", []string{"federation/httpsig", "internal/..."}},

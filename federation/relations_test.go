@@ -1,0 +1,221 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestRelationsFollowers(t *testing.T) {
+	ctx := context.Background()
+	r := NewRelations(records(t, openStore(t)))
+	for i, f := range []Follower{
+		{Actor: "https://a.example/users/x", Inbox: "https://a.example/users/x/inbox", SharedInbox: "https://a.example/inbox"},
+		{Actor: "https://a.example/users/y", Inbox: "https://a.example/users/y/inbox", SharedInbox: "https://a.example/inbox"},
+		{Actor: "https://b.example/u/z", Inbox: "https://b.example/u/z/inbox"},
+		{Actor: "https://c.example/@w", Inbox: "https://c.example/@w/inbox"},
+	} {
+		if err := r.AddFollower(ctx, "alice", f); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	// Idempotent: again, with a changed inbox, keeps one record and its Since.
+	first, _, _ := r.Follower(ctx, "alice", "https://b.example/u/z")
+	if err := r.AddFollower(ctx, "alice", Follower{Actor: "https://b.example/u/z", Inbox: "https://b.example/u/z/inbox2"}); err != nil {
+		t.Fatal(err)
+	}
+	again, ok, err := r.Follower(ctx, "alice", "https://b.example/u/z")
+	if err != nil || !ok || again.Inbox != "https://b.example/u/z/inbox2" || !again.Since.Equal(first.Since) {
+		t.Fatalf("re-add: %+v %v %v (first %+v)", again, ok, err, first)
+	}
+	if n, err := r.CountFollowers(ctx, "alice"); err != nil || n != 4 {
+		t.Fatalf("count %d %v", n, err)
+	}
+	if n, _ := r.CountFollowers(ctx, "bob"); n != 0 {
+		t.Fatalf("another pod's count %d", n)
+	}
+	// alice/ must not list "alice2"'s records.
+	if err := r.AddFollower(ctx, "alice2", Follower{Actor: "https://d.example/u", Inbox: "https://d.example/u/inbox"}); err != nil {
+		t.Fatal(err)
+	}
+	inboxes, err := r.FollowerInboxes(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "https://a.example/inbox https://b.example/u/z/inbox2 https://c.example/@w/inbox"
+	if got := strings.Join(inboxes, " "); got != want {
+		t.Fatalf("inboxes %q, want %q", got, want)
+	}
+	// Paging: 4 followers, pages of 3 then 1.
+	p1, next, err := r.Followers(ctx, "alice", "", 3)
+	if err != nil || len(p1) != 3 || next != p1[2].Actor {
+		t.Fatalf("page 1: %v %q %v", p1, next, err)
+	}
+	p2, next2, err := r.Followers(ctx, "alice", next, 3)
+	if err != nil || len(p2) != 1 || next2 != "" || p2[0].Actor != "https://c.example/@w" {
+		t.Fatalf("page 2: %v %q %v", p2, next2, err)
+	}
+	if err := r.RemoveFollower(ctx, "alice", "https://a.example/users/x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.RemoveFollower(ctx, "alice", "https://never.example/"); err != nil {
+		t.Fatal("removing a stranger:", err)
+	}
+	if n, _ := r.CountFollowers(ctx, "alice"); n != 3 {
+		t.Fatalf("after remove: %d", n)
+	}
+}
+
+func TestRelationsFollowing(t *testing.T) {
+	ctx := context.Background()
+	r := NewRelations(records(t, openStore(t)))
+	peer := "https://peer.example/users/p"
+	if err := r.SetFollowing(ctx, "alice", Followed{Actor: peer, Inbox: peer + "/inbox", FollowID: "https://me/f/1", State: FollowPending}); err != nil {
+		t.Fatal(err)
+	}
+	f, ok, err := r.Following(ctx, "alice", peer)
+	if err != nil || !ok || f.State != FollowPending || f.Since.IsZero() {
+		t.Fatalf("%+v %v %v", f, ok, err)
+	}
+	// Accepted later: the state changes, Since stays.
+	if err := r.SetFollowing(ctx, "alice", Followed{Actor: peer, Inbox: peer + "/inbox", FollowID: "https://me/f/1", State: FollowAccepted}); err != nil {
+		t.Fatal(err)
+	}
+	g, ok, err := r.Following(ctx, "alice", peer)
+	if err != nil || !ok || g.State != FollowAccepted || !g.Since.Equal(f.Since) || g.FollowID != "https://me/f/1" {
+		t.Fatalf("%+v %v %v", g, ok, err)
+	}
+	if err := r.SetFollowing(ctx, "alice", Followed{Actor: "https://q.example/a", State: FollowRejected}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.CountFollowing(ctx, "alice"); err != nil || n != 2 {
+		t.Fatalf("count %d %v", n, err)
+	}
+	list, next, err := r.ListFollowing(ctx, "alice", "", 10)
+	if err != nil || len(list) != 2 || next != "" || list[0].Actor != peer {
+		t.Fatalf("list %v %q %v", list, next, err)
+	}
+	if err := r.RemoveFollowing(ctx, "alice", peer); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := r.Following(ctx, "alice", peer); ok {
+		t.Fatal("still following after RemoveFollowing")
+	}
+}
+
+func TestRelationsBlocked(t *testing.T) {
+	ctx := context.Background()
+	r := NewRelations(records(t, openStore(t)))
+	if err := r.Block(ctx, "alice", "https://bad.example/users/troll"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Block(ctx, "alice", "https://spam.example"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pod, actor string
+		want       bool
+	}{
+		{"alice", "https://bad.example/users/troll", true},
+		{"alice", "https://bad.example/users/other", false},
+		{"alice", "https://spam.example/users/any", true},
+		{"alice", "https://SPAM.example/users/any", true},
+		{"alice", "https://spam.example:8443/users/any", false},
+		{"alice", "https://sub.spam.example/users/any", false},
+		{"alice", "http://spam.example/users/any", true},
+		{"bob", "https://bad.example/users/troll", false},
+		{"alice", "not a url", false},
+	} {
+		got, err := r.Blocked(ctx, c.pod, c.actor)
+		if err != nil || got != c.want {
+			t.Errorf("Blocked(%s, %s) = %v, %v; want %v", c.pod, c.actor, got, err, c.want)
+		}
+	}
+	if err := r.Unblock(ctx, "alice", "https://spam.example"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.Blocked(ctx, "alice", "https://spam.example/users/any"); got {
+		t.Fatal("still blocked after Unblock")
+	}
+}
+
+func TestRelationsPending(t *testing.T) {
+	ctx := context.Background()
+	r := NewRelations(records(t, openStore(t)))
+	f := Follower{Actor: "https://p.example/u/1", Inbox: "https://p.example/u/1/inbox"}
+	if err := r.SetPending(ctx, "alice", f, "https://p.example/follows/9"); err != nil {
+		t.Fatal(err)
+	}
+	p, ok, err := r.Pending(ctx, "alice", f.Actor)
+	if err != nil || !ok || p.FollowID != "https://p.example/follows/9" || p.Inbox != f.Inbox {
+		t.Fatalf("%+v %v %v", p, ok, err)
+	}
+	list, _, err := r.ListPending(ctx, "alice", "", 5)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("list %v %v", list, err)
+	}
+	// Two answers at once take it once.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	taken := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, ok, err := r.TakePending(ctx, "alice", f.Actor)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				taken++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if taken != 1 {
+		t.Fatalf("taken %d times", taken)
+	}
+	if _, ok, _ := r.Pending(ctx, "alice", f.Actor); ok {
+		t.Fatal("still pending")
+	}
+}
+
+// Bad input: pod names and actor IRIs that cannot be keys.
+func TestRelationsBadInput(t *testing.T) {
+	ctx := context.Background()
+	r := NewRelations(records(t, openStore(t)))
+	long := "https://x.example/" + strings.Repeat("a", MaxActorIRI)
+	for _, c := range []struct{ name, pod, actor string }{
+		{"empty actor", "alice", ""},
+		{"long actor", "alice", long},
+		{"empty pod", "", "https://x.example/u"},
+		{"pod with slash", "al/ice", "https://x.example/u"},
+		{"pod dotdot", "..", "https://x.example/u"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			checks := map[string]error{
+				"AddFollower":  r.AddFollower(ctx, c.pod, Follower{Actor: c.actor}),
+				"SetFollowing": r.SetFollowing(ctx, c.pod, Followed{Actor: c.actor, State: FollowPending}),
+				"Block":        r.Block(ctx, c.pod, c.actor),
+				"SetPending":   r.SetPending(ctx, c.pod, Follower{Actor: c.actor}, "x"),
+			}
+			_, _, err := r.Following(ctx, c.pod, c.actor)
+			checks["Following"] = err
+			for name, err := range checks {
+				if !errors.Is(err, errBadRequest) {
+					t.Errorf("%s: %v, want errBadRequest", name, err)
+				}
+			}
+		})
+	}
+	if err := r.SetFollowing(ctx, "alice", Followed{Actor: "https://x.example/u", State: "maybe"}); !errors.Is(err, errBadRequest) {
+		t.Errorf("bad state: %v", err)
+	}
+	if _, _, err := r.Followers(ctx, "a/b", "", 1); !errors.Is(err, errBadRequest) {
+		t.Errorf("Followers bad pod: %v", err)
+	}
+}
