@@ -30,7 +30,7 @@ import (
 // server) — an unverified POST is recorded as an error.
 type fedReceiver struct {
 	srv      *httptest.Server
-	verifier *httpsig.Verifier
+	verifier atomic.Pointer[httpsig.Verifier]
 	shared   map[string]bool
 	down     atomic.Bool // answer every POST 503, recording nothing
 	mu       sync.Mutex
@@ -58,7 +58,7 @@ func (r *fedReceiver) verifyWith(t *testing.T, base string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.verifier = v
+	r.verifier.Store(v)
 }
 
 func (r *fedReceiver) actor(name string) string { return r.srv.URL + "/users/" + name }
@@ -85,7 +85,7 @@ func (r *fedReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	body, _ := io.ReadAll(req.Body)
 	rec := received{path: req.URL.Path}
-	if v, err := r.verifier.Verify(req, body); err != nil {
+	if v, err := r.verifier.Load().Verify(req, body); err != nil {
 		rec.err = err
 	} else if err := json.Unmarshal(body, &rec.body); err != nil {
 		rec.err = err
@@ -199,6 +199,7 @@ func TestFederationOutboxDeliveryAfterRestart(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	base := "http://" + addr + "/"
+	recv.verifyWith(t, base)
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
 	if err := accountCommand([]string{"create", "--data", dir, "--base-url", base, "--email", "alice@example.org", "--pod", "alice"},
@@ -243,7 +244,6 @@ func TestFederationOutboxDeliveryAfterRestart(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- s2.Serve(c) }()
 		if run == 0 {
-			recv.verifyWith(t, base)
 			got := recv.wait(t, 1)
 			if got[0].err != nil || got[0].body["id"] != loc || got[0].path != "/inbox" {
 				t.Fatalf("after the restart: %+v", got[0])
@@ -309,8 +309,8 @@ func TestFederationOutboxKill9(t *testing.T) {
 	closeServer(s)
 
 	allow := webhookCrashAllowEnv + "=" + addrPort(t, recv.srv.URL).String()
-	child, _ := startCrashChild(t, dir, listen, allow)
 	recv.verifyWith(t, base)
+	child, _ := startCrashChild(t, dir, listen, allow)
 	st, tok := tokenRequest(t, base, id, secret, key)
 	if st != 200 {
 		t.Fatalf("token: %d", st)
