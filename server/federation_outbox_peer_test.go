@@ -15,7 +15,9 @@ import (
 // 127.0.0.1: the owner's C2S Follow reaches the peer (Fedify checks its
 // signature against the pod's key) and is recorded as pending; the
 // owner's Create reaches the peer through its shared inbox as a follower;
-// the Undo of the Follow embeds it and reaches the peer.
+// a Like, a reply, an Announce of the peer's note and the Update and
+// Delete of the owner's reach it; the Undo of the Follow embeds it and
+// reaches the peer.
 func TestFederationOutboxFedifyPeer(t *testing.T) {
 	peer := fedipeer.Start(t)
 	s, base := serveFed(t, func(c *Config) { c.AllowFetch = append(c.AllowFetch, addrPort(t, peer.Origin)) }, "alice")
@@ -59,6 +61,34 @@ func TestFederationOutboxFedifyPeer(t *testing.T) {
 	}
 	if got.Actor != actor || got.ObjectType != "Note" || got.Recipient != nil {
 		t.Fatalf("create as received: %v", got)
+	}
+
+	obj := actor + "/objects/" + createID[strings.LastIndex(createID, "/")+1:]
+
+	// Like, reply (a mention), Announce of the peer's note; Update and
+	// Delete of the owner's: each reaches the peer.
+	sent, err := peer.Post("bob", fedipeer.Note{Content: "a note from the peer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ body, typ, object string }{
+		{`{"type":"Like","object":"` + sent.Note + `"}`, "Like", sent.Note},
+		{`{"type":"Note","content":"a reply","inReplyTo":"` + sent.Note + `","to":"Public",
+			"tag":[{"type":"Mention","href":"` + bob + `"}]}`, "Create", ""},
+		{`{"type":"Announce","object":"` + sent.Note + `"}`, "Announce", sent.Note},
+		{`{"type":"Update","object":{"id":"` + obj + `","content":"hello, edited"}}`, "Update", obj},
+		{`{"type":"Delete","object":"` + obj + `"}`, "Delete", obj},
+	} {
+		resp, body := ownerPost(t, outbox, tok, key, c.body)
+		if resp.StatusCode != 201 {
+			t.Fatalf("%s: %d %s", c.typ, resp.StatusCode, body)
+		}
+		id := resp.Header.Get("Location")
+		if _, err := peer.WaitReceived(30*time.Second, func(a fedipeer.Activity) bool {
+			return a.Type == c.typ && a.ID == id && a.Actor == actor && (c.object == "" || a.Object == c.object)
+		}); err != nil {
+			t.Fatalf("the peer did not get the %s: %v", c.typ, err)
+		}
 	}
 
 	resp, body = ownerPost(t, outbox, tok, key, `{"type":"Undo","object":"`+followID+`"}`)
