@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/naamio/naamio/ldp"
@@ -108,8 +109,9 @@ func (s *Service) postOutbox(w http.ResponseWriter, r *http.Request, pod string)
 	if err != nil {
 		return fmt.Errorf("%w: reading the body: %v", errBadRequest, err)
 	}
-	s.outboxMu.Lock()
-	defer s.outboxMu.Unlock()
+	mu, _ := s.outboxLocks.LoadOrStore(pod, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
 	n, err := normaliseOutgoing(body, s.outgoing(r.Context(), pod))
 	if err != nil {
 		return err
@@ -160,10 +162,16 @@ func (s *Service) outgoing(ctx context.Context, pod string) outgoing {
 
 // newActivityID is a fresh id segment that sorts by creation time (the
 // outbox lists newest first by it): 14 hex digits of Unix microseconds,
-// strictly increasing (called under outboxMu), and 8 random ones.
+// strictly increasing, and 8 random ones.
 func (s *Service) newActivityID() string {
-	us := max(time.Now().UnixMicro(), s.lastID+1)
-	s.lastID = us
+	var us int64
+	for {
+		last := s.lastID.Load()
+		us = max(time.Now().UnixMicro(), last+1)
+		if s.lastID.CompareAndSwap(last, us) {
+			break
+		}
+	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%014x", us) + hex.EncodeToString(b[:])

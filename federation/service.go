@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/naamio/naamio/federation/deliver"
 	"github.com/naamio/naamio/federation/httpsig"
@@ -78,9 +79,13 @@ type Service struct {
 	// access decides who may read an inbox as a collection (SetAccess).
 	access Access
 	// indexes groups the inbox's index writes (groupcommit.go).
-	indexes  *groupCommit
-	outboxMu sync.Mutex // one C2S POST at a time: an Undo or Update reads what earlier ones stored
-	lastID   int64      // the last activity id's time (outbox.go), under outboxMu
+	indexes *groupCommit
+	// outboxLocks holds a *sync.Mutex per pod: one C2S POST of a pod at a
+	// time (an Undo or Update reads what earlier ones stored; a slow
+	// fetch of one owner's Follow target holds no other pod).
+	outboxLocks sync.Map
+	// lastID is the time of the last activity id (outbox.go).
+	lastID atomic.Int64
 }
 
 // New checks cfg and returns the service.
