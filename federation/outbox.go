@@ -43,6 +43,11 @@ var (
 	errMediaType     = errors.New("unsupported media type")
 )
 
+// outboxIndexKey is the key of the index of pod's public activities in
+// Records (kv.Federation): op/<pod>/<id>, no value. The outbox collection
+// lists and counts it without reading the activities.
+func outboxIndexKey(pod, id string) string { return "op/" + pod + "/" + id }
+
 // outboxPath is the store path of pod's stored activity id ("" for the
 // container).
 func outboxPath(pod, id string) string { return "/" + pod + "/outbox/" + id }
@@ -182,6 +187,13 @@ func (s *Service) newActivityID() string {
 // edit or the Tombstone (that rewrite is a change of an existing resource,
 // which the delivery consumer does not send).
 func (s *Service) storeOutgoing(ctx context.Context, pod string, n *normalised) error {
+	if isPublic(n.Activity) {
+		// Indexed before it is stored: a crash between the two leaves an
+		// index entry without a resource, which the listing skips.
+		if err := s.cfg.Records.Put(ctx, outboxIndexKey(pod, n.ID), nil, 0); err != nil {
+			return err
+		}
+	}
 	if err := s.putActivity(ctx, pod, n.ID, n.Activity); err != nil {
 		return err
 	}
@@ -317,28 +329,20 @@ func writeAS2(w http.ResponseWriter, r *http.Request, status int, v any) error {
 // is one OrderedCollectionPage.
 func (s *Service) getOutbox(w http.ResponseWriter, r *http.Request, pod string) error {
 	ctx := r.Context()
-	kids, err := s.cfg.Store.Children(ctx, outboxPath(pod, ""))
-	if err != nil && !errors.Is(err, ldp.ErrNotFound) {
+	var ids []string
+	prefix := outboxIndexKey(pod, "")
+	if err := s.cfg.Records.List(ctx, prefix, func(k string, _ []byte) error {
+		ids = append(ids, strings.TrimPrefix(k, prefix))
+		return nil
+	}); err != nil {
 		return err
-	}
-	ids := make([]string, 0, len(kids))
-	for _, k := range kids {
-		if id := strings.TrimPrefix(k.Path, outboxPath(pod, "")); validID(id) {
-			ids = append(ids, id)
-		}
 	}
 	slices.Reverse(ids) // newest first: ids sort by creation time
 	outbox := s.cfg.Paths.Outbox(pod)
 	q := r.URL.Query()
 	if q.Get("page") == "" {
-		total := 0
-		for _, id := range ids {
-			if a, err := s.readActivity(ctx, pod, id); err == nil && isPublic(a) {
-				total++
-			}
-		}
 		return writeAS2(w, r, http.StatusOK, map[string]any{"@context": asContext, "id": outbox,
-			"type": "OrderedCollection", "totalItems": total, "first": outbox + "?page=true"})
+			"type": "OrderedCollection", "totalItems": len(ids), "first": outbox + "?page=true"})
 	}
 	before := q.Get("before")
 	if before != "" && !validID(before) {

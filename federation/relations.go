@@ -26,7 +26,8 @@ import (
 //	fx/<actor>\x00<pod> pod follows actor (the reverse of fg/, written with
 //	                   it: which pods a shared-inbox delivery is for)
 //
-// The inbox keeps its own index beside them (see inbox.go). A list is in
+// The inbox keeps its own index beside them (see inbox.go), and the
+// outbox its list of public activities, op/<pod>/<id> (outbox.go). A list is in
 // key order (by actor IRI) and is paged by the last actor returned.
 // Actor IRIs longer than MaxActorIRI are refused.
 type Relations struct {
