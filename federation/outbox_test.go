@@ -22,7 +22,7 @@ type outboxFixture struct {
 	svc *Service
 }
 
-func newOutboxFixture(t *testing.T) *outboxFixture {
+func newOutboxFixture(t testing.TB) *outboxFixture {
 	f := &fixture{t: t, st: openStore(t)}
 	var h http.Handler = http.NotFoundHandler()
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
