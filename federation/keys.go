@@ -75,7 +75,7 @@ func keyKey(pod string) string { return "key/" + pod }
 
 // Key implements Keys.
 func (s *KeyStore) Key(ctx context.Context, pod string) (*PodKey, error) {
-	if !validPodName(pod) {
+	if !validPodName(pod) && pod != instanceKey {
 		return nil, fmt.Errorf("federation: no key for %q: not a pod name", pod)
 	}
 	for {

@@ -131,6 +131,8 @@ func (s *Service) Handler() http.Handler {
 				s.ServeSharedInbox(w, r)
 			case KindFollowers, KindFollowing:
 				s.ServeCollection(w, r)
+			case KindInstance:
+				s.ServeInstanceActor(w, r)
 			default:
 				s.ServeActor(w, r)
 			}

@@ -30,6 +30,7 @@ const (
 	apRoot         = "/.ap"
 	actorsSegment  = apRoot + "/actors/"
 	sharedInboxSeg = apRoot + "/inbox"
+	instanceSeg    = apRoot + "/instance"
 	keyFragment    = "#main-key"
 	maxIDLen       = 128
 	maxPodNameLen  = 63
@@ -47,6 +48,7 @@ const (
 	KindObject
 	KindActivity
 	KindSharedInbox
+	KindInstance
 )
 
 func (k Kind) String() string {
@@ -65,6 +67,8 @@ func (k Kind) String() string {
 		return "activity"
 	case KindSharedInbox:
 		return "shared inbox"
+	case KindInstance:
+		return "instance actor"
 	}
 	return "unknown"
 }
@@ -162,6 +166,13 @@ func (p *Paths) WebID(pod string) string { return p.podRoot(pod) + "profile/card
 // Profile is the WebID profile document of pod (WebID without fragment).
 func (p *Paths) Profile(pod string) string { return p.podRoot(pod) + "profile/card" }
 
+// InstanceActor is the server's own actor, which signs the server's
+// fetches (instance.go).
+func (p *Paths) InstanceActor() string { return p.Base() + instanceSeg }
+
+// InstanceKeyID is the id of the instance actor's public key.
+func (p *Paths) InstanceKeyID() string { return p.InstanceActor() + keyFragment }
+
 // SharedInbox is the server's shared inbox.
 func (p *Paths) SharedInbox() string { return p.Base() + sharedInboxSeg }
 
@@ -178,6 +189,9 @@ func (p *Paths) Parse(escapedPath string) (Route, bool) {
 	}
 	if rest == sharedInboxSeg {
 		return Route{Kind: KindSharedInbox}, true
+	}
+	if rest == instanceSeg {
+		return Route{Kind: KindInstance}, true
 	}
 	rest, ok = strings.CutPrefix(rest, actorsSegment)
 	if !ok {

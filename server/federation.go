@@ -48,9 +48,11 @@ func newFederation(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *sl
 	keys := federation.NewKeyStore(records)
 	// Every fetch and delivery goes through the SSRF-safe client: https,
 	// or a loopback destination the operator allowed (--allow-fetch-addr,
-	// over http too), as notify's webhook does.
+	// over http too), as notify's webhook does. Every fetch is signed as the server's instance actor, for peers that
+	// refuse unsigned GETs ("authorized fetch").
 	fetcher := &remote.Fetcher{Client: safehttp.New(safehttp.Options{
-		Timeout: fedFetchTimeout, AllowAddrPorts: cfg.AllowFetch, UserAgent: "naamio-federation"})}
+		Timeout: fedFetchTimeout, AllowAddrPorts: cfg.AllowFetch, UserAgent: "naamio-federation"}),
+		Sign: federation.InstanceSigner(paths, keys)}
 	verifier, err := httpsig.NewVerifier(remote.NewKeyCache(fetcher, remote.KeyCacheOptions{}), cfg.BaseURL)
 	if err != nil {
 		return nil, err
@@ -141,6 +143,7 @@ func mountFederation(r chi.Router, fed *federation.Service) {
 	r.Handle(fed.Paths().Mount()+"/actors/{pod}/followers", h)
 	r.Handle(fed.Paths().Mount()+"/actors/{pod}/following", h)
 	r.Handle(fed.Paths().Mount()+"/inbox", h)
+	r.Handle(fed.Paths().Mount()+"/instance", h)
 	oh := fed.OutboxHandler()
 	for _, p := range []string{"/outbox", "/objects/{id}", "/activities/{id}"} {
 		r.Handle(fed.Paths().Mount()+"/actors/{pod}"+p, oh)

@@ -35,6 +35,10 @@ type testPeer struct {
 	docs map[string]any   // path → document served as AS2
 	got  []map[string]any // activities POSTed to any inbox here
 	fail atomic.Int32     // answer 503 to the next fail GETs
+	// authorized, when set, makes the peer answer only signed GETs that it
+	// verifies ("authorized fetch"); signers records their key ids.
+	authorized *httpsig.Verifier
+	signers    []string
 }
 
 func newPeer(t testing.TB) *testPeer {
@@ -66,6 +70,19 @@ func (p *testPeer) serve(w http.ResponseWriter, r *http.Request) {
 		p.fail.Add(-1)
 		http.Error(w, "down", http.StatusServiceUnavailable)
 		return
+	}
+	p.mu.Lock()
+	authorized := p.authorized
+	p.mu.Unlock()
+	if authorized != nil {
+		v, err := authorized.Verify(r, nil)
+		if err != nil {
+			http.Error(w, "sign your GET: "+err.Error(), http.StatusUnauthorized)
+			return
+		}
+		p.mu.Lock()
+		p.signers = append(p.signers, v.KeyID)
+		p.mu.Unlock()
 	}
 	p.mu.Lock()
 	doc, ok := p.docs[r.URL.Path]
