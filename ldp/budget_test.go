@@ -24,23 +24,40 @@ func TestSecurityRow15MemBudget(t *testing.T) {
 		t.Fatal("60 of 100")
 	}
 	// A large waiter (50) queues at the head; a small one (10) behind it
-	// must not overtake it, though it would fit.
+	// must not overtake it, though it would fit. The test waits for each
+	// to be queued (not for a time), so a busy machine cannot reorder them.
+	queued := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			b.mu.Lock()
+			k := len(b.waiters)
+			b.mu.Unlock()
+			if k == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d waiters queued, want %d", k, n)
+			}
+		}
+	}
 	bigDone := make(chan error, 1)
-	go func() { _, err := b.acquire(ctx, 50, 100*time.Millisecond); bigDone <- err }()
-	time.Sleep(20 * time.Millisecond)
+	go func() { _, err := b.acquire(ctx, 50, 500*time.Millisecond); bigDone <- err }()
+	queued(1)
 	smallDone := make(chan error, 1)
-	go func() { _, err := b.acquire(ctx, 10, 2*time.Second); smallDone <- err }()
-	select {
-	case err := <-smallDone:
-		t.Fatalf("small waiter overtook the large one: %v", err)
-	case <-time.After(50 * time.Millisecond):
-	}
-	// The large waiter gives up; the small one behind it is granted.
-	if err := <-bigDone; !errors.Is(err, errBusy) {
-		t.Fatalf("large waiter: %v", err)
-	}
+	go func() { _, err := b.acquire(ctx, 10, 10*time.Second); smallDone <- err }()
+	// The small one is granted only once the large one has left the
+	// queue, giving up after its 500 ms.
 	if err := <-smallDone; err != nil {
 		t.Fatalf("small waiter after the large one left: %v", err)
+	}
+	b.mu.Lock()
+	left := len(b.waiters)
+	b.mu.Unlock()
+	if left != 0 {
+		t.Fatal("small waiter overtook the large one: it was granted while the large one waited")
+	}
+	if err := <-bigDone; !errors.Is(err, errBusy) {
+		t.Fatalf("large waiter: %v", err)
 	}
 	b.mu.Lock()
 	used := b.used
