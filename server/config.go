@@ -14,6 +14,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/naamio/naamio/federation"
 	"github.com/naamio/naamio/notify"
 )
 
@@ -92,6 +93,9 @@ type Config struct {
 	// WebFinger, NodeInfo and host-meta (server/federation.go). On by
 	// default.
 	Federation bool
+	// InboxRate and InboxBurst bound the activities one domain may POST to
+	// the inboxes, per second and at once (429 over it; SECURITY row 43).
+	InboxRate, InboxBurst int
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -119,6 +123,8 @@ func defaults() Config {
 		MaxNotificationSockets: notify.DefaultMaxSockets,
 
 		Federation: true,
+		InboxRate:  federation.DefaultInboxRate,
+		InboxBurst: federation.DefaultInboxBurst,
 	}
 }
 
@@ -176,6 +182,8 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"smtp-from", "NAAMIO_SMTP_FROM", "sender address of the server's mails", (*stringValue)(&c.SMTPFrom)},
 		{"smtp-user", "NAAMIO_SMTP_USER", "SMTP user name (none: no authentication)", (*stringValue)(&c.SMTPUser)},
 		{"federation", "NAAMIO_FEDERATION", "serve pod owners as ActivityPub actors, with WebFinger, NodeInfo and host-meta (false: none of these endpoints)", (*boolValue)(&c.Federation)},
+		{"inbox-rate", "NAAMIO_INBOX_RATE", "ActivityPub activities one domain may POST to the inboxes per second, sustained (429 over it)", (*intValue)(&c.InboxRate)},
+		{"inbox-burst", "NAAMIO_INBOX_BURST", "ActivityPub activities one domain may POST to the inboxes at once, before inbox-rate applies", (*intValue)(&c.InboxBurst)},
 		{"dpop-require-ath", "NAAMIO_DPOP_REQUIRE_ATH", "refuse DPoP proofs without ath on resource requests (Inrupt's client libraries do not send it)", (*boolValue)(&c.RequireATH)},
 		{"trusted-proxies", "NAAMIO_TRUSTED_PROXIES", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (for per-address limits and logs)", prefixList{&c.TrustedProxies}},
 		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from and webhook notifications sent to, over http too", addrPortList{&c.AllowFetch}},
@@ -312,6 +320,9 @@ func (c Config) Validate() error {
 	}
 	if c.SigningKeyMaxAge < 0 {
 		return errors.New("signing-key-max-age must not be negative (0 disables rotation)")
+	}
+	if c.InboxRate <= 0 || c.InboxBurst <= 0 {
+		return errors.New("inbox-rate and inbox-burst must be positive")
 	}
 	if c.MaxNotificationSockets <= 0 {
 		return errors.New("max-notification-sockets must be positive")

@@ -75,6 +75,9 @@ func TestConfigRejects(t *testing.T) {
 		{"--max-rdf-triples", "0"},
 		{"--max-rdf-triples", "many"},
 		{"--rdf-memory", "0"},
+		{"--inbox-rate", "0"},
+		{"--inbox-burst", "-1"},
+		{"--inbox-rate", "1.5"},
 		{"extra-arg"},
 	} {
 		if _, err := parseServeConfig(args, func(string) string { return "" }); err == nil {

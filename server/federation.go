@@ -74,6 +74,7 @@ func newFederation(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *sl
 		Keys: keys, Records: records,
 		Relations: federation.NewRelations(records),
 		Deliver:   dlv, Verifier: verifier, Fetch: fetcher,
+		InboxRate: float64(cfg.InboxRate), InboxBurst: cfg.InboxBurst,
 		Software: federation.Software{Name: "naamio", Version: buildVersion(),
 			Repository: "https://github.com/naamio/naamio"},
 		OpenRegistrations: cfg.Registration == "open",

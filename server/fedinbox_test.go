@@ -173,7 +173,10 @@ type fedEnv struct {
 	peers []*testPeer
 }
 
-func newFedEnv(t *testing.T, npeers int) *fedEnv {
+func newFedEnv(t *testing.T, npeers int) *fedEnv { return newFedEnvWith(t, npeers, nil) }
+
+// newFedEnvWith is newFedEnv with mod applied to the server's Config.
+func newFedEnvWith(t *testing.T, npeers int, mod func(*Config)) *fedEnv {
 	t.Helper()
 	e := &fedEnv{}
 	for range npeers {
@@ -184,6 +187,9 @@ func newFedEnv(t *testing.T, npeers int) *fedEnv {
 			c.AllowFetch = append(c.AllowFetch, addrPort(t, p.srv.URL))
 		}
 		c.AllowFetch = append(c.AllowFetch, addrPort(t, c.BaseURL))
+		if mod != nil {
+			mod(c)
+		}
 	}, "alice", "bob")
 	return e
 }
