@@ -74,11 +74,16 @@ func listenAdmin(dir string) (net.Listener, error) {
 			return nil, err
 		}
 	}
-	// Made owner-only before anyone can connect: the umask applies at bind.
-	old := syscall.Umask(0o177)
 	ln, err := net.Listen("unix", path)
-	syscall.Umask(old)
 	if err != nil {
+		return nil, err
+	}
+	// Owner-only. Until the chmod the mode is what the umask left (not
+	// the process-wide umask changed here: other goroutines create files
+	// meanwhile); connections from other users are refused by the peer
+	// check either way, and the data directory itself is the server's.
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
 		return nil, err
 	}
 	ln.(*net.UnixListener).SetUnlinkOnClose(true)
