@@ -44,8 +44,10 @@ var (
 )
 
 // outboxIndexKey is the key of the index of pod's public activities in
-// Records (kv.Federation): op/<pod>/<id>, no value. The outbox collection
-// lists and counts it without reading the activities.
+// Records (kv.Federation): op/<pod>/<id>, its value the activity's type
+// ("Deleted" for a Create whose object was deleted since). The outbox
+// collection lists and counts it without reading the activities, and
+// NodeInfo counts its Creates (localposts.go).
 func outboxIndexKey(pod, id string) string { return "op/" + pod + "/" + id }
 
 // outboxPath is the store path of pod's stored activity id ("" for the
@@ -190,7 +192,7 @@ func (s *Service) storeOutgoing(ctx context.Context, pod string, n *normalised) 
 	if isPublic(n.Activity) {
 		// Indexed before it is stored: a crash between the two leaves an
 		// index entry without a resource, which the listing skips.
-		if err := s.cfg.Records.Put(ctx, outboxIndexKey(pod, n.ID), nil, 0); err != nil {
+		if err := s.cfg.Records.Put(ctx, outboxIndexKey(pod, n.ID), []byte(n.Type), 0); err != nil {
 			return err
 		}
 	}
@@ -206,7 +208,17 @@ func (s *Service) storeOutgoing(ctx context.Context, pod string, n *normalised) 
 		return err
 	}
 	created["object"] = n.object()
-	return s.putActivity(ctx, pod, rt.ID, created)
+	if err := s.putActivity(ctx, pod, rt.ID, created); err != nil {
+		return err
+	}
+	if n.Type == "Delete" {
+		// The post no longer counts (NodeInfo's localPosts).
+		k := outboxIndexKey(pod, rt.ID)
+		if _, err := s.cfg.Records.Get(ctx, k); err == nil {
+			return s.cfg.Records.Put(ctx, k, []byte("Deleted"), 0)
+		}
+	}
+	return nil
 }
 
 func (s *Service) putActivity(ctx context.Context, pod, id string, a map[string]any) error {

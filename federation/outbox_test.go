@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/kv"
@@ -219,5 +220,42 @@ func TestOutboxIgnoresUserWrittenFiles(t *testing.T) {
 				t.Errorf("%s served for %s: %d", u, body, r.StatusCode)
 			}
 		}
+	}
+}
+
+// NodeInfo's localPosts counts the owners' public Creates that were not
+// deleted (not followers-only posts, not Likes), from the outbox index.
+func TestLocalPostsCount(t *testing.T) {
+	f := newOutboxFixture(t)
+	p := f.addPod("alice", "Alice")
+	const as2 = "application/activity+json"
+	var first string
+	for i, body := range []string{
+		`{"type":"Note","content":"one","to":"Public"}`,
+		`{"type":"Note","content":"two","to":"Public"}`,
+		`{"type":"Note","content":"only followers","to":"followers"}`,
+		`{"type":"Like","object":"https://r.example/x","to":"Public"}`,
+	} {
+		resp := f.post("alice", p.WebID, as2, body)
+		if resp.StatusCode != 201 {
+			t.Fatalf("%s: %d", body, resp.StatusCode)
+		}
+		if i == 0 {
+			first = resp.Header.Get("Location")
+		}
+	}
+	if n, ok := f.svc.localPosts(); !ok || n != 2 {
+		t.Fatalf("local posts %d %v, want 2", n, ok)
+	}
+	rt, _ := f.paths.ParseIRI(first)
+	if resp := f.post("alice", p.WebID, as2, `{"type":"Delete","object":"`+f.paths.Object("alice", rt.ID)+`"}`); resp.StatusCode != 201 {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	if n, _ := f.svc.localPosts(); n != 2 {
+		t.Fatalf("within a minute the count is the cached one: %d", n)
+	}
+	f.svc.posts.when = time.Time{} // the minute has passed
+	if n, _ := f.svc.localPosts(); n != 1 {
+		t.Fatalf("local posts after a Delete: %d, want 1", n)
 	}
 }

@@ -86,6 +86,8 @@ type Service struct {
 	outboxLocks sync.Map
 	// lastID is the time of the last activity id (outbox.go).
 	lastID atomic.Int64
+	// posts caches NodeInfo's count of local posts (localposts.go).
+	posts postCount
 }
 
 // New checks cfg and returns the service.
@@ -106,8 +108,12 @@ func New(cfg Config) (*Service, error) {
 	if burst <= 0 {
 		burst = DefaultInboxBurst
 	}
-	return &Service{cfg: cfg, log: cfg.Log, limiter: newDomainLimiter(rate, burst, maxLimiterDomains),
-		indexes: &groupCommit{kv: cfg.Records}}, nil
+	s := &Service{cfg: cfg, log: cfg.Log, limiter: newDomainLimiter(rate, burst, maxLimiterDomains),
+		indexes: &groupCommit{kv: cfg.Records}}
+	if s.cfg.LocalPosts == nil {
+		s.cfg.LocalPosts = s.localPosts
+	}
+	return s, nil
 }
 
 // Paths is the service's URL layout.
