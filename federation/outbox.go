@@ -199,6 +199,7 @@ func (s *Service) storeOutgoing(ctx context.Context, pod string, n *normalised) 
 	if err := s.putActivity(ctx, pod, n.ID, n.Activity); err != nil {
 		return err
 	}
+	s.markActive(ctx, pod)
 	if n.Type != "Update" && n.Type != "Delete" {
 		return nil
 	}

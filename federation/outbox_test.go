@@ -259,3 +259,26 @@ func TestLocalPostsCount(t *testing.T) {
 		t.Fatalf("local posts after a Delete: %d, want 1", n)
 	}
 }
+
+// NodeInfo's active users: the pods whose owner published in the last
+// 30 and 180 days (recorded at each C2S post, at most once a day).
+func TestActiveUsersCount(t *testing.T) {
+	f := newOutboxFixture(t)
+	p := f.addPod("alice", "Alice")
+	f.addPod("bob", "Bob")
+	if m, h, ok := f.svc.activeUsers(); !ok || m != 0 || h != 0 {
+		t.Fatalf("before any post: %d %d %v", m, h, ok)
+	}
+	if resp := f.post("alice", p.WebID, "application/activity+json", `{"type":"Note","content":"hi","to":"Public"}`); resp.StatusCode != 201 {
+		t.Fatalf("post: %d", resp.StatusCode)
+	}
+	// bob last posted 90 days ago (written as markActive writes it).
+	old := time.Now().UTC().Add(-90 * 24 * time.Hour).Format(time.RFC3339)
+	if err := f.svc.cfg.Records.Put(context.Background(), activeKey("bob"), []byte(old), 0); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.active.when = time.Time{}
+	if m, h, ok := f.svc.activeUsers(); !ok || m != 1 || h != 2 {
+		t.Fatalf("active: month %d, half-year %d (%v); want 1, 2", m, h, ok)
+	}
+}

@@ -27,7 +27,8 @@ import (
 //	                   it: which pods a shared-inbox delivery is for)
 //
 // The inbox keeps its own index beside them (see inbox.go), and the
-// outbox its list of public activities, op/<pod>/<id> (outbox.go). A list is in
+// outbox its list of public activities, op/<pod>/<id> (outbox.go), and
+// NodeInfo the time of each owner's latest post, la/<pod> (localposts.go). A list is in
 // key order (by actor IRI) and is paged by the last actor returned.
 // Actor IRIs longer than MaxActorIRI are refused.
 type Relations struct {

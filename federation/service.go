@@ -86,8 +86,9 @@ type Service struct {
 	outboxLocks sync.Map
 	// lastID is the time of the last activity id (outbox.go).
 	lastID atomic.Int64
-	// posts caches NodeInfo's count of local posts (localposts.go).
-	posts postCount
+	// posts and active cache NodeInfo's usage counts (localposts.go).
+	posts  postCount
+	active activeCount
 }
 
 // New checks cfg and returns the service.
@@ -112,6 +113,9 @@ func New(cfg Config) (*Service, error) {
 		indexes: &groupCommit{kv: cfg.Records}}
 	if s.cfg.LocalPosts == nil {
 		s.cfg.LocalPosts = s.localPosts
+	}
+	if s.cfg.ActiveUsers == nil {
+		s.cfg.ActiveUsers = s.activeUsers
 	}
 	return s, nil
 }
