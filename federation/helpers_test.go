@@ -52,7 +52,11 @@ type fixture struct {
 	paths *Paths
 }
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB) *fixture { return newFixtureWith(t, nil, (*Service).Handler) }
+
+// newFixtureWith is newFixture with mod applied to the service's Config
+// and handler serving its HTTP server.
+func newFixtureWith(t testing.TB, mod func(*Config), handler func(*Service) http.Handler) *fixture {
 	t.Helper()
 	f := &fixture{t: t, st: openStore(t)}
 	var h http.Handler = http.NotFoundHandler()
@@ -73,13 +77,16 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	rec := records(t, f.st)
-	f.svc, err = New(Config{Paths: f.paths, Locator: f.loc, Store: f.st, Pods: f.pods,
+	cfg := Config{Paths: f.paths, Locator: f.loc, Store: f.st, Pods: f.pods,
 		Keys: NewKeyStore(rec), Records: rec, OpenRegistrations: true,
-		Software: Software{Name: "naamio", Version: "test"}})
-	if err != nil {
+		Software: Software{Name: "naamio", Version: "test"}}
+	if mod != nil {
+		mod(&cfg)
+	}
+	if f.svc, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
-	h = f.svc.Handler()
+	h = handler(f.svc)
 	return f
 }
 

@@ -4,13 +4,10 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/naamio/naamio/idp"
-	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
 )
 
@@ -24,34 +21,10 @@ type outboxFixture struct {
 }
 
 func newOutboxFixture(t testing.TB) *outboxFixture {
-	f := &fixture{t: t, st: openStore(t)}
-	var h http.Handler = http.NotFoundHandler()
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(f.srv.Close)
-	f.base = f.srv.URL + "/"
-	podKV, err := f.st.KV(kv.Pods)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.pods, err = idp.LoadPods(context.Background(), podKV); err != nil {
-		t.Fatal(err)
-	}
-	if f.loc, err = ldp.NewLocator(f.base, f.pods.Subdomain); err != nil {
-		t.Fatal(err)
-	}
-	if f.paths, err = NewPaths(f.base, func(name string) string { return f.loc.IRI("/" + name + "/") }); err != nil {
-		t.Fatal(err)
-	}
-	rec := records(t, f.st)
-	svc, err := New(Config{Paths: f.paths, Locator: f.loc, Store: f.st, Pods: f.pods,
-		Keys: NewKeyStore(rec), Records: rec,
-		Agent: func(r *http.Request) (string, error) { return r.Header.Get("X-Test-WebID"), nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
-	h = svc.OutboxHandler()
-	return &outboxFixture{fixture: f, svc: svc}
+	f := newFixtureWith(t, func(c *Config) {
+		c.Agent = func(r *http.Request) (string, error) { return r.Header.Get("X-Test-WebID"), nil }
+	}, (*Service).OutboxHandler)
+	return &outboxFixture{fixture: f, svc: f.svc}
 }
 
 func (f *outboxFixture) post(pod, webID, ctype, body string) *http.Response {
