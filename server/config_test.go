@@ -136,3 +136,18 @@ func TestConfigQuota(t *testing.T) {
 		t.Error("--quota much accepted")
 	}
 }
+
+// parseValidated parses args with one environment variable set (name =
+// value, nothing else) and validates the result, as serve does.
+func parseValidated(args []string, name, value string) (Config, error) {
+	c, err := parseServeConfig(args, func(k string) string {
+		if k == name {
+			return value
+		}
+		return ""
+	})
+	if err == nil {
+		err = c.Validate()
+	}
+	return c, err
+}

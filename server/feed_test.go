@@ -414,15 +414,7 @@ func TestChangeLogRetentionConfig(t *testing.T) {
 		{"not a duration", []string{"--change-log-retention", "a week"}, "", 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := parseServeConfig(tc.args, func(k string) string {
-				if k == "NAAMIO_CHANGE_LOG_RETENTION" {
-					return tc.env
-				}
-				return ""
-			})
-			if err == nil {
-				err = c.Validate()
-			}
+			c, err := parseValidated(tc.args, "NAAMIO_CHANGE_LOG_RETENTION", tc.env)
 			if !tc.ok {
 				if err == nil {
 					t.Fatalf("accepted: %v", c.ChangeLogRetention)

@@ -32,15 +32,7 @@ func TestMaxNotificationSocketsConfig(t *testing.T) {
 		{"size suffix", nil, "10k", 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := parseServeConfig(tc.args, func(k string) string {
-				if k == "NAAMIO_MAX_NOTIFICATION_SOCKETS" {
-					return tc.env
-				}
-				return ""
-			})
-			if err == nil {
-				err = c.Validate()
-			}
+			c, err := parseValidated(tc.args, "NAAMIO_MAX_NOTIFICATION_SOCKETS", tc.env)
 			if !tc.ok {
 				if err == nil {
 					t.Fatalf("accepted: %d", c.MaxNotificationSockets)
