@@ -496,24 +496,35 @@ func (s *Service) follow(ctx context.Context, pod string, a *asActivity) error {
 	return s.answerFollow(ctx, pod, "Accept", f, a.ID, idOf(a.Object))
 }
 
-// answerFollow sends an Accept or Reject of the Follow followID (whose
-// object was object) to the follower's inbox.
+// answerFollow answers the Follow followID (whose object was object) with
+// an Accept or Reject from pod's actor, addressed to the follower. The
+// answer is stored in the owner's outbox (<pod>/outbox/<typ>-<hash of the
+// Follow's id>, readable by the owner through LDP, and served at its id
+// to the owner and to a signed GET by the follower: getView), so its id
+// dereferences like every other activity of the actor; the outbox
+// consumer delivers it from the change log, as it delivers the owner's
+// own activities. A Follow sent again with the same id (the peer never
+// heard the answer) finds the answer stored and has it sent again to the
+// follower's inbox (idempotent by its id within deliver.KeyTTL).
 func (s *Service) answerFollow(ctx context.Context, pod, typ string, f Follower, followID, object string) error {
-	id := s.cfg.Paths.Activity(pod, strings.ToLower(typ)+"-"+hashName(followID))
+	seg := strings.ToLower(typ) + "-" + hashName(followID)
+	id := s.cfg.Paths.Activity(pod, seg)
 	act := map[string]any{
-		"@context": asContext,
-		"id":       id,
-		"type":     typ,
-		"actor":    s.cfg.Paths.Actor(pod),
-		"object":   map[string]any{"id": followID, "type": "Follow", "actor": f.Actor, "object": object},
-		"to":       []string{f.Actor},
+		"@context":  asContext,
+		"id":        id,
+		"type":      typ,
+		"actor":     s.cfg.Paths.Actor(pod),
+		"object":    map[string]any{"id": followID, "type": "Follow", "actor": f.Actor, "object": object},
+		"to":        []any{f.Actor},
+		"published": s.now().UTC().Format(time.RFC3339),
+	}
+	created, err := s.putActivity(ctx, pod, seg, act)
+	if err != nil || created || s.cfg.Deliver == nil {
+		return err
 	}
 	b, err := json.Marshal(act)
 	if err != nil {
 		return err
-	}
-	if s.cfg.Deliver == nil {
-		return nil // tests without a queue
 	}
 	return s.send(ctx, pod, b, []string{f.Inbox}, id)
 }
