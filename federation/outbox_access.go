@@ -45,7 +45,11 @@ func (s *Service) mayReadPrivate(r *http.Request, pod string, a map[string]any) 
 	if slices.Contains(to, signer) {
 		return true
 	}
-	return false
+	if !slices.Contains(to, s.cfg.Paths.Followers(pod)) {
+		return false
+	}
+	_, ok, err := s.cfg.Relations.Follower(r.Context(), pod, signer)
+	return err == nil && ok
 }
 
 // signedGETBy is the owner of the key a GET's valid signature names, or
