@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,9 +34,11 @@ import (
 //     rotation: rows 37, 38, 44) and that the key's owner is the
 //     activity's actor (401, row 36);
 //  4. the origin rules (FEP-fe34, row 40): see checkOrigin; 403;
-//  5. which pods it is for, and for each, whether their owner blocks
-//     the actor (then it is dropped for that pod, answered 202 all the
-//     same, as Mastodon does: the blocked peer learns nothing).
+//  5. which pods it is for (a remote actor's Delete of itself: every pod
+//     that knows the actor, podsRelated), and for each, whether their
+//     owner blocks the actor (then it is dropped for that pod, answered
+//     202 all the same, as Mastodon does: the blocked peer learns
+//     nothing).
 //
 // Then every effect happens and the activity is stored (inboxstore.go);
 // the answer is 202 Accepted. Nothing is stored for a refused activity.
@@ -206,7 +209,13 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request, pod string) er
 			return err
 		}
 	}
-	var todo []string
+	selfDelete := a.Type == "Delete" && idOf(a.Object) == a.Actor
+	if selfDelete {
+		if pods, err = s.podsRelated(ctx, a.Actor, pods); err != nil {
+			return err
+		}
+	}
+	var todo, blockers []string
 	for _, p := range pods {
 		blocked, err := s.cfg.Relations.Blocked(ctx, p, a.Actor)
 		if err != nil {
@@ -214,12 +223,23 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request, pod string) er
 		}
 		if !blocked {
 			todo = append(todo, p)
+		} else {
+			blockers = append(blockers, p)
 		}
 	}
 	// Every pod's checks before any effect: a refusal stores nothing.
 	for _, p := range todo {
 		if err := s.checkFor(ctx, p, a); err != nil {
 			return err
+		}
+	}
+	if selfDelete {
+		// A pod that blocks the actor hears nothing from it, but its
+		// graph forgets the actor all the same.
+		for _, p := range blockers {
+			if err := s.cfg.Relations.Forget(ctx, p, a.Actor); err != nil {
+				return err
+			}
 		}
 	}
 	for _, p := range todo {
@@ -277,6 +297,27 @@ func (s *Service) podsFor(ctx context.Context, a *asActivity) ([]string, error) 
 		add(p)
 	}
 	return out, nil
+}
+
+// podsRelated adds to pods every existing pod that knows actor (follows
+// it, is followed by it, or has its Follow waiting: Relations.PodsRelated,
+// the reverse index): a remote actor's Delete of itself reaches every pod
+// of this server whatever it addresses and wherever it was posted (a
+// peer sends it once per shared inbox, to whom it chooses).
+func (s *Service) podsRelated(ctx context.Context, actor string, pods []string) ([]string, error) {
+	related, err := s.cfg.Relations.PodsRelated(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range related {
+		if slices.Contains(pods, p) {
+			continue
+		}
+		if _, ok := s.cfg.Pods.OwnerWebID(p); ok {
+			pods = append(pods, p)
+		}
+	}
+	return pods, nil
 }
 
 // checkOrigin applies the origin rules that do not depend on the pod
@@ -440,11 +481,9 @@ func (s *Service) apply(ctx context.Context, pod string, a *asActivity) error {
 		}
 	case "Delete":
 		if objID == a.Actor {
-			// The actor is gone: it follows and is followed no more.
-			if err := s.cfg.Relations.RemoveFollower(ctx, pod, a.Actor); err != nil {
-				return err
-			}
-			if err := s.cfg.Relations.RemoveFollowing(ctx, pod, a.Actor); err != nil {
+			// The actor is gone: it follows and is followed no more, and
+			// its waiting Follow is dropped.
+			if err := s.cfg.Relations.Forget(ctx, pod, a.Actor); err != nil {
 				return err
 			}
 		}
