@@ -53,7 +53,7 @@ func newFederation(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *sl
 	fetcher := &remote.Fetcher{Client: safehttp.New(safehttp.Options{
 		Timeout: fedFetchTimeout, AllowAddrPorts: cfg.AllowFetch, UserAgent: "naamio-federation"}),
 		Sign: federation.InstanceSigner(paths, keys)}
-	verifier, err := httpsig.NewVerifier(remote.NewKeyCache(fetcher, remote.KeyCacheOptions{}), cfg.BaseURL)
+	verifier, err := httpsig.NewVerifier(remote.NewKeyCache(fetcher, remote.KeyCacheOptions{Now: cfg.fedKeyClock}), cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
