@@ -196,6 +196,12 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request, pod string) er
 		w.Header().Set("Retry-After", "60")
 		return fmt.Errorf("%w: %v", errUnavailable, err)
 	case err != nil:
+		if gone, gerr := s.goneActorDeleted(ctx, a, err); gerr != nil || gone {
+			if gerr == nil {
+				w.WriteHeader(http.StatusAccepted)
+			}
+			return gerr
+		}
 		// RFC 9110 §11.6.1: a 401 names the scheme it wants.
 		w.Header().Set("WWW-Authenticate", `Signature headers="(request-target) host date digest"`)
 		return fmt.Errorf("%w: %v", errUnauthorized, err)
@@ -297,6 +303,35 @@ func (s *Service) podsFor(ctx context.Context, a *asActivity) ([]string, error) 
 		add(p)
 	}
 	return out, nil
+}
+
+// goneActorDeleted handles a remote actor's Delete of itself whose
+// signature could not be checked because the key's document is gone (404
+// or 410: a deleted account's server stops serving its key, and we keep
+// keys only in a cache). The signature proves nothing then, so nothing is
+// stored; but when the actor's own IRI, fetched now, is gone too (its
+// server says so, whoever sent this), every pod forgets the actor, as
+// GoToSocial and Mastodon drop an account whose server answers 410. It
+// reports whether it did.
+func (s *Service) goneActorDeleted(ctx context.Context, a *asActivity, verr error) (bool, error) {
+	if a.Type != "Delete" || idOf(a.Object) != a.Actor || !errors.Is(verr, httpsig.ErrNoKey) ||
+		!errors.Is(verr, remote.ErrNotFound) || s.cfg.Fetch == nil {
+		return false, nil
+	}
+	if _, err := s.cfg.Fetch.Fetch(ctx, a.Actor); !errors.Is(err, remote.ErrNotFound) {
+		return false, nil
+	}
+	pods, err := s.cfg.Relations.PodsRelated(ctx, a.Actor)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range pods {
+		if err := s.cfg.Relations.Forget(ctx, p, a.Actor); err != nil {
+			return false, err
+		}
+	}
+	s.log.InfoContext(ctx, "federation: a deleted actor is gone from every pod", "actor", a.Actor, "pods", len(pods))
+	return true, nil
 }
 
 // podsRelated adds to pods every existing pod that knows actor (follows
