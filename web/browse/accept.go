@@ -89,7 +89,7 @@ func parseAccept(values []string) []mediaRange {
 			k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
 			if strings.EqualFold(strings.TrimSpace(k), "q") {
 				f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-				if err != nil || f < 0 || f > 1 {
+				if err != nil || !(f >= 0 && f <= 1) { // also refuses NaN
 					return nil
 				}
 				q = f
