@@ -76,7 +76,9 @@ func TestHTMLPagesOnlyForNavigations(t *testing.T) {
 	navigate := map[string]string{"Accept": browserAccept, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document",
 		"Sec-Fetch-Site": "none", "Sec-Fetch-User": "?1"}
 	oldBrowser := map[string]string{"Accept": browserAccept}
-	isPage := func(a pageAnswer) bool { return strings.HasPrefix(a.ctype, "text/html") && strings.Contains(a.body, "<!doctype html>") }
+	isPage := func(a pageAnswer) bool {
+		return strings.HasPrefix(a.ctype, "text/html") && strings.Contains(a.body, "<!doctype html>")
+	}
 
 	t.Run("solid client gets RDF", func(t *testing.T) {
 		for _, accept := range []string{"text/turtle", "application/ld+json", "text/turtle;q=1, text/html;q=1", "*/*", ""} {

@@ -53,10 +53,15 @@ func TestWants(t *testing.T) {
 		{"spaces", "GET", " text/html ; q=1 , text/turtle ; q=0.2", nav, true},
 		{"rdf/xml preferred", "GET", "application/rdf+xml, text/html;q=0.9", nav, false},
 		{"n3 ties", "GET", "text/html, text/n3", nav, false},
+		{"raw", "GET", chrome, nav, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, _ := http.NewRequest(tt.method, "http://x/alice/", nil)
+			target := "http://x/alice/"
+			if tt.name == "raw" {
+				target += "?raw"
+			}
+			r, _ := http.NewRequest(tt.method, target, nil)
 			if tt.accept != "" {
 				r.Header.Set("Accept", tt.accept)
 			}
