@@ -295,6 +295,7 @@ function rowActions() {
     if (!cell) continue;
     const { url, name } = tr.dataset;
     const folder = tr.dataset.folder === 'true';
+    const system = tr.dataset.system === 'true';
     const wrap = document.createElement('div');
     wrap.className = 'actions';
     const rename = document.createElement('button');
@@ -322,7 +323,8 @@ function rowActions() {
     del.addEventListener('click', async () => {
       const ok = await ask({
         title: `Delete “${name}”?`,
-        text: folder ? 'The folder and everything in it will be deleted. This cannot be undone.' : 'The file will be deleted. This cannot be undone.',
+        text: (system ? 'Your pod uses this folder: deleting it can break your profile, your settings or your apps. ' : '') +
+          (folder ? 'The folder and everything in it will be deleted. This cannot be undone.' : 'The file will be deleted. This cannot be undone.'),
         okText: 'Delete', danger: true,
       });
       if (!ok) return;
@@ -332,7 +334,8 @@ function rowActions() {
         done(`Deleted “${name}”.`);
       });
     });
-    wrap.append(rename, del);
+    if (system) wrap.append(del);
+    else wrap.append(rename, del);
     cell.append(wrap);
   }
 }
