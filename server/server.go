@@ -24,6 +24,7 @@ import (
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/modules"
 	"github.com/naamio/naamio/notify"
+	"github.com/naamio/naamio/web/solidos"
 )
 
 // buildLDP writes the root ACL on first start and builds the access
@@ -141,6 +142,8 @@ type Server struct {
 	// fed serves the ActivityPub actors and discovery (nil when
 	// Config.Federation is off).
 	fed *federation.Service
+	// shell is the SolidOS data browser's page (nil: Naamio's own pages).
+	shell *solidos.Shell
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -204,6 +207,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, mods: mods, fed: fed}
+	if s.shell, err = newShell(cfg); err != nil {
+		mods.Close(context.Background())
+		lh.Close()
+		id.pages.Close()
+		_ = store.Close()
+		return nil, err
+	}
 	feed.consumers = append(feed.consumers, mods.Installer(), mods.Reactors())
 	feed.consumers = append(feed.consumers, fedConsumers(fed)...)
 	if s.notify, s.webhook, s.legacy, err = newNotify(cfg, store, lh, id.op, feed, log); err != nil {
@@ -253,7 +263,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	// Every answer names the legacy solid-0.1 socket (Updates-Via), which
 	// is served on the base host.
 	r.Use(s.legacy.Advertise)
-	pods := fedInbox(s.fed, lh)
+	pods := s.withShell(fedInbox(s.fed, lh))
 	r.Use(podHosts(lh.Locator(), cors(pods)))
 	r.Handle(notify.LegacyPath, s.legacy)
 	// The OpenID Provider (Solid-OIDC): discovery, JWKS, authorization,

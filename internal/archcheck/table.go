@@ -47,6 +47,8 @@ var Rules = []Rule{
 	{"modules", []string{"ldp", "rdf", "event", "kv"}},
 	// Embedded pages: only the package they present.
 	{"web", []string{"idp/..."}},
+	// The SolidOS data browser's shell page (--data-browser solidos).
+	{"web/solidos", nil},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
