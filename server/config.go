@@ -103,6 +103,11 @@ type Config struct {
 	// dist/, always ending in "/"). Issue 15 item 4.
 	DataBrowser string
 	MashlibURL  string
+
+	// fedKeyClock is the clock of the cache of peers' keys (nil:
+	// time.Now); tests move it past the refetch floor
+	// (remote.KeyCacheOptions.MinRefresh). No flag: not for operators.
+	fedKeyClock func() time.Time
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
