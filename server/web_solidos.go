@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/naamio/naamio/web/browse"
 	"github.com/naamio/naamio/web/solidos"
 )
 
@@ -16,11 +17,12 @@ func newShell(cfg Config) (*solidos.Shell, error) {
 }
 
 // withShell puts the SolidOS shell, when configured, in front of the pod
-// handler: a browser's HTML navigation to any pod resource gets it, every
-// other request reaches pod unchanged.
+// handler (Naamio's own pages included): a browser's HTML navigation to any
+// pod resource (browse.Wants) gets it, every other request reaches pod
+// unchanged.
 func (s *Server) withShell(pod http.Handler) http.Handler {
 	if s.shell == nil {
 		return pod
 	}
-	return s.shell.Wrap(pod)
+	return s.shell.Wrap(pod, browse.Wants)
 }

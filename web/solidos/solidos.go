@@ -128,13 +128,14 @@ func scriptHash() string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
-// Wrap answers a page request (a GET or HEAD navigation that prefers
-// text/html over RDF) for any pod resource with the shell, and passes
-// every other request to pod. Paths under "/." are the server's own
-// (ldp.Locator.reserved), never pod resources: they pass through.
-func (s *Shell) Wrap(pod http.Handler) http.Handler {
+// Wrap answers a page request (wants: a browser's navigation that prefers
+// HTML over RDF, browse.Wants, the same test that gives Naamio's own pages)
+// for any pod resource with the shell, and passes every other request to
+// pod. Paths under "/." are the server's own (ldp.Locator.reserved), never
+// pod resources: they pass through.
+func (s *Shell) Wrap(pod http.Handler, wants func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !wantsPage(r) || strings.HasPrefix(r.URL.Path, "/.") {
+		if !wants(r) || strings.HasPrefix(r.URL.Path, "/.") {
 			pod.ServeHTTP(w, r)
 			return
 		}
