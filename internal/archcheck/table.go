@@ -53,6 +53,8 @@ var Rules = []Rule{
 	// Pod pages at the resources' own URLs: dispatcher, container and
 	// document pages, landing page, 401/403 pages.
 	{"web/browse", []string{"web/ui", "rdf", "auth"}},
+	// The SolidOS data browser's shell page (--data-browser solidos).
+	{"web/solidos", nil},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
