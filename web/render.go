@@ -57,12 +57,20 @@ type page struct {
 // empty, is a client's redirect origin added to form-action: a form whose
 // answer is a 303 to the client is checked against form-action by some
 // browsers. It must come from cspSource.
-func csp(formOrigin string) string {
+func csp(formOrigin string) string { return cspWithImages(formOrigin, nil) }
+
+// cspWithImages is csp whose img-src also allows imgOrigins (the account
+// page's app logos; each from safeLogo).
+func cspWithImages(formOrigin string, imgOrigins []string) string {
 	fa := "'self'"
 	if formOrigin != "" {
 		fa += " " + formOrigin
 	}
-	return "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action " + fa +
+	img := "'self' data:"
+	for _, o := range imgOrigins {
+		img += " " + o
+	}
+	return "default-src 'none'; style-src 'self'; img-src " + img + "; form-action " + fa +
 		"; frame-ancestors 'none'; base-uri 'none'"
 }
 
