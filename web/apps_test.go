@@ -61,7 +61,7 @@ func TestConnectedAppsShowNameLogoAndDates(t *testing.T) {
 	if n := strings.Count(page.body, `<time datetime="`+today); n != 4 {
 		t.Errorf("want connected and last-used times of both apps (4 for %s), got %d", today, n)
 	}
-	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data: https://logo.example;") {
+	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data: blob: https://logo.example;") {
 		t.Errorf("CSP %q does not allow the logo's origin", csp)
 	}
 
