@@ -53,6 +53,10 @@ var Rules = []Rule{
 	// Pod pages at the resources' own URLs: dispatcher, container and
 	// document pages, landing page, 401/403 pages.
 	{"web/browse", []string{"web/ui", "rdf", "auth"}},
+	// The sharing and profile pages and the handle resolver of their
+	// scripts: read ACLs and profiles (rdf), check them as the evaluator
+	// does (acl), the request's agent (auth).
+	{"web/share", []string{"web/ui", "rdf", "acl", "auth"}},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
