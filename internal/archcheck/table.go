@@ -55,6 +55,10 @@ var Rules = []Rule{
 	{"web/browse", []string{"web/ui", "rdf", "auth"}},
 	// The SolidOS data browser's shell page (--data-browser solidos).
 	{"web/solidos", nil},
+	// The sharing and profile pages and the handle resolver of their
+	// scripts: read ACLs and profiles (rdf), check them as the evaluator
+	// does (acl), the request's agent (auth).
+	{"web/share", []string{"web/ui", "rdf", "acl", "auth"}},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
