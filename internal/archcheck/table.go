@@ -47,6 +47,9 @@ var Rules = []Rule{
 	{"modules", []string{"ldp", "rdf", "event", "kv"}},
 	// Embedded pages: only the package they present.
 	{"web", []string{"idp/..."}},
+	// The modules page (issue 15 item 2): the module host's manifest and
+	// status, ACLs read and planned as RDF, the agent of a request.
+	{"web/modpage", []string{"web/ui", "modules", "rdf", "auth"}},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
