@@ -96,6 +96,11 @@ type Config struct {
 	// InboxRate and InboxBurst bound the activities one domain may POST to
 	// the inboxes, per second and at once (429 over it; SECURITY row 43).
 	InboxRate, InboxBurst int
+
+	// fedKeyClock is the clock of the cache of peers' keys (nil:
+	// time.Now); tests move it past the refetch floor
+	// (remote.KeyCacheOptions.MinRefresh). No flag: not for operators.
+	fedKeyClock func() time.Time
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
