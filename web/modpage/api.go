@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/naamio/naamio/auth"
@@ -194,10 +195,14 @@ func (h *Handler) planInstall(ctx context.Context, root string, raw []byte) (*Pl
 	return plan, err
 }
 
+// fileBase is the name of a manifest file without ".json" as uninstall
+// takes it: one path segment that needs no escaping.
+var fileBase = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$`)
+
 // planUninstall plans taking the module's grants away from the containers
 // its manifest asks for (the manifest itself the script deletes).
 func (h *Handler) planUninstall(ctx context.Context, root, name string) (*Plan, error) {
-	if !podName.MatchString(strings.ReplaceAll(strings.ReplaceAll(name, ".", "-"), "_", "-")) {
+	if !fileBase.MatchString(name) {
 		return nil, refuse(http.StatusBadRequest, "not a module name")
 	}
 	self := moduleContainer(root) + name + ".json"

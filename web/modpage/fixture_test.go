@@ -1,12 +1,10 @@
 package modpage
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/naamio/naamio/auth"
 	"github.com/naamio/naamio/internal/testissuer"
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -51,6 +49,7 @@ func newPod(t *testing.T, fetch *http.Client) *pod {
 	}
 	t.Cleanup(p.lh.Close)
 	p.page, err = New(Config{
+		BaseURL: p.base,
 		Session: func(r *http.Request) (string, bool) {
 			c, err := r.Cookie("session")
 			if err != nil {
@@ -59,8 +58,7 @@ func newPod(t *testing.T, fetch *http.Client) *pod {
 			w, ok := p.session[c.Value]
 			return w, ok
 		},
-		LDP:    p.lh,
-		AsUser: func(ctx context.Context, webID string) context.Context { return auth.WithAgent(ctx, auth.Agent{WebID: webID}) },
+		LDP: p.lh,
 		Pod: func(name string) (string, string, bool) {
 			if name == "alice" {
 				return p.root, p.owner.WebID, true

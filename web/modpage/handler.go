@@ -3,11 +3,14 @@ package modpage
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
 
 	"github.com/naamio/naamio/modules"
+	"github.com/naamio/naamio/web/ui"
 )
 
 // Paths the server routes to the Handler.
@@ -18,6 +21,10 @@ const (
 
 // Config is what the page needs from the server (server/web_modules.go).
 type Config struct {
+	// BaseURL is the server's public base URL (the page's links and the
+	// layout).
+	BaseURL string
+	Log     *slog.Logger
 	// Session returns the WebID of the request's log-in session (the
 	// cookie of the account pages), for the page that only shows data.
 	Session func(*http.Request) (webID string, ok bool)
@@ -25,7 +32,7 @@ type Config struct {
 	// in-process requests as the person (AsUser), so WAC decides.
 	LDP http.Handler
 	// AsUser returns ctx carrying webID as the agent of an in-process
-	// request (ui.AsUser).
+	// request (nil: ui.AsUser).
 	AsUser func(ctx context.Context, webID string) context.Context
 	// Pod returns the IRI of the root container of the pod called name
 	// and its owner's WebID.
@@ -39,14 +46,24 @@ type Config struct {
 }
 
 // Handler serves the modules page and its plan endpoint.
-type Handler struct{ cfg Config }
+type Handler struct {
+	cfg   Config
+	pages *ui.Set
+}
 
 // New returns the handler.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Session == nil || cfg.LDP == nil || cfg.AsUser == nil || cfg.Pod == nil || cfg.Status == nil {
-		return nil, errors.New("modpage: Session, LDP, AsUser, Pod and Status are required")
+	if cfg.Session == nil || cfg.LDP == nil || cfg.Pod == nil || cfg.Status == nil {
+		return nil, errors.New("modpage: Session, LDP, Pod and Status are required")
 	}
-	return &Handler{cfg: cfg}, nil
+	if cfg.AsUser == nil {
+		cfg.AsUser = ui.AsUser
+	}
+	pages, err := ui.Parse(cfg.BaseURL, cfg.Log, templates, "templates", "modules")
+	if err != nil {
+		return nil, fmt.Errorf("modpage: %w", err)
+	}
+	return &Handler{cfg: cfg, pages: pages}, nil
 }
 
 // podName is a pod name as the page accepts it in ?pod= (the registry's
