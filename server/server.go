@@ -296,6 +296,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	mountFederation(pod, s.fed)
 	s.mountWeb(r)
 	s.mountShare(r)
+	s.mountModulesPage(r)
 	pod.Handle("/*", pods)
 	pod.Handle("/", pods)
 	return r

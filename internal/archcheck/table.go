@@ -59,6 +59,9 @@ var Rules = []Rule{
 	// scripts: read ACLs and profiles (rdf), check them as the evaluator
 	// does (acl), the request's agent (auth).
 	{"web/share", []string{"web/ui", "rdf", "acl", "auth"}},
+	// The modules page (issue 15 item 2): the module host's manifest and
+	// status, ACLs read and planned as RDF, the agent of a request.
+	{"web/modpage", []string{"web/ui", "modules", "rdf", "auth"}},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
