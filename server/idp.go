@@ -15,6 +15,7 @@ import (
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/web"
+	"github.com/naamio/naamio/web/ui"
 )
 
 // identity is the server's identity provider: the account system and the
@@ -88,7 +89,9 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 				ErrorPage:   p.ErrorPage,
 				Credentials: clientCredentials{accounts},
 				Fetcher:     clientDocuments(cfg.AllowFetch),
-				Logger:      log.With("component", "oidc"),
+				// The pages' own client (web/ui), known without fetching.
+				Builtin: [][]byte{ui.ClientDocument(cfg.BaseURL)},
+				Logger:  log.With("component", "oidc"),
 			})
 		},
 	})

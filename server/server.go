@@ -141,6 +141,8 @@ type Server struct {
 	// fed serves the ActivityPub actors and discovery (nil when
 	// Config.Federation is off).
 	fed *federation.Service
+	// web serves the pages for people at /.web/ and at pod URLs.
+	web *webPages
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -204,6 +206,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, mods: mods, fed: fed}
+	if s.web, err = newWebPages(cfg, id, lh, log); err != nil {
+		mods.Close(context.Background())
+		lh.Close()
+		id.pages.Close()
+		_ = store.Close()
+		return nil, err
+	}
 	feed.consumers = append(feed.consumers, mods.Installer(), mods.Reactors())
 	feed.consumers = append(feed.consumers, fedConsumers(fed)...)
 	if s.notify, s.webhook, s.legacy, err = newNotify(cfg, store, lh, id.op, feed, log); err != nil {
@@ -253,7 +262,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	// Every answer names the legacy solid-0.1 socket (Updates-Via), which
 	// is served on the base host.
 	r.Use(s.legacy.Advertise)
-	pods := fedInbox(s.fed, lh)
+	pods := htmlPages(s.web.browse, fedInbox(s.fed, lh))
 	r.Use(podHosts(lh.Locator(), cors(pods)))
 	r.Handle(notify.LegacyPath, s.legacy)
 	// The OpenID Provider (Solid-OIDC): discovery, JWKS, authorization,
@@ -279,6 +288,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod.Handle(notify.StreamPath+"*", s.notify)
 	pod.Handle(modules.StatusPrefix+"/*", s.mods)
 	mountFederation(pod, s.fed)
+	s.mountWeb(r)
 	pod.Handle("/*", pods)
 	pod.Handle("/", pods)
 	return r

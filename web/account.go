@@ -79,7 +79,7 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		d.Pods = append(d.Pods, podView{Name: name, URL: iri})
 	}
 	tok := h.accounts.CSRFToken(s.token)
-	h.render(w, r, status, "account", &page{Title: "Your account", CSRF: tok, LoggedIn: true, LogoutCSRF: tok,
+	h.render(w, r, status, "account", &page{Title: "Your account", CSRF: tok, WebID: firstWebID(s.acct.WebIDs), Section: "account", LogoutCSRF: tok,
 		Notice: notice, Error: errText, Data: d})
 }
 

@@ -93,7 +93,7 @@ func (h *Handler) serveConsent(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderConsent(w http.ResponseWriter, r *http.Request, status int, s *session, pd *op.Pending, errText string) {
 	setSecurityHeaders(w, cspSource(pd.RedirectURI))
 	tok := h.accounts.CSRFToken(s.token)
-	h.render(w, r, status, "consent", &page{Title: "Allow access?", CSRF: tok, LoggedIn: true, LogoutCSRF: tok,
+	h.render(w, r, status, "consent", &page{Title: "Allow access?", CSRF: tok, WebID: firstWebID(s.acct.WebIDs), LogoutCSRF: tok,
 		Error: errText, Interaction: pd.ID,
 		Data: &consentData{Client: newClientView(pd), Scopes: describeScopes(pd.Scopes), WebIDs: s.acct.WebIDs, Email: s.acct.Email}})
 }

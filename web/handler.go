@@ -14,6 +14,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
+	"github.com/naamio/naamio/web/ui"
 )
 
 // Mailer sends password-reset links by email. It is the hook for SMTP:
@@ -66,7 +67,8 @@ type Handler struct {
 	log          *slog.Logger
 	claims       *claimTable
 	claimTTL     time.Duration
-	pages        map[string]*pageTemplate
+	pages        *ui.Set
+	firstParty   string // the pages' own client_id (ui.ClientID)
 	mux          *http.ServeMux
 	mails        sync.WaitGroup // reset emails being sent
 }
@@ -90,7 +92,7 @@ func New(opts Options) (*Handler, error) {
 	if opts.Accounts == nil || opts.Provision == nil {
 		return nil, errors.New("web: Options.Accounts and Options.Provision are required")
 	}
-	pages, err := loadTemplates()
+	pages, err := ui.Parse(opts.BaseURL, opts.Logger, templateFS, "templates", pageNames...)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +118,7 @@ func New(opts Options) (*Handler, error) {
 		claims:       newClaimTable(maxClaims, opts.Now),
 		claimTTL:     opts.InteractionTTL,
 		pages:        pages,
+		firstParty:   ui.ClientID(opts.BaseURL),
 	}
 	if opts.NewProvider != nil {
 		if h.provider, err = opts.NewProvider(Pages{Interaction: h, Sessions: h, ErrorPage: h.ErrorPage}); err != nil {
@@ -153,7 +156,6 @@ func (h *Handler) routes() *http.ServeMux {
 	page := func(f http.HandlerFunc) http.HandlerFunc { return h.ownPagesOnly(false, f) }
 	click := func(f http.HandlerFunc) http.HandlerFunc { return h.ownPagesOnly(true, f) }
 	m.HandleFunc("GET "+p+"{$}", page(h.serveIndex))
-	m.HandleFunc("GET "+p+"static/style.css", serveStyle)
 	m.HandleFunc("GET "+p+"login", page(h.serveLogin))
 	m.HandleFunc("POST "+p+"login", page(h.postLogin))
 	m.HandleFunc("GET "+p+"signup", page(h.serveSignup))
@@ -162,6 +164,7 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("POST "+p+"consent", click(h.postConsent))
 	m.HandleFunc("GET "+p+"account", page(h.serveAccount))
 	m.HandleFunc("POST "+p+"account/{action...}", click(h.postAccount))
+	m.HandleFunc("GET "+p+"logout", page(h.serveLogout))
 	m.HandleFunc("POST "+p+"logout", page(h.postLogout))
 	m.HandleFunc("GET "+p+"reset", page(h.serveReset))
 	m.HandleFunc("POST "+p+"reset", page(h.postReset))

@@ -80,7 +80,14 @@ func prompts(pd *op.Pending, v string) bool { return slices.Contains(strings.Fie
 // needsConsent reports whether the consent page must be shown: asked for
 // (prompt=consent or select_account), a choice of WebID, or scopes the
 // account has not approved for this client before.
+// The pages' own client (ui.ClientID, known to the provider built in, so
+// nobody else can pose as it) needs none: it is this server's pages
+// acting for the person whose session it is, with the WebID those pages
+// show (the account's first).
 func (h *Handler) needsConsent(ctx context.Context, acct *account.Account, pd *op.Pending) bool {
+	if pd.ClientID == h.firstParty && !pd.Dynamic && len(acct.WebIDs) > 0 && !prompts(pd, "consent") && !prompts(pd, "select_account") {
+		return false
+	}
 	return prompts(pd, "consent") || prompts(pd, "select_account") || len(acct.WebIDs) != 1 ||
 		!h.accounts.Approved(ctx, acct.ID, pd.ClientID, pd.Scopes)
 }

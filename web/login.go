@@ -94,7 +94,7 @@ func (h *Handler) afterLogin(next string) string {
 }
 
 func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, pd *op.Pending, next, errText, email string) {
-	pg := &page{Title: "Log in", CSRF: h.preCSRF(w, r), Error: errText, Next: next,
+	pg := &page{Title: "Log in", HideLogin: true, CSRF: h.preCSRF(w, r), Error: errText, Next: next,
 		Data: &loginData{Email: email, Signup: h.registration != account.RegistrationClosed}}
 	if pd != nil {
 		pg.Interaction = pd.ID

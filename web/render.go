@@ -1,107 +1,52 @@
 package web
 
 import (
-	"bytes"
 	"embed"
-	"html/template"
 	"net/http"
-	"strconv"
+
+	"github.com/naamio/naamio/web/ui"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed static/style.css
-var styleCSS []byte
+// pageNames are the account pages, each a "content" template rendered
+// into the one layout of web/ui.
+var pageNames = []string{"login", "signup", "consent", "account", "reset", "message", "logout"}
 
-// pageTemplate is one page: the layout with the page's "content".
-type pageTemplate = template.Template
-
-// pageNames are the templates besides the layout, one per page.
-var pageNames = []string{"login", "signup", "consent", "account", "reset", "message"}
-
-func loadTemplates() (map[string]*pageTemplate, error) {
-	layout, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html")
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*pageTemplate, len(pageNames))
-	for _, name := range pageNames {
-		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
-		if err != nil {
-			return nil, err
-		}
-		out[name] = t
-	}
-	return out, nil
-}
-
-// page is what every template gets; Data is the page's own.
-type page struct {
-	Title  string
-	Prefix string // URL path of the pages, for links and form actions
-	// CSRF is the anti-CSRF token every form carries.
-	CSRF string
-	// LoggedIn shows the log-out button in the header.
-	LoggedIn bool
-	// LogoutCSRF is the session's CSRF token for the header's log-out form.
-	LogoutCSRF  string
-	Error       string
-	Notice      string
-	Interaction string
-	Next        string
-	Data        any
-}
+// page is what every template gets (ui.Page: title, session, form state,
+// the page's own Data).
+type page = ui.Page
 
 // csp is the Content-Security-Policy of every page. formOrigin, when not
 // empty, is a client's redirect origin added to form-action: a form whose
 // answer is a 303 to the client is checked against form-action by some
 // browsers. It must come from cspSource.
-func csp(formOrigin string) string {
-	fa := "'self'"
+func csp(formOrigin string) string { return policy(formOrigin).String() }
+
+func policy(formOrigin string) ui.Policy {
+	var p ui.Policy
 	if formOrigin != "" {
-		fa += " " + formOrigin
+		p.FormAction = []string{formOrigin}
 	}
-	return "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action " + fa +
-		"; frame-ancestors 'none'; base-uri 'none'"
+	return p
 }
 
 func setSecurityHeaders(w http.ResponseWriter, formOrigin string) {
-	hd := w.Header()
-	hd.Set("Content-Security-Policy", csp(formOrigin))
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "no-store")
+	ui.SecurityHeaders(w, policy(formOrigin))
 }
 
-// render writes page name with status. It renders into a buffer first, so
-// that a template error becomes a clean 500.
+// render writes page name with status (ui.Set.Render).
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
-	p.Prefix = h.prefix
-	var buf bytes.Buffer
-	if err := h.pages[name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
-		h.log.ErrorContext(r.Context(), "render failed", "page", name, "err", err)
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	h.pages.Render(w, r, status, name, p)
 }
 
 // message renders the one-paragraph page (errors, confirmations).
 func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, m message) {
+	if m.Link == "" {
+		m.Link, m.LinkText = h.path("account"), "Go to your account"
+	}
 	h.render(w, r, status, "message", &page{Title: m.Title, Data: m})
-}
-
-func serveStyle(w http.ResponseWriter, _ *http.Request) {
-	hd := w.Header()
-	hd.Set("Content-Type", "text/css; charset=utf-8")
-	hd.Set("Cache-Control", "public, max-age=3600")
-	_, _ = w.Write(styleCSS)
 }
 
 // ErrorPage renders the OpenID Provider's 400 page for an authorization

@@ -33,6 +33,49 @@ func (h *Handler) currentSession(r *http.Request) (*session, error) {
 	return &session{acct: info.Account, token: tok, authTime: info.AuthTime}, nil
 }
 
+// SessionWebID is the WebID of the browser's logged-in session (the
+// account's first WebID, the one the pages' own client signs in with), for
+// the pages that show pod data as that person. ok is false when there is
+// no session or its account has no WebID. The session cookie is
+// HttpOnly, SameSite=Lax and Path=/ (account.Service.Cookie), so a
+// browser sends it with navigations to pod URLs on the base host (never
+// to a pod on its own subdomain: host-only cookie).
+func (h *Handler) SessionWebID(r *http.Request) (webID string, ok bool) {
+	s, err := h.currentSession(r)
+	if err != nil {
+		h.log.WarnContext(r.Context(), "reading the session failed", "err", err)
+		return "", false
+	}
+	if s == nil || len(s.acct.WebIDs) == 0 {
+		return "", false
+	}
+	return s.acct.WebIDs[0], true
+}
+
+// serveLogout shows the log-out button (the header links here from pages
+// that hold no CSRF token of the session).
+func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
+	s, err := h.currentSession(r)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if s == nil {
+		http.Redirect(w, r, h.path("login"), http.StatusSeeOther)
+		return
+	}
+	tok := h.accounts.CSRFToken(s.token)
+	h.render(w, r, http.StatusOK, "logout", &page{Title: "Log out", CSRF: tok, WebID: firstWebID(s.acct.WebIDs),
+		Data: s.acct.Email})
+}
+
+func firstWebID(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
+}
+
 // startSession logs the browser in as acct, ending the session it had.
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, acct *account.Account) (*session, error) {
 	tok, err := h.accounts.NewSession(r.Context(), acct.ID)

@@ -93,7 +93,7 @@ func (h *Handler) renderSignup(w http.ResponseWriter, r *http.Request, status in
 	d.InviteOnly = d.InviteOnly || h.registration == account.RegistrationInvite
 	const marker = "\x00" // never in a base URL
 	d.PodBefore, d.PodAfter, _ = strings.Cut(h.provision.NewPodURL(marker), marker)
-	pg := &page{Title: "Sign up", CSRF: h.preCSRF(w, r), Error: errText, Data: d}
+	pg := &page{Title: "Sign up", HideLogin: true, CSRF: h.preCSRF(w, r), Error: errText, Data: d}
 	if pd != nil {
 		pg.Interaction = pd.ID
 		d.Client = newClientView(pd)

@@ -123,6 +123,10 @@ func (p *Provider) lookupClient(ctx context.Context, id string) (*client, error)
 	if id == "" || len(id) > maxClientIDLen {
 		return nil, ErrUnknownClient
 	}
+	if c, ok := p.builtin[id]; ok {
+		cp := *c
+		return &cp, nil
+	}
 	if strings.HasPrefix(id, clientIDDocScheme) {
 		return p.clientDocument(ctx, id)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,32 @@ func (p *Provider) clientDocument(ctx context.Context, id string) (*client, erro
 	}
 	p.docs.put(id, c, now.Add(p.docTTL), now)
 	return c, nil
+}
+
+// parseBuiltin parses Options.Builtin. The documents are the server's
+// own (not outside input), so the rules for fetched documents that only
+// guard against other parties (an https client_id and redirect URIs) are
+// not applied: a server on a plain-http base URL has plain-http pages.
+// The client is public and may only use the code and refresh grants.
+func parseBuiltin(docs [][]byte) (map[string]*client, error) {
+	out := make(map[string]*client, len(docs))
+	for _, d := range docs {
+		var m clientMetadata
+		if err := json.Unmarshal(d, &m); err != nil {
+			return nil, fmt.Errorf("op: Options.Builtin: %w", err)
+		}
+		if m.ClientID == "" || len(m.RedirectURIs) == 0 || (m.TokenEndpointAuthMethod != "" && m.TokenEndpointAuthMethod != authNone) {
+			return nil, fmt.Errorf("op: Options.Builtin %q: needs client_id and redirect_uris, and no client authentication", m.ClientID)
+		}
+		grants := []string{grantCode}
+		if slices.Contains(m.GrantTypes, grantRefresh) {
+			grants = append(grants, grantRefresh)
+		}
+		out[m.ClientID] = &client{ID: m.ClientID, Name: m.ClientName, URI: m.ClientURI, LogoURI: m.LogoURI,
+			RedirectURIs: slices.Clone(m.RedirectURIs), PostLogoutRedirectURIs: slices.Clone(m.PostLogoutRedirectURIs),
+			GrantTypes: grants, AuthMethod: authNone, Document: true}
+	}
+	return out, nil
 }
 
 // validClientIDURL: https, a host, no user info, no fragment.

@@ -99,6 +99,12 @@ type Options struct {
 	// Fetcher enables Client Identifier Documents (nil: only registered
 	// clients are known).
 	Fetcher Fetcher
+	// Builtin are Client Identifier Documents of clients the provider
+	// knows without fetching them (the server's own pages: their document
+	// is also served at its client_id URL, but the provider never fetches
+	// it, which also works for an http base URL). Each must be a valid
+	// document of a public client; New refuses one that is not.
+	Builtin [][]byte
 	// Sessions is called on logout (nil: nothing to end).
 	Sessions Sessions
 	// PostLogoutURL is where logout sends the user agent when the client
@@ -145,6 +151,7 @@ type Provider struct {
 	rev      *Revocations
 	revoked  *revokedSet // rev.revoked
 	docs     *docCache
+	builtin  map[string]*client
 
 	discovery []byte
 	mux       *http.ServeMux
@@ -209,6 +216,9 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 		p.postLogout = p.issuer + "/"
 	}
 	p.docs = newDocCache(1000)
+	if p.builtin, err = parseBuiltin(opts.Builtin); err != nil {
+		return nil, err
+	}
 	if p.discovery, err = p.discoveryDocument(); err != nil {
 		return nil, err
 	}

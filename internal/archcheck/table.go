@@ -46,7 +46,13 @@ var Rules = []Rule{
 	// reads a container's members).
 	{"modules", []string{"ldp", "rdf", "event", "kv"}},
 	// Embedded pages: only the package they present.
-	{"web", []string{"idp/..."}},
+	{"web", []string{"idp/...", "web/ui"}},
+	// The one layout, style, scripts and CSP of every page; AsUser builds
+	// the agent of the pages' in-process requests.
+	{"web/ui", []string{"auth"}},
+	// Pod pages at the resources' own URLs: dispatcher, container and
+	// document pages, landing page, 401/403 pages.
+	{"web/browse", []string{"web/ui", "rdf", "auth"}},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.

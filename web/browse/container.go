@@ -1,0 +1,252 @@
+package browse
+
+import (
+	"bytes"
+	"cmp"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/naamio/naamio/rdf"
+	"github.com/naamio/naamio/web/ui"
+)
+
+// maxListing bounds the container representation a page reads (Turtle).
+const maxListing = 32 << 20
+
+const (
+	nsLDP        = "http://www.w3.org/ns/ldp#"
+	nsMediaTypes = "http://www.w3.org/ns/iana/media-types/"
+)
+
+var (
+	ldpContains = rdf.NewIRI(nsLDP + "contains")
+	rdfType     = rdf.NewIRI("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+	dcModified  = rdf.NewIRI("http://purl.org/dc/terms/modified")
+	posixSize   = rdf.NewIRI("http://www.w3.org/ns/posix/stat#size")
+)
+
+// crumb is one step of the breadcrumbs.
+type crumb struct {
+	Name, URL string
+	Current   bool
+}
+
+// item is one child of a container.
+type item struct {
+	Name, URL string
+	Folder    bool
+	Type      string // media type, or "Folder"
+	Size      int64
+	SizeText  string
+	Modified  time.Time
+}
+
+// sortLink is a column header's link: the column sorted one way or the
+// other (aria-sort tells which way it is sorted now).
+type sortLink struct {
+	URL  string
+	Sort string // "ascending", "descending" or "" (aria-sort)
+}
+
+type containerData struct {
+	Crumbs []crumb
+	Items  []item
+	// Sorts are the column headers' links by column key.
+	Sorts map[string]sortLink
+	// Write: the user may add, rename and delete here (WAC write);
+	// Append: may add (write or append).
+	Write, Append bool
+	// Self is the container's URL (the page's script writes below it).
+	Self string
+}
+
+// columns the listing sorts by (the sort query parameter).
+var columns = []string{"name", "type", "size", "modified"}
+
+func (h *Handler) serveContainer(w http.ResponseWriter, r *http.Request, res *Resource) {
+	got := h.Fetch(r, res.WebID, http.MethodGet, "text/turtle", maxListing)
+	if got.Status != http.StatusOK || got.Truncated {
+		h.serveStatus(w, r, res, cmp.Or(got.Status, http.StatusInternalServerError))
+		return
+	}
+	g, err := rdf.Parse(bytes.NewReader(got.Body), rdf.MediaTurtle, res.URL, rdf.Limits{MaxTriples: 1 << 22})
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "container listing unreadable", "path", r.URL.Path, "err", err)
+		h.serveStatus(w, r, res, http.StatusInternalServerError)
+		return
+	}
+	items := children(g, res.URL)
+	key, desc := sortParams(r.URL.Query())
+	sortItems(items, key, desc)
+	modes := res.Modes()
+	d := &containerData{Crumbs: h.crumbs(r, res), Items: items, Sorts: sortLinks(r.URL.Path, key, desc),
+		Write: modes["write"], Append: modes["write"] || modes["append"], Self: res.URL}
+	title := "Folder " + d.Crumbs[len(d.Crumbs)-1].Name
+	var scripts []string
+	if d.Append {
+		scripts = []string{"browse.js"}
+	}
+	ui.SecurityHeaders(w, ui.Policy{Connect: h.connect(r)})
+	h.pages.Render(w, r, http.StatusOK, "container", &ui.Page{Title: title, WebID: res.WebID, Section: h.section(res),
+		Scripts: scripts, Data: d})
+}
+
+// connect is the connect-src a page's script needs beyond 'self': the
+// base host for the provider when the page is on a pod's own host.
+func (h *Handler) connect(r *http.Request) []string {
+	if h.scheme+"://"+r.Host != h.origin {
+		return []string{h.origin}
+	}
+	return nil
+}
+
+// section marks "My pod" in the header when the page is in the
+// session's own pod.
+func (h *Handler) section(res *Resource) string {
+	if pod, _ := ui.PodOf(res.WebID); pod != "" && strings.HasPrefix(res.URL, pod) {
+		return "pod"
+	}
+	return ""
+}
+
+// children lists the container's members with what the container states
+// about them (Solid Protocol server-contained-resource-metadata).
+func children(g *rdf.Graph, self string) []item {
+	var out []item
+	for _, t := range g.Match(rdf.NewIRI(self), ldpContains, rdf.Term{}) {
+		if t.O.Kind != rdf.IRI || !strings.HasPrefix(t.O.Value, self) {
+			continue
+		}
+		u := t.O.Value
+		rel := strings.TrimPrefix(u, self)
+		folder := strings.HasSuffix(rel, "/")
+		name, err := url.PathUnescape(strings.TrimSuffix(rel, "/"))
+		if err != nil {
+			name = strings.TrimSuffix(rel, "/")
+		}
+		it := item{Name: name, URL: u, Folder: folder, Type: "Folder"}
+		if !folder {
+			it.Type = "File"
+		}
+		for _, ty := range g.Match(t.O, rdfType, rdf.Term{}) {
+			if mt, ok := strings.CutPrefix(ty.O.Value, nsMediaTypes); ok {
+				it.Type = strings.TrimSuffix(mt, "#Resource")
+			}
+		}
+		for _, m := range g.Match(t.O, dcModified, rdf.Term{}) {
+			if tm, err := time.Parse(time.RFC3339, m.O.Value); err == nil {
+				it.Modified = tm.UTC()
+			}
+		}
+		for _, s := range g.Match(t.O, posixSize, rdf.Term{}) {
+			if n, err := strconv.ParseInt(s.O.Value, 10, 64); err == nil && !folder {
+				it.Size = n
+				it.SizeText = humanSize(n)
+			}
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// humanSize is n bytes in binary units, as people read them.
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	f, i := float64(n), 0
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}
+	for f /= unit; f >= unit && i < len(units)-1; i++ {
+		f /= unit
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64) + " " + units[i]
+}
+
+// sortParams reads ?sort=<column>&order=desc; unknown values mean by name,
+// ascending.
+func sortParams(q url.Values) (key string, desc bool) {
+	key = q.Get("sort")
+	if !slices.Contains(columns, key) {
+		key = "name"
+	}
+	return key, q.Get("order") == "desc"
+}
+
+// sortItems sorts folders before files, then by key (ties by name).
+func sortItems(items []item, key string, desc bool) {
+	slices.SortStableFunc(items, func(a, b item) int {
+		if a.Folder != b.Folder {
+			if a.Folder {
+				return -1
+			}
+			return 1
+		}
+		var c int
+		switch key {
+		case "type":
+			c = strings.Compare(a.Type, b.Type)
+		case "size":
+			c = cmp.Compare(a.Size, b.Size)
+		case "modified":
+			c = a.Modified.Compare(b.Modified)
+		}
+		if c == 0 {
+			c = cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.Name, b.Name))
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+}
+
+func sortLinks(p, key string, desc bool) map[string]sortLink {
+	out := make(map[string]sortLink, len(columns))
+	for _, c := range columns {
+		l := sortLink{}
+		order := "asc"
+		if c == key {
+			l.Sort = "ascending"
+			if desc {
+				l.Sort = "descending"
+			} else {
+				order = "desc"
+			}
+		}
+		q := url.Values{"sort": {c}, "order": {order}}
+		l.URL = (&url.URL{Path: p, RawQuery: q.Encode()}).String()
+		out[c] = l
+	}
+	return out
+}
+
+// crumbs are the containers from the pod's host root down to res.
+func (h *Handler) crumbs(r *http.Request, res *Resource) []crumb {
+	origin := h.scheme + "://" + r.Host
+	p := r.URL.EscapedPath()
+	out := []crumb{{Name: r.Host, URL: origin + "/"}}
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	acc := ""
+	for i, s := range segs {
+		if s == "" {
+			continue
+		}
+		acc += "/" + s
+		name, err := url.PathUnescape(s)
+		if err != nil {
+			name = s
+		}
+		u := origin + acc
+		if i < len(segs)-1 || res.Container {
+			u += "/"
+		}
+		out = append(out, crumb{Name: name, URL: u})
+	}
+	out[len(out)-1].Current = true
+	return out
+}
