@@ -250,6 +250,7 @@ func (s *Service) fetchActor(ctx context.Context, iri, handle string) (RemoteAct
 		if back, err := s.webFinger(ctx, pu, actorHost); err != nil || back != doc.ID {
 			return RemoteActor{}, fmt.Errorf("%w: %s does not confirm %s as @%s", errBadRequest, actorHost, doc.ID, pu)
 		}
+		handle = "@" + pu + "@" + actorHost // the handle its own host confirmed
 	case pu != "":
 		handle = "@" + pu + "@" + actorHost
 	}

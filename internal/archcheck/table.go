@@ -53,6 +53,8 @@ var Rules = []Rule{
 	// Pod pages at the resources' own URLs: dispatcher, container and
 	// document pages, landing page, 401/403 pages.
 	{"web/browse", []string{"web/ui", "rdf", "auth"}},
+	// The Fediverse page and its JSON API (issue 15 item 3).
+	{"web/fedpage", []string{"web/ui", "federation", "auth"}},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
