@@ -297,6 +297,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	s.mountWeb(r)
 	s.mountShare(r)
 	s.mountModulesPage(r)
+	s.mountFediverse(r)
 	pod.Handle("/*", pods)
 	pod.Handle("/", pods)
 	return r

@@ -62,6 +62,8 @@ var Rules = []Rule{
 	// The modules page (issue 15 item 2): the module host's manifest and
 	// status, ACLs read and planned as RDF, the agent of a request.
 	{"web/modpage", []string{"web/ui", "modules", "rdf", "auth"}},
+	// The Fediverse page and its JSON API (issue 15 item 3).
+	{"web/fedpage", []string{"web/ui", "federation", "auth"}},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
