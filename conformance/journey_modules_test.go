@@ -14,13 +14,14 @@ import (
 // the author's guide builds it) from the modules page with an uploaded
 // .wasm, sees the permission prompt (declining writes nothing), allows it,
 // sees it react to a note (counters, log, the index), checks a phone's
-// width, disables and uninstalls it, its ACL grants removed
+// width, upgrades it (asked again for a new host), disables and
+// uninstalls it, its ACL grants removed
 // (journeys/modules.mjs).
 func TestJourneyModules(t *testing.T) {
 	wasm := buildIndexer(t)
 	pod := "mo-" + podSuffix("modules")
 	runJourney(t, "modules", srv.base, []string{"launch", "signup", "open-page", "permission-prompt",
-		"decline", "approve-running", "reacts", "phone", "disable", "uninstall"},
+		"decline", "approve-running", "reacts", "phone", "upgrade-prompts-again", "disable", "uninstall"},
 		"NAAMIO_EMAIL="+pod+"@example.org", "NAAMIO_PASSWORD=correct horse battery staple",
 		"NAAMIO_POD="+pod, "NAAMIO_WASM="+wasm)
 }

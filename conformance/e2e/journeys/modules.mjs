@@ -139,6 +139,24 @@ await step("phone", async () => {
   return `${wide} px`;
 });
 
+await step("upgrade-prompts-again", async () => {
+  await page.click('button[data-action="upgrade"]');
+  await page.waitForFunction(() => document.getElementById("manifest").value.includes('"indexer"'));
+  const m = JSON.parse(await page.inputValue("#manifest"));
+  m.version = "1.1.0";
+  m.allowedHosts = ["api.example.org"];
+  await page.fill("#manifest", JSON.stringify(m, null, 2));
+  await page.click("#install button[type=submit]");
+  await page.locator("#prompt:not([hidden])").waitFor();
+  const p = await page.locator("#prompt").innerText();
+  if (!p.includes("more than the installed version") || !p.includes("api.example.org (new)")) throw new Error(`upgrade prompt: ${p}`);
+  await shot("upgrade-prompt");
+  await Promise.all([page.waitForURL((u) => u.searchParams.get("done") === "upgraded"), page.click("#approve")]);
+  const t = await text();
+  if (!t.includes("version 1.1.0") || !t.includes("https://api.example.org")) throw new Error("upgrade not shown");
+  return "asked again for the new host; upgraded";
+});
+
 await step("disable", async () => {
   await Promise.all([page.waitForURL((u) => u.searchParams.get("done") === "disabled"), page.click('button[data-action="disable"]')]);
   const t = await text();
