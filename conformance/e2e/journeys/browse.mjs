@@ -129,6 +129,20 @@ await step("rename-file", async () => {
 });
 
 await step("rename-folder", async () => {
+  // Share the folder publicly (its own ACL, naming the folder by its
+  // absolute URL), so that the move must carry the ACL over.
+  const shared = await page.evaluate(async ([folder]) => {
+    const { solidFetch } = await import("/.web/static/naamio.js");
+    const me = JSON.parse(sessionStorage.getItem("naamio.token")).webid;
+    const acl = `@prefix acl: <http://www.w3.org/ns/auth/acl#>.
+<#owner> a acl:Authorization; acl:agent <${me}>; acl:accessTo <${folder}>; acl:default <${folder}>; acl:mode acl:Read, acl:Write, acl:Control.
+<#public> a acl:Authorization; acl:agentClass <http://xmlns.com/foaf/0.1/Agent>; acl:accessTo <${folder}>; acl:default <${folder}>; acl:mode acl:Read.`;
+    const r = await solidFetch(folder + ".acl", { method: "PUT", headers: { "Content-Type": "text/turtle" }, body: acl });
+    return r.status;
+  }, [`${podURL}Holiday%20photos/`]);
+  if (shared !== 201 && shared !== 205 && shared !== 204) throw new Error(`sharing the folder: ${shared}`);
+  const anonBefore = await (await fetch(`${podURL}Holiday%20photos/notes.txt`)).status;
+  if (anonBefore !== 200) throw new Error(`the shared folder's file answers ${anonBefore} to anyone`);
   await page.goto(podURL);
   await row("Holiday photos").getByRole("button", { name: "Rename Holiday photos" }).click();
   await page.fill("#dlg-input", "Trips");
@@ -139,7 +153,12 @@ await step("rename-folder", async () => {
   const inside = await rowNames();
   if (!inside.includes("notes.txt") || !inside.includes("big.bin")) throw new Error(`the moved folder holds ${inside}`);
   await shot(page, "folder-renamed");
-  return notice;
+  // The sharing moved with it: anyone reads the moved file, nobody the old.
+  const anon = await (await fetch(`${podURL}Trips/notes.txt`)).status;
+  if (anon !== 200) throw new Error(`after the move, Trips/notes.txt answers ${anon} to anyone (sharing not carried over)`);
+  const old = await (await fetch(`${podURL}Holiday%20photos/notes.txt`)).status;
+  if (old !== 404 && old !== 401 && old !== 403) throw new Error(`the old location answers ${old}`);
+  return `${notice}; public read carried over to Trips/`;
 });
 
 await step("sort-without-script", async () => {
