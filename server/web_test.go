@@ -232,3 +232,43 @@ func TestFirstPartyClientNeedsNoConsent(t *testing.T) {
 		t.Fatal("refresh token used with another key")
 	}
 }
+
+// Subdomain pods (issue 15, a decision): the session cookie belongs to
+// the base host, so a pod's own host shows only what is public; even a
+// session cookie that reaches it (planted for the parent domain, say) is
+// not used, and a private page's 401 page sends to the base host's log-in.
+func TestSubdomainPodPagesArePublicViews(t *testing.T) {
+	s, base, hostPort, client := subdomainServer(t)
+	alice := sessionCookie(t, s, "alice@example.org")
+	get := func(u string, cookie *http.Cookie) pageAnswer {
+		req, _ := http.NewRequest("GET", u, nil)
+		req.Header.Set("Accept", browserAccept)
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return pageAnswer{resp.StatusCode, resp.Header.Get("Content-Type"), string(b), resp.Header}
+	}
+	pod := "http://alice." + hostPort + "/"
+	if a := get(pod+"profile/card", nil); a.status != 200 || !strings.HasPrefix(a.ctype, "text/html") {
+		t.Errorf("public profile on the pod's host: %d %s", a.status, a.ctype)
+	}
+	a := get(pod+"settings/", alice)
+	if a.status != http.StatusUnauthorized || !strings.HasPrefix(a.ctype, "text/html") || strings.Contains(a.body, "prefs.ttl") {
+		t.Fatalf("private folder on the pod's host with a cookie: %d %s", a.status, a.ctype)
+	}
+	if !strings.Contains(a.body, `href="`+base+`.idp/login"`) {
+		t.Errorf("the 401 page does not send to the base host's log-in:\n%s", a.body)
+	}
+	// The base host's own pages still know the session.
+	if a := get(base+".idp/account", alice); a.status != 200 {
+		t.Errorf("account page: %d", a.status)
+	}
+}
