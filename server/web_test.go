@@ -225,11 +225,35 @@ func TestFirstPartyClientNeedsNoConsent(t *testing.T) {
 	if access2, _ := tok["access_token"].(string); st != 200 || access2 == "" {
 		t.Fatalf("refresh: %d %v", st, tok)
 	}
+	refresh, _ = tok["refresh_token"].(string)
+	access, _ = tok["access_token"].(string)
 	// Another DPoP key cannot use the refresh token (RFC 9449 §5).
-	other, _ := testissuer.NewKey()
-	key = other
+	own := key
+	key, _ = testissuer.NewKey()
 	if st, _ = exchange(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {clientID}}); st == 200 {
 		t.Fatal("refresh token used with another key")
+	}
+	key = own
+	// Log-out ends the pages' tokens: a page left open writes nothing more.
+	req, _ := http.NewRequest("POST", base+".idp/logout", strings.NewReader(url.Values{"csrf": {s.id.accounts.CSRFToken(alice.Value)}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range map[string]string{"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1"} {
+		req.Header.Set(k, v)
+	}
+	req.AddCookie(alice)
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("log-out: %d", resp.StatusCode)
+	}
+	if r := sendWith(t, "PUT", base, "/alice/after-logout.txt", "text/plain", "hi", access, key); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("PUT with the pages' token after log-out: %d", r.StatusCode)
+	}
+	if st, _ = exchange(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {clientID}}); st == 200 {
+		t.Error("the pages' refresh token still works after log-out")
 	}
 }
 

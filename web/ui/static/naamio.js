@@ -43,6 +43,10 @@ const redirectURI = base + '.web/callback';
 
 const enc = new TextEncoder();
 
+// A page of ours rendered for nobody (after log-out) drops this tab's
+// token; the server revoked it at log-out anyway.
+if (meta('naamio-base') && !meta('naamio-webid')) sessionStorage.removeItem(TOKEN);
+
 function b64url(bytes) {
   let s = '';
   const b = new Uint8Array(bytes);
