@@ -296,3 +296,19 @@ func TestSubdomainPodPagesArePublicViews(t *testing.T) {
 		t.Errorf("account page: %d", a.status)
 	}
 }
+
+// Issue 15 item 0: "/" is a landing page for a visitor and for a logged-in
+// person who does not own the root (with the way to their pod), never the
+// plain text "authentication required".
+func TestRootIsALandingPage(t *testing.T) {
+	s, base := serveAccounts(t, "alice", "bob") // alice, the first, owns the root
+	nav := map[string]string{"Accept": browserAccept, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+	a := getPage(t, base, "/", nav, nil)
+	if a.status != 200 || !strings.Contains(a.body, "/.idp/signup") || !strings.Contains(a.body, "/.idp/login") {
+		t.Fatalf("anonymous /: %d %s\n%s", a.status, a.ctype, a.body)
+	}
+	a = getPage(t, base, "/", nav, sessionCookie(t, s, "bob@example.org"))
+	if a.status != 200 || !strings.Contains(a.body, `<a class="button" href="`+base+`bob/">Go to your pod</a>`) {
+		t.Fatalf("bob's /: %d\n%s", a.status, a.body)
+	}
+}

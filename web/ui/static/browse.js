@@ -66,6 +66,9 @@ function checkName(name) {
   if (name.length > 200) return 'That name is too long (at most 200 characters).';
   if (name.includes('/')) return 'A name cannot contain “/”.';
   if (name === '.' || name === '..') return 'That name is not allowed.';
+  // The server keeps these endings for a resource's sharing settings and
+  // description (auxiliary resources).
+  if (/\.(acl|meta)$/i.test(name)) return 'Names ending in .acl or .meta are reserved for sharing settings and descriptions.';
   return '';
 }
 
@@ -215,6 +218,8 @@ async function createFolder(name) {
 }
 
 async function uploadOne(file, index, count) {
+  const bad = checkName(file.name);
+  if (bad) throw new Error(`“${file.name}”: ${bad}`);
   const url = childURL(self, file.name, false);
   const bar = document.createElement('progress');
   bar.max = file.size || 1;
