@@ -312,6 +312,14 @@ func TestRootIsALandingPage(t *testing.T) {
 	if a.status != 200 || !strings.Contains(a.body, `<a class="button" href="`+base+`bob/">Go to your pod</a>`) {
 		t.Fatalf("bob's /: %d\n%s", a.status, a.body)
 	}
+	// No dead ends: an unknown page is a 404 page that links on.
+	bob := sessionCookie(t, s, "bob@example.org")
+	for _, p := range []string{"/.web/nope", "/bob/no/such/thing", "/.idp/nope", "/.idp/static/style.css"} {
+		a = getPage(t, base, p, nav, bob)
+		if a.status != http.StatusNotFound || !strings.HasPrefix(a.ctype, "text/html") || !strings.Contains(a.body, "<a ") {
+			t.Errorf("%s: %d %s\n%s", p, a.status, a.ctype, a.body)
+		}
+	}
 }
 
 // BenchmarkContainerPage: the page of a folder of 1,000 files, rendered
