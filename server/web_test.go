@@ -292,6 +292,20 @@ func TestSubdomainPodPagesArePublicViews(t *testing.T) {
 	if !strings.Contains(a.body, `href="`+base+`.idp/login"`) {
 		t.Errorf("the 401 page does not send to the base host's log-in:\n%s", a.body)
 	}
+	// The pod's host serves nothing but the pod: the page's style, scripts
+	// and header links come from the base host, which its CSP allows.
+	if !strings.Contains(a.body, `<link rel="stylesheet" href="`+base+`.web/static/style.css?v=`) ||
+		!strings.Contains(a.body, `<a href="`+base+`.idp/signup">Sign up</a>`) {
+		t.Errorf("the pod host's page links relative assets or pages:\n%s", a.body)
+	}
+	origin := strings.TrimSuffix(base, "/")
+	if csp := a.header.Get("Content-Security-Policy"); !strings.Contains(csp, "style-src 'self' "+origin+";") ||
+		!strings.Contains(csp, "script-src 'self' "+origin+";") {
+		t.Errorf("CSP on the pod's host: %q", csp)
+	}
+	if a := get(base+".web/static/style.css", nil); a.status != 200 {
+		t.Errorf("style on the base host: %d", a.status)
+	}
 	// The base host's own pages still know the session.
 	if a := get(base+".idp/account", alice); a.status != 200 {
 		t.Errorf("account page: %d", a.status)

@@ -115,18 +115,8 @@ func (h *Handler) serveContainer(w http.ResponseWriter, r *http.Request, res *Re
 	if d.Append {
 		scripts = []string{"browse.js"}
 	}
-	ui.SecurityHeaders(w, ui.Policy{Connect: h.connect(r)})
 	h.pages.Render(w, r, http.StatusOK, "container", &ui.Page{Title: title, WebID: res.WebID, Section: h.section(res),
 		Scripts: scripts, Data: d})
-}
-
-// connect is the connect-src a page's script needs beyond 'self': the
-// base host for the provider when the page is on a pod's own host.
-func (h *Handler) connect(r *http.Request) []string {
-	if h.scheme+"://"+r.Host != h.origin {
-		return []string{h.origin}
-	}
-	return nil
 }
 
 // section marks "My pod" in the header when the page is in the
