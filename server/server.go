@@ -295,6 +295,9 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod.Handle(modules.StatusPrefix+"/*", s.mods)
 	mountFederation(pod, s.fed)
 	s.mountWeb(r)
+	s.mountShare(r)
+	s.mountModulesPage(r)
+	s.mountFediverse(r)
 	pod.Handle("/*", pods)
 	pod.Handle("/", pods)
 	return r

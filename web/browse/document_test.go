@@ -148,7 +148,7 @@ func TestDocumentPreviews(t *testing.T) {
 	b, _ := docPages(t)
 	_, _, body := page(t, b, "/page.html", "")
 	mustContain(t, body, `<pre id="text-preview">&lt;h1&gt;hi&lt;/h1&gt;&lt;script&gt;alert(3)&lt;/script&gt;</pre>`,
-		`<a class="button secondary" id="download" href="http://pod.example/page.html" download="page.html"`)
+		`<a class="button secondary" id="download" href="http://pod.example/page.html?raw" download="page.html"`)
 	mustNotContain(t, body, `<script>alert(3)`, `data-private`, `document.js`)
 
 	_, _, body = page(t, b, "/pic.png", "")
