@@ -7,15 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/naamio/naamio/internal/testdeps"
 	"github.com/naamio/naamio/internal/testissuer"
 )
-
-// solidosTimeout bounds the SolidOS journey (the script bounds each step
-// at 30 s and the whole run at 150 s itself).
-const solidosTimeout = 3 * time.Minute
 
 // solidosSteps are the journey's steps, in order (e2e/journeys/solidos.mjs).
 var solidosSteps = []string{"launch", "shell-offers-login", "login", "logged-in", "browse-folder",
@@ -32,8 +26,7 @@ var solidosSteps = []string{"launch", "shell-offers-login", "login", "logged-in"
 // A stored HTML page with scripts is opened too: they must not run
 // (SECURITY row 58).
 func TestJourneySolidOS(t *testing.T) {
-	chromium, dir := testdeps.NeedChromium(t), e2eWorkspace(t)
-	dist := filepath.Join(dir, "node_modules", "mashlib", "dist")
+	dist := filepath.Join(e2eWorkspace(t), "node_modules", "mashlib", "dist")
 	mashlib := httptest.NewServer(http.FileServer(http.Dir(dist)))
 	defer mashlib.Close()
 	s := startIdPServer(t, nil, "--data-browser", "solidos", "--mashlib-url", mashlib.URL+"/")
@@ -71,15 +64,13 @@ func TestJourneySolidOS(t *testing.T) {
 	})
 
 	folder, nick := "from-solidos-"+suffix, "solidos-"+suffix
-	runNodeSteps(t, dir, "journeys/solidos.mjs", solidosTimeout, "solidos-journey-", solidosSteps,
-		"NAAMIO_BASE="+s.base,
+	runJourney(t, "solidos", s.base, solidosSteps,
 		"NAAMIO_POD_URL="+acct.pod,
 		"NAAMIO_EMAIL="+email,
 		"NAAMIO_PASSWORD=correct horse battery staple",
 		"NAAMIO_FOLDER="+folder,
 		"NAAMIO_NICK="+nick,
-		"NAAMIO_EVIL_URL="+evil,
-		"CHROMIUM="+chromium)
+		"NAAMIO_EVIL_URL="+evil)
 
 	requirement(t, "solidos-write-folder-on-server", func(t *testing.T) {
 		r := owner.do(t, http.MethodGet, acct.pod+folder+"/", nil, "Accept", "text/turtle")
