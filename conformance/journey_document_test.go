@@ -3,17 +3,20 @@ package conformance
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 var documentSteps = []string{"launch", "login", "statements-table", "syntax-error-on-its-line", "fix-and-save",
-	"image-preview", "download-private", "download-public", "phone-width"}
+	"image-preview", "download-private", "private-audio-preview", "download-public", "phone-width"}
 
 // TestJourneyDocument (issue 15 item 1, documents): a person logs in on the
 // server's pages and opens a private Turtle document of their pod in
@@ -46,6 +49,10 @@ func TestJourneyDocument(t *testing.T) {
 	sum := sha256.Sum256(pngBuf.Bytes())
 	pic := acct.pod + "notes/picture.png"
 	mustStatus(t, owner.do(t, http.MethodPut, pic, pngBuf.Bytes(), "Content-Type", "image/png"), http.StatusCreated)
+	// A private sound: previewed by the script (solidFetch into a blob: of
+	// type audio/wav; only small private images are inlined by the server).
+	song := acct.pod + "notes/tone.wav"
+	mustStatus(t, owner.do(t, http.MethodPut, song, wavTone(2*time.Second), "Content-Type", "audio/wav"), http.StatusCreated)
 	// A public text file: its own ACL lets anyone read it.
 	const text = "Shopping list\n- milk\n- <b>bread</b>\n"
 	txt := acct.pod + "public-note.txt"
@@ -61,6 +68,7 @@ func TestJourneyDocument(t *testing.T) {
 		"NAAMIO_DOC_URL="+doc,
 		"NAAMIO_IMAGE_URL="+pic,
 		"NAAMIO_IMAGE_SHA256="+hex.EncodeToString(sum[:]),
+		"NAAMIO_AUDIO_URL="+song,
 		"NAAMIO_TEXT_URL="+txt,
 		"NAAMIO_TEXT="+text)
 
@@ -82,4 +90,25 @@ func TestJourneyDocument(t *testing.T) {
 	if t.Failed() {
 		t.Logf("server log:\n%s", s.logTail())
 	}
+}
+
+// wavTone is d of a 440 Hz tone as 16-bit mono PCM WAV at 44.1 kHz
+// (d = 2 s is 176 KB).
+func wavTone(d time.Duration) []byte {
+	const rate = 44100
+	n := int(d.Seconds() * rate)
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	b.WriteString("RIFF")
+	_ = binary.Write(&b, le, uint32(36+2*n))
+	b.WriteString("WAVEfmt ")
+	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(rate), uint32(2 * rate), uint16(2), uint16(16)} {
+		_ = binary.Write(&b, le, v)
+	}
+	b.WriteString("data")
+	_ = binary.Write(&b, le, uint32(2*n))
+	for i := 0; i < n; i++ {
+		_ = binary.Write(&b, le, int16(8000*math.Sin(2*math.Pi*440*float64(i)/rate)))
+	}
+	return b.Bytes()
 }

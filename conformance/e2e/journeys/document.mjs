@@ -9,7 +9,8 @@
 // artifacts directory's document/).
 // Input from the environment: NAAMIO_BASE, NAAMIO_SHOTS, NAAMIO_EMAIL, NAAMIO_PASSWORD,
 // NAAMIO_DOC_URL (the Turtle document), NAAMIO_IMAGE_URL (a private PNG),
-// NAAMIO_IMAGE_SHA256 (its bytes' hash), NAAMIO_TEXT_URL (a public text
+// NAAMIO_IMAGE_SHA256 (its bytes' hash), NAAMIO_AUDIO_URL (a
+// private WAV), NAAMIO_TEXT_URL (a public text
 // file), NAAMIO_TEXT (its content), CHROMIUM.
 // Output: one JSON line per step; exit status 0 only if every step passed.
 import { createHash } from "node:crypto";
@@ -34,6 +35,7 @@ const docUrl = env("NAAMIO_DOC_URL");
 const imageUrl = env("NAAMIO_IMAGE_URL");
 const imageSha = env("NAAMIO_IMAGE_SHA256");
 const textUrl = env("NAAMIO_TEXT_URL");
+const audioUrl = env("NAAMIO_AUDIO_URL");
 const text = env("NAAMIO_TEXT");
 const shots = process.env.NAAMIO_SHOTS || join(homedir(), ".cache", "naamio", "artifacts", "document");
 mkdirSync(shots, { recursive: true });
@@ -155,12 +157,27 @@ await step("download-private", async () => {
   return `${d.suggestedFilename()}: same bytes`;
 });
 
+// A private medium (only small images are inlined): the script loads it with
+// solidFetch into a blob: URL; the <audio> element plays it.
+await step("private-audio-preview", async () => {
+  await page.goto(audioUrl);
+  const audio = page.locator("audio#preview");
+  await audio.waitFor();
+  await page.waitForFunction(() => {
+    const a = document.getElementById("preview");
+    return a && a.src.startsWith("blob:") && a.readyState >= 1 && a.duration > 1;
+  });
+  const d = await audio.evaluate((a) => a.duration.toFixed(2));
+  await shot("5-private-audio");
+  return `blob: audio of ${d} s`;
+});
+
 await step("download-public", async () => {
   await page.goto(textUrl);
   const shown = await page.locator("#text-preview").innerText();
   if (shown.trim() !== text.trim()) throw new Error(`text preview ${JSON.stringify(shown)}`);
   if (await page.locator("#download[data-private]").count()) throw new Error("a public file's link is marked private");
-  await shot("5-text-preview");
+  await shot("6-text-preview");
   const [d] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
   const got = readFileSync(await d.path(), "utf8");
   if (got !== text) throw new Error(`downloaded ${JSON.stringify(got.slice(0, 100))}, want the file's bytes`);
@@ -172,7 +189,7 @@ await step("phone-width", async () => {
   await page.goto(docUrl);
   await page.locator("#statements").waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  await shot("6-phone");
+  await shot("7-phone");
   if (overflow > 1) throw new Error(`the page is ${overflow}px wider than a 375px screen`);
   return "fits 375px";
 });
