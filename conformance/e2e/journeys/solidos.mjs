@@ -54,7 +54,7 @@ const { step, finish } = runner({
 });
 const log = (...a) => console.error("[solidos]", ...a);
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
-const loopback = /^(http|ws):\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
+const loopback = /^(http|ws):\/\/(127\.0\.0\.1|([a-z0-9-]+\.)*localhost|\[::1\])(:\d+)?\//;
 
 await step("launch", async () => {
   browser = await launch(chromium, STEP_MS);
