@@ -71,6 +71,12 @@ type Config struct {
 	// response that describes a resource carries them (notify/: the
 	// StreamingHTTPChannel2023 link). It must answer from memory.
 	ResourceLinks func(iri string) string
+	// SandboxPodHosts sandboxes user content on pods' own hosts too (the
+	// subdomain layout), not only on the base host. The server sets it
+	// when a data browser that holds the person's session runs on the
+	// pod's origin (--data-browser solidos): a stored page there would
+	// otherwise share that origin, and so the session (SECURITY row 58).
+	SandboxPodHosts bool
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -101,6 +107,8 @@ type Handler struct {
 	gateway       string
 	guardian      Guard
 	links         func(iri string) string
+	// sandboxAll: Config.SandboxPodHosts.
+	sandboxAll bool
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -163,6 +171,7 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		subscriptions: cfg.Subscriptions,
 		gateway:       cfg.NotificationGateway,
 		links:         cfg.ResourceLinks,
+		sandboxAll:    cfg.SandboxPodHosts,
 	}
 	if cfg.NewGuard != nil {
 		h.guardian = cfg.NewGuard(h)

@@ -69,6 +69,9 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		// module's manifest also to the module's status; a WebID profile
 		// to its ActivityPub actor.
 		ResourceLinks: resourceLinks(notify.StreamLinks(cfg.BaseURL), mods.Links, profileLinks(fed)),
+		// The SolidOS shell holds the person's session on a subdomain
+		// pod's own origin: stored pages there are sandboxed too.
+		SandboxPodHosts: cfg.DataBrowser == "solidos",
 	})
 	if err != nil {
 		return nil, nil, err
