@@ -4,24 +4,32 @@
 // solidFetch (a DPoP-authenticated PUT to the ACL's URL, the resource's
 // Link rel="acl"), then reloads the page to show what the server now
 // says. It refuses changes that would lock the owner or the editor out.
-import { solidFetch } from './naamio.js';
+import { ready, solidFetch } from './naamio.js';
 import { MODES, addEntry, checkEdit, handlePattern, iri, toTurtle } from './share-acl.js';
 
 const root = document.getElementById('share');
 if (root) start(root);
 
-function start(root) {
+async function start(root) {
   const model = JSON.parse(root.dataset.model);
   const status = document.getElementById('share-status');
   const say = (text, error) => {
     status.textContent = text;
     status.className = error ? 'error' : 'notice';
   };
+  // A token of this tab for the person the page was rendered for (signing
+  // in through the session, and back here, when there is none yet).
+  try {
+    await ready();
+  } catch (err) {
+    say(err.message, true);
+    return;
+  }
   document.querySelectorAll('.js-off').forEach((el) => { el.hidden = true; });
 
   let busy = false;
   async function save(after) {
-    if (busy) return;
+    if (busy) return false;
     try {
       checkEdit(model, model.entries, after);
     } catch (err) {
