@@ -400,7 +400,7 @@ func (p *Provider) CompleteAt(ctx context.Context, id, webID, accountID string, 
 		if needsLogin(pd, authTime, now) {
 			return ErrLoginRequired // the transaction is dropped: still pending
 		}
-		if !strings.HasPrefix(pd.ClientID, clientIDDocScheme) {
+		if _, builtin := p.builtin[pd.ClientID]; !builtin && !strings.HasPrefix(pd.ClientID, clientIDDocScheme) {
 			var c client
 			if err := getJSON(tx, kvClient+pd.ClientID, &c); err != nil {
 				if errors.Is(err, kv.ErrNotFound) {
