@@ -6,11 +6,11 @@
 // hostile input (javascript: WebIDs, markup, very long text) without
 // writing anything. Also the profile page: the owner sets a name and
 // sees what apps and Fediverse peers see.
-// Input from the environment: NAAMIO_ISSUER (no trailing slash),
+// Input from the environment: NAAMIO_BASE (the server's base URL),
 // NAAMIO_OWNER_EMAIL, NAAMIO_OWNER_POD (URL), NAAMIO_OWNER_WEBID,
 // NAAMIO_FRIEND_EMAIL, NAAMIO_FRIEND_POD, NAAMIO_FRIEND_WEBID,
-// NAAMIO_PASSWORD (both accounts), NAAMIO_ARTIFACTS (screenshots go to
-// its share/ folder), CHROMIUM (optional).
+// NAAMIO_PASSWORD (both accounts), NAAMIO_SHOTS (the screenshots'
+// folder), CHROMIUM (optional).
 // Output: one JSON line per step; exit status 0 only if every step passed.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -25,11 +25,11 @@ const env = (k) => {
   if (!v) throw new Error(`missing ${k}`);
   return v;
 };
-const issuer = env("NAAMIO_ISSUER");
+const issuer = env("NAAMIO_BASE").replace(/\/$/, "");
 const password = env("NAAMIO_PASSWORD");
 const owner = { email: env("NAAMIO_OWNER_EMAIL"), pod: env("NAAMIO_OWNER_POD"), webId: env("NAAMIO_OWNER_WEBID") };
 const friend = { email: env("NAAMIO_FRIEND_EMAIL"), pod: env("NAAMIO_FRIEND_POD"), webId: env("NAAMIO_FRIEND_WEBID") };
-const shots = join(env("NAAMIO_ARTIFACTS"), "share");
+const shots = env("NAAMIO_SHOTS");
 mkdirSync(shots, { recursive: true });
 
 const folder = owner.pod + "shared/";
