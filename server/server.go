@@ -69,6 +69,9 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		// module's manifest also to the module's status; a WebID profile
 		// to its ActivityPub actor.
 		ResourceLinks: resourceLinks(notify.StreamLinks(cfg.BaseURL), mods.Links, profileLinks(fed)),
+		// An ACL written by the pages' own scripts never takes Control
+		// away from the person writing it (web/share, issue 15).
+		KeepsControl: pagesClient(cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, nil, err
