@@ -202,12 +202,23 @@ await step("owner-control-kept", async () => {
   await page.waitForFunction((el) => el.checked, await box.elementHandle());
   const acl = await solid(page, folder + ".acl", { headers: { Accept: "text/turtle" } });
   if (!acl.text.includes(owner.webId) || !acl.text.includes("Control")) throw new Error(`ACL lost the owner's Control: ${acl.text}`);
+  // Behind the page, the server refuses such an ACL from the pages' client.
+  const lockout = `@prefix acl: <http://www.w3.org/ns/auth/acl#>.
+<#friend> a acl:Authorization; acl:agent <${friend.webId}>; acl:accessTo <${folder}>; acl:mode acl:Read, acl:Control.`;
+  const put = await solid(page, folder + ".acl", { method: "PUT", headers: { "Content-Type": "text/turtle" }, body: lockout });
+  if (put.status !== 422) throw new Error(`a lock-out ACL written by the page's client got ${put.status}`);
   await shot(page, "06-owner-control-refused");
-  return msg.slice(0, 100);
+  return `${msg.slice(0, 80)}; server: ${put.status}`;
 });
 
 await step("owner-removes-grant", async () => {
   const page = pages.owner;
+  // On a phone: the table scrolls inside its box, the page does not.
+  await page.setViewportSize({ width: 375, height: 740 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  await shot(page, "07a-sharing-on-a-phone");
+  if (wide > 375) throw new Error(`the sharing page is ${wide} px wide at 375 px`);
+  await page.setViewportSize({ width: 1280, height: 900 });
   await Promise.all([
     page.waitForEvent("load"),
     rowOf(page, friend.webId).locator("button.remove").click(),
