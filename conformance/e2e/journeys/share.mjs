@@ -280,4 +280,17 @@ await step("profile-photo", async () => {
   return src;
 });
 
+await step("connected-apps", async () => {
+  const page = pages.owner;
+  current = page;
+  await page.goto(`${issuer}/.idp/account`);
+  const apps = await page.locator("#apps-heading").locator("xpath=..").innerText();
+  await shot(page, "11-connected-apps");
+  // The pages' own client got tokens (code exchange, then refreshes).
+  if (!apps.includes(".web/client.jsonld") || !/Last used/.test(apps) || !/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/.test(apps)) {
+    throw new Error(`connected apps: ${apps}`);
+  }
+  return apps.split("\n").slice(0, 4).join(" | ").slice(0, 160);
+});
+
 await finish(() => browser?.close());
