@@ -15,7 +15,7 @@ func TestJourneyShare(t *testing.T) {
 	friend := newIdPAccount(t, srv, "friend")
 	runJourney(t, "share", srv.base, []string{"launch", "owner-log-in", "owner-makes-folder", "inherited-shown",
 		"bad-input-refused", "owner-shares-with-friend", "friend-log-in", "friend-reads", "owner-control-kept",
-		"owner-removes-grant", "friend-refused", "profile", "profile-photo", "connected-apps"},
+		"owner-removes-grant", "friend-refused", "share-by-handle", "profile", "profile-photo", "connected-apps"},
 		"NAAMIO_PASSWORD="+owner.password,
 		"NAAMIO_OWNER_EMAIL="+owner.email, "NAAMIO_OWNER_POD="+owner.pod, "NAAMIO_OWNER_WEBID="+owner.webID,
 		"NAAMIO_FRIEND_EMAIL="+friend.email, "NAAMIO_FRIEND_POD="+friend.pod, "NAAMIO_FRIEND_WEBID="+friend.webID)

@@ -242,6 +242,25 @@ await step("friend-refused", async () => {
   return "403";
 });
 
+await step("share-by-handle", async () => {
+  const page = pages.owner;
+  await openShare(page, folder);
+  const handle = `@${podName(friend.pod)}@${new URL(issuer).host}`;
+  await page.fill("#share-who", handle);
+  await Promise.all([page.waitForEvent("load"), page.click("#share-add button[type=submit]")]);
+  await page.locator("#share-add").waitFor({ state: "visible" });
+  if (await rowOf(page, friend.webId).count() !== 1) throw new Error(`${handle} did not become ${friend.webId}`);
+  const unknown = `@nobody-${Date.now()}@${new URL(issuer).host}`;
+  await page.fill("#share-who", unknown);
+  await page.click("#share-add button[type=submit]");
+  await page.locator("#share-status.error").waitFor();
+  const msg = await page.locator("#share-status").innerText();
+  const r = await solid(pages.friend, note, {});
+  if (r.status !== 200) throw new Error(`the friend, shared with by handle, reads ${r.status}`);
+  await shot(page, "08a-shared-by-handle");
+  return `${handle} → ${friend.webId}; ${unknown}: ${msg}`;
+});
+
 await step("profile", async () => {
   const page = pages.owner;
   current = page;
