@@ -5,7 +5,7 @@
 // Link rel="acl"), then reloads the page to show what the server now
 // says. It refuses changes that would lock the owner or the editor out.
 import { ready, solidFetch } from './naamio.js';
-import { MODES, addEntry, checkEdit, handlePattern, iri, toTurtle } from './share-acl.js';
+import { MODES, addEntry, checkEdit, handlePattern, iri, toTurtle, withOwner } from './share-acl.js';
 
 const root = document.getElementById('share');
 if (root) start(root);
@@ -42,7 +42,7 @@ async function start(root) {
       const headers = { 'Content-Type': 'text/turtle' };
       if (model.inherited) headers['If-None-Match'] = '*';
       else if (model.etag) headers['If-Match'] = model.etag;
-      const resp = await solidFetch(model.acl, { method: 'PUT', headers, body: toTurtle(model, after) });
+      const resp = await solidFetch(model.acl, { method: 'PUT', headers, body: toTurtle(model, withOwner(model, after)) });
       if (resp.status === 412) {
         say('Someone changed these settings meanwhile. Reloading them…', true);
         setTimeout(() => location.reload(), 1500);
