@@ -250,3 +250,40 @@ func TestFediverseAPI(t *testing.T) {
 		t.Fatalf("unknown endpoint: %d", st)
 	}
 }
+
+// The pages' own client (built in, http on an http base URL such as the
+// tests' 127.0.0.1) completes the silent sign-in a page's script makes
+// through the session: /.oidc/auth → /.idp/login?interaction → the
+// callback with a code. It failed with "Sign-in request expired" (400):
+// issuing the code looked the built-in client up as a registered one.
+func TestFirstPartyClientSignInOnHTTPBase(t *testing.T) {
+	e := newFedEnv(t, 0)
+	c := sessionCookie(t, e.s, "alice@example.org")
+	q := url.Values{"response_type": {"code"}, "client_id": {e.base + ".web/client.jsonld"}, "redirect_uri": {e.base + ".web/callback"},
+		"scope": {"openid webid offline_access"}, "state": {"abc"},
+		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+	u := e.base + ".oidc/auth?" + q.Encode()
+	for range 4 {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.AddCookie(c)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || loc == "" {
+			t.Fatalf("GET %s: %d", u, resp.StatusCode)
+		}
+		next, _ := url.Parse(u)
+		next, _ = next.Parse(loc)
+		if strings.HasPrefix(next.String(), e.base+".web/callback?") {
+			if next.Query().Get("code") == "" || next.Query().Get("state") != "abc" {
+				t.Fatalf("callback without code or state: %s", next)
+			}
+			return
+		}
+		u = next.String()
+	}
+	t.Fatalf("never reached the callback (last %s)", u)
+}
