@@ -97,7 +97,7 @@ func TestFediversePage(t *testing.T) {
 		"@alice@" + host, "carl@" + peerHost, // a follower
 		`data-follow="` + p.srv.URL + "/users/erin/activities/", "erin@" + peerHost, // the waiting request (its Follow id)
 		"Hello world", "click me", "&lt;b&gt;CW&lt;/b&gt; spoilers", // remote text, escaped
-		"replied", "liked your post", "boosted your post", "a reply",
+		"replied", "liked <a href=\"" + myNote + "\">your post</a>", "boosted <a href=\"" + myNote + "\">your post</a>", "a reply",
 		"my own &lt;post&gt;", "Followers", // her post, its audience
 		`/.web/static/fediverse.js`,
 	} {

@@ -195,15 +195,13 @@ func timelineEntry(a map[string]any, mine func(string) bool, self string) entry 
 		}
 	case "Update":
 		e.Verb, e.Post = "edited a post", !e.Deleted
-	case "Announce":
-		e.Verb = "boosted"
-		if e.Mine {
-			e.Verb = "boosted your post"
+	case "Announce", "Like":
+		e.Verb, e.ObjectLbl = "boosted", "a post"
+		if typ == "Like" {
+			e.Verb = "liked"
 		}
-	case "Like":
-		e.Verb = "liked"
 		if e.Mine {
-			e.Verb = "liked your post"
+			e.ObjectLbl = "your post"
 		}
 	case "Follow":
 		e.Verb = "asked to follow"

@@ -11,6 +11,10 @@ const status = document.getElementById('status');
 const outbox = root.dataset.outbox;
 const pageURL = root.dataset.page;
 
+// Get this tab's token now (a silent round trip through the provider
+// when it has none), so that the first click is not lost to a log-in.
+ready().catch((e) => say(e.message || String(e), true));
+
 function say(text, error = false) {
   status.textContent = text;
   status.className = error ? 'error' : 'notice';
