@@ -99,7 +99,7 @@ func TestFediversePage(t *testing.T) {
 		"Hello world", "click me", "&lt;b&gt;CW&lt;/b&gt; spoilers", // remote text, escaped
 		"replied", "liked <a href=\"" + myNote + "\">your post</a>", "boosted <a href=\"" + myNote + "\">your post</a>", "a reply",
 		"my own &lt;post&gt;", "Followers", // her post, its audience
-		`/.web/static/fediverse.js`,
+		`/.web/static/fediverse.js`, `id="locked" name="locked" checked`, // the lock, as set
 	} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("the page lacks %q", want)
@@ -249,6 +249,72 @@ func TestFediverseAPI(t *testing.T) {
 	if st, _, _ := apiGet(t, api+"nothing?pod=alice", aliceTok, aliceKey); st != 404 {
 		t.Fatalf("unknown endpoint: %d", st)
 	}
+
+	// settings: the lock (manuallyApprovesFollowers), owner only.
+	settings := api + "settings?pod=alice"
+	if st, _, got := apiGet(t, settings, aliceTok, aliceKey); st != 200 || got["locked"] != true {
+		t.Fatalf("settings: %d %v", st, got)
+	}
+	for _, c := range []struct {
+		name, ctype, body string
+		tok               string
+		key               *testissuer.Key
+		want              int
+	}{
+		{"no credentials", "application/json", `{"locked":false}`, "", nil, 401},
+		{"another owner", "application/json", `{"locked":false}`, bobTok, bobKey, 403},
+		{"text/plain", "text/plain", `{"locked":false}`, aliceTok, aliceKey, 415},
+		{"form", "application/x-www-form-urlencoded", `locked=false`, aliceTok, aliceKey, 415},
+		{"string", "application/json", `{"locked":"no"}`, aliceTok, aliceKey, 400},
+		{"empty object", "application/json", `{}`, aliceTok, aliceKey, 400},
+		{"unknown member", "application/json", `{"locked":false,"hidden":true}`, aliceTok, aliceKey, 400},
+		{"two objects", "application/json", `{"locked":false}{"locked":true}`, aliceTok, aliceKey, 400},
+		{"over 1 KiB", "application/json", `{"locked":false` + strings.Repeat(" ", 2000) + `}`, aliceTok, aliceKey, 400},
+		{"not JSON", "application/json", `<script>`, aliceTok, aliceKey, 400},
+	} {
+		if st, _ := apiPost(t, settings, c.ctype, c.body, c.tok, c.key); st != c.want {
+			t.Errorf("settings POST, %s: %d, want %d", c.name, st, c.want)
+		}
+	}
+	if _, body := fedGet(t, e.actor("alice"), "application/activity+json"); !strings.Contains(string(body), `"manuallyApprovesFollowers":true`) {
+		t.Fatalf("a refused POST changed the lock: %s", body)
+	}
+	if st, got := apiPost(t, settings, "application/json; charset=utf-8", `{"locked":false}`, aliceTok, aliceKey); st != 200 || got["locked"] != false {
+		t.Fatalf("unlock: %d %v", st, got)
+	}
+	if _, body := fedGet(t, e.actor("alice"), "application/activity+json"); !strings.Contains(string(body), `"manuallyApprovesFollowers":false`) {
+		t.Fatalf("the actor still locked: %s", body)
+	}
+	if st, body := p.post(t, e.inbox("alice"), activity("Follow", dave, e.actor("alice"))); st != 202 {
+		t.Fatalf("Follow: %d %s", st, body)
+	}
+	if _, ok, _ := e.s.fed.Relations().Follower(context.Background(), "alice", dave); !ok {
+		t.Fatal("after unlocking, a Follow still waits")
+	}
+}
+
+// apiPost POSTs body as ctype to u with a DPoP-bound token (none when tok
+// is "").
+func apiPost(t *testing.T, u, ctype, body, tok string, key *testissuer.Key) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	if tok != "" {
+		proof, err := key.Proof(http.MethodPost, strings.SplitN(u, "?", 2)[0], tok, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "DPoP "+tok)
+		req.Header.Set("DPoP", proof)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
 }
 
 // The pages' own client (built in, http on an http base URL such as the

@@ -15,8 +15,11 @@ type pageData struct {
 	Pod, Handle, Actor string
 	// Owner: the session is the pod's owner (the forms are offered).
 	Owner bool
-	// Outbox and Resolve are what the script posts to and asks.
-	Outbox, Resolve, PageURL string
+	// Outbox and Resolve are what the script posts to and asks;
+	// Settings is the settings endpoint.
+	Outbox, Resolve, Settings, PageURL string
+	// Locked: Follow requests wait for the owner (manuallyApprovesFollowers).
+	Locked bool
 
 	Followers      []person
 	FollowersCount int
@@ -65,8 +68,13 @@ func (h *Handler) data(r *http.Request, pod string, owner, canInbox, canPosts bo
 	host := p.Host()
 	d := &pageData{Pod: pod, Handle: "@" + pod + "@" + host, Actor: p.Actor(pod), Owner: owner,
 		Outbox: p.Outbox(pod), Resolve: h.pages.Base() + APIPrefix + "resolve?pod=" + url.QueryEscape(pod),
-		PageURL: h.pages.Base() + PagePath + "?pod=" + url.QueryEscape(pod), CanInbox: canInbox, CanPosts: canPosts}
-	var err error
+		Settings: h.pages.Base() + APIPrefix + "settings?pod=" + url.QueryEscape(pod),
+		PageURL:  h.pages.Base() + PagePath + "?pod=" + url.QueryEscape(pod), CanInbox: canInbox, CanPosts: canPosts}
+	set, err := h.fed.PodSettings(ctx, pod)
+	if err != nil {
+		return nil, err
+	}
+	d.Locked = set.Locked
 	if d.FollowersCount, err = rel.CountFollowers(ctx, pod); err != nil {
 		return nil, err
 	}

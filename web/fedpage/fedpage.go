@@ -82,6 +82,7 @@ var notices = map[string]string{
 	"rejected":   "Follow request rejected.",
 	"liked":      "Liked.",
 	"boosted":    "Boosted.",
+	"saved":      "Settings saved.",
 }
 
 // statusData is the content of the page's error answers.

@@ -95,6 +95,27 @@ document.getElementById('follow').addEventListener('submit', async (ev) => {
   }
 });
 
+document.getElementById('settings').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  const button = f.querySelector('button');
+  button.disabled = true;
+  try {
+    await ready();
+    const res = await solidFetch(f.dataset.settings, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ locked: f.locked.checked }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error || ('Saving failed (' + res.status + ')'));
+    location.assign(pageURL + '&done=saved');
+  } catch (e) {
+    say(e.message || String(e), true);
+    button.disabled = false;
+  }
+});
+
 // Buttons of the lists: each names what it acts on in data attributes.
 root.ownerDocument.addEventListener('click', (ev) => {
   const b = ev.target.closest('button');
