@@ -3,12 +3,14 @@
 // its handle @name@127.0.0.1:PORT; the peer accepts; the peer posts to its
 // followers and the post shows in the person's timeline; the person
 // composes a post and it reaches the peer; the person deletes it and the
-// Delete reaches the peer. Every write is the page's script (C2S through
+// Delete reaches the peer; the person locks the account, another peer
+// actor asks to follow, and the person approves the request. Every write is the page's script (C2S through
 // solidFetch, DPoP). Screenshots (desktop and 375 px wide) go to
 // NAAMIO_ARTIFACTS.
 // Input from the environment: NAAMIO_BASE (with trailing slash),
 // NAAMIO_EMAIL, NAAMIO_PASSWORD, NAAMIO_POD, NAAMIO_PEER (the peer's
-// origin), NAAMIO_PEER_ACTOR (its actor's name), NAAMIO_ARTIFACTS (a
+// origin), NAAMIO_PEER_ACTOR and NAAMIO_PEER_ACTOR2 (its actors' names),
+// NAAMIO_ARTIFACTS (a
 // directory), CHROMIUM (optional).
 // Output: one JSON line per step; exit status 0 only if every step passed.
 import { mkdirSync } from "node:fs";
@@ -184,6 +186,33 @@ await step("delete-reaches-peer", async () => {
   if (posts.includes(myText)) throw new Error("the deleted post still shows its text");
   await shot("05-deleted");
   return "the peer received the Delete";
+});
+
+await step("lock-and-approve", async () => {
+  // Lock the account on the page; a second peer actor's Follow then waits
+  // until the person approves it.
+  const other = env("NAAMIO_PEER_ACTOR2");
+  const me = `${base}.ap/actors/${pod}`;
+  await page.goto(pageURL);
+  await page.check("#locked");
+  await page.click("#settings button[type=submit]");
+  await done("saved");
+  if (!(await page.isChecked("#locked"))) throw new Error("the lock did not stay set");
+  await control("POST", "/control/follow", { actor: other, target: me });
+  await until("the request on the page", async () => {
+    await page.goto(pageURL);
+    return (await page.locator("#requests").count()) > 0 && (await page.locator("#requests").innerText()).includes(`${other}@${peerHost}`);
+  });
+  await shot("06-follow-request");
+  await page.locator("#requests li", { hasText: `${other}@${peerHost}` }).locator("button.approve").click();
+  await done("accepted");
+  await until("the Accept at the peer", async () => {
+    const f = await control("GET", `/control/following?actor=${other}`);
+    return f.some((x) => x.id === me && x.state === "accepted");
+  });
+  if (!(await page.locator("#followers").innerText()).includes(`${other}@${peerHost}`)) throw new Error("the approved follower is not listed");
+  await shot("07-approved");
+  return `${other} approved`;
 });
 
 await finish(async () => browser?.close());
