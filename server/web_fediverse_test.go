@@ -96,6 +96,7 @@ func TestFediversePage(t *testing.T) {
 	for _, want := range []string{
 		"@alice@" + host, "carl@" + peerHost, // a follower
 		`data-follow="` + p.srv.URL + "/users/erin/activities/", "erin@" + peerHost, // the waiting request (its Follow id)
+		"asks to follow you", "followed you", // erin waits, carl follows
 		"Hello world", "click me", "&lt;b&gt;CW&lt;/b&gt; spoilers", // remote text, escaped
 		"replied", "liked <a href=\"" + myNote + "\">your post</a>", "boosted <a href=\"" + myNote + "\">your post</a>", "a reply",
 		"my own &lt;post&gt;", "Followers", // her post, its audience

@@ -115,8 +115,16 @@ func (h *Handler) data(r *http.Request, pod string, owner, canInbox, canPosts bo
 			return nil, err
 		}
 		d.TimelineTotal = total
+		waiting := map[string]bool{}
+		for _, pf := range d.Pending {
+			waiting[pf.IRI] = true
+		}
 		for _, it := range items {
-			d.Timeline = append(d.Timeline, timelineEntry(it, mine, d.Actor))
+			e := timelineEntry(it, mine, d.Actor)
+			if e.Verb == "followed you" && waiting[e.Actor] {
+				e.Verb = "asks to follow you"
+			}
+			d.Timeline = append(d.Timeline, e)
 		}
 		if n > 1 {
 			d.Prev = d.PageURL + "&page=" + strconv.Itoa(n-1)
