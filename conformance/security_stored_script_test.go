@@ -119,8 +119,11 @@ func TestSecurityStoredScript(t *testing.T) {
 		"NAAMIO_PASSWORD="+victim.password,
 		"NAAMIO_WEBID="+victim.webID,
 		"NAAMIO_ACCOUNT="+idx.Controls.Account.Account,
-		"NAAMIO_HTML="+srv.url(dir+"page.html"),
-		"NAAMIO_SVG="+srv.url(dir+"pic.svg"),
+		// "?raw": the file itself. A plain navigation gets its page
+		// (web/browse, issue 15), which never runs the file's script
+		// (TestJourneyHostileFiles).
+		"NAAMIO_HTML="+srv.url(dir+"page.html")+"?raw",
+		"NAAMIO_SVG="+srv.url(dir+"pic.svg")+"?raw",
 		"CHROMIUM="+chromium)
 
 	requirement(t, "security-row-58-stored-script-no-credentials-minted", func(t *testing.T) {

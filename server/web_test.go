@@ -2,10 +2,17 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/naamio/naamio/internal/testissuer"
 )
 
 // browserAccept is what Chromium sends on a navigation.
@@ -69,7 +76,9 @@ func TestHTMLPagesOnlyForNavigations(t *testing.T) {
 	navigate := map[string]string{"Accept": browserAccept, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document",
 		"Sec-Fetch-Site": "none", "Sec-Fetch-User": "?1"}
 	oldBrowser := map[string]string{"Accept": browserAccept}
-	isPage := func(a pageAnswer) bool { return strings.HasPrefix(a.ctype, "text/html") && strings.Contains(a.body, "<!doctype html>") }
+	isPage := func(a pageAnswer) bool {
+		return strings.HasPrefix(a.ctype, "text/html") && strings.Contains(a.body, "<!doctype html>")
+	}
 
 	t.Run("solid client gets RDF", func(t *testing.T) {
 		for _, accept := range []string{"text/turtle", "application/ld+json", "text/turtle;q=1, text/html;q=1", "*/*", ""} {
@@ -127,4 +136,99 @@ func TestHTMLPagesOnlyForNavigations(t *testing.T) {
 			t.Fatalf("bob: %d %s\n%s", a.status, a.ctype, a.body)
 		}
 	})
+}
+
+// The pages' own client (web/ui client.go, naamio.js): a browser with a
+// session gets an authorization code for it with no consent screen (it is
+// known to the provider built in), exchanges it with PKCE and a DPoP
+// proof, writes to its pod with the token and renews the token with the
+// DPoP-bound refresh token: exactly what naamio.js does.
+func TestFirstPartyClientNeedsNoConsent(t *testing.T) {
+	s, base := serveAccounts(t, "alice")
+	alice := sessionCookie(t, s, "alice@example.org")
+	key, err := testissuer.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientID, callback := base+".web/client.jsonld", base+".web/callback"
+	verifier := "a-verifier-of-at-least-forty-three-characters-0123456789"
+	sum := sha256.Sum256([]byte(verifier))
+	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback},
+		"scope": {"openid webid offline_access"}, "state": {"st"}, "code_challenge_method": {"S256"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}}
+	next := base + ".oidc/auth?" + q.Encode()
+	nav := map[string]string{"Accept": browserAccept, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "same-origin"}
+	var cookies []*http.Cookie
+	var code string
+	for i := 0; i < 6 && code == ""; i++ {
+		req, _ := http.NewRequest("GET", next, nil)
+		for k, v := range nav {
+			req.Header.Set(k, v)
+		}
+		req.AddCookie(alice)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cookies = append(cookies, resp.Cookies()...)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode/100 != 3 || loc == "" {
+			t.Fatalf("step %d: %s answered %d, want a redirect (no consent page for the pages' own client)", i, next, resp.StatusCode)
+		}
+		u, _ := url.Parse(next)
+		lu, _ := u.Parse(loc)
+		if strings.Contains(lu.Path, "/consent") {
+			t.Fatalf("the pages' own client was sent to the consent page")
+		}
+		if strings.HasPrefix(lu.String(), callback+"?") {
+			if lu.Query().Get("state") != "st" {
+				t.Fatalf("callback %s", lu)
+			}
+			code = lu.Query().Get("code")
+			break
+		}
+		next = lu.String()
+	}
+	if code == "" {
+		t.Fatal("no code")
+	}
+	tokenURL := base + ".oidc/token"
+	exchange := func(form url.Values) (int, map[string]any) {
+		proof, _ := key.Proof("POST", tokenURL, "", time.Now())
+		req, _ := http.NewRequest("POST", tokenURL, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("DPoP", proof)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	st, tok := exchange(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {callback},
+		"client_id": {clientID}, "code_verifier": {verifier}})
+	access, _ := tok["access_token"].(string)
+	refresh, _ := tok["refresh_token"].(string)
+	if st != 200 || access == "" || refresh == "" {
+		t.Fatalf("token: %d %v", st, tok)
+	}
+	if r := sendWith(t, "PUT", base, "/alice/from-pages.txt", "text/plain", "hi", access, key); r.StatusCode != 201 {
+		t.Fatalf("PUT with the pages' token: %d", r.StatusCode)
+	}
+	st, tok = exchange(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {clientID}})
+	if access2, _ := tok["access_token"].(string); st != 200 || access2 == "" {
+		t.Fatalf("refresh: %d %v", st, tok)
+	}
+	// Another DPoP key cannot use the refresh token (RFC 9449 §5).
+	other, _ := testissuer.NewKey()
+	key = other
+	if st, _ = exchange(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {clientID}}); st == 200 {
+		t.Fatal("refresh token used with another key")
+	}
 }

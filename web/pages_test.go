@@ -39,7 +39,8 @@ func TestSignupCreatesPod(t *testing.T) {
 		t.Fatalf("account made for a refused sign-up: %v", err)
 	}
 	resp = b.submit(page, "/.idp/signup", url.Values{"email": {"alice@example.org"}, "password": {"correct horse"}, "pod": {"alice"}})
-	if resp.status != http.StatusSeeOther || resp.location() != "/.idp/account" {
+	// Issue 15: a person who signs up lands on their own pod's page.
+	if resp.status != http.StatusSeeOther || resp.location() != e.base+"alice/" {
 		t.Fatalf("signup: %d %s\n%s", resp.status, resp.location(), resp.body)
 	}
 	if ok, _ := e.store.Exists(context.Background(), "/alice/"); !ok {
@@ -276,7 +277,7 @@ func TestNextIsNeverAnOpenRedirect(t *testing.T) {
 	e := newEnv(t, nil)
 	e.user(t, "alice@example.org", "correct horse", "alice")
 	for _, next := range []string{"//evil.example", "https://evil.example", `/\evil`, "/\\evil.example/", "/.idp/../evil",
-		"/.idp/%2e%2e/x", "/.idp/\t/evil", "javascript:alert(1)", "/evil", ".idp/account"} {
+		"/.idp/%2e%2e/x", "/.idp/\t/evil", "javascript:alert(1)", "/alice/%2e%2e/x", ".idp/account", "/.oidc/auth"} {
 		b := e.browser(t)
 		page := b.get("/.idp/login?next=" + url.QueryEscape(next))
 		if strings.Contains(page.body, `name="next"`) {
@@ -299,6 +300,13 @@ func TestNextIsNeverAnOpenRedirect(t *testing.T) {
 	resp := b.submit(page, "/.idp/login", url.Values{"email": {"alice@example.org"}, "password": {"correct horse"}})
 	if resp.location() != "/.idp/account?done=password" {
 		t.Fatalf("a valid next was not followed: %q", resp.location())
+	}
+	// Issue 15: logging in from a pod page returns to that page.
+	b = e.browser(t)
+	page = b.get("/.idp/login?next=" + url.QueryEscape("/alice/docs/a%20b.txt?x=1"))
+	resp = b.submit(page, "/.idp/login", url.Values{"email": {"alice@example.org"}, "password": {"correct horse"}})
+	if resp.location() != "/alice/docs/a%20b.txt?x=1" {
+		t.Fatalf("log-in from a pod page went to %q", resp.location())
 	}
 }
 

@@ -24,9 +24,23 @@ func TestSafeNext(t *testing.T) {
 		"/.idp/account#frag":   "",
 		"/.idp/\x00":           "",
 		"/.idp/ account":       "",
-		"/evil":                "",
 		"/.idpx/account":       "",
-		"javascript:alert(1)":  "",
+		// Pages of pod data (issue 15: log-in returns to the page).
+		"/alice/":                 "/alice/",
+		"/alice/docs/a%20b.txt":   "/alice/docs/a%20b.txt",
+		"/alice/?sort=size":       "/alice/?sort=size",
+		"/":                       "/",
+		"/.web/share?resource=x":  "/.web/share?resource=x",
+		"/alice/%2e%2e/bob/":      "",
+		"/alice/%2E%2E":           "",
+		"/alice/..":               "",
+		"/alice/a%2fb":            "",
+		"/alice/a%5Cb":            "",
+		"/.oidc/auth?client_id=x": "",
+		"/.account/":              "",
+		"/.well-known/x":          "",
+		"/alice/ ":                "/alice/ ",
+		"javascript:alert(1)":     "",
 		"/.idp/" + strings.Repeat("a", maxNextLen): "",
 	} {
 		if got := h.safeNext(next); got != want {
@@ -53,8 +67,9 @@ func FuzzSafeNext(f *testing.F) {
 			return
 		}
 		u, err := base.Parse(got)
-		if err != nil || u.Host != "pod.example" || u.Scheme != "https" || !strings.HasPrefix(u.Path, "/.idp/") ||
-			strings.Contains(u.Path, "/../") {
+		if err != nil || u.Host != "pod.example" || u.Scheme != "https" || !strings.HasPrefix(u.Path, "/") ||
+			strings.Contains(u.Path, "/../") || strings.HasSuffix(u.Path, "/..") || strings.Contains(u.Path, "\\") ||
+			(strings.HasPrefix(u.Path, "/.") && !strings.HasPrefix(u.Path, "/.idp") && !strings.HasPrefix(u.Path, "/.web")) {
 			t.Fatalf("safeNext accepted %q → %v", next, u)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
+	"github.com/naamio/naamio/web/ui"
 )
 
 type signupData struct {
@@ -71,7 +72,18 @@ func (h *Handler) postSignup(w http.ResponseWriter, r *http.Request) {
 		h.proceed(w, r, s, p, pd)
 		return
 	}
-	http.Redirect(w, r, h.path("account"), http.StatusSeeOther)
+	http.Redirect(w, r, h.afterSignup(acct), http.StatusSeeOther)
+}
+
+// afterSignup is where a sign-up without an authorization request lands:
+// the new pod's own page when it is on this host (the session cookie is
+// the base host's, so a pod on its own subdomain would show its public
+// view only), else the account page.
+func (h *Handler) afterSignup(acct *account.Account) string {
+	if pod, _ := ui.PodOf(firstWebID(acct.WebIDs)); pod != "" && strings.HasPrefix(pod, h.origin+"/") {
+		return pod
+	}
+	return h.path("account")
 }
 
 // signup creates the account and its pod (idp.Provisioner.SignUp, which

@@ -12,6 +12,11 @@ import (
 var rdfTypes = []string{"text/turtle", "application/ld+json", "application/n-triples", "application/json",
 	"text/n3", "application/rdf+xml", "application/trig", "application/n-quads"}
 
+// RawParam is the query parameter of a navigation that wants the
+// resource itself rather than its page (served by the LDP handler as to any
+// other client: user files sandboxed, never active on this origin).
+const RawParam = "raw"
+
 // maxAccept bounds the Accept header read (outside input).
 const maxAccept = 2048
 
@@ -20,7 +25,7 @@ const maxAccept = 2048
 // a top-level navigation (Sec-Fetch-Mode navigate with Sec-Fetch-Dest
 // document, or no Fetch Metadata at all: an old browser, or a link opened
 // from elsewhere) whose Accept ranks text/html strictly above every RDF
-// type. A script's fetch() or XMLHttpRequest (mode cors, same-origin or
+// type, and that does not ask for the resource itself (?raw). A script's fetch() or XMLHttpRequest (mode cors, same-origin or
 // no-cors), an <img>, an <iframe> and every Solid client get the LDP
 // handler's answer: a page rendered with the browser's cookie is only
 // ever shown to the person navigating, never handed to a script.
@@ -30,6 +35,11 @@ func Wants(r *http.Request) bool {
 	}
 	hd := r.Header
 	if hd.Get("Authorization") != "" || hd.Get("DPoP") != "" {
+		return false
+	}
+	// "?raw" asks for the resource itself (the LDP handler ignores the
+	// query): the document page's "open" and "download" links.
+	if r.URL.Query().Has(RawParam) {
 		return false
 	}
 	mode, dest, site, user := hd.Get("Sec-Fetch-Mode"), hd.Get("Sec-Fetch-Dest"), hd.Get("Sec-Fetch-Site"), hd.Get("Sec-Fetch-User")
@@ -89,7 +99,7 @@ func parseAccept(values []string) []mediaRange {
 			k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
 			if strings.EqualFold(strings.TrimSpace(k), "q") {
 				f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-				if err != nil || f < 0 || f > 1 {
+				if err != nil || !(f >= 0 && f <= 1) { // also refuses NaN
 					return nil
 				}
 				q = f

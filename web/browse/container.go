@@ -43,6 +43,17 @@ type item struct {
 	Size      int64
 	SizeText  string
 	Modified  time.Time
+	// System says what the pod uses this child for (a folder the server
+	// made at the storage root); the page offers no rename for it and
+	// warns before deleting it.
+	System string
+}
+
+// systemFolders are what a new pod's root holds and what it is for.
+var systemFolders = map[string]string{
+	"profile":  "Your public profile: your WebID lives here.",
+	"settings": "Your pod's private settings.",
+	"inbox":    "Where others can leave you notifications.",
 }
 
 // sortLink is a column header's link: the column sorted one way or the
@@ -80,6 +91,13 @@ func (h *Handler) serveContainer(w http.ResponseWriter, r *http.Request, res *Re
 		return
 	}
 	items := children(g, res.URL)
+	if isStorage(res.Head.Header) {
+		for i := range items {
+			if items[i].Folder {
+				items[i].System = systemFolders[items[i].Name]
+			}
+		}
+	}
 	key, desc := sortParams(r.URL.Query())
 	sortItems(items, key, desc)
 	modes := res.Modes()
@@ -111,6 +129,17 @@ func (h *Handler) section(res *Resource) string {
 		return "pod"
 	}
 	return ""
+}
+
+// isStorage reports whether a HEAD answer's Link header types the
+// resource as a storage root (pim:Storage).
+func isStorage(h http.Header) bool {
+	for _, v := range h.Values("Link") {
+		if strings.Contains(v, "<http://www.w3.org/ns/pim/space#Storage>") {
+			return true
+		}
+	}
+	return false
 }
 
 // children lists the container's members with what the container states
