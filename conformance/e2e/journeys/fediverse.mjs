@@ -10,7 +10,7 @@
 // Input from the environment: NAAMIO_BASE (with trailing slash),
 // NAAMIO_EMAIL, NAAMIO_PASSWORD, NAAMIO_POD, NAAMIO_PEER (the peer's
 // origin), NAAMIO_PEER_ACTOR and NAAMIO_PEER_ACTOR2 (its actors' names),
-// NAAMIO_ARTIFACTS (a
+// NAAMIO_SHOTS (a
 // directory), CHROMIUM (optional).
 // Output: one JSON line per step; exit status 0 only if every step passed.
 import { mkdirSync } from "node:fs";
@@ -32,7 +32,7 @@ const password = env("NAAMIO_PASSWORD");
 const pod = env("NAAMIO_POD");
 const peer = env("NAAMIO_PEER");
 const peerActor = env("NAAMIO_PEER_ACTOR");
-const shots = env("NAAMIO_ARTIFACTS");
+const shots = env("NAAMIO_SHOTS");
 mkdirSync(shots, { recursive: true });
 
 const peerHost = new URL(peer).host;
@@ -100,12 +100,10 @@ await step("log-in", async () => {
   await page.goto(`${base}.idp/login?next=${encodeURIComponent(`/.web/fediverse?pod=${pod}`)}`);
   await page.fill("#email", email);
   await page.fill("#password", password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.endsWith("/.idp/login")), page.click("form button[type=submit]")]);
-  // (Until the log-in page honours a next outside /.idp/, it lands on the
-  // account page.) The Fediverse page's script fetches its token through
-  // the session (a silent round trip through the provider) and comes back.
-  if (!page.url().includes("/.web/fediverse")) await page.goto(pageURL);
-  await page.waitForURL((u) => u.pathname.endsWith("/.web/fediverse"));
+  // The log-in returns to the Fediverse page; its script then fetches its
+  // token through the session (a silent round trip through the provider)
+  // and comes back.
+  await Promise.all([page.waitForURL((u) => u.pathname.endsWith("/.web/fediverse")), page.click("form button[type=submit]")]);
   await page.waitForLoadState("networkidle");
   await page.waitForURL((u) => u.pathname.endsWith("/.web/fediverse"));
   const h = await page.locator("#handle").innerText();
