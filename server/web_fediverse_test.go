@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -148,6 +149,17 @@ func TestFediversePage(t *testing.T) {
 				t.Fatal("no log-in link")
 			}
 		})
+	}
+	// Past 50 followers the page says how many it leaves out and links
+	// the collection.
+	for i := range 50 {
+		f := federation.Follower{Actor: fmt.Sprintf("https://many.example/users/u%02d", i), Inbox: "https://many.example/inbox"}
+		if err := e.s.fed.Relations().AddFollower(ctx, "alice", f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a := getPage(t, e.base, ".web/fediverse?pod=alice", nil, alice); !strings.Contains(a.body, "The first 50 of 51 are shown") {
+		t.Fatal("no note of the followers left out")
 	}
 	bobPage := getPage(t, e.base, ".web/fediverse?pod=bob", nil, bob)
 	if strings.Contains(bobPage.body, "Hello world") || strings.Contains(bobPage.body, "erin@") {
