@@ -2,6 +2,7 @@ package federation
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -143,7 +144,7 @@ func (s *Service) serveActor(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, webID, http.StatusSeeOther)
 		return nil
 	}
-	doc, err := s.actor(r, route.Pod, webID)
+	doc, err := s.actor(r.Context(), route.Pod, webID)
 	if err != nil {
 		return err
 	}
@@ -168,8 +169,7 @@ func (s *Service) podWebID(pod string) (string, error) {
 }
 
 // actor builds pod's actor document.
-func (s *Service) actor(r *http.Request, pod, webID string) (*actorDoc, error) {
-	ctx := r.Context()
+func (s *Service) actor(ctx context.Context, pod, webID string) (*actorDoc, error) {
 	key, err := s.cfg.Keys.Key(ctx, pod)
 	if err != nil {
 		return nil, err

@@ -32,13 +32,12 @@ func (s *Service) outboxEffects(ctx context.Context, pod string, n *normalised) 
 		case "Block":
 			return rel.Unblock(ctx, pod, target)
 		}
-	case "Accept", "Reject":
-		follower := idOf(n.object()["actor"])
-		pf, ok, err := rel.TakePending(ctx, pod, follower)
-		if err != nil || !ok || n.Type == "Reject" {
-			return err
-		}
-		return rel.AddFollower(ctx, pod, pf.Follower)
+	case "Accept":
+		_, _, err := rel.AcceptPending(ctx, pod, idOf(n.object()["actor"]))
+		return err
+	case "Reject":
+		_, _, err := rel.TakePending(ctx, pod, idOf(n.object()["actor"]))
+		return err
 	}
 	return nil
 }

@@ -571,3 +571,51 @@ func (r *Relations) TakePending(ctx context.Context, pod, actor string) (Pending
 	})
 	return p, found, err
 }
+
+// AcceptPending makes actor's waiting Follow of pod a follower, in one
+// transaction (a reader sees the waiting Follow or the follower, never
+// neither: the delivery of the owner's Accept looks the inbox up there).
+// found is false when nothing waited.
+func (r *Relations) AcceptPending(ctx context.Context, pod, actor string) (Follower, bool, error) {
+	var f Follower
+	kp, err := relKey(prefPending, pod, actor)
+	if err != nil {
+		return f, false, err
+	}
+	kf, _ := relKey(prefFollower, pod, actor)
+	now := r.now().UTC()
+	found := false
+	err = r.kv.Update(ctx, func(tx kv.Txn) error {
+		found = false
+		b, err := tx.Get(kp)
+		if errors.Is(err, kv.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var p PendingFollow
+		if err := json.Unmarshal(b, &p); err != nil {
+			return fmt.Errorf("federation: record %s: %w", kp, err)
+		}
+		f = p.Follower
+		f.Since = now
+		fb, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		found = true
+		for _, op := range []func() error{
+			func() error { return tx.Delete(kp) },
+			func() error { return tx.Delete(reverseKey(prefPendingBy, actor, pod)) },
+			func() error { return tx.Set(kf, fb, 0) },
+			func() error { return tx.Set(reverseKey(prefFollowsPod, actor, pod), nil, 0) },
+		} {
+			if err := op(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return f, found, err
+}

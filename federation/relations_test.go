@@ -321,3 +321,33 @@ func TestRelationsEnsureReverseBuildsOldData(t *testing.T) {
 		t.Fatalf("second run scanned again: %v", pods)
 	}
 }
+
+// AcceptPending moves a waiting Follow to the followers in one step, with
+// its reverse keys; nothing waiting is found false.
+func TestRelationsAcceptPending(t *testing.T) {
+	ctx := context.Background()
+	r := NewRelations(records(t, openStore(t)))
+	x := "https://a.example/users/x"
+	if err := r.SetPending(ctx, "alice", Follower{Actor: x, Inbox: x + "/inbox", SharedInbox: "https://a.example/inbox"}, x+"/follows/1"); err != nil {
+		t.Fatal(err)
+	}
+	f, ok, err := r.AcceptPending(ctx, "alice", x)
+	if err != nil || !ok || f.SharedInbox != "https://a.example/inbox" || f.Since.IsZero() {
+		t.Fatalf("AcceptPending: %+v %v %v", f, ok, err)
+	}
+	if _, ok, _ := r.Pending(ctx, "alice", x); ok {
+		t.Fatal("still waiting")
+	}
+	if got, ok, _ := r.Follower(ctx, "alice", x); !ok || got.Inbox != x+"/inbox" {
+		t.Fatalf("follower: %+v %v", got, ok)
+	}
+	if pods, _ := r.PodsRelated(ctx, x); len(pods) != 1 || pods[0] != "alice" {
+		t.Fatalf("related: %v", pods)
+	}
+	if _, ok, err := r.AcceptPending(ctx, "alice", x); ok || err != nil {
+		t.Fatalf("a second AcceptPending: %v %v", ok, err)
+	}
+	if _, _, err := r.AcceptPending(ctx, "Bad/Pod", x); err == nil {
+		t.Fatal("bad pod name accepted")
+	}
+}

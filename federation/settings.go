@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/naamio/naamio/kv"
 )
@@ -60,8 +61,46 @@ func (s *Service) PodSettings(ctx context.Context, pod string) (Settings, error)
 }
 
 // SetPodSettings stores pod's settings; the actor document shows them at
-// once (manuallyApprovesFollowers, discoverable) and the next Follow is
-// answered by them.
+// once (manuallyApprovesFollowers, discoverable), the next Follow is
+// answered by them, and the followers' servers get an Update of the actor
+// (updateActor).
 func (s *Service) SetPodSettings(ctx context.Context, pod string, set Settings) error {
-	return SaveSettings(ctx, s.cfg.Records, pod, set)
+	if err := SaveSettings(ctx, s.cfg.Records, pod, set); err != nil {
+		return err
+	}
+	return s.updateActor(ctx, pod)
+}
+
+// updateActor queues an Update of pod's actor document to its followers'
+// (shared) inboxes, as Mastodon sends one when a profile changes: peers
+// keep a copy of the actor and refresh it from the Update. Its id is a
+// fragment of the actor IRI (<actor>#updates/<time>), so it dereferences
+// to the actor document itself.
+func (s *Service) updateActor(ctx context.Context, pod string) error {
+	if s.cfg.Deliver == nil {
+		return nil
+	}
+	webID, err := s.podWebID(pod)
+	if err != nil {
+		return err
+	}
+	inboxes, err := s.cfg.Relations.FollowerInboxes(ctx, pod)
+	if err != nil || len(inboxes) == 0 {
+		return err
+	}
+	doc, err := s.actor(ctx, pod, webID)
+	if err != nil {
+		return err
+	}
+	actor := s.cfg.Paths.Actor(pod)
+	id := fmt.Sprintf("%s#updates/%d", actor, time.Now().UnixNano())
+	body, err := json.Marshal(map[string]any{
+		"@context": actorContext, "id": id, "type": "Update", "actor": actor,
+		"to": []string{PublicIRI}, "cc": []string{s.cfg.Paths.Followers(pod)},
+		"object": doc,
+	})
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, pod, body, inboxes, id)
 }

@@ -304,6 +304,21 @@ func TestFediverseAPI(t *testing.T) {
 	if _, ok, _ := e.s.fed.Relations().Follower(context.Background(), "alice", dave); !ok {
 		t.Fatal("after unlocking, a Follow still waits")
 	}
+	// dave follows now: locking again sends his server an Update of the
+	// actor showing the lock (as Mastodon refreshes its copy).
+	if st, _ := apiPost(t, settings, "application/json", `{"locked":true}`, aliceTok, aliceKey); st != 200 {
+		t.Fatalf("lock: %d", st)
+	}
+	waitFor(t, "the Update of the actor", func() bool {
+		for _, u := range p.received("Update") {
+			o, _ := u["object"].(map[string]any)
+			if u["actor"] == e.actor("alice") && o != nil && o["id"] == e.actor("alice") && o["manuallyApprovesFollowers"] == true &&
+				strings.HasPrefix(u["id"].(string), e.actor("alice")+"#updates/") {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // apiPost POSTs body as ctype to u with a DPoP-bound token (none when tok
