@@ -57,7 +57,7 @@ func runJourney(t *testing.T, name, base string, steps []string, env ...string) 
 func TestJourneyBrowse(t *testing.T) {
 	pod := "dora-" + podSuffix("journey")
 	runJourney(t, "browse", srv.base, []string{"launch", "sign-up", "lands-on-own-pod", "create-folder",
-		"upload-with-progress", "rename-file", "rename-folder", "sort-without-script", "delete-with-confirmation",
+		"upload-with-progress", "rename-file", "rename-folder", "sort-without-script", "anonymous-append", "delete-with-confirmation",
 		"phone-and-keyboard"},
 		"NAAMIO_EMAIL="+pod+"@example.org", "NAAMIO_PASSWORD=correct horse battery staple", "NAAMIO_POD="+pod)
 }

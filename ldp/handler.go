@@ -77,6 +77,14 @@ type Config struct {
 	// pod's origin (--data-browser solidos): a stored page there would
 	// otherwise share that origin, and so the session (SECURITY row 58).
 	SandboxPodHosts bool
+	// KeepsControl, when set, names the clients (by client id) whose ACL
+	// writes must leave the writing agent Control of the ACL's subject: a
+	// PUT or PATCH of an ACL through such a client that would take it away
+	// is refused (422) and nothing changes. The server names the pages' own
+	// client (issue 15: the sharing page never locks its user out, even if
+	// its script is wrong); other Solid clients may give up Control, as
+	// WAC allows.
+	KeepsControl func(clientID string) bool
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -108,7 +116,8 @@ type Handler struct {
 	guardian      Guard
 	links         func(iri string) string
 	// sandboxAll: Config.SandboxPodHosts.
-	sandboxAll bool
+	sandboxAll   bool
+	keepsControl func(clientID string) bool
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -172,6 +181,7 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		gateway:       cfg.NotificationGateway,
 		links:         cfg.ResourceLinks,
 		sandboxAll:    cfg.SandboxPodHosts,
+		keepsControl:  cfg.KeepsControl,
 	}
 	if cfg.NewGuard != nil {
 		h.guardian = cfg.NewGuard(h)

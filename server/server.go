@@ -72,6 +72,9 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		// The SolidOS shell holds the person's session on a subdomain
 		// pod's own origin: stored pages there are sandboxed too.
 		SandboxPodHosts: cfg.DataBrowser == "solidos",
+		// An ACL written by the pages' own scripts never takes Control
+		// away from the person writing it (web/share, issue 15).
+		KeepsControl: pagesClient(cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -128,5 +129,64 @@ func TestModulesPageInstallOverHTTP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("page without a session: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// With pods on subdomains, the plan (asked on the base host) names the
+// pod's own origin for the manifest, the agent, the containers and the
+// ACLs, and the planned writes work there (issue 15 item 2).
+func TestModulesPagePlanSubdomainPods(t *testing.T) {
+	s, base, hostPort, client := subdomainServer(t)
+	alice := "http://alice." + hostPort + "/"
+	id, secret, key := scriptCredentials(t, s, "alice@example.org")
+	tok := clientCredentialsToken(t, base, id, secret, key)
+	do := func(method, url, body string, header ...string) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		proof, err := key.Proof(method, url, tok, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "DPoP "+tok)
+		req.Header.Set("DPoP", proof)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, _ = io.Copy(&b, resp.Body)
+		return resp.StatusCode, resp.Header, b.String()
+	}
+	manifest := `{"name":"m","version":"1","wasm":{"url":"m.wasm","sha256":"` + strings.Repeat("0", 64) + `"},
+		"reactors":[{"export":"on_change","container":"../../notes/"}]}`
+	b, _ := json.Marshal(map[string]string{"pod": "alice", "manifest": manifest})
+	st, _, body := do("POST", base+strings.TrimPrefix(modpage.PlanPath, "/"), string(b), "Content-Type", "application/json")
+	if st != 200 {
+		t.Fatalf("plan: %d %s", st, body)
+	}
+	var p modpage.Plan
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Agent != alice+"settings/modules/m.json#module" || !p.Wasm.Local || len(p.ACLs) != 1 ||
+		p.ACLs[0].URL != alice+"notes/.acl" || !p.ACLs[0].CreateContainer {
+		t.Fatalf("plan: %s", body)
+	}
+	if st, _, b := do("PUT", p.ACLs[0].Container, "", "If-None-Match", "*", "Content-Type", "text/turtle"); st != 201 {
+		t.Fatalf("container: %d %s", st, b)
+	}
+	if st, _, b := do("PUT", p.ACLs[0].URL, p.ACLs[0].Body, "If-None-Match", "*", "Content-Type", "text/turtle"); st != 201 {
+		t.Fatalf("ACL: %d %s", st, b)
+	}
+	if _, _, acl := do("GET", alice+"notes/.acl", "", "Accept", "text/turtle"); !strings.Contains(acl, p.Agent) || !strings.Contains(acl, alice+"profile/card#me") {
+		t.Fatalf("notes/.acl:\n%s", acl)
+	}
+	// bob's token cannot plan for alice's pod.
+	if st, _, _ := do("POST", base+strings.TrimPrefix(modpage.PlanPath, "/"), `{"pod":"bob","uninstall":"m"}`, "Content-Type", "application/json"); st != 403 {
+		t.Fatalf("alice planning for bob: %d", st)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -225,10 +226,158 @@ func TestFirstPartyClientNeedsNoConsent(t *testing.T) {
 	if access2, _ := tok["access_token"].(string); st != 200 || access2 == "" {
 		t.Fatalf("refresh: %d %v", st, tok)
 	}
+	refresh, _ = tok["refresh_token"].(string)
+	access, _ = tok["access_token"].(string)
 	// Another DPoP key cannot use the refresh token (RFC 9449 §5).
-	other, _ := testissuer.NewKey()
-	key = other
+	own := key
+	key, _ = testissuer.NewKey()
 	if st, _ = exchange(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {clientID}}); st == 200 {
 		t.Fatal("refresh token used with another key")
+	}
+	key = own
+	// Log-out ends the pages' tokens: a page left open writes nothing more.
+	req, _ := http.NewRequest("POST", base+".idp/logout", strings.NewReader(url.Values{"csrf": {s.id.accounts.CSRFToken(alice.Value)}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range map[string]string{"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1"} {
+		req.Header.Set(k, v)
+	}
+	req.AddCookie(alice)
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("log-out: %d", resp.StatusCode)
+	}
+	if r := sendWith(t, "PUT", base, "/alice/after-logout.txt", "text/plain", "hi", access, key); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("PUT with the pages' token after log-out: %d", r.StatusCode)
+	}
+	if st, _ = exchange(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {clientID}}); st == 200 {
+		t.Error("the pages' refresh token still works after log-out")
+	}
+}
+
+// Subdomain pods (issue 15, a decision): the session cookie belongs to
+// the base host, so a pod's own host shows only what is public; even a
+// session cookie that reaches it (planted for the parent domain, say) is
+// not used, and a private page's 401 page sends to the base host's log-in.
+func TestSubdomainPodPagesArePublicViews(t *testing.T) {
+	s, base, hostPort, client := subdomainServer(t)
+	alice := sessionCookie(t, s, "alice@example.org")
+	get := func(u string, cookie *http.Cookie) pageAnswer {
+		req, _ := http.NewRequest("GET", u, nil)
+		req.Header.Set("Accept", browserAccept)
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return pageAnswer{resp.StatusCode, resp.Header.Get("Content-Type"), string(b), resp.Header}
+	}
+	pod := "http://alice." + hostPort + "/"
+	if a := get(pod+"profile/card", nil); a.status != 200 || !strings.HasPrefix(a.ctype, "text/html") {
+		t.Errorf("public profile on the pod's host: %d %s", a.status, a.ctype)
+	}
+	a := get(pod+"settings/", alice)
+	if a.status != http.StatusUnauthorized || !strings.HasPrefix(a.ctype, "text/html") || strings.Contains(a.body, "prefs.ttl") {
+		t.Fatalf("private folder on the pod's host with a cookie: %d %s", a.status, a.ctype)
+	}
+	if !strings.Contains(a.body, `href="`+base+`.idp/login"`) {
+		t.Errorf("the 401 page does not send to the base host's log-in:\n%s", a.body)
+	}
+	// The pod's host serves nothing but the pod: the page's style, scripts
+	// and header links come from the base host, which its CSP allows.
+	if !strings.Contains(a.body, `<link rel="stylesheet" href="`+base+`.web/static/style.css?v=`) ||
+		!strings.Contains(a.body, `<a href="`+base+`.idp/signup">Sign up</a>`) {
+		t.Errorf("the pod host's page links relative assets or pages:\n%s", a.body)
+	}
+	origin := strings.TrimSuffix(base, "/")
+	if csp := a.header.Get("Content-Security-Policy"); !strings.Contains(csp, "style-src 'self' "+origin+";") ||
+		!strings.Contains(csp, "script-src 'self' "+origin+";") {
+		t.Errorf("CSP on the pod's host: %q", csp)
+	}
+	if a := get(base+".web/static/style.css", nil); a.status != 200 {
+		t.Errorf("style on the base host: %d", a.status)
+	}
+	// The base host's own pages still know the session.
+	if a := get(base+".idp/account", alice); a.status != 200 {
+		t.Errorf("account page: %d", a.status)
+	}
+}
+
+// Issue 15 item 0: "/" is a landing page for a visitor and for a logged-in
+// person who does not own the root (with the way to their pod), never the
+// plain text "authentication required".
+func TestRootIsALandingPage(t *testing.T) {
+	s, base := serveAccounts(t, "alice", "bob") // alice, the first, owns the root
+	nav := map[string]string{"Accept": browserAccept, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+	a := getPage(t, base, "/", nav, nil)
+	if a.status != 200 || !strings.Contains(a.body, "/.idp/signup") || !strings.Contains(a.body, "/.idp/login") {
+		t.Fatalf("anonymous /: %d %s\n%s", a.status, a.ctype, a.body)
+	}
+	a = getPage(t, base, "/", nav, sessionCookie(t, s, "bob@example.org"))
+	if a.status != 200 || !strings.Contains(a.body, `<a class="button" href="`+base+`bob/">Go to your pod</a>`) {
+		t.Fatalf("bob's /: %d\n%s", a.status, a.body)
+	}
+	// No dead ends: an unknown page is a 404 page that links on.
+	bob := sessionCookie(t, s, "bob@example.org")
+	for _, p := range []string{"/.web/nope", "/bob/no/such/thing", "/.idp/nope", "/.idp/static/style.css"} {
+		a = getPage(t, base, p, nav, bob)
+		if a.status != http.StatusNotFound || !strings.HasPrefix(a.ctype, "text/html") || !strings.Contains(a.body, "<a ") {
+			t.Errorf("%s: %d %s\n%s", p, a.status, a.ctype, a.body)
+		}
+	}
+}
+
+// BenchmarkContainerPage: the page of a folder of 1,000 files, rendered
+// for its owner (an in-process HEAD and GET to the LDP handler, the
+// Turtle parsed, sorted and rendered), over real HTTP on loopback.
+func BenchmarkContainerPage(b *testing.B) {
+	s, base := serveAccounts(b, "alice")
+	id, secret, key := scriptCredentials(b, s, "alice@example.org")
+	st, access := tokenRequest(b, base, id, secret, key)
+	if st != 200 {
+		b.Fatalf("token: %d", st)
+	}
+	for i := range 1000 {
+		u := fmt.Sprintf("%salice/big/file-%04d.txt", base, i)
+		proof, _ := key.Proof("PUT", u, access, time.Now())
+		req, _ := http.NewRequest("PUT", u, strings.NewReader("x"))
+		req.Header.Set("Content-Type", "text/plain")
+		req.Header.Set("Authorization", "DPoP "+access)
+		req.Header.Set("DPoP", proof)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 201 {
+			b.Fatalf("PUT %d: %v", i, err)
+		}
+		resp.Body.Close()
+	}
+	ctx := context.Background()
+	acct, _ := s.id.accounts.ByEmail(ctx, "alice@example.org")
+	tok, _ := s.id.accounts.NewSession(ctx, acct.ID)
+	cookie := s.id.accounts.Cookie(tok)
+	b.ResetTimer()
+	for b.Loop() {
+		req, _ := http.NewRequest("GET", base+"alice/big/?sort=size&order=desc", nil)
+		req.Header.Set("Accept", browserAccept)
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
+		req.AddCookie(cookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || n < 100_000 { // 500 of the 1,000 rows
+			b.Fatalf("page: %d, %d bytes", resp.StatusCode, n)
+		}
+		b.SetBytes(n)
 	}
 }

@@ -156,6 +156,7 @@ func (h *Handler) routes() *http.ServeMux {
 	page := func(f http.HandlerFunc) http.HandlerFunc { return h.ownPagesOnly(false, f) }
 	click := func(f http.HandlerFunc) http.HandlerFunc { return h.ownPagesOnly(true, f) }
 	m.HandleFunc("GET "+p+"{$}", page(h.serveIndex))
+	m.HandleFunc("GET "+p, page(h.serveNotFound))
 	m.HandleFunc("GET "+p+"login", page(h.serveLogin))
 	m.HandleFunc("POST "+p+"login", page(h.postLogin))
 	m.HandleFunc("GET "+p+"signup", page(h.serveSignup))
@@ -175,6 +176,13 @@ func (h *Handler) routes() *http.ServeMux {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w, "")
 	h.mux.ServeHTTP(w, r)
+}
+
+// serveNotFound is the page of an unknown address under /.idp/: no dead
+// end (issue 15 item 0).
+func (h *Handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	h.message(w, r, http.StatusNotFound, message{Title: "Nothing here",
+		Text: "There is no page at this address.", Link: h.path("account"), LinkText: "Go to your account"})
 }
 
 func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request) {

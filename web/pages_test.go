@@ -267,7 +267,7 @@ func TestSecurityHeaders(t *testing.T) {
 	check("unknown interaction", anon.get("/.idp/login?interaction=nope"), true)
 	check("account", b.get("/.idp/account"), true)
 	check("consent", b.get(consentURL), true)
-	if body := anon.get("/.idp/login").body; !strings.Contains(body, `href="/.web/static/style.css?v=`) {
+	if body := anon.get("/.idp/login").body; !strings.Contains(body, `/.web/static/style.css?v=`) {
 		t.Errorf("login page does not link the shared style (web/ui): %s", body)
 	}
 	check("op error page", anon.get("/.oidc/auth?client_id=unknown"), true)

@@ -96,8 +96,21 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, acct *acc
 
 // EndSession ends the browser's session and clears its cookie
 // (op.Sessions, called on RP-initiated logout). It writes no status.
+//
+// Logging out also ends what the pages' own client holds for the account
+// (every tab's refresh and access tokens of ui.ClientID): a page left
+// open can write nothing more after log-out.
 func (h *Handler) EndSession(w http.ResponseWriter, r *http.Request) error {
 	if tok := cookieValue(r, h.accounts.CookieName()); tok != "" {
+		info, err := h.accounts.SessionInfo(r.Context(), tok)
+		if err != nil && !errors.Is(err, account.ErrNoSession) {
+			return err
+		}
+		if p := h.op(); p != nil && info != nil {
+			if err := p.RevokeClient(r.Context(), info.Account.ID, h.firstParty); err != nil {
+				return err
+			}
+		}
 		if err := h.accounts.EndSession(r.Context(), tok); err != nil {
 			return err
 		}

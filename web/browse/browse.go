@@ -86,7 +86,13 @@ func (res *Resource) Modes() map[string]bool { return userModes(res.Head.Header.
 
 // ServeHTTP renders the page of the requested resource for the session.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	webID, _ := h.session(r)
+	var webID string
+	if h.isBaseHost(r) {
+		// The session cookie is the base host's (host-only). A pod on its
+		// own host shows what is public: a cookie that reaches it anyway
+		// (one a page set for the parent domain) is not trusted there.
+		webID, _ = h.session(r)
+	}
 	res := &Resource{URL: h.resourceURL(r), Path: r.URL.EscapedPath(), WebID: webID,
 		Container: strings.HasSuffix(r.URL.Path, "/")}
 	w.Header().Add("Vary", "Accept, Sec-Fetch-Mode, Sec-Fetch-Dest, Cookie")

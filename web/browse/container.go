@@ -73,7 +73,13 @@ type containerData struct {
 	Write, Append bool
 	// Self is the container's URL (the page's script writes below it).
 	Self string
+	// Paging: this page's place in the listing (PerPage children a page).
+	Total, From, To int
+	Prev, Next      string
 }
+
+// PerPage is how many children one page of a container lists.
+const PerPage = 500
 
 // columns the listing sorts by (the sort query parameter).
 var columns = []string{"name", "type", "size", "modified"}
@@ -101,25 +107,16 @@ func (h *Handler) serveContainer(w http.ResponseWriter, r *http.Request, res *Re
 	key, desc := sortParams(r.URL.Query())
 	sortItems(items, key, desc)
 	modes := res.Modes()
-	d := &containerData{Crumbs: h.crumbs(r, res), Items: items, Sorts: sortLinks(r.URL.Path, key, desc),
+	d := &containerData{Crumbs: h.crumbs(r, res), Sorts: sortLinks(r.URL.Path, key, desc),
 		Write: modes["write"], Append: modes["write"] || modes["append"], Self: res.URL}
+	d.page(items, r.URL.Path, r.URL.Query())
 	title := "Folder " + d.Crumbs[len(d.Crumbs)-1].Name
 	var scripts []string
 	if d.Append {
 		scripts = []string{"browse.js"}
 	}
-	ui.SecurityHeaders(w, ui.Policy{Connect: h.connect(r)})
 	h.pages.Render(w, r, http.StatusOK, "container", &ui.Page{Title: title, WebID: res.WebID, Section: h.section(res),
 		Scripts: scripts, Data: d})
-}
-
-// connect is the connect-src a page's script needs beyond 'self': the
-// base host for the provider when the page is on a pod's own host.
-func (h *Handler) connect(r *http.Request) []string {
-	if h.scheme+"://"+r.Host != h.origin {
-		return []string{h.origin}
-	}
-	return nil
 }
 
 // section marks "My pod" in the header when the page is in the
@@ -232,6 +229,35 @@ func sortItems(items []item, key string, desc bool) {
 		}
 		return c
 	})
+}
+
+// page keeps the children of the page asked for (?page=N, from 1) and
+// links the pages before and after it (same sort).
+func (d *containerData) page(items []item, p string, q url.Values) {
+	n, err := strconv.Atoi(q.Get("page"))
+	if err != nil || n < 1 {
+		n = 1
+	}
+	last := max(1, (len(items)+PerPage-1)/PerPage)
+	n = min(n, last)
+	from, to := (n-1)*PerPage, min(n*PerPage, len(items))
+	d.Items, d.Total, d.From, d.To = items[from:to], len(items), from+1, to
+	link := func(page int) string {
+		v := url.Values{"page": {strconv.Itoa(page)}}
+		if k, desc := sortParams(q); k != "name" || desc {
+			v.Set("sort", k)
+			if desc {
+				v.Set("order", "desc")
+			}
+		}
+		return (&url.URL{Path: p, RawQuery: v.Encode()}).String()
+	}
+	if n > 1 {
+		d.Prev = link(n - 1)
+	}
+	if n < last {
+		d.Next = link(n + 1)
+	}
 }
 
 func sortLinks(p, key string, desc bool) map[string]sortLink {

@@ -109,7 +109,6 @@ func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request, res *Res
 	if res.WebID != "" && (d.Write && d.Kind == "rdf" && !d.TooLarge || !d.Public) {
 		scripts = []string{"document.js"}
 	}
-	ui.SecurityHeaders(w, ui.Policy{Connect: h.connect(r)})
 	h.pages.Render(w, r, http.StatusOK, "document", &ui.Page{Title: d.Name, WebID: res.WebID,
 		Section: h.section(res), Scripts: scripts, Data: d})
 }

@@ -119,7 +119,7 @@ func TestDocumentRDF(t *testing.T) {
 		`>&lt;#me&gt;</a>`, `href="http://pod.example/other.ttl#bob"`, `>&lt;other.ttl#bob&gt;</a>`, `>rdf:type</a>`,
 		`Alice &lt;script&gt;alert(1)&lt;/script&gt;`, `<span class="note">@en</span>`, `xsd:integer`,
 		`<textarea id="turtle"`, `data-etag="&#34;`, `<dt>Statements</dt><dd>6</dd>`,
-		`src="/.web/static/document.js?v=`)
+		`src="http://pod.example/.web/static/document.js?v=`)
 	mustNotContain(t, body, `<script>alert`, `href="javascript:`)
 	if csp := hd.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
 		t.Errorf("CSP %q", csp)

@@ -26,10 +26,11 @@ type statusData struct {
 // serveStatus renders the page of a non-200 answer of the LDP handler.
 // A 401 (nobody logged in) offers to log in and come back here; a 403 says
 // whose session it is and offers to log in as someone else. The anonymous
-// visitor of the server's root gets the landing page instead.
+// visitor of the server's root gets the landing page instead (a person
+// logged in too, with the way to their pod).
 func (h *Handler) serveStatus(w http.ResponseWriter, r *http.Request, res *Resource, status int) {
-	if res.WebID == "" && r.URL.Path == "/" && h.isBaseHost(r) && (status == http.StatusUnauthorized || status == http.StatusForbidden) {
-		h.serveLanding(w, r)
+	if r.URL.Path == "/" && h.isBaseHost(r) && (status == http.StatusUnauthorized || status == http.StatusForbidden) {
+		h.serveLanding(w, r, res.WebID)
 		return
 	}
 	d := &statusData{Status: status, Links: h.waysOn(r, res)}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -168,6 +169,9 @@ func (h *Handler) planInstall(ctx context.Context, root string, raw []byte) (*Pl
 	plan := &Plan{Manifest: self, Agent: self + "#module", Name: m.Name, Version: m.Version,
 		Permissions: permissions(m), Hosts: hostsOf(m), Limits: m.Limits,
 		Wasm: PlanWasm{URL: m.Wasm.URL, SHA256: m.Wasm.SHA256, Local: inPod(m.Wasm.URL, root)}}
+	if !plan.Wasm.Local && h.onThisServer(m.Wasm.URL) {
+		return nil, refuse(http.StatusUnprocessableEntity, "wasm.url: a binary on this server must be in the same pod as the manifest; upload it")
+	}
 	if !plan.Wasm.Local {
 		if plan.Wasm.Size, err = h.fetchWasm(ctx, m.Wasm.URL, m.Wasm.SHA256); err != nil {
 			return nil, err
@@ -245,6 +249,18 @@ func (h *Handler) installed(ctx context.Context, self string) (*modules.Manifest
 		return nil, nil
 	}
 	return m, nil
+}
+
+// onThisServer reports whether iri is on the server's host or a pod's
+// host below it (it is never fetched over the network).
+func (h *Handler) onThisServer(iri string) bool {
+	u, err := url.Parse(iri)
+	b, berr := url.Parse(h.cfg.BaseURL)
+	if err != nil || berr != nil {
+		return false
+	}
+	host, base := strings.ToLower(u.Host), strings.ToLower(b.Host)
+	return host == base || strings.HasSuffix(host, "."+base)
 }
 
 func invalidManifest(err error) error {

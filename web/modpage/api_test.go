@@ -202,6 +202,8 @@ func TestPlanRefusals(t *testing.T) {
 		{"manifest with unknown field", p.owner, "POST", "application/json", mustJSON(map[string]string{"pod": "alice", "manifest": indexerManifest("1", `,"description":"<img src=x onerror=alert(1)>"`)}), nil, 422, "unknown field"},
 		{"container of another pod", p.owner, "POST", "application/json", mustJSON(map[string]string{"pod": "alice", "manifest": strings.Replace(indexerManifest("1", ""), "../../index/", "../../../bob/", 1)}), nil, 422, "not a container of this pod"},
 		{"non-https binary", p.owner, "POST", "application/json", mustJSON(map[string]string{"pod": "alice", "manifest": strings.Replace(indexerManifest("1", ""), "indexer.wasm", "http://example.org/i.wasm", 1)}), nil, 422, "https"},
+		{"binary in another pod", p.owner, "POST", "application/json", mustJSON(map[string]string{"pod": "alice", "manifest": strings.Replace(indexerManifest("1", ""), "indexer.wasm", "../../../bob/i.wasm", 1)}), nil, 422, "same pod"},
+		{"binary on a pod host of this server", p.owner, "POST", "application/json", mustJSON(map[string]string{"pod": "alice", "manifest": strings.Replace(indexerManifest("1", ""), "indexer.wasm", "https://bob."+strings.TrimSuffix(strings.TrimPrefix(p.base, "http://"), "/")+"/i.wasm", 1)}), nil, 422, "same pod"},
 		{"binary with no fetch client", p.owner, "POST", "application/json", mustJSON(map[string]string{"pod": "alice", "manifest": strings.Replace(indexerManifest("1", ""), "indexer.wasm", "https://example.org/i.wasm", 1)}), nil, 422, "upload"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,6 +25,9 @@ type Policy struct {
 	Media []string
 	// Frame adds sources to frame-src (a sandboxed preview of a resource).
 	Frame []string
+	// Assets adds sources to script-src, style-src and img-src: the base
+	// origin, for a page on a pod's own host (set by Set.Render).
+	Assets []string
 }
 
 func list(self string, extra []string) string {
@@ -36,12 +39,13 @@ func list(self string, extra []string) string {
 
 // String is the header value.
 func (p Policy) String() string {
-	media := list("'self' data: blob:", p.Media)
+	media := list(list("'self' data: blob:", p.Assets), p.Media)
 	frame := "'none'"
 	if len(p.Frame) > 0 {
 		frame = strings.Join(p.Frame, " ")
 	}
-	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + media +
+	self := list("'self'", p.Assets)
+	return "default-src 'none'; script-src " + self + "; style-src " + self + "; img-src " + media +
 		"; media-src " + media + "; connect-src " + list("'self'", p.Connect) +
 		"; frame-src " + frame + "; form-action " + list("'self'", p.FormAction) +
 		"; frame-ancestors 'none'; base-uri 'none'"

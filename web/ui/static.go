@@ -88,7 +88,10 @@ func Static(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", a.ctype)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("ETag", a.etag)
-	hd.Set("Cross-Origin-Resource-Policy", "same-site")
+	// Public files: the pages on a pod's own host load them from the base
+	// host, module scripts in CORS mode.
+	hd.Set("Access-Control-Allow-Origin", "*")
+	hd.Set("Cross-Origin-Resource-Policy", "cross-origin")
 	if v := r.URL.Query().Get("v"); v != "" && "?v="+v == assetVersion(name) {
 		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {

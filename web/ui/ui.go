@@ -67,8 +67,13 @@ type Page struct {
 	// names, e.g. "browse.js").
 	Scripts []string
 	// LoginNext is the path the header's "Log in" link returns to ("":
-	// the current request's path and query).
+	// the current request's path and query on the base host; nothing on a
+	// pod's own host, whose pages the session never reaches).
 	LoginNext string
+	// Policy adds sources to the page's Content-Security-Policy (Render
+	// sets the header unless the handler set one; on a pod's own host it
+	// adds the base origin, where the assets and the provider are).
+	Policy Policy
 	// HideLogin leaves the header's Log in and Sign up links out (the
 	// log-in and sign-up pages themselves).
 	HideLogin bool
@@ -99,6 +104,8 @@ type Page struct {
 
 // Set is a layout and the pages rendered into it.
 type Set struct {
+	origin   string // scheme://host of the base URL
+	host     string // host of the base URL
 	base     string // base URL path without trailing slash
 	baseURL  string // base URL with one trailing slash
 	clientID string
@@ -118,7 +125,7 @@ func Parse(baseURL string, log *slog.Logger, fsys fs.FS, dir string, names ...st
 		log = slog.New(slog.DiscardHandler)
 	}
 	bu := strings.TrimSuffix(u.Scheme+"://"+u.Host+u.EscapedPath(), "/") + "/"
-	s := &Set{base: strings.TrimSuffix(u.EscapedPath(), "/"), baseURL: bu, clientID: ClientID(bu),
+	s := &Set{origin: u.Scheme + "://" + u.Host, host: u.Host, base: strings.TrimSuffix(u.EscapedPath(), "/"), baseURL: bu, clientID: ClientID(bu),
 		pages: make(map[string]*template.Template, len(names)), log: log}
 	layout, err := template.New("layout.html").Funcs(template.FuncMap{"asset": s.Asset}).ParseFS(layoutFS, "templates/layout.html")
 	if err != nil {
@@ -140,8 +147,11 @@ func (s *Set) Base() string { return s.base }
 // BaseURL is the public base URL with one trailing slash.
 func (s *Set) BaseURL() string { return s.baseURL }
 
-// Asset is the URL of static file name with its content hash (long cache).
-func (s *Set) Asset(name string) string { return s.base + StaticPath + name + assetVersion(name) }
+// Asset is the URL of static file name with its content hash (long cache),
+// absolute: a page on a pod's own host loads the assets from the base host.
+func (s *Set) Asset(name string) string {
+	return s.origin + s.base + StaticPath + name + assetVersion(name)
+}
 
 // Render writes page name with status and the pages' security headers
 // (unless the caller set a Content-Security-Policy already). It renders
@@ -157,8 +167,13 @@ func (s *Set) Render(w http.ResponseWriter, r *http.Request, status int, name st
 	if p.WebID != "" {
 		p.Pod, p.PodName = PodOf(p.WebID)
 	}
-	if p.LoginNext == "" {
+	foreign := r.Host != s.host // a pod's own host
+	if p.LoginNext == "" && !foreign {
 		p.LoginNext = r.URL.RequestURI()
+	}
+	if foreign {
+		p.Policy.Assets = append(p.Policy.Assets, s.origin)
+		p.Policy.Connect = append(p.Policy.Connect, s.origin)
 	}
 	if p.Nav == nil {
 		p.Nav = s.DefaultNav(p)
@@ -171,7 +186,7 @@ func (s *Set) Render(w http.ResponseWriter, r *http.Request, status int, name st
 	}
 	hd := w.Header()
 	if hd.Get("Content-Security-Policy") == "" {
-		SecurityHeaders(w, Policy{})
+		SecurityHeaders(w, p.Policy)
 	}
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Content-Length", strconv.Itoa(buf.Len()))

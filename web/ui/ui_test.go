@@ -24,7 +24,7 @@ func TestStaticCaching(t *testing.T) {
 	for _, name := range []string{"style.css", "naamio.js", "callback.js"} {
 		w := get(StaticPath+name, nil)
 		if w.Code != 200 || w.Header().Get("ETag") == "" || w.Header().Get("Cache-Control") != "no-cache" ||
-			w.Header().Get("X-Content-Type-Options") != "nosniff" {
+			w.Header().Get("X-Content-Type-Options") != "nosniff" || w.Header().Get("Access-Control-Allow-Origin") != "*" {
 			t.Errorf("%s: %d %v", name, w.Code, w.Header())
 		}
 		if name != "style.css" && !strings.HasPrefix(w.Header().Get("Content-Type"), "text/javascript") {

@@ -7,7 +7,7 @@
 // NAAMIO_PASSWORD, NAAMIO_POD, CHROMIUM.
 import { journey, env, signUp, tokenReady } from "./lib.mjs";
 
-const { step, finish, base, shot, newPage } = journey({ stepMs: 40_000, totalMs: 240_000 });
+const { step, finish, base, shot, newPage, setCurrent } = journey({ stepMs: 40_000, totalMs: 240_000 });
 const email = env("NAAMIO_EMAIL");
 const password = env("NAAMIO_PASSWORD");
 const pod = env("NAAMIO_POD");
@@ -129,6 +129,20 @@ await step("rename-file", async () => {
 });
 
 await step("rename-folder", async () => {
+  // Share the folder publicly to read and add to (its own ACL, naming the folder by its
+  // absolute URL), so that the move must carry the ACL over.
+  const shared = await page.evaluate(async ([folder]) => {
+    const { solidFetch } = await import("/.web/static/naamio.js");
+    const me = JSON.parse(sessionStorage.getItem("naamio.token")).webid;
+    const acl = `@prefix acl: <http://www.w3.org/ns/auth/acl#>.
+<#owner> a acl:Authorization; acl:agent <${me}>; acl:accessTo <${folder}>; acl:default <${folder}>; acl:mode acl:Read, acl:Write, acl:Control.
+<#public> a acl:Authorization; acl:agentClass <http://xmlns.com/foaf/0.1/Agent>; acl:accessTo <${folder}>; acl:default <${folder}>; acl:mode acl:Read, acl:Append.`;
+    const r = await solidFetch(folder + ".acl", { method: "PUT", headers: { "Content-Type": "text/turtle" }, body: acl });
+    return r.status;
+  }, [`${podURL}Holiday%20photos/`]);
+  if (shared !== 201 && shared !== 205 && shared !== 204) throw new Error(`sharing the folder: ${shared}`);
+  const anonBefore = await (await fetch(`${podURL}Holiday%20photos/notes.txt`)).status;
+  if (anonBefore !== 200) throw new Error(`the shared folder's file answers ${anonBefore} to anyone`);
   await page.goto(podURL);
   await row("Holiday photos").getByRole("button", { name: "Rename Holiday photos" }).click();
   await page.fill("#dlg-input", "Trips");
@@ -139,7 +153,12 @@ await step("rename-folder", async () => {
   const inside = await rowNames();
   if (!inside.includes("notes.txt") || !inside.includes("big.bin")) throw new Error(`the moved folder holds ${inside}`);
   await shot(page, "folder-renamed");
-  return notice;
+  // The sharing moved with it: anyone reads the moved file, nobody the old.
+  const anon = await (await fetch(`${podURL}Trips/notes.txt`)).status;
+  if (anon !== 200) throw new Error(`after the move, Trips/notes.txt answers ${anon} to anyone (sharing not carried over)`);
+  const old = await (await fetch(`${podURL}Holiday%20photos/notes.txt`)).status;
+  if (old !== 404 && old !== 401 && old !== 403) throw new Error(`the old location answers ${old}`);
+  return `${notice}; public read carried over to Trips/`;
 });
 
 await step("sort-without-script", async () => {
@@ -153,6 +172,26 @@ await step("sort-without-script", async () => {
   await page.waitForURL(/order=desc/);
   if ((await rowNames())[0] !== "big.bin") throw new Error(`descending by size: ${await rowNames()}`);
   return "by size, both ways";
+});
+
+await step("anonymous-append", async () => {
+  // A visitor who may only add (public acl:Append) gets the upload form,
+  // no rename or delete, and adds a file anonymously: no sign-in.
+  const guest = await newPage("visitor");
+  await guest.goto(`${podURL}Trips/`);
+  if ((await guest.locator("#files").count()) !== 1) throw new Error("no upload form for a visitor who may append");
+  if (await guest.locator("#listing button").count()) throw new Error("a visitor gets rename or delete buttons");
+  await guest.setInputFiles("#files", [{ name: "guest book.txt", mimeType: "text/plain", buffer: Buffer.from("was here\n") }]);
+  await Promise.all([guest.waitForEvent("load"), guest.click("#upload button[type=submit]")]);
+  await guest.waitForSelector("#progress .notice, #progress .error");
+  const said = await guest.locator("#progress").innerText();
+  if (!guest.url().startsWith(`${podURL}Trips/`) || !/Uploaded/.test(said)) throw new Error(`${guest.url()}: ${said}`);
+  const names = await guest.locator("#listing tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.name));
+  if (!names.includes("guest book.txt")) throw new Error(`listed for the visitor: ${names}`);
+  await shot(guest, "visitor-appended");
+  await guest.context().close();
+  setCurrent(page);
+  return `${said} (${names.join(", ")})`;
 });
 
 await step("delete-with-confirmation", async () => {
@@ -193,6 +232,8 @@ await step("phone-and-keyboard", async () => {
   });
   if (focus.text !== "Skip to content" || focus.outline === "none") throw new Error(`first focus: ${JSON.stringify(focus)}`);
   await shot(page, "keyboard-focus");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await shot(page, "phone-dark");
   return `no overflow at 375 px; first Tab: ${focus.text} (outline ${focus.outline} ${focus.width})`;
 });
 

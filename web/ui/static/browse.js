@@ -66,6 +66,9 @@ function checkName(name) {
   if (name.length > 200) return 'That name is too long (at most 200 characters).';
   if (name.includes('/')) return 'A name cannot contain “/”.';
   if (name === '.' || name === '..') return 'That name is not allowed.';
+  // The server keeps these endings for a resource's sharing settings and
+  // description (auxiliary resources).
+  if (/\.(acl|meta)$/i.test(name)) return 'Names ending in .acl or .meta are reserved for sharing settings and descriptions.';
   return '';
 }
 
@@ -208,13 +211,20 @@ async function copyACL(from, to, warnings) {
 
 // --- the writes ------------------------------------------------------------
 
+// A person who may only append here (acl:Append on the folder) adds with
+// POST and a Slug (the server picks the final name); one who may write
+// puts at the exact name.
 async function createFolder(name) {
-  const url = childURL(self, name, true);
-  const res = await solidFetch(url, { method: 'PUT', headers: { 'Content-Type': 'text/turtle', 'If-None-Match': '*' }, body: '' });
+  const res = canWrite
+    ? await solidFetch(childURL(self, name, true), { method: 'PUT', headers: { 'Content-Type': 'text/turtle', 'If-None-Match': '*' }, body: '' })
+    : await solidFetch(self, { method: 'POST', body: '', headers: {
+      'Content-Type': 'text/turtle', Slug: encodeURIComponent(name), Link: '<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"' } });
   if (!res.ok) throw new Error(await problem(res, `Creating the folder “${name}”`));
 }
 
 async function uploadOne(file, index, count) {
+  const bad = checkName(file.name);
+  if (bad) throw new Error(`“${file.name}”: ${bad}`);
   const url = childURL(self, file.name, false);
   const bar = document.createElement('progress');
   bar.max = file.size || 1;
@@ -227,11 +237,14 @@ async function uploadOne(file, index, count) {
   };
   status.replaceChildren(label, bar);
   show(0);
+  const type = file.type || 'application/octet-stream';
   const send = (extra) => solidUpload(url, file, {
-    headers: { 'Content-Type': file.type || 'application/octet-stream', ...extra },
+    headers: { 'Content-Type': type, ...extra },
     onProgress: show,
   });
-  let res = await send({ 'If-None-Match': '*' });
+  let res = canWrite
+    ? await send({ 'If-None-Match': '*' })
+    : await solidUpload(self, file, { method: 'POST', onProgress: show, headers: { 'Content-Type': type, Slug: encodeURIComponent(file.name) } });
   if (res.status === 412) {
     const ok = await ask({ title: 'Replace file?', text: `“${file.name}” already exists here. Replace it with the file you chose?`, okText: 'Replace', danger: true });
     if (!ok) return false;

@@ -117,6 +117,7 @@ function showPrompt(p) {
   const removed = p.removed || [];
   field('removed').replaceChildren(...removed.map((r) => item(`${r.modes.join(', ')} on ${r.container}`)));
   field('removed-some').hidden = !removed.length;
+  document.getElementById('approve').textContent = p.upgrade ? 'Allow and upgrade' : 'Allow and install';
   prompt.hidden = false;
   prompt.focus();
   prompt.scrollIntoView({ block: 'start' });

@@ -43,6 +43,10 @@ const redirectURI = base + '.web/callback';
 
 const enc = new TextEncoder();
 
+// A page of ours rendered for nobody (after log-out) drops this tab's
+// token; the server revoked it at log-out anyway.
+if (meta('naamio-base') && !meta('naamio-webid')) sessionStorage.removeItem(TOKEN);
+
 function b64url(bytes) {
   let s = '';
   const b = new Uint8Array(bytes);
@@ -277,7 +281,11 @@ export async function ready() {
   return login(location.href);
 }
 
+// authorized returns the headers of a request as this tab's person. On a
+// page rendered for nobody (an anonymous visitor of a folder anyone may
+// append to) requests go out anonymous: no token, no sign-in.
 async function authorized(method, url) {
+  if (meta('naamio-base') && !meta('naamio-webid')) return { t: null, headers: {} };
   let t = await token();
   if (!t) t = await login(location.href);
   return { t, headers: { Authorization: 'DPoP ' + t.access, DPoP: await proof(method, url, t.access) } };
@@ -290,7 +298,8 @@ function resendable(body) {
 
 // solidFetch is fetch with this tab's DPoP-bound token. A 401 renews the
 // token once and retries (when the body can be sent again). With no token
-// at all it signs in (leaving the page).
+// at all it signs in (leaving the page); on a page rendered for nobody it
+// sends the request anonymous.
 export async function solidFetch(url, init = {}) {
   const href = new URL(url, location.href).href;
   const method = (init.method || 'GET').toUpperCase();
@@ -301,7 +310,7 @@ export async function solidFetch(url, init = {}) {
     return { t, res: await fetch(href, { ...init, method, headers: h, credentials: 'omit' }) };
   };
   const { t, res } = await send();
-  if (res.status === 401 && resendable(init.body) && await refresh(t)) {
+  if (t && res.status === 401 && resendable(init.body) && await refresh(t)) {
     return (await send()).res;
   }
   return res;
