@@ -36,10 +36,10 @@ func TestJourneyDocument(t *testing.T) {
 	mustStatus(t, owner.do(t, http.MethodPut, doc, []byte(`@prefix foaf: <http://xmlns.com/foaf/0.1/>.
 <#me> a foaf:Person; foaf:name "Alice".
 `), "Content-Type", "text/turtle"), http.StatusCreated)
-	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
-	for x := 0; x < 64; x++ {
-		for y := 0; y < 48; y++ {
-			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 160, 255})
+	img := image.NewRGBA(image.Rect(0, 0, 320, 200))
+	for x := 0; x < 320; x++ {
+		for y := 0; y < 200; y++ {
+			img.Set(x, y, color.RGBA{uint8(x * 255 / 320), uint8(y * 255 / 200), 160, 255})
 		}
 	}
 	var pngBuf bytes.Buffer
