@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,9 +34,11 @@ import (
 //     rotation: rows 37, 38, 44) and that the key's owner is the
 //     activity's actor (401, row 36);
 //  4. the origin rules (FEP-fe34, row 40): see checkOrigin; 403;
-//  5. which pods it is for, and for each, whether their owner blocks
-//     the actor (then it is dropped for that pod, answered 202 all the
-//     same, as Mastodon does: the blocked peer learns nothing).
+//  5. which pods it is for (a remote actor's Delete of itself: every pod
+//     that knows the actor, podsRelated), and for each, whether their
+//     owner blocks the actor (then it is dropped for that pod, answered
+//     202 all the same, as Mastodon does: the blocked peer learns
+//     nothing).
 //
 // Then every effect happens and the activity is stored (inboxstore.go);
 // the answer is 202 Accepted. Nothing is stored for a refused activity.
@@ -193,6 +196,12 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request, pod string) er
 		w.Header().Set("Retry-After", "60")
 		return fmt.Errorf("%w: %v", errUnavailable, err)
 	case err != nil:
+		if gone, gerr := s.goneActorDeleted(ctx, a, err); gerr != nil || gone {
+			if gerr == nil {
+				w.WriteHeader(http.StatusAccepted)
+			}
+			return gerr
+		}
 		// RFC 9110 §11.6.1: a 401 names the scheme it wants.
 		w.Header().Set("WWW-Authenticate", `Signature headers="(request-target) host date digest"`)
 		return fmt.Errorf("%w: %v", errUnauthorized, err)
@@ -206,7 +215,13 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request, pod string) er
 			return err
 		}
 	}
-	var todo []string
+	selfDelete := a.Type == "Delete" && idOf(a.Object) == a.Actor
+	if selfDelete {
+		if pods, err = s.podsRelated(ctx, a.Actor, pods); err != nil {
+			return err
+		}
+	}
+	var todo, blockers []string
 	for _, p := range pods {
 		blocked, err := s.cfg.Relations.Blocked(ctx, p, a.Actor)
 		if err != nil {
@@ -214,12 +229,23 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request, pod string) er
 		}
 		if !blocked {
 			todo = append(todo, p)
+		} else {
+			blockers = append(blockers, p)
 		}
 	}
 	// Every pod's checks before any effect: a refusal stores nothing.
 	for _, p := range todo {
 		if err := s.checkFor(ctx, p, a); err != nil {
 			return err
+		}
+	}
+	if selfDelete {
+		// A pod that blocks the actor hears nothing from it, but its
+		// graph forgets the actor all the same.
+		for _, p := range blockers {
+			if err := s.cfg.Relations.Forget(ctx, p, a.Actor); err != nil {
+				return err
+			}
 		}
 	}
 	for _, p := range todo {
@@ -277,6 +303,56 @@ func (s *Service) podsFor(ctx context.Context, a *asActivity) ([]string, error) 
 		add(p)
 	}
 	return out, nil
+}
+
+// goneActorDeleted handles a remote actor's Delete of itself whose
+// signature could not be checked because the key's document is gone (404
+// or 410: a deleted account's server stops serving its key, and we keep
+// keys only in a cache). The signature proves nothing then, so nothing is
+// stored; but when the actor's own IRI, fetched now, is gone too (its
+// server says so, whoever sent this), every pod forgets the actor, as
+// GoToSocial and Mastodon drop an account whose server answers 410. It
+// reports whether it did.
+func (s *Service) goneActorDeleted(ctx context.Context, a *asActivity, verr error) (bool, error) {
+	if a.Type != "Delete" || idOf(a.Object) != a.Actor || !errors.Is(verr, httpsig.ErrNoKey) ||
+		!errors.Is(verr, remote.ErrNotFound) || s.cfg.Fetch == nil {
+		return false, nil
+	}
+	if _, err := s.cfg.Fetch.Fetch(ctx, a.Actor); !errors.Is(err, remote.ErrNotFound) {
+		return false, nil
+	}
+	pods, err := s.cfg.Relations.PodsRelated(ctx, a.Actor)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range pods {
+		if err := s.cfg.Relations.Forget(ctx, p, a.Actor); err != nil {
+			return false, err
+		}
+	}
+	s.log.InfoContext(ctx, "federation: a deleted actor is gone from every pod", "actor", a.Actor, "pods", len(pods))
+	return true, nil
+}
+
+// podsRelated adds to pods every existing pod that knows actor (follows
+// it, is followed by it, or has its Follow waiting: Relations.PodsRelated,
+// the reverse index): a remote actor's Delete of itself reaches every pod
+// of this server whatever it addresses and wherever it was posted (a
+// peer sends it once per shared inbox, to whom it chooses).
+func (s *Service) podsRelated(ctx context.Context, actor string, pods []string) ([]string, error) {
+	related, err := s.cfg.Relations.PodsRelated(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range related {
+		if slices.Contains(pods, p) {
+			continue
+		}
+		if _, ok := s.cfg.Pods.OwnerWebID(p); ok {
+			pods = append(pods, p)
+		}
+	}
+	return pods, nil
 }
 
 // checkOrigin applies the origin rules that do not depend on the pod
@@ -440,11 +516,9 @@ func (s *Service) apply(ctx context.Context, pod string, a *asActivity) error {
 		}
 	case "Delete":
 		if objID == a.Actor {
-			// The actor is gone: it follows and is followed no more.
-			if err := s.cfg.Relations.RemoveFollower(ctx, pod, a.Actor); err != nil {
-				return err
-			}
-			if err := s.cfg.Relations.RemoveFollowing(ctx, pod, a.Actor); err != nil {
+			// The actor is gone: it follows and is followed no more, and
+			// its waiting Follow is dropped.
+			if err := s.cfg.Relations.Forget(ctx, pod, a.Actor); err != nil {
 				return err
 			}
 		}
@@ -496,24 +570,35 @@ func (s *Service) follow(ctx context.Context, pod string, a *asActivity) error {
 	return s.answerFollow(ctx, pod, "Accept", f, a.ID, idOf(a.Object))
 }
 
-// answerFollow sends an Accept or Reject of the Follow followID (whose
-// object was object) to the follower's inbox.
+// answerFollow answers the Follow followID (whose object was object) with
+// an Accept or Reject from pod's actor, addressed to the follower. The
+// answer is stored in the owner's outbox (<pod>/outbox/<typ>-<hash of the
+// Follow's id>, readable by the owner through LDP, and served at its id
+// to the owner and to a signed GET by the follower: getView), so its id
+// dereferences like every other activity of the actor; the outbox
+// consumer delivers it from the change log, as it delivers the owner's
+// own activities. A Follow sent again with the same id (the peer never
+// heard the answer) finds the answer stored and has it sent again to the
+// follower's inbox (idempotent by its id within deliver.KeyTTL).
 func (s *Service) answerFollow(ctx context.Context, pod, typ string, f Follower, followID, object string) error {
-	id := s.cfg.Paths.Activity(pod, strings.ToLower(typ)+"-"+hashName(followID))
+	seg := strings.ToLower(typ) + "-" + hashName(followID)
+	id := s.cfg.Paths.Activity(pod, seg)
 	act := map[string]any{
-		"@context": asContext,
-		"id":       id,
-		"type":     typ,
-		"actor":    s.cfg.Paths.Actor(pod),
-		"object":   map[string]any{"id": followID, "type": "Follow", "actor": f.Actor, "object": object},
-		"to":       []string{f.Actor},
+		"@context":  asContext,
+		"id":        id,
+		"type":      typ,
+		"actor":     s.cfg.Paths.Actor(pod),
+		"object":    map[string]any{"id": followID, "type": "Follow", "actor": f.Actor, "object": object},
+		"to":        []any{f.Actor},
+		"published": s.now().UTC().Format(time.RFC3339),
+	}
+	created, err := s.putActivity(ctx, pod, seg, act)
+	if err != nil || created || s.cfg.Deliver == nil {
+		return err
 	}
 	b, err := json.Marshal(act)
 	if err != nil {
 		return err
-	}
-	if s.cfg.Deliver == nil {
-		return nil // tests without a queue
 	}
 	return s.send(ctx, pod, b, []string{f.Inbox}, id)
 }

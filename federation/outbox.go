@@ -196,7 +196,7 @@ func (s *Service) storeOutgoing(ctx context.Context, pod string, n *normalised) 
 			return err
 		}
 	}
-	if err := s.putActivity(ctx, pod, n.ID, n.Activity); err != nil {
+	if _, err := s.putActivity(ctx, pod, n.ID, n.Activity); err != nil {
 		return err
 	}
 	s.markActive(ctx, pod)
@@ -209,7 +209,7 @@ func (s *Service) storeOutgoing(ctx context.Context, pod string, n *normalised) 
 		return err
 	}
 	created["object"] = n.object()
-	if err := s.putActivity(ctx, pod, rt.ID, created); err != nil {
+	if _, err := s.putActivity(ctx, pod, rt.ID, created); err != nil {
 		return err
 	}
 	if n.Type == "Delete" {
@@ -222,17 +222,19 @@ func (s *Service) storeOutgoing(ctx context.Context, pod string, n *normalised) 
 	return nil
 }
 
-func (s *Service) putActivity(ctx context.Context, pod, id string, a map[string]any) error {
+// putActivity stores a as <pod>/outbox/<id>; created reports a new
+// resource (whose change the outbox consumer delivers).
+func (s *Service) putActivity(ctx context.Context, pod, id string, a map[string]any) (created bool, err error) {
 	raw, err := json.Marshal(a)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, _, err = s.cfg.Store.Put(ctx, ldp.PutRequest{Path: outboxPath(pod, id), ContentType: mediaLDJSON,
+	_, created, err = s.cfg.Store.Put(ctx, ldp.PutRequest{Path: outboxPath(pod, id), ContentType: mediaLDJSON,
 		Body: bytes.NewReader(raw), SizeHint: int64(len(raw)), Origin: OriginFederation})
 	if err != nil {
-		return fmt.Errorf("storing the activity: %w", err)
+		return false, fmt.Errorf("storing the activity: %w", err)
 	}
-	return nil
+	return created, nil
 }
 
 // readActivity reads the stored activity <pod>/outbox/<id>.
@@ -265,9 +267,8 @@ func (s *Service) readActivity(ctx context.Context, pod, id string) (map[string]
 }
 
 // isPublic reports an activity or object addressed to the public
-// collection. Only those are shown to others: followers-only posts are
-// delivered but not served (a signed fetch by a follower's server is not
-// answered with them).
+// collection. Only those are shown to anyone; the others to their
+// recipients (mayReadPrivate).
 func isPublic(m map[string]any) bool {
 	for _, k := range []string{"to", "cc", "audience"} {
 		if slices.Contains(asStrings(m[k]), PublicIRI) {
@@ -295,7 +296,8 @@ func publicView(m map[string]any) map[string]any {
 }
 
 // getView serves the AS2 view of <actor>/objects/<id> (object true) or
-// <actor>/activities/<id>: public ones only, a deleted object as its
+// <actor>/activities/<id>: a public one to anyone, another to those
+// mayReadPrivate lets in (404 to the rest), a deleted object as its
 // Tombstone with 410.
 func (s *Service) getView(w http.ResponseWriter, r *http.Request, pod, id string, object bool) error {
 	a, err := s.readActivity(r.Context(), pod, id)
@@ -310,11 +312,18 @@ func (s *Service) getView(w http.ResponseWriter, r *http.Request, pod, id string
 		}
 		doc = o
 	}
+	// A private one only to its owner and recipients (outbox_access.go),
+	// never kept by a shared cache.
+	w.Header().Set("Vary", "Accept, Authorization, Signature, Signature-Input")
+	if !isPublic(a) {
+		if !s.mayReadPrivate(r, pod, a) {
+			return errNotFound
+		}
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
 	status := http.StatusOK
 	if o, _ := a["object"].(map[string]any); a["type"] == "Create" && o != nil && o["type"] == "Tombstone" {
 		status, doc = http.StatusGone, o
-	} else if !isPublic(a) {
-		return errNotFound
 	}
 	v := publicView(doc)
 	v["@context"] = asContext
@@ -329,7 +338,9 @@ func writeAS2(w http.ResponseWriter, r *http.Request, status int, v any) error {
 	}
 	w.Header().Set("Content-Type", MediaActivityJSON)
 	w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
-	w.Header().Set("Vary", "Accept")
+	if w.Header().Get("Vary") == "" {
+		w.Header().Set("Vary", "Accept")
+	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(raw)

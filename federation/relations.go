@@ -25,6 +25,20 @@ import (
 //	                   PendingFollow)
 //	fx/<actor>\x00<pod> pod follows actor (the reverse of fg/, written with
 //	                   it: which pods a shared-inbox delivery is for)
+//	fy/<actor>\x00<pod> actor follows pod (the reverse of fr/)
+//	fz/<actor>\x00<pod> actor's Follow of pod waits (the reverse of fp/)
+//	rv/1               the reverse indexes fy/ and fz/ were built for the
+//	                   records written before they existed (EnsureReverse)
+//
+// Each reverse key is written and deleted in the transaction that writes
+// or deletes its forward key, so PodsRelated (which pods know an actor at
+// all: where a remote actor's self-Delete must reach) never misses one.
+// Records written by an older server had no fy/ and fz/; EnsureReverse,
+// run once on start (server/federation.go), builds them from fr/ and fp/
+// and then writes rv/1, so later starts skip the scan. Building on start,
+// not lazily: a lazy build would have to be finished before the first
+// self-Delete is trusted to reach every pod, and the scan is one pass
+// over keys (the followers of a whole server in well under a second).
 //
 // The inbox keeps its own index beside them (see inbox.go), and the
 // outbox its list of public activities, op/<pod>/<id> (outbox.go), and
@@ -79,7 +93,14 @@ const (
 	prefBlock      = "bk/"
 	prefPending    = "fp/"
 	prefFollowedBy = "fx/"
+	prefFollowsPod = "fy/"
+	prefPendingBy  = "fz/"
+	keyReverseDone = "rv/1"
 )
+
+// reverseKey is the reverse key of actor and pod under prefix (fx/, fy/,
+// fz/).
+func reverseKey(prefix, actor, pod string) string { return prefix + actor + "\x00" + pod }
 
 // NewRelations returns the relations kept in records (kv.Federation).
 func NewRelations(records kv.KV) *Relations {
@@ -197,23 +218,54 @@ func (r *Relations) count(ctx context.Context, prefix, pod string) (int, error) 
 // AddFollower records f as a follower of pod's actor. Adding one again
 // updates its inboxes and keeps its first Since.
 func (r *Relations) AddFollower(ctx context.Context, pod string, f Follower) error {
-	var old Follower
-	ok, err := r.get(ctx, prefFollower, pod, f.Actor, &old)
+	k, err := relKey(prefFollower, pod, f.Actor)
 	if err != nil {
 		return err
 	}
-	switch {
-	case ok && !old.Since.IsZero():
-		f.Since = old.Since
-	case f.Since.IsZero():
-		f.Since = r.now().UTC()
-	}
-	return r.put(ctx, prefFollower, pod, f.Actor, f)
+	now := r.now().UTC()
+	return r.kv.Update(ctx, func(tx kv.Txn) error {
+		g := f
+		old, err := tx.Get(k)
+		switch {
+		case err == nil:
+			var o Follower
+			if json.Unmarshal(old, &o) == nil && !o.Since.IsZero() {
+				g.Since = o.Since
+			}
+		case !errors.Is(err, kv.ErrNotFound):
+			return err
+		}
+		if g.Since.IsZero() {
+			g.Since = now
+		}
+		b, err := json.Marshal(g)
+		if err != nil {
+			return err
+		}
+		if err := tx.Set(k, b, 0); err != nil {
+			return err
+		}
+		return tx.Set(reverseKey(prefFollowsPod, f.Actor, pod), nil, 0)
+	})
 }
 
 // RemoveFollower forgets actor as a follower; none is not an error.
 func (r *Relations) RemoveFollower(ctx context.Context, pod, actor string) error {
-	return r.del(ctx, prefFollower, pod, actor)
+	return r.delBoth(ctx, prefFollower, prefFollowsPod, pod, actor)
+}
+
+// delBoth deletes a forward key and its reverse in one transaction.
+func (r *Relations) delBoth(ctx context.Context, prefix, reverse, pod, actor string) error {
+	k, err := relKey(prefix, pod, actor)
+	if err != nil {
+		return err
+	}
+	return r.kv.Update(ctx, func(tx kv.Txn) error {
+		if err := tx.Delete(k); err != nil {
+			return err
+		}
+		return tx.Delete(reverseKey(reverse, actor, pod))
+	})
 }
 
 // Follower returns one follower of pod's actor.
@@ -291,7 +343,7 @@ func (r *Relations) SetFollowing(ctx context.Context, pod string, f Followed) er
 		if err := tx.Set(k, b, 0); err != nil {
 			return err
 		}
-		return tx.Set(prefFollowedBy+f.Actor+"\x00"+pod, nil, 0)
+		return tx.Set(reverseKey(prefFollowedBy, f.Actor, pod), nil, 0)
 	})
 }
 
@@ -316,30 +368,100 @@ func (r *Relations) CountFollowing(ctx context.Context, pod string) (int, error)
 
 // RemoveFollowing forgets actor among those pod's actor follows.
 func (r *Relations) RemoveFollowing(ctx context.Context, pod, actor string) error {
-	k, err := relKey(prefFollowing, pod, actor)
-	if err != nil {
-		return err
-	}
-	return r.kv.Update(ctx, func(tx kv.Txn) error {
-		if err := tx.Delete(k); err != nil {
-			return err
-		}
-		return tx.Delete(prefFollowedBy + actor + "\x00" + pod)
-	})
+	return r.delBoth(ctx, prefFollowing, prefFollowedBy, pod, actor)
 }
 
 // PodsFollowing lists the pods whose actor follows actor (or asked to).
 func (r *Relations) PodsFollowing(ctx context.Context, actor string) ([]string, error) {
+	return r.reverse(ctx, prefFollowedBy, actor, nil)
+}
+
+// PodsRelated lists the pods that know actor: it follows them, they
+// follow it (or asked to), or its Follow waits for their owner. Each pod
+// once, in no particular order.
+func (r *Relations) PodsRelated(ctx context.Context, actor string) ([]string, error) {
+	seen := map[string]bool{}
+	var pods []string
+	for _, prefix := range []string{prefFollowedBy, prefFollowsPod, prefPendingBy} {
+		var err error
+		if pods, err = r.reverse(ctx, prefix, actor, pods); err != nil {
+			return nil, err
+		}
+	}
+	out := pods[:0]
+	for _, p := range pods {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// reverse appends to pods those listed under prefix+actor+"\x00".
+func (r *Relations) reverse(ctx context.Context, prefix, actor string, pods []string) ([]string, error) {
 	if actor == "" || len(actor) > MaxActorIRI {
 		return nil, errBadActor
 	}
-	var pods []string
-	p := prefFollowedBy + actor + "\x00"
+	p := reverseKey(prefix, actor, "")
 	err := r.kv.List(ctx, p, func(key string, _ []byte) error {
 		pods = append(pods, key[len(p):])
 		return nil
 	})
 	return pods, err
+}
+
+// Forget removes every relation of actor with pod (a remote actor that
+// deleted itself): it no longer follows pod, pod no longer follows it,
+// its waiting Follow is dropped. Blocks stay (they are the owner's).
+func (r *Relations) Forget(ctx context.Context, pod, actor string) error {
+	for _, kr := range [][2]string{{prefFollower, prefFollowsPod}, {prefFollowing, prefFollowedBy}, {prefPending, prefPendingBy}} {
+		if err := r.delBoth(ctx, kr[0], kr[1], pod, actor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EnsureReverse builds the reverse keys fy/ and fz/ of the followers and
+// waiting Follows recorded before those indexes existed, once: it writes
+// rv/1 when done, and does nothing when rv/1 is there. Safe to run while
+// relations change (each reverse key is set idempotently).
+func (r *Relations) EnsureReverse(ctx context.Context) error {
+	if _, err := r.kv.Get(ctx, keyReverseDone); err == nil {
+		return nil
+	} else if !errors.Is(err, kv.ErrNotFound) {
+		return err
+	}
+	for _, kr := range [][2]string{{prefFollower, prefFollowsPod}, {prefPending, prefPendingBy}} {
+		var keys []string
+		err := r.kv.List(ctx, kr[0], func(key string, _ []byte) error {
+			pod, actor, ok := strings.Cut(key[len(kr[0]):], "/")
+			if ok && validPodName(pod) && actor != "" {
+				keys = append(keys, reverseKey(kr[1], actor, pod))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for len(keys) > 0 {
+			n := min(len(keys), 1000)
+			batch := keys[:n]
+			keys = keys[n:]
+			if err := r.kv.Update(ctx, func(tx kv.Txn) error {
+				for _, k := range batch {
+					if err := tx.Set(k, nil, 0); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	return r.kv.Put(ctx, keyReverseDone, []byte(r.now().UTC().Format(time.RFC3339)), 0)
 }
 
 // Block records that pod's owner blocks actor: an actor IRI, or
@@ -392,7 +514,20 @@ func (r *Relations) SetPending(ctx context.Context, pod string, f Follower, foll
 	if f.Since.IsZero() {
 		f.Since = r.now().UTC()
 	}
-	return r.put(ctx, prefPending, pod, f.Actor, PendingFollow{Follower: f, FollowID: followID})
+	k, err := relKey(prefPending, pod, f.Actor)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(PendingFollow{Follower: f, FollowID: followID})
+	if err != nil {
+		return err
+	}
+	return r.kv.Update(ctx, func(tx kv.Txn) error {
+		if err := tx.Set(k, b, 0); err != nil {
+			return err
+		}
+		return tx.Set(reverseKey(prefPendingBy, f.Actor, pod), nil, 0)
+	})
 }
 
 // Pending returns the waiting Follow of actor.
@@ -429,7 +564,10 @@ func (r *Relations) TakePending(ctx context.Context, pod, actor string) (Pending
 			return fmt.Errorf("federation: record %s: %w", k, err)
 		}
 		found = true
-		return tx.Delete(k)
+		if err := tx.Delete(k); err != nil {
+			return err
+		}
+		return tx.Delete(reverseKey(prefPendingBy, actor, pod))
 	})
 	return p, found, err
 }

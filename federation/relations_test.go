@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -217,5 +218,106 @@ func TestRelationsBadInput(t *testing.T) {
 	}
 	if _, _, err := r.Followers(ctx, "a/b", "", 1); !errors.Is(err, errBadRequest) {
 		t.Errorf("Followers bad pod: %v", err)
+	}
+}
+
+// Issue 14 (b): the reverse index knows, for an actor, every pod it
+// follows, that follows it or that has its Follow waiting; Forget drops
+// all three for one pod and their reverse keys with them.
+func TestRelationsPodsRelated(t *testing.T) {
+	ctx := context.Background()
+	r := NewRelations(records(t, openStore(t)))
+	x, y := "https://a.example/users/x", "https://a.example/users/y"
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(r.AddFollower(ctx, "alice", Follower{Actor: x, Inbox: x + "/inbox"}))
+	must(r.SetFollowing(ctx, "bob", Followed{Actor: x, State: FollowAccepted}))
+	must(r.SetPending(ctx, "carol", Follower{Actor: x, Inbox: x + "/inbox"}, x+"/follows/1"))
+	must(r.AddFollower(ctx, "carol", Follower{Actor: y, Inbox: y + "/inbox"}))
+	related := func(actor string) string {
+		t.Helper()
+		pods, err := r.PodsRelated(ctx, actor)
+		must(err)
+		slices.Sort(pods)
+		return strings.Join(pods, " ")
+	}
+	if got := related(x); got != "alice bob carol" {
+		t.Fatalf("x: %q", got)
+	}
+	if got := related(y); got != "carol" {
+		t.Fatalf("y: %q", got)
+	}
+	// Answering the waiting Follow removes its reverse key.
+	if _, ok, err := r.TakePending(ctx, "carol", x); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if got := related(x); got != "alice bob" {
+		t.Fatalf("x after TakePending: %q", got)
+	}
+	must(r.SetPending(ctx, "carol", Follower{Actor: x, Inbox: x + "/inbox"}, x+"/follows/2"))
+	for _, pod := range []string{"alice", "bob", "carol"} {
+		must(r.Forget(ctx, pod, x))
+	}
+	if got := related(x); got != "" {
+		t.Fatalf("x after Forget: %q", got)
+	}
+	if n, _ := r.CountFollowers(ctx, "alice"); n != 0 {
+		t.Fatalf("alice still has %d followers", n)
+	}
+	if _, ok, _ := r.Following(ctx, "bob", x); ok {
+		t.Fatal("bob still follows x")
+	}
+	if _, ok, _ := r.Pending(ctx, "carol", x); ok {
+		t.Fatal("x's Follow still waits at carol")
+	}
+	if got := related(y); got != "carol" {
+		t.Fatalf("y after forgetting x: %q", got)
+	}
+	if _, err := r.PodsRelated(ctx, ""); err == nil {
+		t.Fatal("empty actor accepted")
+	}
+	if _, err := r.PodsRelated(ctx, strings.Repeat("a", MaxActorIRI+1)); err == nil {
+		t.Fatal("oversized actor accepted")
+	}
+}
+
+// Records written before fy/ and fz/ existed (only fr/ and fp/) get their
+// reverse keys from EnsureReverse, once: it marks rv/1 and a second run
+// scans nothing (a record written without reverse key afterwards stays
+// unindexed, which proves the second run skipped the scan).
+func TestRelationsEnsureReverseBuildsOldData(t *testing.T) {
+	ctx := context.Background()
+	kv := records(t, openStore(t))
+	r := NewRelations(kv)
+	x := "https://a.example/users/x"
+	old := func(key string) {
+		t.Helper()
+		if err := kv.Put(ctx, key, []byte(`{"actor":"`+x+`","inbox":"`+x+`/inbox"}`), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old("fr/alice/" + x)
+	old("fp/bob/" + x)
+	if pods, _ := r.PodsRelated(ctx, x); len(pods) != 0 {
+		t.Fatalf("old data indexed already: %v", pods)
+	}
+	if err := r.EnsureReverse(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pods, err := r.PodsRelated(ctx, x)
+	slices.Sort(pods)
+	if err != nil || strings.Join(pods, " ") != "alice bob" {
+		t.Fatalf("after EnsureReverse: %v %v", pods, err)
+	}
+	old("fr/carol/" + x)
+	if err := r.EnsureReverse(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pods, _ := r.PodsRelated(ctx, x); len(pods) != 2 {
+		t.Fatalf("second run scanned again: %v", pods)
 	}
 }

@@ -99,8 +99,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		msg = clientReason(err)
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if wantsProblemJSON(r.Header.Get("Accept")) {
+		writeProblemJSON(w, r, code, msg, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(code)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write([]byte(msg + "\n"))

@@ -36,14 +36,20 @@ var changeTypes = []string{"Create", "Update", "Delete"}
 // Manifest is a module's manifest as installed: every IRI absolute,
 // every default filled in.
 type Manifest struct {
-	Name         string            `json:"name"`
-	Version      string            `json:"version"`
-	Wasm         Wasm              `json:"wasm"`
-	Reactors     []Reactor         `json:"reactors,omitempty"`
-	Validators   []Validator       `json:"validators,omitempty"`
-	AllowedHosts []string          `json:"allowedHosts,omitempty"`
-	Config       map[string]string `json:"config,omitempty"`
-	Limits       Limits            `json:"limits"`
+	Name         string      `json:"name"`
+	Version      string      `json:"version"`
+	Wasm         Wasm        `json:"wasm"`
+	Reactors     []Reactor   `json:"reactors,omitempty"`
+	Validators   []Validator `json:"validators,omitempty"`
+	AllowedHosts []string    `json:"allowedHosts,omitempty"`
+	// Access declares what else the module needs (Write on the container
+	// it keeps an index in, say), beyond Read on the containers its
+	// reactors and validators name. It grants nothing by itself: it is
+	// what an installer (the modules page's permission prompt) shows and
+	// writes into ACLs when the owner approves.
+	Access []Access          `json:"access,omitempty"`
+	Config map[string]string `json:"config,omitempty"`
+	Limits Limits            `json:"limits"`
 	// Disabled keeps the module installed (its binary checked and kept)
 	// without running it: no reactor or validator is called, events of
 	// the time it is off are not queued for it, and its status says
@@ -72,6 +78,32 @@ type Validator struct {
 	Export       string   `json:"export"`
 	Container    string   `json:"container"`
 	ContentTypes []string `json:"contentTypes,omitempty"`
+}
+
+// Access is one container the module asks rights on (and below it).
+type Access struct {
+	Container string   `json:"container"`
+	Modes     []string `json:"modes"`
+}
+
+// accessModes are the modes a module may ask for: never Control.
+var accessModes = []string{"Read", "Append", "Write"}
+
+func (a *Access) check(base *url.URL, field string) error {
+	if err := checkContainer(base, field, &a.Container); err != nil {
+		return err
+	}
+	if len(a.Modes) == 0 {
+		return invalid(field+".modes", "list some of Read, Append, Write")
+	}
+	seen := map[string]bool{}
+	for _, md := range a.Modes {
+		if !slices.Contains(accessModes, md) || seen[md] {
+			return invalid(field+".modes", "%q: each of Read, Append, Write at most once (a module never gets Control)", md)
+		}
+		seen[md] = true
+	}
+	return nil
 }
 
 // Limits bound every call of the module.
@@ -143,6 +175,14 @@ func (m *Manifest) check(base *url.URL) error {
 			return err
 		}
 	}
+	if len(m.Access) > maxListed {
+		return invalid("access", "at most %d containers", maxListed)
+	}
+	for i := range m.Access {
+		if err := m.Access[i].check(base, fmt.Sprintf("access[%d]", i)); err != nil {
+			return err
+		}
+	}
 	if err := m.checkHosts(); err != nil {
 		return err
 	}
@@ -207,6 +247,11 @@ func checkTarget(base *url.URL, field string, export, container *string) error {
 	if !exportRE.MatchString(*export) {
 		return invalid(field+".export", "required: the name of a function the module exports")
 	}
+	return checkContainer(base, field, container)
+}
+
+// checkContainer resolves a container IRI against the manifest's.
+func checkContainer(base *url.URL, field string, container *string) error {
 	if *container == "" {
 		return invalid(field+".container", "required: a container IRI, relative to the manifest")
 	}

@@ -38,6 +38,38 @@ func TestParseManifestContractExample(t *testing.T) {
 	}
 }
 
+// access declares the rights a module needs beyond Read on the containers
+// it watches and guards (issue 15 item 2: the permission prompt shows it;
+// the server grants nothing from it).
+func TestParseManifestAccess(t *testing.T) {
+	m, err := ParseManifest([]byte(`{"name":"idx","version":"1","wasm":{"url":"i.wasm","sha256":"`+sum+`"},
+		"reactors":[{"export":"on_change","container":"../../notes/"}],
+		"access":[{"container":"../../index/","modes":["Read","Write"]},{"container":"../../log/","modes":["Append"]}]}`), self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Access{{Container: "https://pod.example/alice/index/", Modes: []string{"Read", "Write"}},
+		{Container: "https://pod.example/alice/log/", Modes: []string{"Append"}}}
+	if !reflect.DeepEqual(m.Access, want) {
+		t.Fatalf("access %+v, want %+v", m.Access, want)
+	}
+	mod := newModule("/alice/settings/modules/idx.json", self, "", m)
+	pathOf := func(iri string) (string, bool) {
+		p, ok := strings.CutPrefix(iri, "https://pod.example")
+		return p, ok
+	}
+	if err := mod.placeIn(pathOf, "/alice/"); err != nil {
+		t.Fatalf("placeIn: %v", err)
+	}
+	if err := mod.placeIn(pathOf, "/bob/"); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "reactors[0].container") {
+		t.Fatalf("another pod's container: %v", err)
+	}
+	m.Reactors[0].Container = "https://pod.example/bob/notes/"
+	if err := mod.placeIn(pathOf, "/bob/"); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "access[0].container") {
+		t.Fatalf("access in another pod: %v", err)
+	}
+}
+
 // Defaults: recursive false, all three types, any content type, 1,000 ms
 // and 16 MiB; a subdomain pod's manifest resolves on its own host.
 func TestParseManifestDefaults(t *testing.T) {
@@ -99,6 +131,13 @@ func TestParseManifestRefusals(t *testing.T) {
 		{"negative timeout", ok(`,"limits":{"timeoutMs":-1}`), "limits.timeoutMs"},
 		{"fractional timeout", ok(`,"limits":{"timeoutMs":1.5}`), "limits.timeoutMs: wrong kind"},
 		{"memory too large", ok(`,"limits":{"memoryMiB":65}`), "limits.memoryMiB"},
+		// access (issue 15 item 2: what the permission prompt shows)
+		{"access Control", ok(`,"access":[{"container":"../../index/","modes":["Control"]}]`), "access[0].modes"},
+		{"access unknown mode", ok(`,"access":[{"container":"../../index/","modes":["read"]}]`), "access[0].modes"},
+		{"access no modes", ok(`,"access":[{"container":"../../index/","modes":[]}]`), "access[0].modes"},
+		{"access repeated mode", ok(`,"access":[{"container":"../../index/","modes":["Read","Read"]}]`), "access[0].modes"},
+		{"access not a container", ok(`,"access":[{"container":"../../index","modes":["Read"]}]`), "access[0].container"},
+		{"access elsewhere", ok(`,"access":[{"container":"https://other.example/x/","modes":["Read"]}]`), "access[0].container"},
 		{"huge manifest", ok(`,"config":{"k":"` + strings.Repeat("x", MaxManifest) + `"}`), "larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,6 +77,11 @@ func (m *module) placeIn(pathOf func(iri string) (string, bool), root string) er
 		}
 		m.validatorPaths = append(m.validatorPaths, validatorAt{v, p})
 	}
+	for i, a := range m.manifest.Access {
+		if _, err := inPod(fmt.Sprintf("access[%d].container", i), a.Container); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

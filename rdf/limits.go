@@ -52,10 +52,29 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// PosError is a parse error at a place in the document: a 1-based line,
+// and a 1-based column counted in characters (runes). It wraps one of the
+// sentinel errors; errors.As finds it through the wrapping of callers, so
+// an editor can show the error on the line it concerns (issue 15 item 1).
+type PosError struct {
+	Err          error // the sentinel: ErrSyntax, ErrTooLarge, ErrTooDeep
+	Line, Column int
+	Reason       string
+}
+
+func (e *PosError) Error() string {
+	return fmt.Sprintf("%v: line %d col %d: %s", e.Err, e.Line, e.Column, e.Reason)
+}
+
+func (e *PosError) Unwrap() error { return e.Err }
+
 // posError wraps sentinel with a 1-based line and column computed from a byte offset.
 func posError(sentinel error, src []byte, off int, reason string) error {
 	if off > len(src) {
 		off = len(src)
+	}
+	if off < 0 {
+		off = 0
 	}
 	line, col := 1, 1
 	for _, c := range src[:off] {
@@ -66,5 +85,5 @@ func posError(sentinel error, src []byte, off int, reason string) error {
 			col++
 		}
 	}
-	return fmt.Errorf("%w: line %d col %d: %s", sentinel, line, col, reason)
+	return &PosError{Err: sentinel, Line: line, Column: col, Reason: reason}
 }

@@ -96,6 +96,18 @@ type Config struct {
 	// InboxRate and InboxBurst bound the activities one domain may POST to
 	// the inboxes, per second and at once (429 over it; SECURITY row 43).
 	InboxRate, InboxBurst int
+	// DataBrowser is what a browser's HTML request for a resource gets:
+	// "naamio" (the server's own pages, web/browse) or "solidos" (a small
+	// shell page that loads the SolidOS data browser, mashlib, from
+	// MashlibURL: the folder where the operator serves or trusts mashlib's
+	// dist/, always ending in "/"). Issue 15 item 4.
+	DataBrowser string
+	MashlibURL  string
+
+	// fedKeyClock is the clock of the cache of peers' keys (nil:
+	// time.Now); tests move it past the refetch floor
+	// (remote.KeyCacheOptions.MinRefresh). No flag: not for operators.
+	fedKeyClock func() time.Time
 }
 
 // Defaults that make `naamio serve` work on a fresh machine.
@@ -122,9 +134,10 @@ func defaults() Config {
 
 		MaxNotificationSockets: notify.DefaultMaxSockets,
 
-		Federation: true,
-		InboxRate:  federation.DefaultInboxRate,
-		InboxBurst: federation.DefaultInboxBurst,
+		Federation:  true,
+		DataBrowser: "naamio",
+		InboxRate:   federation.DefaultInboxRate,
+		InboxBurst:  federation.DefaultInboxBurst,
 	}
 }
 
@@ -184,6 +197,8 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"federation", "NAAMIO_FEDERATION", "serve pod owners as ActivityPub actors, with WebFinger, NodeInfo and host-meta (false: none of these endpoints)", (*boolValue)(&c.Federation)},
 		{"inbox-rate", "NAAMIO_INBOX_RATE", "ActivityPub activities one domain may POST to the inboxes per second, sustained (429 over it)", (*intValue)(&c.InboxRate)},
 		{"inbox-burst", "NAAMIO_INBOX_BURST", "ActivityPub activities one domain may POST to the inboxes at once, before inbox-rate applies", (*intValue)(&c.InboxBurst)},
+		{"data-browser", "NAAMIO_DATA_BROWSER", "what a browser asking a resource for HTML gets: naamio (the server's own pages) or solidos (the SolidOS data browser, loaded from --mashlib-url)", (*stringValue)(&c.DataBrowser)},
+		{"mashlib-url", "NAAMIO_MASHLIB_URL", "absolute http(s) URL of the folder serving mashlib's dist/ (mashlib.min.js, mashlib.min.css), for --data-browser solidos", (*stringValue)(&c.MashlibURL)},
 		{"dpop-require-ath", "NAAMIO_DPOP_REQUIRE_ATH", "refuse DPoP proofs without ath on resource requests (Inrupt's client libraries do not send it)", (*boolValue)(&c.RequireATH)},
 		{"trusted-proxies", "NAAMIO_TRUSTED_PROXIES", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (for per-address limits and logs)", prefixList{&c.TrustedProxies}},
 		{"allow-fetch-addr", "NAAMIO_ALLOW_FETCH_ADDR", "comma-separated ip:port list of local servers (e.g. a development identity provider) that WebIDs, issuers and groups may be fetched from and webhook notifications sent to, over http too", addrPortList{&c.AllowFetch}},
@@ -200,6 +215,9 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		return c, err
 	}
 	c.SMTPPassword = getenv("NAAMIO_SMTP_PASSWORD")
+	if c.MashlibURL != "" && !strings.HasSuffix(c.MashlibURL, "/") {
+		c.MashlibURL += "/" // a folder: mashlib.min.js is resolved against it
+	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
@@ -301,6 +319,9 @@ func (c Config) Validate() error {
 	if err := checkPodLayout(c.PodLayout, u); err != nil {
 		return err
 	}
+	if err := checkDataBrowser(c.DataBrowser, c.MashlibURL, u); err != nil {
+		return err
+	}
 	switch c.Registration {
 	case "open", "invite", "closed":
 	default:
@@ -356,6 +377,51 @@ func checkPodLayout(layout string, base *url.URL) error {
 	}
 	if _, err := netip.ParseAddr(strings.Trim(base.Hostname(), "[]")); err == nil {
 		return fmt.Errorf("subdomain pods need a host name in the base URL, not the address %s", base.Hostname())
+	}
+	return nil
+}
+
+// maxMashlibURL bounds --mashlib-url: it is written into every SolidOS
+// shell page and its Content-Security-Policy.
+const maxMashlibURL = 1024
+
+// checkDataBrowser accepts "naamio" without a mashlib URL, and "solidos"
+// with an absolute http(s) folder URL that can stand in a CSP source
+// expression and an HTML attribute as it is: no user name, query or
+// fragment, no wildcard, nothing outside the unreserved and sub-delims
+// characters a CSP host-source or path allows (no quote, space, ";" or
+// ","). A server on https must not load mashlib over http (a browser
+// blocks mixed content anyway, and it could be swapped on the way).
+func checkDataBrowser(browser, mashlib string, base *url.URL) error {
+	switch browser {
+	case "naamio":
+		if mashlib != "" {
+			return errors.New("--mashlib-url is only used with --data-browser solidos")
+		}
+		return nil
+	case "solidos":
+	default:
+		return fmt.Errorf("data browser %q: want naamio or solidos", browser)
+	}
+	if mashlib == "" {
+		return errors.New("--data-browser solidos needs --mashlib-url (the folder serving mashlib's dist/)")
+	}
+	bad := fmt.Errorf("mashlib URL %q must be an absolute http(s) folder URL without user name, query, fragment, wildcard, quote, space, \";\" or \",\"", mashlib)
+	if len(mashlib) > maxMashlibURL {
+		return fmt.Errorf("mashlib URL longer than %d bytes", maxMashlibURL)
+	}
+	for _, c := range mashlib {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._~:/[]%!$&()+=@", c)) {
+			return bad
+		}
+	}
+	m, err := url.Parse(mashlib)
+	if err != nil || (m.Scheme != "http" && m.Scheme != "https") || m.Host == "" || m.Opaque != "" ||
+		m.User != nil || m.RawQuery != "" || m.Fragment != "" || strings.ContainsAny(mashlib, "?#") {
+		return bad
+	}
+	if base.Scheme == "https" && m.Scheme != "https" {
+		return fmt.Errorf("mashlib URL %q: a server on https must load mashlib over https", mashlib)
 	}
 	return nil
 }

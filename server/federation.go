@@ -53,7 +53,7 @@ func newFederation(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *sl
 	fetcher := &remote.Fetcher{Client: safehttp.New(safehttp.Options{
 		Timeout: fedFetchTimeout, AllowAddrPorts: cfg.AllowFetch, UserAgent: "naamio-federation"}),
 		Sign: federation.InstanceSigner(paths, keys)}
-	verifier, err := httpsig.NewVerifier(remote.NewKeyCache(fetcher, remote.KeyCacheOptions{}), cfg.BaseURL)
+	verifier, err := httpsig.NewVerifier(remote.NewKeyCache(fetcher, remote.KeyCacheOptions{Now: cfg.fedKeyClock}), cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +69,16 @@ func newFederation(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *sl
 	if err != nil {
 		return nil, err
 	}
+	rel := federation.NewRelations(records)
+	// The reverse indexes of followers and waiting Follows, for records an
+	// older server wrote (once; later starts skip it).
+	if err := rel.EnsureReverse(context.Background()); err != nil {
+		return nil, fmt.Errorf("federation: building the reverse relations: %w", err)
+	}
 	return federation.New(federation.Config{
 		Paths: paths, Locator: loc, Store: store, Pods: pods,
 		Keys: keys, Records: records,
-		Relations: federation.NewRelations(records),
+		Relations: rel,
 		Deliver:   dlv, Verifier: verifier, Fetch: fetcher,
 		InboxRate: float64(cfg.InboxRate), InboxBurst: cfg.InboxBurst,
 		Software: federation.Software{Name: "naamio", Version: buildVersion(),

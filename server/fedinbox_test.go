@@ -39,6 +39,7 @@ type testPeer struct {
 	// verifies ("authorized fetch"); signers records their key ids.
 	authorized *httpsig.Verifier
 	signers    []string
+	gets       map[string]int // GETs answered, by path
 }
 
 func newPeer(t testing.TB) *testPeer {
@@ -86,6 +87,10 @@ func (p *testPeer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	doc, ok := p.docs[r.URL.Path]
+	if p.gets == nil {
+		p.gets = map[string]int{}
+	}
+	p.gets[r.URL.Path]++
 	p.mu.Unlock()
 	if !ok {
 		http.NotFound(w, r)

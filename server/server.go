@@ -24,6 +24,7 @@ import (
 	"github.com/naamio/naamio/ldp/badgerstore"
 	"github.com/naamio/naamio/modules"
 	"github.com/naamio/naamio/notify"
+	"github.com/naamio/naamio/web/solidos"
 )
 
 // buildLDP writes the root ACL on first start and builds the access
@@ -143,6 +144,8 @@ type Server struct {
 	fed *federation.Service
 	// web serves the pages for people at /.web/ and at pod URLs.
 	web *webPages
+	// shell is the SolidOS data browser's page (nil: Naamio's own pages).
+	shell *solidos.Shell
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
@@ -206,7 +209,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, store: store, ldp: lh, authn: authn, pods: pods, id: id, feed: feed, mods: mods, fed: fed}
-	if s.web, err = newWebPages(cfg, id, lh, log); err != nil {
+	if s.web, err = newWebPages(cfg, id, lh, log); err == nil {
+		s.shell, err = newShell(cfg)
+	}
+	if err != nil {
 		mods.Close(context.Background())
 		lh.Close()
 		id.pages.Close()
@@ -262,7 +268,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	// Every answer names the legacy solid-0.1 socket (Updates-Via), which
 	// is served on the base host.
 	r.Use(s.legacy.Advertise)
-	pods := htmlPages(s.web.browse, fedInbox(s.fed, lh))
+	pods := s.withShell(htmlPages(s.web.browse, fedInbox(s.fed, lh)))
 	r.Use(podHosts(lh.Locator(), cors(pods)))
 	r.Handle(notify.LegacyPath, s.legacy)
 	// The OpenID Provider (Solid-OIDC): discovery, JWKS, authorization,
@@ -289,6 +295,9 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	pod.Handle(modules.StatusPrefix+"/*", s.mods)
 	mountFederation(pod, s.fed)
 	s.mountWeb(r)
+	s.mountShare(r)
+	s.mountModulesPage(r)
+	s.mountFediverse(r)
 	pod.Handle("/*", pods)
 	pod.Handle("/", pods)
 	return r

@@ -30,12 +30,25 @@ type podView struct{ Name, URL string }
 type newCredential struct{ ID, Secret, WebID string }
 
 // appView is a connected app: remembered consent, live tokens, or both.
+// Name, Origin, Logo and the dates tell apart several registrations of one
+// app (issue 15 item 0).
 type appView struct {
 	ClientID string
 	Name     string
-	Scopes   string
-	Since    time.Time
-	Tokens   bool // holds a refresh-token grant
+	// Unverified: the name is self-asserted by a dynamically registered
+	// client; a Client Identifier Document's name is vouched for by the
+	// https URL that is its client id.
+	Unverified bool
+	// Origin is where the app received its sign-ins (its redirect origin).
+	Origin string
+	// Logo is the app's logo_uri, only when it is a plain https URL
+	// (safeLogo); LogoOrigin goes into the page's img-src.
+	Logo       string
+	LogoOrigin string
+	Scopes     string
+	Since      time.Time
+	LastUsed   time.Time // zero: not known
+	Tokens     bool      // holds a refresh-token grant
 }
 
 // notices are the confirmations shown after an action (?done=).
@@ -78,6 +91,13 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		iri := h.provision.PodURL(name)
 		d.Pods = append(d.Pods, podView{Name: name, URL: iri})
 	}
+	var logos []string
+	for _, a := range apps {
+		if a.LogoOrigin != "" && !slices.Contains(logos, a.LogoOrigin) {
+			logos = append(logos, a.LogoOrigin)
+		}
+	}
+	w.Header().Set("Content-Security-Policy", cspWithImages("", logos))
 	tok := h.accounts.CSRFToken(s.token)
 	h.render(w, r, status, "account", &page{Title: "Your account", CSRF: tok, WebID: firstWebID(s.acct.WebIDs), Section: "account", LogoutCSRF: tok,
 		Notice: notice, Error: errText, Data: d})
@@ -113,8 +133,74 @@ func (h *Handler) connectedApps(r *http.Request, accountID string) ([]appView, e
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b appView) int { return strings.Compare(a.ClientID, b.ClientID) })
+	if err := h.addAppRecords(r, accountID, out, index); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b appView) int {
+		if c := b.LastUsed.Compare(a.LastUsed); c != 0 {
+			return c // most recently used first
+		}
+		return strings.Compare(a.ClientID, b.ClientID)
+	})
 	return out, nil
+}
+
+// addAppRecords fills in what the provider remembers of each app: name,
+// logo, redirect origin, when it was connected and last used.
+func (h *Handler) addAppRecords(r *http.Request, accountID string, out []appView, index map[string]int) error {
+	p := h.op()
+	if p == nil {
+		return nil
+	}
+	recs, err := p.Apps(r.Context(), accountID)
+	if err != nil {
+		return err
+	}
+	for _, a := range recs {
+		i, ok := index[a.ClientID]
+		if !ok {
+			continue // disconnected: consent and grants are gone
+		}
+		v := &out[i]
+		if a.Name != "" {
+			v.Name = a.Name
+		}
+		v.Unverified, v.Origin, v.LastUsed = a.Dynamic, a.Origin, a.LastUsed
+		if a.Connected.Before(v.Since) || v.Since.IsZero() {
+			v.Since = a.Connected
+		}
+		v.Logo, v.LogoOrigin = safeLogo(a.LogoURI)
+	}
+	return nil
+}
+
+// safeLogo answers logo_uri and its origin when it is an https URL with a
+// plain host name (no user info, no odd characters that could break out of
+// the CSP's img-src), else nothing: never javascript:, data: or http.
+// The logo is shown by an <img> (no script runs in an image, SVG
+// included) without a referrer.
+func safeLogo(s string) (logo, origin string) {
+	if len(s) > 2048 {
+		return "", ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.User != nil || u.Opaque != "" || !plainHost(u.Host) {
+		return "", ""
+	}
+	return u.String(), "https://" + u.Host
+}
+
+// plainHost: letters, digits, dots, hyphens and an optional :port.
+func plainHost(h string) bool {
+	if h == "" || len(h) > 260 {
+		return false
+	}
+	for _, c := range h {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 // accountAction is one of the account page's forms; it answers itself.

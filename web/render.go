@@ -32,6 +32,14 @@ func policy(formOrigin string) ui.Policy {
 	return p
 }
 
+// cspWithImages is csp whose img-src also allows imgOrigins (the account
+// page's app logos; each from safeLogo).
+func cspWithImages(formOrigin string, imgOrigins []string) string {
+	p := policy(formOrigin)
+	p.Media = imgOrigins
+	return p.String()
+}
+
 func setSecurityHeaders(w http.ResponseWriter, formOrigin string) {
 	ui.SecurityHeaders(w, policy(formOrigin))
 }

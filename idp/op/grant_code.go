@@ -107,6 +107,9 @@ func (p *Provider) redeemCodeTx(tx kv.Txn, x *codeExchange) error {
 	} else if err != nil {
 		return err
 	}
+	if err := p.touchAppTx(tx, appUse{accountID: x.rec.AccountID, client: x.client, redirectURI: x.rec.RedirectURI, now: x.now}); err != nil {
+		return err
+	}
 	x.rec.Used, x.rec.Access = true, &x.access
 	if hasScope(x.rec.Scopes, "offline_access") && x.client.allowsGrant(grantRefresh) {
 		if err := p.startGrantTx(tx, x); err != nil {

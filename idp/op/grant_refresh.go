@@ -130,6 +130,9 @@ func (p *Provider) rotateRefreshTx(tx kv.Txn, x *refreshExchange) error {
 	} else if err != nil {
 		return err
 	}
+	if err := p.touchAppTx(tx, appUse{accountID: x.rec.AccountID, client: x.client, now: x.now}); err != nil {
+		return err
+	}
 	return p.rotateTx(tx, key, g, x)
 }
 

@@ -35,8 +35,12 @@ func (p *Provider) Grants(ctx context.Context, accountID string) ([]Grant, error
 }
 
 // RevokeClient revokes every grant accountID gave clientID: their refresh
-// tokens and the access tokens issued with them stop working at once.
+// tokens and the access tokens issued with them stop working at once. The
+// app leaves the account's connected apps.
 func (p *Provider) RevokeClient(ctx context.Context, accountID, clientID string) error {
+	if err := p.forgetApp(ctx, accountID, clientID); err != nil {
+		return err
+	}
 	gs, err := p.Grants(ctx, accountID)
 	if err != nil {
 		return err

@@ -42,6 +42,10 @@ const (
 	// kvGone + "acct/" or "cred/" + escaped id: a deleted account or client
 	// credential, for which no token is issued any more (revoke_account.go).
 	kvGone = "op/gone/"
+	// kvApp + escaped account id + "/" + escaped client id: an app the
+	// account connected (JSON appRecord: its metadata, when connected and
+	// last used), for the account page (apps.go).
+	kvApp = "op/app/"
 )
 
 // hashed is the storage form of a secret: base64url(SHA-256(s)). Every

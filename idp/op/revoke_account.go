@@ -87,7 +87,22 @@ func (rv *Revocations) RevokeAccount(ctx context.Context, accountID string) erro
 			return err
 		}
 	}
-	return nil
+	return rv.forgetApps(ctx, accountID)
+}
+
+// forgetApps removes the account's connected-app records (apps.go).
+func (rv *Revocations) forgetApps(ctx context.Context, accountID string) error {
+	var keys []string
+	err := rv.kv.List(ctx, appPrefix(accountID), func(key string, _ []byte) error {
+		keys = append(keys, key)
+		return nil
+	})
+	for _, k := range keys {
+		if err == nil {
+			err = rv.kv.Delete(ctx, k)
+		}
+	}
+	return err
 }
 
 // RevokeCredential revokes the access tokens issued with client credential

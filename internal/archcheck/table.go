@@ -53,6 +53,17 @@ var Rules = []Rule{
 	// Pod pages at the resources' own URLs: dispatcher, container and
 	// document pages, landing page, 401/403 pages.
 	{"web/browse", []string{"web/ui", "rdf", "auth"}},
+	// The SolidOS data browser's shell page (--data-browser solidos).
+	{"web/solidos", nil},
+	// The sharing and profile pages and the handle resolver of their
+	// scripts: read ACLs and profiles (rdf), check them as the evaluator
+	// does (acl), the request's agent (auth).
+	{"web/share", []string{"web/ui", "rdf", "acl", "auth"}},
+	// The modules page (issue 15 item 2): the module host's manifest and
+	// status, ACLs read and planned as RDF, the agent of a request.
+	{"web/modpage", []string{"web/ui", "modules", "rdf", "auth"}},
+	// The Fediverse page and its JSON API (issue 15 item 3).
+	{"web/fedpage", []string{"web/ui", "federation", "auth"}},
 	// Config, wiring, routes, lifecycle, logging: everything.
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.

@@ -84,6 +84,14 @@ func run(args []string) error {
 			}
 		}
 	}
+	if !slices.ContainsFunc(args, func(a string) bool {
+		return strings.HasPrefix(a, "-timeout") || strings.HasPrefix(a, "--timeout")
+	}) {
+		// go test's own default (10 min per package binary) is too tight
+		// for the server and conformance packages under -race on a
+		// 2-core machine shared with browsers and peers.
+		args = append([]string{"-timeout=30m"}, args...)
+	}
 	cmd := exec.Command("go", append([]string{"test"}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), testdeps.ModulesEnv+"="+mods)
