@@ -50,3 +50,18 @@ func SaveSettings(ctx context.Context, records kv.KV, pod string, s Settings) er
 	}
 	return records.Put(ctx, settingsKey(pod), b, 0)
 }
+
+// PodSettings reads pod's settings (the Fediverse page shows them).
+func (s *Service) PodSettings(ctx context.Context, pod string) (Settings, error) {
+	if !validPodName(pod) {
+		return Settings{}, fmt.Errorf("%w: %q is not a pod name", errBadRequest, pod)
+	}
+	return LoadSettings(ctx, s.cfg.Records, pod)
+}
+
+// SetPodSettings stores pod's settings; the actor document shows them at
+// once (manuallyApprovesFollowers, discoverable) and the next Follow is
+// answered by them.
+func (s *Service) SetPodSettings(ctx context.Context, pod string, set Settings) error {
+	return SaveSettings(ctx, s.cfg.Records, pod, set)
+}

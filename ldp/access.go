@@ -211,9 +211,26 @@ var errUnusableACL = errors.New("ldp: unusable ACL")
 // malformed Authorization). Such an ACL would fail closed (SECURITY row
 // 23) and could lock its owner out; refusing it keeps the previous ACL in
 // force and tells the client why.
-func (h *Handler) checkACL(g *rdf.Graph, p string) error {
-	if _, err := acl.Compile(g, h.IRI(p)); err != nil {
+func (h *Handler) checkACL(r *http.Request, g *rdf.Graph, p string) error {
+	a, err := acl.Compile(g, h.IRI(p))
+	if err != nil {
 		return fmt.Errorf("%w: %w", errUnusableACL, err)
+	}
+	return h.checkKeepsControl(r, a, p)
+}
+
+// checkKeepsControl refuses, for a client named by Config.KeepsControl, an
+// ACL a at aclPath that would not give the writing agent Control of its
+// subject (acl:accessTo; the writer holds Control now, or could not write
+// it).
+func (h *Handler) checkKeepsControl(r *http.Request, a *acl.ACL, aclPath string) error {
+	ag := agentOf(r)
+	if h.keepsControl == nil || !ag.Authenticated || !h.keepsControl(ag.Client) {
+		return nil
+	}
+	_, subject := Auxiliary(aclPath)
+	if !a.Modes(r.Context(), h.IRI(subject), false, ag, h.groups).Has(acl.Control) {
+		return fmt.Errorf("%w: it would take Control of %s away from you", errUnusableACL, h.IRI(subject))
 	}
 	return nil
 }

@@ -71,6 +71,20 @@ type Config struct {
 	// response that describes a resource carries them (notify/: the
 	// StreamingHTTPChannel2023 link). It must answer from memory.
 	ResourceLinks func(iri string) string
+	// SandboxPodHosts sandboxes user content on pods' own hosts too (the
+	// subdomain layout), not only on the base host. The server sets it
+	// when a data browser that holds the person's session runs on the
+	// pod's origin (--data-browser solidos): a stored page there would
+	// otherwise share that origin, and so the session (SECURITY row 58).
+	SandboxPodHosts bool
+	// KeepsControl, when set, names the clients (by client id) whose ACL
+	// writes must leave the writing agent Control of the ACL's subject: a
+	// PUT or PATCH of an ACL through such a client that would take it away
+	// is refused (422) and nothing changes. The server names the pages' own
+	// client (issue 15: the sharing page never locks its user out, even if
+	// its script is wrong); other Solid clients may give up Control, as
+	// WAC allows.
+	KeepsControl func(clientID string) bool
 }
 
 // DefaultMaxRDFBody is the default cap on RDF request bodies.
@@ -101,6 +115,9 @@ type Handler struct {
 	gateway       string
 	guardian      Guard
 	links         func(iri string) string
+	// sandboxAll: Config.SandboxPodHosts.
+	sandboxAll   bool
+	keepsControl func(clientID string) bool
 }
 
 // NewHandler checks the configuration and builds a handler.
@@ -163,6 +180,8 @@ func NewHandler(store Store, cfg Config) (*Handler, error) {
 		subscriptions: cfg.Subscriptions,
 		gateway:       cfg.NotificationGateway,
 		links:         cfg.ResourceLinks,
+		sandboxAll:    cfg.SandboxPodHosts,
+		keepsControl:  cfg.KeepsControl,
 	}
 	if cfg.NewGuard != nil {
 		h.guardian = cfg.NewGuard(h)

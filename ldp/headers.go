@@ -180,11 +180,12 @@ const cspSandbox = "sandbox"
 // every answer is also sandboxed: a stored HTML, SVG or XML page renders,
 // but inert. A pod served on a host of its own (the subdomain layout) has
 // an origin no other pod and no provider page shares, so its pages may run
-// scripts as web apps do: they get no sandbox.
+// scripts as web apps do: they get no sandbox — unless
+// Config.SandboxPodHosts says a data browser holding sessions runs there.
 func (h *Handler) setContentSecurity(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("X-Content-Type-Options", "nosniff")
-	if !h.loc.PodHost(r) {
+	if h.sandboxAll || !h.loc.PodHost(r) {
 		hd.Set("Content-Security-Policy", cspSandbox)
 	}
 }

@@ -181,7 +181,7 @@ func (h *Handler) applyOnce(r *http.Request, p string, pt *rdf.Patch) (Meta, boo
 		return Meta{}, false, err
 	}
 	if kind, _ := Auxiliary(p); kind == AuxACL {
-		if err := h.checkACL(g, p); err != nil {
+		if err := h.checkACL(r, g, p); err != nil {
 			return Meta{}, false, err
 		}
 	}

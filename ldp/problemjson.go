@@ -47,7 +47,7 @@ func wantsProblemJSON(accept string) bool {
 			continue
 		}
 		if q, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(q, 64); err != nil || f <= 0 {
+			if f, err := strconv.ParseFloat(q, 64); err != nil || !(f > 0 && f <= 1) { // NaN and q>1 too
 				continue
 			}
 		}

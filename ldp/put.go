@@ -42,7 +42,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, p string) error {
 			err = h.checkManaged(b.graph, p, gen, false)
 		}
 		if err == nil && kind == AuxACL {
-			err = h.checkACL(b.graph, p)
+			err = h.checkACL(r, b.graph, p)
 		}
 		if err != nil {
 			return err

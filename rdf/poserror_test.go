@@ -30,3 +30,20 @@ func TestPosErrorLine(t *testing.T) {
 		})
 	}
 }
+
+func TestPrefixed(t *testing.T) {
+	for iri, want := range map[string]string{
+		"http://xmlns.com/foaf/0.1/name":     "foaf:name",
+		RDFType:                              "rdf:type",
+		"http://www.w3.org/ns/ldp#":          "ldp:",
+		"http://example.org/x":               "",
+		"http://xmlns.com/foaf/0.1/a b":      "",
+		"http://xmlns.com/foaf/0.1/<script>": "",
+		"":                                   "",
+	} {
+		got, ok := Prefixed(iri)
+		if got != want || ok != (want != "") {
+			t.Errorf("Prefixed(%q) = %q, %v; want %q", iri, got, ok, want)
+		}
+	}
+}

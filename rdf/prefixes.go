@@ -105,3 +105,14 @@ func isPlainPNLocal(s string) bool {
 	}
 	return !strings.HasSuffix(s, ".")
 }
+
+// Prefixed returns iri as a prefixed name of the writers' well-known
+// vocabularies ("foaf:name"), or false when it has none (for readable
+// displays, such as the document page's table of statements).
+func Prefixed(iri string) (string, bool) {
+	i, local := splitPrefixed(iri)
+	if i < 0 {
+		return "", false
+	}
+	return wellKnown[i].name + ":" + local, true
+}

@@ -69,6 +69,12 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 		// module's manifest also to the module's status; a WebID profile
 		// to its ActivityPub actor.
 		ResourceLinks: resourceLinks(notify.StreamLinks(cfg.BaseURL), mods.Links, profileLinks(fed)),
+		// The SolidOS shell holds the person's session on a subdomain
+		// pod's own origin: stored pages there are sandboxed too.
+		SandboxPodHosts: cfg.DataBrowser == "solidos",
+		// An ACL written by the pages' own scripts never takes Control
+		// away from the person writing it (web/share, issue 15).
+		KeepsControl: pagesClient(cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -96,10 +97,11 @@ func TestFediversePage(t *testing.T) {
 	for _, want := range []string{
 		"@alice@" + host, "carl@" + peerHost, // a follower
 		`data-follow="` + p.srv.URL + "/users/erin/activities/", "erin@" + peerHost, // the waiting request (its Follow id)
+		"asks to follow you", "followed you", // erin waits, carl follows
 		"Hello world", "click me", "&lt;b&gt;CW&lt;/b&gt; spoilers", // remote text, escaped
-		"replied", "liked your post", "boosted your post", "a reply",
+		"replied", "liked <a href=\"" + myNote + "\">your post</a>", "boosted <a href=\"" + myNote + "\">your post</a>", "a reply",
 		"my own &lt;post&gt;", "Followers", // her post, its audience
-		`/.web/static/fediverse.js`,
+		`/.web/static/fediverse.js`, `id="locked" name="locked" checked`, // the lock, as set
 	} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("the page lacks %q", want)
@@ -147,6 +149,17 @@ func TestFediversePage(t *testing.T) {
 				t.Fatal("no log-in link")
 			}
 		})
+	}
+	// Past 50 followers the page says how many it leaves out and links
+	// the collection.
+	for i := range 50 {
+		f := federation.Follower{Actor: fmt.Sprintf("https://many.example/users/u%02d", i), Inbox: "https://many.example/inbox"}
+		if err := e.s.fed.Relations().AddFollower(ctx, "alice", f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a := getPage(t, e.base, ".web/fediverse?pod=alice", nil, alice); !strings.Contains(a.body, "The first 50 of 51 are shown") {
+		t.Fatal("no note of the followers left out")
 	}
 	bobPage := getPage(t, e.base, ".web/fediverse?pod=bob", nil, bob)
 	if strings.Contains(bobPage.body, "Hello world") || strings.Contains(bobPage.body, "erin@") {
@@ -249,4 +262,107 @@ func TestFediverseAPI(t *testing.T) {
 	if st, _, _ := apiGet(t, api+"nothing?pod=alice", aliceTok, aliceKey); st != 404 {
 		t.Fatalf("unknown endpoint: %d", st)
 	}
+
+	// settings: the lock (manuallyApprovesFollowers), owner only.
+	settings := api + "settings?pod=alice"
+	if st, _, got := apiGet(t, settings, aliceTok, aliceKey); st != 200 || got["locked"] != true {
+		t.Fatalf("settings: %d %v", st, got)
+	}
+	for _, c := range []struct {
+		name, ctype, body string
+		tok               string
+		key               *testissuer.Key
+		want              int
+	}{
+		{"no credentials", "application/json", `{"locked":false}`, "", nil, 401},
+		{"another owner", "application/json", `{"locked":false}`, bobTok, bobKey, 403},
+		{"text/plain", "text/plain", `{"locked":false}`, aliceTok, aliceKey, 415},
+		{"form", "application/x-www-form-urlencoded", `locked=false`, aliceTok, aliceKey, 415},
+		{"string", "application/json", `{"locked":"no"}`, aliceTok, aliceKey, 400},
+		{"empty object", "application/json", `{}`, aliceTok, aliceKey, 400},
+		{"unknown member", "application/json", `{"locked":false,"hidden":true}`, aliceTok, aliceKey, 400},
+		{"two objects", "application/json", `{"locked":false}{"locked":true}`, aliceTok, aliceKey, 400},
+		{"over 1 KiB", "application/json", `{"locked":false` + strings.Repeat(" ", 2000) + `}`, aliceTok, aliceKey, 400},
+		{"not JSON", "application/json", `<script>`, aliceTok, aliceKey, 400},
+	} {
+		if st, _ := apiPost(t, settings, c.ctype, c.body, c.tok, c.key); st != c.want {
+			t.Errorf("settings POST, %s: %d, want %d", c.name, st, c.want)
+		}
+	}
+	if _, body := fedGet(t, e.actor("alice"), "application/activity+json"); !strings.Contains(string(body), `"manuallyApprovesFollowers":true`) {
+		t.Fatalf("a refused POST changed the lock: %s", body)
+	}
+	if st, got := apiPost(t, settings, "application/json; charset=utf-8", `{"locked":false}`, aliceTok, aliceKey); st != 200 || got["locked"] != false {
+		t.Fatalf("unlock: %d %v", st, got)
+	}
+	if _, body := fedGet(t, e.actor("alice"), "application/activity+json"); !strings.Contains(string(body), `"manuallyApprovesFollowers":false`) {
+		t.Fatalf("the actor still locked: %s", body)
+	}
+	if st, body := p.post(t, e.inbox("alice"), activity("Follow", dave, e.actor("alice"))); st != 202 {
+		t.Fatalf("Follow: %d %s", st, body)
+	}
+	if _, ok, _ := e.s.fed.Relations().Follower(context.Background(), "alice", dave); !ok {
+		t.Fatal("after unlocking, a Follow still waits")
+	}
+}
+
+// apiPost POSTs body as ctype to u with a DPoP-bound token (none when tok
+// is "").
+func apiPost(t *testing.T, u, ctype, body, tok string, key *testissuer.Key) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	if tok != "" {
+		proof, err := key.Proof(http.MethodPost, strings.SplitN(u, "?", 2)[0], tok, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "DPoP "+tok)
+		req.Header.Set("DPoP", proof)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+// The pages' own client (built in, http on an http base URL such as the
+// tests' 127.0.0.1) completes the silent sign-in a page's script makes
+// through the session: /.oidc/auth → /.idp/login?interaction → the
+// callback with a code. It failed with "Sign-in request expired" (400):
+// issuing the code looked the built-in client up as a registered one.
+func TestFirstPartyClientSignInOnHTTPBase(t *testing.T) {
+	e := newFedEnv(t, 0)
+	c := sessionCookie(t, e.s, "alice@example.org")
+	q := url.Values{"response_type": {"code"}, "client_id": {e.base + ".web/client.jsonld"}, "redirect_uri": {e.base + ".web/callback"},
+		"scope": {"openid webid offline_access"}, "state": {"abc"},
+		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+	u := e.base + ".oidc/auth?" + q.Encode()
+	for range 4 {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.AddCookie(c)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || loc == "" {
+			t.Fatalf("GET %s: %d", u, resp.StatusCode)
+		}
+		next, _ := url.Parse(u)
+		next, _ = next.Parse(loc)
+		if strings.HasPrefix(next.String(), e.base+".web/callback?") {
+			if next.Query().Get("code") == "" || next.Query().Get("state") != "abc" {
+				t.Fatalf("callback without code or state: %s", next)
+			}
+			return
+		}
+		u = next.String()
+	}
+	t.Fatalf("never reached the callback (last %s)", u)
 }

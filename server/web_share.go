@@ -15,6 +15,7 @@ import (
 	"github.com/naamio/naamio/federation"
 	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/web/share"
+	"github.com/naamio/naamio/web/ui"
 )
 
 // mountShare routes the sharing and profile pages and the handle
@@ -133,4 +134,11 @@ func (m *memResponse) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return m.body.Write(b)
+}
+
+// pagesClient reports whether a client id is the pages' own client (its
+// Client Identifier Document, or the in-process client of ui.AsUser).
+func pagesClient(baseURL string) func(clientID string) bool {
+	own := ui.ClientID(baseURL)
+	return func(c string) bool { return c == own || c == ui.ClientPath }
 }

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,5 +50,42 @@ func TestSharePagesWired(t *testing.T) {
 	r := getPage(t, base, "/.web/api/resolve-handle?handle=%40alice%40"+url.QueryEscape(strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")), nil, alice)
 	if r.status != http.StatusUnauthorized || strings.Contains(r.body, aliceWebID) {
 		t.Fatalf("resolver with the cookie only: %d %s", r.status, r.body)
+	}
+}
+
+// With subdomain pods (--pod-layout subdomain), the pages stay on the base
+// host and read the pod on its own origin as the person; the page's script
+// may reach exactly that origin (connect-src) to write the ACL or profile.
+func TestSharePagesSubdomainPods(t *testing.T) {
+	s, base, hostPort, client := subdomainServer(t)
+	alice := "http://alice." + hostPort + "/"
+	cookie := sessionCookie(t, s, "alice@example.org")
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+strings.TrimPrefix(path, "/"), nil)
+		req.AddCookie(cookie)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, body := get("/.web/share?resource=" + url.QueryEscape(alice))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, alice+"profile/card#me") ||
+		!strings.Contains(body, `<span class="tag">owner</span>`) || !strings.Contains(body, html.EscapeString(`"acl":"`+alice+`.acl"`)) {
+		t.Fatalf("sharing page: %d\n%s", resp.StatusCode, body)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' http://alice."+hostPort+";") {
+		t.Fatalf("CSP %q", csp)
+	}
+	resp, body = get("/.web/profile?pod=alice")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="profile-name"`) {
+		t.Fatalf("profile page: %d\n%s", resp.StatusCode, body)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' http://alice."+hostPort+";") ||
+		!strings.Contains(csp, "img-src 'self' data: blob: http://alice."+hostPort+";") {
+		t.Fatalf("profile CSP %q", csp)
 	}
 }

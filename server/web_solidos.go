@@ -13,7 +13,7 @@ func newShell(cfg Config) (*solidos.Shell, error) {
 	if cfg.DataBrowser != "solidos" {
 		return nil, nil
 	}
-	return solidos.New(cfg.MashlibURL)
+	return solidos.New(cfg.MashlibURL, cfg.BaseURL)
 }
 
 // withShell puts the SolidOS shell, when configured, in front of the pod

@@ -400,6 +400,9 @@ func (p *Provider) CompleteAt(ctx context.Context, id, webID, accountID string, 
 		if needsLogin(pd, authTime, now) {
 			return ErrLoginRequired // the transaction is dropped: still pending
 		}
+		// A registered client (not a Client Identifier Document, not one
+		// the provider knows built in, whose id is http on an http base
+		// URL) is marked used.
 		if _, builtin := p.builtin[pd.ClientID]; !builtin && !strings.HasPrefix(pd.ClientID, clientIDDocScheme) {
 			var c client
 			if err := getJSON(tx, kvClient+pd.ClientID, &c); err != nil {

@@ -299,9 +299,17 @@ func validWebURL(s string) bool {
 	return u.Scheme == "https" || (u.Scheme == "http" && isLoopbackHost(u.Hostname()))
 }
 
+// isLoopbackHost reports whether h names loopback: "localhost", a name
+// under it (RFC 6761 §6.3: browsers resolve every *.localhost name to
+// loopback, as a development server's subdomain pods use), or a loopback
+// address.
 func isLoopbackHost(h string) bool {
+	h = strings.ToLower(h)
 	if h == "localhost" {
 		return true
+	}
+	if name, ok := strings.CutSuffix(h, ".localhost"); ok {
+		return name != "" && !strings.HasPrefix(name, ".") && !strings.Contains(name, "..")
 	}
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()

@@ -3,6 +3,7 @@ package fedpage
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ const maxHandleParam = 512
 //	    → 200 federation.RemoteActor
 //	GET pending?pod=<name>
 //	    → 200 {"pending":[{"actor","followId","since"}]}
+//	GET settings?pod=<name>, POST settings?pod=<name> {"locked": bool}
+//	    → 200 {"locked": bool} (manuallyApprovesFollowers)
 //
 // Both are for the pod's owner only, authenticated by the server's
 // Solid-OIDC middleware (a DPoP-bound token: auth.AgentFrom), never by
@@ -36,13 +39,17 @@ func (h *Handler) API() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		name, ok := strings.CutPrefix(r.URL.Path, APIPrefix)
-		if !ok || (name != "resolve" && name != "pending") {
+		if !ok || (name != "resolve" && name != "pending" && name != "settings") {
 			apiError(w, http.StatusNotFound, "no such endpoint")
 			return
 		}
-		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", "GET")
-			apiError(w, http.StatusMethodNotAllowed, "GET only")
+		allow := "GET"
+		if name == "settings" {
+			allow = "GET, POST"
+		}
+		if r.Method != http.MethodGet && !(name == "settings" && r.Method == http.MethodPost) {
+			w.Header().Set("Allow", allow)
+			apiError(w, http.StatusMethodNotAllowed, allow+" only")
 			return
 		}
 		a, err := auth.AgentFrom(r.Context())
@@ -67,6 +74,8 @@ func (h *Handler) API() http.Handler {
 			h.resolve(w, r, q.Get("handle"))
 		case "pending":
 			h.pending(w, r, pod)
+		case "settings":
+			h.settings(w, r, pod)
 		}
 	})
 }
@@ -119,6 +128,48 @@ func (h *Handler) pending(w http.ResponseWriter, r *http.Request, pod string) {
 		out = append(out, pendingJSON{Actor: p.Actor, FollowID: p.FollowID, Since: p.Since})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"pending": out})
+}
+
+// maxSettingsBody bounds a settings POST.
+const maxSettingsBody = 1024
+
+// settingsJSON is what the page may change of the actor's settings.
+type settingsJSON struct {
+	Locked bool `json:"locked"`
+}
+
+// settings answers GET with the pod's settings and, on a POST of
+// {"locked": true|false} (application/json), changes them.
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request, pod string) {
+	ctx := r.Context()
+	set, err := h.fed.PodSettings(ctx, pod)
+	if err != nil {
+		h.log.ErrorContext(ctx, "fediverse: settings", "err", err)
+		apiError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if r.Method == http.MethodPost {
+		if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
+			apiError(w, http.StatusUnsupportedMediaType, "post application/json")
+			return
+		}
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxSettingsBody+1))
+		dec.DisallowUnknownFields()
+		var in struct {
+			Locked *bool `json:"locked"`
+		}
+		if err := dec.Decode(&in); err != nil || in.Locked == nil || dec.More() {
+			apiError(w, http.StatusBadRequest, `the body is {"locked": true} or {"locked": false}`)
+			return
+		}
+		set.Locked = *in.Locked
+		if err := h.fed.SetPodSettings(ctx, pod, set); err != nil {
+			h.log.ErrorContext(ctx, "fediverse: saving settings", "err", err)
+			apiError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, settingsJSON{Locked: set.Locked})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -15,8 +15,11 @@ type pageData struct {
 	Pod, Handle, Actor string
 	// Owner: the session is the pod's owner (the forms are offered).
 	Owner bool
-	// Outbox and Resolve are what the script posts to and asks.
-	Outbox, Resolve, PageURL string
+	// Outbox and Resolve are what the script posts to and asks;
+	// Settings is the settings endpoint.
+	Outbox, Resolve, Settings, PageURL string
+	// Locked: Follow requests wait for the owner (manuallyApprovesFollowers).
+	Locked bool
 
 	Followers      []person
 	FollowersCount int
@@ -65,8 +68,13 @@ func (h *Handler) data(r *http.Request, pod string, owner, canInbox, canPosts bo
 	host := p.Host()
 	d := &pageData{Pod: pod, Handle: "@" + pod + "@" + host, Actor: p.Actor(pod), Owner: owner,
 		Outbox: p.Outbox(pod), Resolve: h.pages.Base() + APIPrefix + "resolve?pod=" + url.QueryEscape(pod),
-		PageURL: h.pages.Base() + PagePath + "?pod=" + url.QueryEscape(pod), CanInbox: canInbox, CanPosts: canPosts}
-	var err error
+		Settings: h.pages.Base() + APIPrefix + "settings?pod=" + url.QueryEscape(pod),
+		PageURL:  h.pages.Base() + PagePath + "?pod=" + url.QueryEscape(pod), CanInbox: canInbox, CanPosts: canPosts}
+	set, err := h.fed.PodSettings(ctx, pod)
+	if err != nil {
+		return nil, err
+	}
+	d.Locked = set.Locked
 	if d.FollowersCount, err = rel.CountFollowers(ctx, pod); err != nil {
 		return nil, err
 	}
@@ -107,8 +115,16 @@ func (h *Handler) data(r *http.Request, pod string, owner, canInbox, canPosts bo
 			return nil, err
 		}
 		d.TimelineTotal = total
+		waiting := map[string]bool{}
+		for _, pf := range d.Pending {
+			waiting[pf.IRI] = true
+		}
 		for _, it := range items {
-			d.Timeline = append(d.Timeline, timelineEntry(it, mine, d.Actor))
+			e := timelineEntry(it, mine, d.Actor)
+			if e.Verb == "followed you" && waiting[e.Actor] {
+				e.Verb = "asks to follow you"
+			}
+			d.Timeline = append(d.Timeline, e)
 		}
 		if n > 1 {
 			d.Prev = d.PageURL + "&page=" + strconv.Itoa(n-1)
@@ -195,15 +211,13 @@ func timelineEntry(a map[string]any, mine func(string) bool, self string) entry 
 		}
 	case "Update":
 		e.Verb, e.Post = "edited a post", !e.Deleted
-	case "Announce":
-		e.Verb = "boosted"
-		if e.Mine {
-			e.Verb = "boosted your post"
+	case "Announce", "Like":
+		e.Verb, e.ObjectLbl = "boosted", "a post"
+		if typ == "Like" {
+			e.Verb = "liked"
 		}
-	case "Like":
-		e.Verb = "liked"
 		if e.Mine {
-			e.Verb = "liked your post"
+			e.ObjectLbl = "your post"
 		}
 	case "Follow":
 		e.Verb = "asked to follow"

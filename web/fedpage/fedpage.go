@@ -82,6 +82,7 @@ var notices = map[string]string{
 	"rejected":   "Follow request rejected.",
 	"liked":      "Liked.",
 	"boosted":    "Boosted.",
+	"saved":      "Settings saved.",
 }
 
 // statusData is the content of the page's error answers.
@@ -209,7 +210,7 @@ func label(iri string) string {
 	if err != nil || u.Host == "" {
 		return iri
 	}
-	p := strings.Trim(u.Path, "/")
+	p := strings.Trim(u.EscapedPath(), "/")
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		p = p[i+1:]
 	}

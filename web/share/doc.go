@@ -25,10 +25,12 @@
 //
 // The script refuses an edit that would take Control of the resource (and,
 // for a folder, of what it holds) away from the pod's owner or from the
-// person editing, when they had it before (share.js keepsControl). The
-// server enforces what WAC needs of any ACL it stores (ldp refuses an ACL
-// the evaluator cannot honour); see README "Sharing" for why the lock-out
-// rule itself lives in the page.
+// person editing, when they had it by name before (share-acl.js
+// checkEdit), and gives the owner Control back when the ACL lacked it
+// (withOwner). Behind it, the server refuses any ACL written through the
+// pages' own client that would leave the writer without Control of its
+// subject (ldp.Config.KeepsControl), and any ACL the evaluator cannot
+// honour. Other Solid clients may still give Control up, as WAC allows.
 //
 // # What the page edits
 //

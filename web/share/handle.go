@@ -122,6 +122,12 @@ func (h *Handler) ServeResolve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "log in first (a DPoP-bound access token)"})
 		return
 	}
+	// Only the people of this server's pods use the pages: an agent from
+	// elsewhere cannot make this server look up other servers.
+	if u, err := url.Parse(ag.WebID); err != nil || !h.ours(&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}) {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "only people with a pod on this server may resolve handles here"})
+		return
+	}
 	webID, err := h.Resolve(r.Context(), r.URL.Query().Get("handle"))
 	switch {
 	case errors.Is(err, errBadHandle):

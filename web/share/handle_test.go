@@ -96,6 +96,9 @@ func TestResolveHandle(t *testing.T) {
 	if st, _ := resolve(t, tp.h, "@alice@pod.example", nil); st != http.StatusUnauthorized {
 		t.Errorf("without a token: %d", st)
 	}
+	if st, _ := resolve(t, tp.h, "@bob@"+peerHost, &auth.Agent{WebID: "https://elsewhere.example/card#me"}); st != http.StatusForbidden {
+		t.Errorf("an agent of another server: %d", st)
+	}
 	if len(asked) != 5 {
 		t.Errorf("WebFinger asked %d times (%v), want once per remote handle", len(asked), asked)
 	}

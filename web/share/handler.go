@@ -120,5 +120,19 @@ func (h *Handler) ours(u *url.URL) bool {
 		return strings.HasPrefix(u.EscapedPath(), strings.TrimSuffix(h.base.EscapedPath(), "/")+"/")
 	}
 	name, rest, ok := strings.Cut(host, ".")
-	return ok && rest == base && name != "" && !strings.ContainsAny(name, ":[]")
+	return ok && rest == base && podLabel(name)
+}
+
+// podLabel: a DNS label of letters, digits and hyphens (a subdomain pod's
+// name; it also goes into the page's CSP, so nothing else may pass).
+func podLabel(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -30,7 +30,7 @@ type testPods struct {
 	h   *Handler
 }
 
-func newTestPods(t *testing.T, mod func(*Options)) *testPods {
+func newTestPods(t testing.TB, mod func(*Options)) *testPods {
 	t.Helper()
 	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
 	ldptest.WriteACL(t, st, base, "/.acl", prefixes+`<#owner> a acl:Authorization; acl:agent <`+alice+`>; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write, acl:Control.`)
@@ -71,7 +71,7 @@ func newTestPods(t *testing.T, mod func(*Options)) *testPods {
 	return tp
 }
 
-func (tp *testPods) put(t *testing.T, p, ct, body string) {
+func (tp *testPods) put(t testing.TB, p, ct, body string) {
 	t.Helper()
 	_, _, err := tp.st.Put(context.Background(), ldp.PutRequest{Path: p, ContentType: ct, RDF: ct == rdf.MediaTurtle,
 		Body: strings.NewReader(body)})
@@ -80,7 +80,7 @@ func (tp *testPods) put(t *testing.T, p, ct, body string) {
 	}
 }
 
-func (tp *testPods) acl(t *testing.T, p, turtle string) {
+func (tp *testPods) acl(t testing.TB, p, turtle string) {
 	t.Helper()
 	ldptest.WriteACL(t, tp.st, base, p, prefixes+turtle)
 }
@@ -92,9 +92,12 @@ type page struct {
 }
 
 // get serves target by h as webID ("" anonymous).
-func get(t *testing.T, h http.HandlerFunc, target, webID string) page {
+func get(t testing.TB, h http.HandlerFunc, target, webID string) page {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, target, nil)
+	// The pages are asked for on the base host (a pod's own host gets
+	// absolute asset URLs: web/ui Render).
+	req.Host = strings.TrimSuffix(strings.TrimPrefix(base, "https://"), "/")
 	if webID != "" {
 		req.Header.Set("X-Test-WebID", webID)
 	}

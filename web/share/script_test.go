@@ -77,6 +77,8 @@ func TestShareScriptWritesValidACL(t *testing.T) {
 		{Op: "write", Model: m, After: []Entry{{Kind: KindAgent, IRI: owner, Modes: []string{"Read", "Write", "Control"}, Self: true}}},
 		{Op: "write", Model: m, Add: &Entry{Kind: KindAuthenticated, Modes: []string{"Append"}, Self: false, Members: true}},
 		{Op: "write", Model: m, Add: &Entry{Kind: KindGroup, IRI: "https://pod.example/alice/groups#friends", Modes: []string{"Read"}, Self: true}},
+		{Op: "write", Model: &editorModel{Resource: folder, ACL: aclIRI, Container: true, Owner: owner, Editor: carol,
+			Entries: []Entry{{Kind: KindAgent, IRI: carol, Modes: []string{"Control"}, Self: true, Members: true}}}, Add: bobEntry},
 	}
 	res := runJS(t, cases)
 	bobAgent := acl.Agent{WebID: bob, Authenticated: true}
@@ -123,6 +125,14 @@ func TestShareScriptWritesValidACL(t *testing.T) {
 	}
 	if !strings.Contains(res[6].OK, "acl:agentGroup <https://pod.example/alice/groups#friends>") {
 		t.Errorf("group rule:\n%s", res[6].OK)
+	}
+	// An ACL that had locked the owner out (written by carol) gives the
+	// owner Control back with the next edit made through the page.
+	if got := decide(res[7], ownerAgent, folder, false); !got.Has(acl.Control) {
+		t.Errorf("the owner is still locked out: %v\n%s", got, res[7].OK)
+	}
+	if got := decide(res[7], ownerAgent, folder, true); !got.Has(acl.Control) {
+		t.Errorf("the owner is locked out of the members: %v", got)
 	}
 }
 

@@ -81,6 +81,10 @@ func (h *Handler) ServeShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	target := u.String()
+	if !strings.EqualFold(u.Host, h.base.Host) {
+		// A subdomain pod: the script writes its ACL on that origin.
+		ui.SecurityHeaders(w, ui.Policy{Connect: []string{u.Scheme + "://" + u.Host}})
+	}
 	d, status, err := h.shareData(r.Context(), webID, target)
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "sharing page", "err", err)

@@ -37,7 +37,7 @@ func TestSharePageOwnACL(t *testing.T) {
 		t.Fatalf("status %d\n%s", p.status, p.body)
 	}
 	for _, want := range []string{"https://bob.example/profile/card#me", "this folder and everything in it",
-		`<span class="tag">you</span>`, `<span class="tag">owner</span>`, `src="/.web/static/share.js`} {
+		`<span class="tag">you</span>`, `<span class="tag">owner</span>`, `src="` + base + `.web/static/share.js`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -117,7 +117,8 @@ func TestSharePageBadInput(t *testing.T) {
 	tp := newTestPods(t, nil)
 	for _, res := range []string{"", "javascript:alert(1)", "https://evil.example/alice/", "http://pod.example/alice/",
 		"https://user@pod.example/alice/", base + "alice/?x=1", base + "alice/#frag", base + strings.Repeat("a", 3000),
-		"data:text/html,<script>alert(1)</script>", "/alice/", "https://pod.example.evil.example/"} {
+		"data:text/html,<script>alert(1)</script>", "/alice/", "https://pod.example.evil.example/",
+		"https://a;script-src *.pod.example/", "https://a%20b.pod.example/", "https://a.b.pod.example/", "https://[::1].pod.example/"} {
 		if p := get(t, tp.h.ServeShare, shareURL(res), alice); p.status != http.StatusBadRequest {
 			t.Errorf("resource %.60q: %d", res, p.status)
 		}
@@ -145,5 +146,21 @@ func TestSharePageBadInput(t *testing.T) {
 	p = get(t, tp.h.ServeShare, shareURL(base+"alice/photos/2026/"), alice)
 	if p.status != http.StatusForbidden || strings.Contains(p.body, "condition") {
 		t.Fatalf("unusable ACL: %d\n%s", p.status, p.body)
+	}
+}
+
+// A subdomain pod's resource: the page lets its script write the ACL on
+// that origin (connect-src), and nothing else.
+func TestSharePageSubdomainConnect(t *testing.T) {
+	tp := newTestPods(t, nil)
+	// The test store has no subdomain pods (this answer is a 404 page);
+	// its headers are the ones the sharing page gets.
+	p := get(t, tp.h.ServeShare, shareURL("https://alice.pod.example/photos/"), alice)
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' https://alice.pod.example;") {
+		t.Fatalf("CSP %q", csp)
+	}
+	p = get(t, tp.h.ServeShare, shareURL(base+"alice/photos/"), alice)
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self';") {
+		t.Fatalf("CSP %q", csp)
 	}
 }

@@ -76,12 +76,18 @@ type Shell struct {
 }
 
 // New builds the shell for mashlib's dist/ folder at mashlibURL (an
-// absolute http(s) URL ending in "/", checked by the server's config).
-func New(mashlibURL string) (*Shell, error) {
+// absolute http(s) URL ending in "/", checked by the server's config), for
+// the server whose base URL is baseURL (its origin is the identity
+// provider's, which a pod on a host of its own reaches cross-origin).
+func New(mashlibURL, baseURL string) (*Shell, error) {
 	m, err := url.Parse(mashlibURL)
 	if err != nil || (m.Scheme != "http" && m.Scheme != "https") || m.Host == "" || !strings.HasSuffix(m.Path, "/") ||
 		m.RawQuery != "" || m.Fragment != "" || m.User != nil || strings.ContainsAny(mashlibURL, "'\"; ,*<>") {
 		return nil, errors.New("solidos: mashlib URL must be an absolute http(s) folder URL")
+	}
+	b, err := url.Parse(baseURL)
+	if err != nil || (b.Scheme != "http" && b.Scheme != "https") || b.Host == "" || strings.ContainsAny(b.Host, "'\"; ,*<>") {
+		return nil, errors.New("solidos: base URL must be an absolute http(s) URL")
 	}
 	script, _ := m.Parse("mashlib.min.js")
 	style, _ := m.Parse("mash.css")
@@ -93,7 +99,7 @@ func New(mashlibURL string) (*Shell, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Shell{page: buf.Bytes(), csp: policy(mashlibURL)}, nil
+	return &Shell{page: buf.Bytes(), csp: policy(mashlibURL, b.Scheme+"://"+b.Host)}, nil
 }
 
 // policy is the shell's Content-Security-Policy. What mashlib needs, and
@@ -106,19 +112,22 @@ func New(mashlibURL string) (*Shell, error) {
 //   - style-src: the mashlib folder and 'unsafe-inline', because solid-ui
 //     sets style attributes on nearly every element it makes. Styles
 //     cannot run code.
-//   - connect-src: this origin (the pod, the provider, the solid-0.1
-//     socket: CSP Level 3 'self' covers ws: and wss: of the same host)
-//     and https: (other people's profiles and pods, their identity
-//     providers: SolidOS is a browser of the whole web of data).
+//   - connect-src: this origin (the pod, the solid-0.1 socket: CSP
+//     Level 3 'self' covers ws: and wss: of the same host), the server's
+//     base origin (the provider, when a pod has a host of its own; the
+//     socket is on the base host too) and https: (other people's
+//     profiles and pods, their identity providers: SolidOS is a browser
+//     of the whole web of data).
 //   - img-src and media-src: this origin, data:, blob: and https:
 //     (photos in profiles anywhere; solid-ui's icons are on
 //     solidos.github.io), font-src the mashlib folder and data:.
 //   - frame-src: this origin only (SolidOS shows a stored HTML page in an
 //     iframe; the pod serves it with its own sandbox CSP).
 //   - no objects, no base URL, forms only to this origin, never framed.
-func policy(mashlib string) string {
+func policy(mashlib, base string) string {
+	ws := "ws" + strings.TrimPrefix(base, "http") // ws://host or wss://host
 	return "default-src 'none'; script-src " + mashlib + " " + scriptHash() +
-		"; style-src " + mashlib + " 'unsafe-inline'; connect-src 'self' https:" +
+		"; style-src " + mashlib + " 'unsafe-inline'; connect-src 'self' " + base + " " + ws + " https:" +
 		"; img-src 'self' data: blob: https: " + mashlib + "; media-src 'self' blob: https:; font-src " + mashlib + " data:" +
 		"; frame-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 }

@@ -25,7 +25,7 @@ func TestNewRejects(t *testing.T) {
 	for _, u := range []string{"", "/mashlib/", "javascript:alert(1)//", "https://cdn.example/m", "https://cdn.example/m/?x",
 		"https://cdn.example/m/#x", "https://u@cdn.example/m/", "https://cdn.example/m/';script-src */",
 		"https://cdn.example/\"><script>/", "https://*.example/m/", "https://cdn.example/a b/"} {
-		if _, err := New(u); err == nil {
+		if _, err := New(u, "https://pod.test/"); err == nil {
 			t.Errorf("New(%q) accepted", u)
 		}
 	}
@@ -48,7 +48,7 @@ func serve(t *testing.T, s *Shell, r *http.Request) *http.Response {
 // every resource: it carries no pod data.
 func TestShell(t *testing.T) {
 	const mashlib = "http://127.0.0.1:9000/dist/"
-	s, err := New(mashlib)
+	s, err := New(mashlib, "http://pod.test/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestShell(t *testing.T) {
 	if inline == nil || inline[1] != boot {
 		t.Errorf("inline script is not the hashed boot script: %q", inline)
 	}
-	for _, want := range []string{"default-src 'none'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "frame-src 'self'"} {
+	for _, want := range []string{"default-src 'none'", "connect-src 'self' http://pod.test ws://pod.test https:", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "frame-src 'self'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
 		}
@@ -113,7 +113,7 @@ func TestShell(t *testing.T) {
 // TestShellPassesThrough: RDF clients, scripts and the server's own "/."
 // paths get the pod handler's answer.
 func TestShellPassesThrough(t *testing.T) {
-	s, err := New("https://cdn.example/mashlib/")
+	s, err := New("https://cdn.example/mashlib/", "https://pod.test/")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,14 +98,10 @@ type Page struct {
 	// Render.
 	ClientID string
 	// PodHost: the page is served on a pod's own host (subdomain layout),
-	// which serves nothing but the pod: Render makes the assets' URLs
-	// absolute (AssetOrigin) and adds the base origin to the CSP. Render
-	// sets it with the Set's OnPodHost.
+	// which serves nothing but the pod: Render adds the base origin (the
+	// assets, the provider) to the CSP and gives the header's log-in link
+	// no way back. Render sets it with the Set's OnPodHost.
 	PodHost bool
-	// AssetOrigin is "" on the base host, and the base origin on a pod's
-	// own host (which serves nothing but the pod): the assets' URLs start
-	// with it; set by Render.
-	AssetOrigin string
 	// Pod is the URL of the session's pod ("" when its WebID is not one of
 	// this server's pods) and PodName its name; set by Render.
 	Pod, PodName string
@@ -161,9 +157,11 @@ func (s *Set) Base() string { return s.base }
 // BaseURL is the public base URL with one trailing slash.
 func (s *Set) BaseURL() string { return s.baseURL }
 
-// Asset is the URL path of static file name with its content hash (long
-// cache).
-func (s *Set) Asset(name string) string { return s.base + StaticPath + name + assetVersion(name) }
+// Asset is the URL of static file name with its content hash (long cache),
+// absolute: a page on a pod's own host loads the assets from the base host.
+func (s *Set) Asset(name string) string {
+	return s.origin + s.base + StaticPath + name + assetVersion(name)
+}
 
 // Render writes page name with status and the pages' security headers
 // (unless the caller set a Content-Security-Policy already). It renders
@@ -184,7 +182,6 @@ func (s *Set) Render(w http.ResponseWriter, r *http.Request, status int, name st
 		p.LoginNext = r.URL.RequestURI()
 	}
 	if p.PodHost {
-		p.AssetOrigin = s.origin
 		p.Policy.Assets = append(p.Policy.Assets, s.origin)
 		p.Policy.Connect = append(p.Policy.Connect, s.origin)
 	}

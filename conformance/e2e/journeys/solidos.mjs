@@ -12,8 +12,8 @@
 // slash), NAAMIO_POD_URL, NAAMIO_EMAIL, NAAMIO_PASSWORD, NAAMIO_FOLDER (the
 // folder name to create), NAAMIO_NICK (the profile value to write),
 // NAAMIO_EVIL_URL (a stored HTML page whose scripts would set PWNED),
-// NAAMIO_ARTIFACTS (screenshots go to its solidos/; default
-// ~/.cache/naamio/artifacts), CHROMIUM.
+// NAAMIO_SHOTS (where the screenshots go; runJourney: the artifacts
+// directory's solidos/), CHROMIUM.
 // Output: one JSON line per step; exit status 0 only if every step passed.
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
@@ -37,7 +37,7 @@ const folder = env("NAAMIO_FOLDER");
 const nick = env("NAAMIO_NICK");
 const evilUrl = env("NAAMIO_EVIL_URL");
 const issuer = base.replace(/\/$/, "");
-const shots = join(process.env.NAAMIO_ARTIFACTS || join(homedir(), ".cache", "naamio", "artifacts"), "solidos");
+const shots = process.env.NAAMIO_SHOTS || join(homedir(), ".cache", "naamio", "artifacts", "solidos");
 mkdirSync(shots, { recursive: true });
 
 let browser, page;
@@ -54,7 +54,7 @@ const { step, finish } = runner({
 });
 const log = (...a) => console.error("[solidos]", ...a);
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
-const loopback = /^(http|ws):\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
+const loopback = /^(http|ws):\/\/(127\.0\.0\.1|([a-z0-9-]+\.)*localhost|\[::1\])(:\d+)?\//;
 
 await step("launch", async () => {
   browser = await launch(chromium, STEP_MS);

@@ -16,7 +16,7 @@ const out = cases.map((c) => {
         if (c.add) after = lib.addEntry(c.model.entries, c.add);
         if (c.remove !== undefined) after = c.model.entries.filter((_, j) => j !== c.remove);
         lib.checkEdit(c.model, c.model.entries, after);
-        return { ok: lib.toTurtle(c.model, after) };
+        return { ok: lib.toTurtle(c.model, lib.withOwner(c.model, after)) };
       }
       default: return { err: 'unknown op' };
     }

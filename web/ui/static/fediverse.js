@@ -11,6 +11,10 @@ const status = document.getElementById('status');
 const outbox = root.dataset.outbox;
 const pageURL = root.dataset.page;
 
+// Get this tab's token now (a silent round trip through the provider
+// when it has none), so that the first click is not lost to a log-in.
+ready().catch((e) => say(e.message || String(e), true));
+
 function say(text, error = false) {
   status.textContent = text;
   status.className = error ? 'error' : 'notice';
@@ -85,6 +89,27 @@ document.getElementById('follow').addEventListener('submit', async (ev) => {
     if (!res.ok) throw new Error(body.error || ('Lookup failed (' + res.status + ')'));
     say('Found ' + (body.name ? body.name + ' ' : '') + (body.handle || body.id) + '. Sending the follow request …');
     await post({ type: 'Follow', object: body.id }, 'followed', [button]);
+  } catch (e) {
+    say(e.message || String(e), true);
+    button.disabled = false;
+  }
+});
+
+document.getElementById('settings').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  const button = f.querySelector('button');
+  button.disabled = true;
+  try {
+    await ready();
+    const res = await solidFetch(f.dataset.settings, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ locked: f.locked.checked }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error || ('Saving failed (' + res.status + ')'));
+    location.assign(pageURL + '&done=saved');
   } catch (e) {
     say(e.message || String(e), true);
     button.disabled = false;

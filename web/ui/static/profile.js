@@ -4,7 +4,7 @@
 // deletes the statements it replaces exactly as they were and inserts the
 // new ones, and for a photo a PUT of the image (with an ACL of its own
 // that lets everyone read it, as the profile is public) before the patch.
-import { solidFetch } from './naamio.js';
+import { ready, solidFetch } from './naamio.js';
 
 const FOAF = 'http://xmlns.com/foaf/0.1/';
 const VCARD = 'http://www.w3.org/2006/vcard/ns#';
@@ -34,7 +34,14 @@ export function patch(del, ins) {
   return p + '.\n';
 }
 
-function start(root) {
+// aclOf is the ACL URL of a response's Link rel="acl" (url + ".acl" when
+// the header is not readable).
+function aclOf(resp, url) {
+  const m = /<([^>]*)>\s*;\s*rel="acl"/.exec(resp.headers.get('Link') || '');
+  return m ? new URL(m[1], url).href : url + '.acl';
+}
+
+async function start(root) {
   const model = JSON.parse(root.dataset.model);
   const me = iriRef(model.webid);
   const status = document.getElementById('profile-status');
@@ -43,6 +50,13 @@ function start(root) {
     status.textContent = text;
     status.className = error ? 'error' : 'notice';
   };
+  if (!document.getElementById('profile-name')) return; // nothing to edit
+  try {
+    await ready();
+  } catch (err) {
+    say(err.message, true);
+    return;
+  }
   document.querySelectorAll('.js-off').forEach((el) => { el.hidden = true; });
 
   async function send(body) {
@@ -97,7 +111,7 @@ function start(root) {
 <#owner> a acl:Authorization; acl:agent ${me}; acl:accessTo ${iriRef(url)}; acl:mode acl:Read, acl:Write, acl:Control.
 <#public> a acl:Authorization; acl:agentClass <${FOAF}Agent>; acl:accessTo ${iriRef(url)}; acl:mode acl:Read.
 `;
-        resp = await solidFetch(url + '.acl', { method: 'PUT', headers: { 'Content-Type': 'text/turtle' }, body: acl });
+        resp = await solidFetch(aclOf(resp, url), { method: 'PUT', headers: { 'Content-Type': 'text/turtle' }, body: acl });
         if (!resp.ok) throw new Error(`making the photo public was refused (${resp.status})`);
         const ins = `${me} <${VCARD}hasPhoto> ${iriRef(url)}.\n${me} <${FOAF}img> ${iriRef(url)}.\n`;
         await send(patch(model.photo, ins));

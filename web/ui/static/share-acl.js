@@ -58,6 +58,15 @@ export function checkEdit(model, before, after) {
   }
 }
 
+// withOwner is after with the pod's owner holding Control by name (on
+// the resource and, for a folder, on what it holds): an ACL that lacked it
+// before (written by someone else) gets it back with the next edit, so the
+// page never writes an ACL that locks the owner out.
+export function withOwner(model, after) {
+  if (!model.owner || has(after, model.owner, 'Control', model.container)) return after;
+  return addEntry(after, { kind: 'agent', iri: model.owner, modes: ['Read', 'Write', 'Control'], self: true, members: !!model.container });
+}
+
 function turtleIRI(text) {
   return '<' + iri(text) + '>';
 }

@@ -4,24 +4,32 @@
 // solidFetch (a DPoP-authenticated PUT to the ACL's URL, the resource's
 // Link rel="acl"), then reloads the page to show what the server now
 // says. It refuses changes that would lock the owner or the editor out.
-import { solidFetch } from './naamio.js';
-import { MODES, addEntry, checkEdit, handlePattern, iri, toTurtle } from './share-acl.js';
+import { ready, solidFetch } from './naamio.js';
+import { MODES, addEntry, checkEdit, handlePattern, iri, toTurtle, withOwner } from './share-acl.js';
 
 const root = document.getElementById('share');
 if (root) start(root);
 
-function start(root) {
+async function start(root) {
   const model = JSON.parse(root.dataset.model);
   const status = document.getElementById('share-status');
   const say = (text, error) => {
     status.textContent = text;
     status.className = error ? 'error' : 'notice';
   };
+  // A token of this tab for the person the page was rendered for (signing
+  // in through the session, and back here, when there is none yet).
+  try {
+    await ready();
+  } catch (err) {
+    say(err.message, true);
+    return;
+  }
   document.querySelectorAll('.js-off').forEach((el) => { el.hidden = true; });
 
   let busy = false;
   async function save(after) {
-    if (busy) return;
+    if (busy) return false;
     try {
       checkEdit(model, model.entries, after);
     } catch (err) {
@@ -34,7 +42,7 @@ function start(root) {
       const headers = { 'Content-Type': 'text/turtle' };
       if (model.inherited) headers['If-None-Match'] = '*';
       else if (model.etag) headers['If-Match'] = model.etag;
-      const resp = await solidFetch(model.acl, { method: 'PUT', headers, body: toTurtle(model, after) });
+      const resp = await solidFetch(model.acl, { method: 'PUT', headers, body: toTurtle(model, withOwner(model, after)) });
       if (resp.status === 412) {
         say('Someone changed these settings meanwhile. Reloading them…', true);
         setTimeout(() => location.reload(), 1500);

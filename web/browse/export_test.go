@@ -1,0 +1,4 @@
+package browse
+
+// KindOf is kindOf for the external tests.
+var KindOf = kindOf
