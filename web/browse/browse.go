@@ -63,8 +63,10 @@ func New(o Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{base: pages.Base(), baseURL: pages.BaseURL(), origin: u.Scheme + "://" + u.Host, scheme: u.Scheme,
-		session: o.Session, ldp: o.LDP, log: o.Logger, pages: pages, signup: o.Registration != "closed"}, nil
+	h := &Handler{base: pages.Base(), baseURL: pages.BaseURL(), origin: u.Scheme + "://" + u.Host, scheme: u.Scheme,
+		session: o.Session, ldp: o.LDP, log: o.Logger, pages: pages, signup: o.Registration != "closed"}
+	pages.OnPodHost(func(r *http.Request) bool { return !h.isBaseHost(r) })
+	return h, nil
 }
 
 // Resource is what the dispatcher learnt of the requested resource; the

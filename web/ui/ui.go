@@ -97,6 +97,11 @@ type Page struct {
 	// ClientID is the pages' own Solid-OIDC client (for naamio.js); set by
 	// Render.
 	ClientID string
+	// PodHost: the page is served on a pod's own host (subdomain layout),
+	// which serves nothing but the pod: Render adds the base origin (the
+	// assets, the provider) to the CSP and gives the header's log-in link
+	// no way back. Render sets it with the Set's OnPodHost.
+	PodHost bool
 	// Pod is the URL of the session's pod ("" when its WebID is not one of
 	// this server's pods) and PodName its name; set by Render.
 	Pod, PodName string
@@ -105,13 +110,18 @@ type Page struct {
 // Set is a layout and the pages rendered into it.
 type Set struct {
 	origin   string // scheme://host of the base URL
-	host     string // host of the base URL
 	base     string // base URL path without trailing slash
 	baseURL  string // base URL with one trailing slash
 	clientID string
 	pages    map[string]*template.Template
 	log      *slog.Logger
+	podHost  func(*http.Request) bool
 }
+
+// OnPodHost tells Render how to recognise a request for a pod's own host
+// (the pages at pod URLs, web/browse; the other pages live on the base
+// host only).
+func (s *Set) OnPodHost(f func(*http.Request) bool) { s.podHost = f }
 
 // Parse builds the pages names (each the file "<dir>/<name>.html" of fsys,
 // defining the template "content") into the layout, for the server whose
@@ -125,7 +135,7 @@ func Parse(baseURL string, log *slog.Logger, fsys fs.FS, dir string, names ...st
 		log = slog.New(slog.DiscardHandler)
 	}
 	bu := strings.TrimSuffix(u.Scheme+"://"+u.Host+u.EscapedPath(), "/") + "/"
-	s := &Set{origin: u.Scheme + "://" + u.Host, host: u.Host, base: strings.TrimSuffix(u.EscapedPath(), "/"), baseURL: bu, clientID: ClientID(bu),
+	s := &Set{origin: u.Scheme + "://" + u.Host, base: strings.TrimSuffix(u.EscapedPath(), "/"), baseURL: bu, clientID: ClientID(bu),
 		pages: make(map[string]*template.Template, len(names)), log: log}
 	layout, err := template.New("layout.html").Funcs(template.FuncMap{"asset": s.Asset}).ParseFS(layoutFS, "templates/layout.html")
 	if err != nil {
@@ -167,11 +177,11 @@ func (s *Set) Render(w http.ResponseWriter, r *http.Request, status int, name st
 	if p.WebID != "" {
 		p.Pod, p.PodName = PodOf(p.WebID)
 	}
-	foreign := r.Host != s.host // a pod's own host
-	if p.LoginNext == "" && !foreign {
+	p.PodHost = p.PodHost || (s.podHost != nil && s.podHost(r))
+	if p.LoginNext == "" && !p.PodHost {
 		p.LoginNext = r.URL.RequestURI()
 	}
-	if foreign {
+	if p.PodHost {
 		p.Policy.Assets = append(p.Policy.Assets, s.origin)
 		p.Policy.Connect = append(p.Policy.Connect, s.origin)
 	}
