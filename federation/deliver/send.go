@@ -201,6 +201,11 @@ func (d *Deliverer) drop(ctx context.Context, h *host, e entry, ok bool) {
 		return
 	}
 	if ok {
+		d.outcome("delivered")
+	} else {
+		d.outcome("dropped")
+	}
+	if ok {
 		if since := d.sched.failingSince(h); !since.IsZero() {
 			_ = d.q.Delete(ctx, keyFailing+h.name)
 			d.log.Info("activity inbox recovered", "host", h.name, "failing_for", time.Since(since).Round(time.Second).String())
@@ -244,7 +249,15 @@ func (d *Deliverer) retry(ctx context.Context, h *host, e entry, status int, ra 
 		d.storeFailed(ctx, h, e, uerr)
 		return
 	}
+	d.outcome("retry")
 	d.sched.done(h, e.key, requeued, false, min(ra, d.cfg.MaxBackoff), d.cfg.MinBackoff, d.cfg.MaxBackoff)
+}
+
+// outcome tells Config.Outcome how an attempt ended.
+func (d *Deliverer) outcome(result string) {
+	if d.cfg.Outcome != nil {
+		d.cfg.Outcome(result)
+	}
 }
 
 // storeFailed: the queue could not be read or written, or the sender's
