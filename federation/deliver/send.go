@@ -103,6 +103,7 @@ func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
 	if age := now.Sub(e.it.Queued); age >= d.cfg.GiveUpAfter {
 		d.log.Warn("activity delivery dropped: failing for too long", "host", h.name, "activity", e.it.Activity,
 			"queued_for", age.Round(time.Second).String(), "attempts", e.it.Attempts)
+		d.outcome("dropped")
 		d.drop(ctx, h, e, false)
 		return
 	}
@@ -112,12 +113,14 @@ func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
 		return
 	}
 	if a == nil {
+		d.outcome("dropped")
 		d.drop(ctx, h, e, false) // its activity is gone
 		return
 	}
 	sign, err := d.cfg.SignerFor(ctx, a.Sender)
 	if errors.Is(err, ErrUnknownSender) {
 		d.log.Warn("activity delivery dropped: its sender is gone", "host", h.name, "activity", e.it.Activity)
+		d.outcome("dropped")
 		d.drop(ctx, h, e, false)
 		return
 	}
@@ -128,6 +131,7 @@ func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
 	status, retryAfter, err := d.post(ctx, e.it.Inbox, a.Body, sign)
 	switch {
 	case err == nil && status >= 200 && status <= 299:
+		d.outcome("delivered")
 		d.drop(ctx, h, e, true)
 	case ctx.Err() != nil:
 		d.sched.done(h, e.key, untouched, false, 0, 0, 0) // shutdown: sent after the next start
@@ -138,6 +142,7 @@ func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
 		// this server may reach.
 		d.log.Warn("activity delivery failed permanently; dropped", "host", h.name, "activity", e.it.Activity,
 			"status", status, "err", withoutURL(err))
+		d.outcome("dropped")
 		d.drop(ctx, h, e, status != 0)
 	default:
 		d.retry(ctx, h, e, status, retryAfter, err)
@@ -199,11 +204,6 @@ func (d *Deliverer) drop(ctx context.Context, h *host, e entry, ok bool) {
 	if err := d.q.Delete(ctx, e.key); err != nil {
 		d.storeFailed(ctx, h, e, err)
 		return
-	}
-	if ok {
-		d.outcome("delivered")
-	} else {
-		d.outcome("dropped")
 	}
 	if ok {
 		if since := d.sched.failingSince(h); !since.IsZero() {
