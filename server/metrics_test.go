@@ -145,6 +145,12 @@ func TestMetricsListenerServesFamilies(t *testing.T) {
 	mdo(t, "GET", url+"/.well-known/openid-configuration", "")
 	mdo(t, "GET", url+"/.well-known/webfinger?resource=acct:nobody@example", "")
 	mdo(t, "GET", url+"/.naamio/health", "")
+	// An authorization request naming a Client Identifier Document on a
+	// loopback address makes the provider fetch it through the SSRF-safe
+	// client, which refuses it: one outbound fetch, "refused".
+	mdo(t, "GET", url+"/.oidc/auth?response_type=code&scope=openid+webid&client_id="+
+		"https%3A%2F%2F127.0.0.1%3A1%2Fclient.jsonld&redirect_uri=https%3A%2F%2F127.0.0.1%3A1%2Fcb&code_challenge="+
+		"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256", "")
 
 	// The public listener has no /metrics, under any spelling.
 	for _, p := range []string{"/metrics", "/metrics/", "/.naamio/metrics", "//metrics"} {
@@ -201,6 +207,7 @@ func TestMetricsListenerServesFamilies(t *testing.T) {
 	atLeast("naamio_module_calls_total", nil, 0)
 	atLeast("naamio_module_call_failures_total", nil, 0)
 	atLeast("naamio_federation_delivery_queue", nil, 0)
+	atLeast("naamio_outbound_fetches_total", map[string]string{"result": "refused"}, 1)
 	for _, r := range metrics.FetchResults {
 		atLeast("naamio_outbound_fetches_total", map[string]string{"result": r}, 0)
 	}
