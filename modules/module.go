@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,7 @@ type module struct {
 	bin      []byte // until it is recorded
 	prog     *program
 	status   status
+	tally    *Tally // the service's counts of all calls (nil: not counted)
 	// The reactor worker: woken when events are queued, stopped when the
 	// module is retired.
 	wakeCh   chan struct{}
@@ -92,6 +94,7 @@ func (m *module) call(ctx context.Context, export string, input []byte) ([]byte,
 	ctx = withNet(withInvocation(ctx, inv), m.manifest.AllowedHosts, m.status.logLine)
 	out, err := m.prog.call(ctx, export, input)
 	m.status.counted(err)
+	m.tally.count(err)
 	if err != nil {
 		var ce *CallError
 		if errors.As(err, &ce) {
@@ -145,6 +148,24 @@ func (st *status) counted(err error) {
 	}
 	st.dirty = true
 	st.mu.Unlock()
+}
+
+// Tally counts the calls into every module of a service since it started
+// (its modules' Status counts are per module and survive restarts): the
+// server's metrics read it.
+type Tally struct{ calls, failures atomic.Int64 }
+
+// Counts returns the calls made and how many of them failed.
+func (t *Tally) Counts() (calls, failures int64) { return t.calls.Load(), t.failures.Load() }
+
+func (t *Tally) count(err error) {
+	if t == nil {
+		return
+	}
+	t.calls.Add(1)
+	if err != nil {
+		t.failures.Add(1)
+	}
 }
 
 func (st *status) deadLetter() {

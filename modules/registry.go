@@ -185,6 +185,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	for _, e := range all {
 		mod := newModule(e.path, e.rec.IRI, e.rec.Owner, e.rec.Manifest)
+		mod.tally = &s.tally
 		mod.etag = e.rec.ETag
 		s.restoreStatus(ctx, mod)
 		if err := s.start(ctx, mod); err != nil {

@@ -45,6 +45,7 @@ type Service struct {
 	ldp    *ldp.Handler
 	engine *Engine
 	log    *slog.Logger
+	tally  Tally // calls into the modules (Tally)
 
 	mu      sync.RWMutex
 	modules map[string]*module // by manifest path
@@ -64,6 +65,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	return s, nil
 }
+
+// Tally counts the calls into the service's modules since it started.
+func (s *Service) Tally() *Tally { return &s.tally }
 
 // GuardFor is ldp.Config.NewGuard: the handler is where the modules'
 // requests go (host functions, reading a binary as its installer).
@@ -203,6 +207,7 @@ func refused(err error) error {
 // load compiles a checked module.
 func (s *Service) load(ctx context.Context, path, iri, owner string, m *Manifest, bin []byte) (*module, error) {
 	mod := newModule(path, iri, owner, m)
+	mod.tally = &s.tally
 	mod.bin = bin
 	root, _, _ := s.manifestPath(path)
 	if err := mod.placeIn(s.ldp.Locator().PathOf, root); err != nil {

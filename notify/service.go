@@ -74,6 +74,10 @@ type Service struct {
 	subMu    sync.Mutex // count-then-put of the per-agent limit
 }
 
+// Sockets is the bound the service counts its sockets against (nil: none);
+// the server's metrics read its Open.
+func (s *Service) Sockets() *Sockets { return s.sockets }
+
 // New builds the service.
 func New(cfg Config) (*Service, error) {
 	if cfg.LDP == nil || cfg.Channels == nil {

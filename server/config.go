@@ -15,6 +15,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/naamio/naamio/federation"
+	"github.com/naamio/naamio/internal/metrics"
 	"github.com/naamio/naamio/notify"
 )
 
@@ -104,6 +105,15 @@ type Config struct {
 	DataBrowser string
 	MashlibURL  string
 
+	// MetricsListen is the address of the Prometheus metrics listener,
+	// which serves /metrics and nothing else ("": no metrics, the
+	// default). Keep it off the public network (server/metrics.go).
+	MetricsListen string
+
+	// metrics is the registry New makes when MetricsListen is set (nil:
+	// metrics off); the constructors take their hooks from it.
+	metrics *metrics.Metrics
+
 	// fedKeyClock is the clock of the cache of peers' keys (nil:
 	// time.Now); tests move it past the refetch floor
 	// (remote.KeyCacheOptions.MinRefresh). No flag: not for operators.
@@ -172,6 +182,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 	}
 	opts := []opt{
 		{"listen", "NAAMIO_LISTEN", "address to listen on", (*stringValue)(&c.Listen)},
+		{"metrics-listen", "NAAMIO_METRICS_LISTEN", "address of a separate listener serving Prometheus metrics at /metrics (empty: no metrics); never expose it publicly", (*stringValue)(&c.MetricsListen)},
 		{"base-url", "NAAMIO_BASE_URL", "public base URL of the server", (*stringValue)(&c.BaseURL)},
 		{"data", "NAAMIO_DATA", "data directory (Badger)", (*stringValue)(&c.DataDir)},
 		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) unless this much disk stays free beyond what the store's own files may still take", byteSize{&c.DiskReserve}},
@@ -300,6 +311,9 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("listen address %q: %w", c.Listen, err)
 	}
+	if err := checkMetricsListen(c.MetricsListen, c.Listen); err != nil {
+		return err
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("base URL %q must be an absolute http(s) URL", c.BaseURL)
@@ -360,6 +374,46 @@ func (c Config) Validate() error {
 		return err
 	}
 	return nil
+}
+
+// checkMetricsListen accepts "" (no metrics) or a host:port with a
+// numeric port (0: any free port) that is not the public listener's own
+// address: /metrics is never served on the public listener.
+func checkMetricsListen(addr, public string) error {
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("metrics listen address %q: %w", addr, err)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || !hostOrAddr(host) {
+		return fmt.Errorf("metrics listen address %q: want host:port with a numeric port", addr)
+	}
+	if n != 0 && addr == public {
+		return fmt.Errorf("metrics listen address %q is the public listen address: metrics need a listener of their own", addr)
+	}
+	return nil
+}
+
+// hostOrAddr accepts "" (every interface), an IP address or a DNS name.
+func hostOrAddr(h string) bool {
+	if h == "" {
+		return true
+	}
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if len(h) > 253 {
+		return false
+	}
+	for _, c := range h {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkPodLayout accepts "path" and, for a base URL on a host name without

@@ -51,7 +51,8 @@ func newFederation(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *sl
 	// over http too), as notify's webhook does. Every fetch is signed as the server's instance actor, for peers that
 	// refuse unsigned GETs ("authorized fetch").
 	fetcher := &remote.Fetcher{Client: safehttp.New(safehttp.Options{
-		Timeout: fedFetchTimeout, AllowAddrPorts: cfg.AllowFetch, UserAgent: "naamio-federation"}),
+		Timeout: fedFetchTimeout, AllowAddrPorts: cfg.AllowFetch, UserAgent: "naamio-federation",
+		Observe: observeFetch(cfg)}),
 		Sign: federation.InstanceSigner(paths, keys)}
 	verifier, err := httpsig.NewVerifier(remote.NewKeyCache(fetcher, remote.KeyCacheOptions{Now: cfg.fedKeyClock}), cfg.BaseURL)
 	if err != nil {
@@ -62,8 +63,9 @@ func newFederation(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *sl
 	dlv, err := deliver.New(context.Background(), deliver.Config{
 		Queue: queue,
 		Client: safehttp.New(safehttp.Options{Timeout: deliver.DefaultTimeout, MaxRedirects: -1,
-			AllowAddrPorts: cfg.AllowFetch, UserAgent: "naamio-federation"}),
+			AllowAddrPorts: cfg.AllowFetch, UserAgent: "naamio-federation", Observe: observeFetch(cfg)}),
 		SignerFor: podSigner(paths, keys, pods),
+		Outcome:   observeDelivery(cfg),
 		Log:       log.With("component", "federation-deliver"),
 	})
 	if err != nil {

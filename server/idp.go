@@ -88,7 +88,7 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 				Sessions:    p.Sessions,
 				ErrorPage:   p.ErrorPage,
 				Credentials: clientCredentials{accounts},
-				Fetcher:     clientDocuments(cfg.AllowFetch),
+				Fetcher:     clientDocuments(cfg.AllowFetch, observeFetch(cfg)),
 				// The pages' own client (web/ui), known without fetching.
 				Builtin: [][]byte{ui.ClientDocument(cfg.BaseURL)},
 				Logger:  log.With("component", "oidc"),
@@ -124,8 +124,8 @@ func (c clientCredentials) Check(ctx context.Context, id, secret string) (string
 // clientDocuments fetches Solid Client Identifier Documents through the
 // SSRF-safe client, never following a redirect (the provider refuses any
 // answer that is not for exactly the URL it asked).
-func clientDocuments(allow []netip.AddrPort) op.Fetcher {
-	noRedirects := safehttp.New(safehttp.Options{MaxRedirects: -1, AllowAddrPorts: allow})
+func clientDocuments(allow []netip.AddrPort, observe func(string)) op.Fetcher {
+	noRedirects := safehttp.New(safehttp.Options{MaxRedirects: -1, AllowAddrPorts: allow, Observe: observe})
 	return op.FetcherFunc(func(ctx context.Context, u string) (*op.Fetched, error) {
 		resp, err := noRedirects.Get(ctx, u, "application/ld+json, application/json;q=0.9")
 		if err != nil {

@@ -24,7 +24,8 @@ func newModules(cfg Config, store *badgerstore.Store, pods *idp.Pods, log *slog.
 	if err != nil {
 		return nil, err
 	}
-	fetch := safehttp.New(safehttp.Options{Timeout: 30 * time.Second, MaxBody: modules.MaxWasm + 1, AllowAddrPorts: cfg.AllowFetch})
+	fetch := safehttp.New(safehttp.Options{Timeout: 30 * time.Second, MaxBody: modules.MaxWasm + 1, AllowAddrPorts: cfg.AllowFetch,
+		Observe: observeFetch(cfg)})
 	return modules.New(modules.Config{
 		Store:    store,
 		Records:  records,

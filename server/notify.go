@@ -38,7 +38,7 @@ func newNotify(cfg Config, store *badgerstore.Store, lh *ldp.Handler, signer not
 	// redirect is followed (a 3xx is a failed delivery).
 	client := safehttp.New(safehttp.Options{
 		Timeout: webhookTimeout, MaxRedirects: -1, AllowAddrPorts: cfg.AllowFetch,
-		UserAgent: "naamio-webhook",
+		UserAgent: "naamio-webhook", Observe: observeFetch(cfg),
 	})
 	hook, err := notify.NewWebhook(context.Background(), svc, notify.WebhookConfig{
 		Client: client.HTTPClient(), Permits: client.Permits, Signer: signer, Queue: queue,

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -18,6 +19,7 @@ import (
 	"github.com/naamio/naamio/federation"
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/op"
+	"github.com/naamio/naamio/internal/metrics"
 	"github.com/naamio/naamio/internal/safehttp"
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp"
@@ -45,7 +47,7 @@ func buildLDP(cfg Config, log *slog.Logger, store *badgerstore.Store, caches *de
 	if err != nil {
 		return nil, nil, err
 	}
-	fetch := safehttp.New(safehttp.Options{AllowAddrPorts: cfg.AllowFetch})
+	fetch := safehttp.New(safehttp.Options{AllowAddrPorts: cfg.AllowFetch, Observe: observeFetch(cfg)})
 	groups := newGroupChecker(store, loc, fetch)
 	caches.set(loc, resolver, groups)
 	lh, err := ldp.NewHandler(store, ldp.Config{
@@ -152,12 +154,19 @@ type Server struct {
 	web *webPages
 	// shell is the SolidOS data browser's page (nil: Naamio's own pages).
 	shell *solidos.Shell
+	// phase is starting, serving or stopping (/.naamio/ready); metricsAddr
+	// the metrics listener's address once it listens (server/metrics.go).
+	phase       serverPhase
+	metricsAddr atomic.Value
 }
 
 // New opens the store and builds the HTTP stack. It does not listen yet.
 func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.MetricsListen != "" {
+		cfg.metrics = metrics.New()
 	}
 	reserve := cfg.DiskReserve
 	if reserve == 0 {
@@ -169,6 +178,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Logger:      log.With("component", "store"),
 		DiskReserve: reserve,
 		Quota:       cfg.Quota,
+		OnBatch:     observeBatch(cfg),
 		OnCommit: func(cs []event.Change) {
 			caches.changed(cs)
 			feed.committed(cs)
@@ -243,6 +253,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.workers = append(s.workers, feed.workers()...)
 	s.workers = append(s.workers, worker{"webhook senders", s.webhook.Run})
 	s.workers = append(s.workers, fedWorkers(fed)...)
+	if m := metricsOf(cfg); m != nil {
+		s.watch(m)
+	}
 	s.http = &http.Server{
 		Handler:           s.routes(lh),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -258,6 +271,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 
 func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r := chi.NewRouter()
+	if m := metricsOf(s.cfg); m != nil {
+		// Outermost: every answer is counted, a recovered panic's too.
+		r.Use(measure(m, routeClasser(lh.Locator(), s.fed)))
+	}
 	// bodyDeadline first, so that every answer (a recovered panic's too)
 	// goes through its rule for unread bodies. Who is calling is decided
 	// once, here, for every request (after clientAddr, whose address the
@@ -294,6 +311,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r.Handle("/.idp", s.id.pages)
 	pod := r.With(cors)
 	pod.Get("/.naamio/health", s.health)
+	pod.Get("/.naamio/ready", s.ready)
 	pod.Handle(notify.ServicePath+"*", s.notify)
 	pod.Handle(notify.WebhookPath+"*", s.webhook)
 	pod.Handle(notify.GatewayPath+"*", s.notify)
@@ -345,6 +363,15 @@ func (s *Server) Serve(ctx context.Context) error {
 		_ = s.store.Close()
 		return err
 	}
+	maddr, stopMetrics, err := s.serveMetrics()
+	if err != nil {
+		_ = ln.Close()
+		s.mods.Close(context.Background())
+		s.ldp.Close()
+		_ = s.store.Close()
+		return fmt.Errorf("metrics listener: %w", err)
+	}
+	s.metricsAddr.Store(maddr)
 	s.log.Info("naamio listening", "listen", ln.Addr().String(), "base_url", s.cfg.BaseURL, "data", s.cfg.DataDir)
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
@@ -352,10 +379,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	// the store is closed.
 	background := startWorkers(ctx, s.workers...)
 	stopAdmin := s.serveAdmin(context.WithoutCancel(ctx))
+	s.phase.v.Store(phaseServing)
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
 		s.log.Info("shutting down")
+		s.phase.v.Store(phaseStopping)
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		err = s.http.Shutdown(sctx)
 		cancel()
@@ -363,7 +392,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	s.phase.v.Store(phaseStopping)
 	stopAdmin()
+	stopMetrics()
 	background.stop()
 	s.mods.Close(context.Background())
 	s.ldp.Close()

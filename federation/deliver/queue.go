@@ -72,6 +72,12 @@ type Config struct {
 	GiveUpAfter   time.Duration // a delivery failing this long after it was queued is dropped (default 48h)
 	MaxRecipients int           // inboxes per Enqueue (default 10,000)
 	MaxBody       int           // bytes of an activity (default 1 MiB)
+	// Outcome, when set, is told how each delivery attempt ended:
+	// "delivered", "retry" (back in the queue, the host backs off) or
+	// "dropped" (refused for good, failing too long, or its sender or
+	// activity gone). The server counts them (its metrics); it must be
+	// quick. Attempts cut short by shutdown or a store error are not told.
+	Outcome func(result string)
 }
 
 // Deliverer queues activities and, while Run runs, delivers them.
@@ -522,6 +528,18 @@ func parseSeq(s string) (uint64, error) {
 	var n uint64
 	_, err := fmt.Sscanf(s, "%x", &n)
 	return n, err
+}
+
+// Queued is the deliveries queued now, those being sent included, from
+// the scheduler's counts (no read of the queue): a metric's source.
+func (d *Deliverer) Queued() int {
+	d.sched.mu.Lock()
+	defer d.sched.mu.Unlock()
+	n := 0
+	for _, h := range d.sched.hosts {
+		n += max(h.n, len(h.inflight))
+	}
+	return n
 }
 
 // Pending counts the deliveries queued.

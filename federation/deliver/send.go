@@ -103,6 +103,7 @@ func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
 	if age := now.Sub(e.it.Queued); age >= d.cfg.GiveUpAfter {
 		d.log.Warn("activity delivery dropped: failing for too long", "host", h.name, "activity", e.it.Activity,
 			"queued_for", age.Round(time.Second).String(), "attempts", e.it.Attempts)
+		d.outcome("dropped")
 		d.drop(ctx, h, e, false)
 		return
 	}
@@ -112,12 +113,14 @@ func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
 		return
 	}
 	if a == nil {
+		d.outcome("dropped")
 		d.drop(ctx, h, e, false) // its activity is gone
 		return
 	}
 	sign, err := d.cfg.SignerFor(ctx, a.Sender)
 	if errors.Is(err, ErrUnknownSender) {
 		d.log.Warn("activity delivery dropped: its sender is gone", "host", h.name, "activity", e.it.Activity)
+		d.outcome("dropped")
 		d.drop(ctx, h, e, false)
 		return
 	}
@@ -128,6 +131,7 @@ func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
 	status, retryAfter, err := d.post(ctx, e.it.Inbox, a.Body, sign)
 	switch {
 	case err == nil && status >= 200 && status <= 299:
+		d.outcome("delivered")
 		d.drop(ctx, h, e, true)
 	case ctx.Err() != nil:
 		d.sched.done(h, e.key, untouched, false, 0, 0, 0) // shutdown: sent after the next start
@@ -138,6 +142,7 @@ func (d *Deliverer) deliver(ctx context.Context, h *host, e entry) {
 		// this server may reach.
 		d.log.Warn("activity delivery failed permanently; dropped", "host", h.name, "activity", e.it.Activity,
 			"status", status, "err", withoutURL(err))
+		d.outcome("dropped")
 		d.drop(ctx, h, e, status != 0)
 	default:
 		d.retry(ctx, h, e, status, retryAfter, err)
@@ -244,7 +249,15 @@ func (d *Deliverer) retry(ctx context.Context, h *host, e entry, status int, ra 
 		d.storeFailed(ctx, h, e, uerr)
 		return
 	}
+	d.outcome("retry")
 	d.sched.done(h, e.key, requeued, false, min(ra, d.cfg.MaxBackoff), d.cfg.MinBackoff, d.cfg.MaxBackoff)
+}
+
+// outcome tells Config.Outcome how an attempt ended.
+func (d *Deliverer) outcome(result string) {
+	if d.cfg.Outcome != nil {
+		d.cfg.Outcome(result)
+	}
 }
 
 // storeFailed: the queue could not be read or written, or the sender's

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -89,7 +90,48 @@ func Graph(root string) (map[string][]string, error) {
 		return nil, err
 	}
 	graph := map[string][]string{}
-	err = filepath.WalkDir(root, func(dir string, d fs.DirEntry, err error) error {
+	err = walk(root, func(rel string, all []string) {
+		imports := []string{}
+		for _, imp := range all {
+			if imp == module {
+				imports = append(imports, ".")
+			} else if strings.HasPrefix(imp, module+"/") {
+				imports = append(imports, strings.TrimPrefix(imp, module+"/"))
+			}
+		}
+		graph[rel] = imports
+	})
+	return graph, err
+}
+
+// Confined lists outside modules that only some packages may import (a
+// path prefix, and the packages allowed): Prometheus stays in the metrics
+// registry and the wiring, so the lower packages expose plain hooks.
+var Confined = map[string][]string{
+	"github.com/prometheus/": {"server", "internal/metrics"},
+}
+
+// CheckConfined returns one line per non-test import of a Confined module
+// by a package it does not allow, in the module at root.
+func CheckConfined(root string, confined map[string][]string) ([]string, error) {
+	var bad []string
+	err := walk(root, func(rel string, all []string) {
+		for _, imp := range all {
+			for prefix, pkgs := range confined {
+				if strings.HasPrefix(imp, prefix) && !slices.Contains(pkgs, rel) {
+					bad = append(bad, fmt.Sprintf("%s imports %s: only %s may (archcheck.Confined)", rel, imp, strings.Join(pkgs, ", ")))
+				}
+			}
+		}
+	})
+	sort.Strings(bad)
+	return bad, err
+}
+
+// walk calls fn with every package's path inside the module at root and
+// all the imports of its non-test files.
+func walk(root string, fn func(rel string, imports []string)) error {
+	return filepath.WalkDir(root, func(dir string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -117,19 +159,9 @@ func Graph(root string) (map[string][]string, error) {
 		if err != nil {
 			return err
 		}
-		rel = filepath.ToSlash(rel)
-		imports := []string{}
-		for _, imp := range p.Imports {
-			if imp == module {
-				imports = append(imports, ".")
-			} else if strings.HasPrefix(imp, module+"/") {
-				imports = append(imports, strings.TrimPrefix(imp, module+"/"))
-			}
-		}
-		graph[rel] = imports
+		fn(filepath.ToSlash(rel), p.Imports)
 		return nil
 	})
-	return graph, err
 }
 
 func modulePath(gomod string) (string, error) {

@@ -28,6 +28,47 @@ func TestRepositoryImports(t *testing.T) {
 	}
 }
 
+// TestRepositoryImportsConfined: Prometheus is imported only by the metrics
+// registry and the wiring (issue 16 item 4); a package of a temporary
+// module that imports it elsewhere is reported.
+func TestRepositoryImportsConfined(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := CheckConfined(root, Confined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range bad {
+		t.Error(v)
+	}
+	tmp := t.TempDir()
+	files := map[string]string{
+		"go.mod":          "module example.com/m\n",
+		"ldp/x.go":        "package ldp\nimport _ \"github.com/prometheus/client_golang/prometheus\"\n",
+		"server/x.go":     "package server\nimport _ \"github.com/prometheus/client_golang/prometheus\"\n",
+		"ldp/x_test.go":   "package ldp\nimport _ \"github.com/prometheus/common/expfmt\"\n",
+		"internal/y/y.go": "package y\nimport _ \"github.com/prometheus/common/expfmt\"\n",
+	}
+	for name, body := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(tmp, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad, err = CheckConfined(tmp, Confined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bad) != 2 || !strings.HasPrefix(bad[0], "internal/y imports github.com/prometheus/common/expfmt") ||
+		!strings.HasPrefix(bad[1], "ldp imports github.com/prometheus/client_golang/prometheus") {
+		t.Errorf("confined imports reported: %q", bad)
+	}
+}
+
 // TestCheckCatchesForbiddenImports: a synthetic import graph with one
 // forbidden import per kind of rule is reported line by line, and the
 // allowed imports beside them are not.

@@ -68,6 +68,9 @@ var Rules = []Rule{
 	{"server", []string{"*"}},
 	// Small shared helpers no one else should see.
 	{"internal", nil},
+	// The Prometheus registry and families (issue 16 item 4): no project
+	// package; the lower packages expose plain hooks that server connects.
+	{"internal/metrics", nil},
 	// The one test command: sets up what the tests need, then runs them.
 	{"internal/testall", []string{"internal/testdeps"}},
 	// A real Fedify server for the federation tests; imported by tests only.

@@ -85,6 +85,14 @@ type Options struct {
 	// provider on 127.0.0.1); every other private address stays refused.
 	AllowAddrPorts []netip.AddrPort
 
+	// Observe, when set, is told the result of every request hop (a
+	// redirect is a hop of its own), once its response headers arrived or
+	// it failed: "ok" (status below 400), "http_error" (4xx, 5xx),
+	// "refused" (a forbidden address or scheme: nothing was sent),
+	// "too_large" (a Content-Length over MaxBody) or "error" (dial, TLS,
+	// timeout). The server counts them (its metrics); it must be quick.
+	Observe func(result string)
+
 	// allowAddrPort, when set, allows exactly the destinations it returns
 	// true for, in addition to public addresses (tests only). It receives the
 	// unmapped address.
@@ -164,7 +172,7 @@ func New(opts Options) *Client {
 	}
 	maxRedirects := opts.MaxRedirects
 	c.hc = &http.Client{
-		Transport: &guard{next: c.tr, schemes: schemes, allowed: allowed, maxBody: opts.MaxBody, ua: opts.UserAgent},
+		Transport: &guard{next: c.tr, schemes: schemes, allowed: allowed, maxBody: opts.MaxBody, ua: opts.UserAgent, observe: opts.Observe},
 		Timeout:   opts.Timeout,
 		Jar:       nil, // no cookies
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -280,9 +288,30 @@ type guard struct {
 	allowed map[netip.AddrPort]bool // AllowAddrPorts: plain http allowed
 	maxBody int64
 	ua      string
+	observe func(result string)
 }
 
-func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+// result tells g.observe how a hop ended.
+func (g *guard) result(resp *http.Response, err error) {
+	if g.observe == nil {
+		return
+	}
+	switch {
+	case err == nil && resp.StatusCode >= 400:
+		g.observe("http_error")
+	case err == nil:
+		g.observe("ok")
+	case IsRefused(err):
+		g.observe("refused")
+	case errors.Is(err, ErrTooLarge):
+		g.observe("too_large")
+	default:
+		g.observe("error")
+	}
+}
+
+func (g *guard) RoundTrip(req *http.Request) (resp *http.Response, err error) {
+	defer func() { g.result(resp, err) }()
 	if !g.schemes[strings.ToLower(req.URL.Scheme)] && !g.allowedHTTP(req.URL) {
 		if req.Body != nil {
 			req.Body.Close()
@@ -293,7 +322,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = req.Clone(req.Context())
 		req.Header.Set("User-Agent", g.ua)
 	}
-	resp, err := g.next.RoundTrip(req)
+	resp, err = g.next.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}

@@ -114,6 +114,9 @@ func (s *Store) batchCommitted(b *batch) {
 	if s.nextSeq > b.seq0 {
 		s.published(s.nextSeq - 1)
 	}
+	if s.opts.OnBatch != nil {
+		s.opts.OnBatch(len(b.in))
+	}
 	if s.onCommit != nil {
 		var cs []event.Change
 		for _, r := range b.in {

@@ -163,6 +163,10 @@ func TestDiskFullOpensReadOnly(t *testing.T) {
 	if !s.disk.readOnly.Load() {
 		t.Fatal("store opened for writing on a full disk")
 	}
+	// What the server's readiness and metrics read (issue 16 item 4).
+	if !s.ReadOnly() || !isErr(s.CanWrite(), ldp.ErrInsufficientStorage) {
+		t.Fatalf("read-only store: ReadOnly %v, CanWrite %v", s.ReadOnly(), s.CanWrite())
+	}
 	if _, _, err := s.Put(ctx, ldp.PutRequest{Path: "/new", Body: bytes.NewReader([]byte("x"))}); !isErr(err, ldp.ErrInsufficientStorage) {
 		t.Fatalf("Put on a read-only store: %v, want ErrInsufficientStorage", err)
 	}
@@ -189,6 +193,9 @@ func TestDiskFullOpensReadOnly(t *testing.T) {
 	}
 	if s.disk.readOnly.Load() {
 		t.Fatal("still read-only 10 s after space returned")
+	}
+	if s.ReadOnly() || s.CanWrite() != nil {
+		t.Fatalf("reopened store: ReadOnly %v, CanWrite %v", s.ReadOnly(), s.CanWrite())
 	}
 	rest, err := io.ReadAll(rc)
 	if err != nil || !bytes.Equal(append(head, rest...), big) {

@@ -51,6 +51,10 @@ type Options struct {
 	// data (effective ACLs), so no acknowledged write is ever followed by a
 	// decision taken on the state before it.
 	OnCommit func([]event.Change)
+	// OnBatch, when set, is called with the number of writes of every
+	// group commit once it is durable (on the committer goroutine; it must
+	// not block): the server's batch-size metric.
+	OnBatch func(writes int)
 
 	// For tests: the value-log file size (0: from the file system's size,
 	// valueLogSizeFor) and the freed bytes that trigger a drop (0:

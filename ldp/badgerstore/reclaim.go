@@ -70,6 +70,7 @@ type reclaimStats struct {
 	maxStall time.Duration // longest time writes were held for a drop
 	lastDrop time.Duration
 	rewrites int // value-log files rewritten by GC
+	gcRuns   int // value-log GC passes (runValueLogGC)
 	moved    int // chunk reads retried after GC moved the value (reader.go)
 }
 
@@ -361,6 +362,9 @@ func (s *Store) stopping() bool {
 // A rewrite copies up to one file's live values into the active file, so
 // it runs only while there is room for that (SECURITY row 53).
 func (s *Store) runValueLogGC() error {
+	s.rc.mu.Lock()
+	s.rc.stats.gcRuns++
+	s.rc.mu.Unlock()
 	for range 100 {
 		if s.stopping() {
 			return nil
