@@ -83,6 +83,8 @@ type adminRequest struct {
 	Command string            `json:"command"`
 	Args    []string          `json:"args"`
 	Env     map[string]string `json:"env,omitempty"`
+	// TTY: the CLI's standard error is a terminal (progress reports).
+	TTY bool `json:"tty,omitempty"`
 }
 
 type adminExit struct {
@@ -134,6 +136,7 @@ func (s *Server) adminRunCommand(w http.ResponseWriter, r *http.Request, slots c
 	run, _, err := parseCommand(c, cmdDefaults{baseURL: s.cfg.BaseURL, podLayout: s.cfg.PodLayout}, req.Args, stderr)
 	if err == nil {
 		env := s.liveEnv(func(name string) string { return req.Env[name] })
+		env.tty = req.TTY
 		err = run(ctx, env, &askedStdin{fw: fw, r: br}, stdout, stderr)
 	}
 	var exit adminExit
@@ -293,7 +296,7 @@ func adminRun(ctx context.Context, dir string, c *command, args []string, stdin 
 			env[name] = v
 		}
 	}
-	head, err := json.Marshal(adminRequest{Command: c.name, Args: args, Env: env})
+	head, err := json.Marshal(adminRequest{Command: c.name, Args: args, Env: env, TTY: isTerminal(stderr)})
 	if err != nil {
 		return false, err
 	}

@@ -74,6 +74,10 @@ type cmdEnv struct {
 	running bool
 	// getenv reads the user's environment (only command.env names).
 	getenv func(string) string
+	// tty: the user's standard error is a terminal (progress).
+	tty bool
+	// now is the clock of progress reports (nil: time.Now).
+	now func() time.Time
 	// rotateKeys makes a new signing key active and returns the keys.
 	rotateKeys func(ctx context.Context) ([]op.KeyInfo, error)
 	// installed lists the modules (live counters while running).
@@ -231,6 +235,7 @@ func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	env.tty = isTerminal(stderr)
 	return run(ctx, env, stdin, stdout, stderr)
 }
 

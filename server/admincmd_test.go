@@ -401,3 +401,40 @@ func TestVersionCommand(t *testing.T) {
 		t.Errorf("naamio version extra: exit %d", code)
 	}
 }
+
+// Progress reports of long commands: one rewritten line on a terminal,
+// plain lines at longer intervals otherwise, with bytes, resources,
+// rate and time left.
+func TestAdminProgress(t *testing.T) {
+	clock := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	for _, tc := range []struct {
+		tty  bool
+		want string
+	}{
+		{true, "\r2.0 MB, 20 resources, 1.0 MB/s, 8s left\x1b[K\r4.0 MB, 40 resources, 1.0 MB/s, 6s left\x1b[K\r10.0 MB, 100 resources, 1.0 MB/s, done in 10s\x1b[K\n"},
+		{false, "10.0 MB, 100 resources, 1.0 MB/s, done in 10s\n"},
+	} {
+		clock = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+		var buf bytes.Buffer
+		p := (&cmdEnv{tty: tc.tty, now: now}).progress(&buf, 10e6)
+		p.Update(0, 0) // not yet a second
+		clock = clock.Add(2 * time.Second)
+		p.Update(2e6, 20)
+		clock = clock.Add(2 * time.Second)
+		p.Update(4e6, 40)
+		clock = clock.Add(6 * time.Second)
+		p.Done(10e6, 100)
+		if buf.String() != tc.want {
+			t.Errorf("tty %v: %q, want %q", tc.tty, buf.String(), tc.want)
+		}
+	}
+	clock = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	var buf bytes.Buffer
+	p := (&cmdEnv{now: now}).progress(&buf, 0)
+	clock = clock.Add(11 * time.Second)
+	p.Update(1500, 3)
+	if want := "1.5 kB, 3 resources, 136 B/s\n"; buf.String() != want {
+		t.Errorf("plain, total unknown: %q, want %q", buf.String(), want)
+	}
+}
