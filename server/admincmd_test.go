@@ -397,6 +397,14 @@ func TestVersionCommand(t *testing.T) {
 	if got, want := versionText(nil, "go1.5"), "naamio unknown\ncommit unknown\ngo1.5\n"; got != want {
 		t.Errorf("versionText(nil) = %q, want %q", got, want)
 	}
+	buildCommit = "feedc0de" // -ldflags -X, for builds the toolchain records no commit for
+	defer func() { buildCommit = "" }()
+	if got, want := versionText(&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "go1.5"), "naamio (devel)\ncommit feedc0de\ngo1.5\n"; got != want {
+		t.Errorf("versionText with buildCommit = %q, want %q", got, want)
+	}
+	if got := versionText(info, "go1.0"); !strings.Contains(got, "commit 0123abcd+modified") {
+		t.Errorf("the toolchain's commit does not win over buildCommit: %q", got)
+	}
 	if code := Main([]string{"version", "extra"}, &out, &errOut); code != 1 {
 		t.Errorf("naamio version extra: exit %d", code)
 	}

@@ -8,6 +8,12 @@ import (
 	"runtime/debug"
 )
 
+// buildCommit is the commit for builds where the toolchain records none
+// (a git worktree, a Docker build without .git, go run):
+// go build -ldflags "-X github.com/naamio/naamio/server.buildCommit=$(git rev-parse HEAD)".
+// The toolchain's vcs.revision, when recorded, wins.
+var buildCommit string
+
 // printVersion is naamio version: the module's version, the commit it
 // was built from and the Go version, from the build information the Go
 // toolchain records in the binary (issue 16, item 5). It accepts --data
@@ -35,6 +41,9 @@ func printVersion(args []string, stdout, stderr io.Writer) error {
 // commit's time, and the Go version.
 func versionText(info *debug.BuildInfo, goVersion string) string {
 	version, commit, at, modified := "unknown", "unknown", "", false
+	if buildCommit != "" {
+		commit = buildCommit
+	}
 	if info != nil {
 		if info.Main.Version != "" {
 			version = info.Main.Version
