@@ -38,6 +38,8 @@ type command struct {
 	// user's shell (cmdEnv.getenv): the CLI sends their values along to a
 	// running server, which never reads its own environment for them.
 	env []string
+	// liveOnly: only a running server runs it (naamio health --data).
+	liveOnly bool
 	// parse defines the command's flags on fs (--data is defined
 	// already), parses args and checks them, and returns the command's
 	// work. It runs in the CLI first (a usage error needs no server and no
@@ -182,6 +184,7 @@ func commands() []*command {
 		{name: "module list", usage: moduleUsage, parse: parseModule("list")},
 		{name: "module status", usage: moduleUsage, parse: parseModule("status")},
 		{name: "module logs", usage: moduleUsage, parse: parseModule("logs")},
+		{name: "health", parse: parseHealth, liveOnly: true},
 	}
 }
 

@@ -167,7 +167,16 @@ func TestAdminCommandsRunningAndOffline(t *testing.T) {
 			t.Errorf("the server's log holds a secret (%.8s...)", secret)
 		}
 	}
+	// naamio health --data asks the running server through its socket.
+	if r := runStep(cfg.DataDir, cmdStep{args: []string{"health"}, words: 1}); r.code != 0 {
+		t.Errorf("health --data on the running server: %+v", r)
+	}
 	stop()
+	for _, dir := range []string{cfg.DataDir, offline.DataDir} {
+		if r := runStep(dir, cmdStep{args: []string{"health"}, words: 1}); r.code != 1 || !strings.Contains(r.stderr, "no server answers") {
+			t.Errorf("health --data with the server stopped: %+v", r)
+		}
+	}
 	for i, s := range steps {
 		r := runStep(offline.DataDir, s.cmdStep)
 		got, want := running[i].normal(), r.normal()

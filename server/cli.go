@@ -24,7 +24,7 @@ const usage = `Naamio: a self-hosted Solid pod server.
 
 Usage:
   naamio serve [flags]              run the server (naamio serve -h lists the flags)
-  naamio health [--listen|--url]    exit 0 if the server answers its health check (for HEALTHCHECK)
+  naamio health [--listen|--url|--data]  exit 0 if the server answers its health check (for HEALTHCHECK)
   naamio version                    print the version, the commit it was built from and the Go version
 
 These work on a data directory (--data DIR, default ./data, env NAAMIO_DATA):
@@ -177,7 +177,20 @@ func checkHealth(args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", envOr("NAAMIO_LISTEN", defaults().Listen), "address the server listens on (env NAAMIO_LISTEN)")
 	u := fs.String("url", "", "health endpoint (default: http://<listen address>/.naamio/health)")
+	data := fs.String("data", "", "ask the server running on this data directory through its admin socket instead")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("health: no arguments expected, got %q", fs.Args())
+	}
+	if *data != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		running, err := adminRun(ctx, *data, lookupCommand("health"), nil, nil, io.Discard, stderr)
+		if err == nil && !running {
+			err = fmt.Errorf("health: no server answers on %s", adminSocketPath(*data))
+		}
 		return err
 	}
 	if *u == "" {
@@ -201,6 +214,21 @@ func checkHealth(args []string, stderr io.Writer) error {
 		return fmt.Errorf("health: %s", resp.Status)
 	}
 	return nil
+}
+
+// parseHealth is the health check naamio health --data asks a running
+// server for through its admin socket: the store can read its root, as
+// for GET /.naamio/health.
+func parseHealth(fs *flag.FlagSet, _ cmdDefaults, args []string, _ io.Writer) (cmdRun, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, env *cmdEnv, _ io.Reader, _, _ io.Writer) error {
+		if _, err := env.store.Stat(ctx, "/"); err != nil {
+			return fmt.Errorf("health: the store cannot read its root: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // healthURL is the health endpoint of a server listening on listen. An
