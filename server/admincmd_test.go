@@ -9,10 +9,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -453,5 +457,58 @@ func TestAdminProgress(t *testing.T) {
 	p.Update(1500, 3)
 	if want := "1.5 kB, 3 resources, 136 B/s\n"; buf.String() != want {
 		t.Errorf("plain, total unknown: %q, want %q", buf.String(), want)
+	}
+}
+
+// Another user's connection to the admin socket is closed unanswered
+// (SO_PEERCRED), even when the socket file and its directories let that
+// user reach it: a process of user nobody connects and sends a command;
+// the same script run by the server's user gets an answer. Needs root
+// (to run a process as nobody) and /usr/bin/python3 as that process.
+func TestAdminSocketRefusesOtherUsers(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run a process as another user")
+	}
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("needs /usr/bin/python3")
+	}
+	cfg := loopbackConfig(t)
+	runServe(t, cfg, io.Discard)
+	sock := adminSocketPath(cfg.DataDir)
+	// Open the way for the other user: only the peer check remains.
+	for _, p := range []string{filepath.Dir(cfg.DataDir), cfg.DataDir} {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(sock, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	const script = `import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+body = b'{"command":"keys list","args":[]}\n'
+s.settimeout(10)
+try:
+    s.sendall(b"POST /v1/run HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    print(repr(s.recv(12)))
+except (ConnectionResetError, BrokenPipeError):
+    print("closed")
+`
+	run := func(uid uint32) string {
+		cmd := exec.Command("/usr/bin/python3", "-c", script, sock)
+		cmd.Dir = "/"
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("as uid %d: %v %s", uid, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := run(65534); got != "b''" && got != "closed" {
+		t.Errorf("user nobody got an answer from the admin socket: %s", got)
+	}
+	if got := run(0); got != `b'HTTP/1.1 200'` {
+		t.Errorf("the server's own user: %s", got)
 	}
 }
