@@ -57,8 +57,8 @@ func parseAccountCreate(fs *flag.FlagSet, d cmdDefaults, args []string, stderr i
 	if err := pod.ValidName(*name); err != nil {
 		return nil, err
 	}
-	if u, err := url.Parse(*base); err != nil {
-		return nil, fmt.Errorf("base URL: %w", err)
+	if u, err := checkBaseURL(*base); err != nil {
+		return nil, err
 	} else if err := checkPodLayout(*layout, u); err != nil {
 		return nil, err
 	}
@@ -84,14 +84,13 @@ func parseAccountCreate(fs *flag.FlagSet, d cmdDefaults, args []string, stderr i
 // createAccount provisions an account and its pod, undoing the account if
 // the pod cannot be made. The pod's issuer is this server.
 //
-// While the server runs, the account service is a second one on the same
-// records (it keeps nothing of them in memory), so that the running
-// server's settings (registration mode, its first account becoming an
-// administrator) apply exactly as offline: not at all. The pod registry
-// is the server's own, which serves the new pod at once.
+// The account service is env.accounts (not the running server's own, so
+// that its settings apply exactly as offline: not at all); the pod
+// registry is the running server's own, which serves the new pod at
+// once.
 func createAccount(ctx context.Context, env *cmdEnv, base, email, password, name string, admin, subdomain bool) (string, error) {
 	st := env.store
-	accounts, err := openAccounts(ctx, st, base)
+	accounts, err := env.accounts(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -117,12 +116,24 @@ func createAccount(ctx context.Context, env *cmdEnv, base, email, password, name
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-func openAccounts(ctx context.Context, st *badgerstore.Store, base string) (*account.Service, error) {
+// openAccounts is an account service on st's records for the operator's
+// commands: no registration mode, no first-account-admin rule. (Its base
+// URL would only make cookies Secure, and it sets none.)
+func openAccounts(ctx context.Context, st *badgerstore.Store) (*account.Service, error) {
 	akv, err := st.KV(kv.Accounts)
 	if err != nil {
 		return nil, err
 	}
-	return account.New(ctx, akv, account.Options{BaseURL: base})
+	return account.New(ctx, akv, account.Options{})
+}
+
+// checkBaseURL refuses a base URL that is not an absolute http(s) URL.
+func checkBaseURL(base string) (*url.URL, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q is not an absolute http(s) URL", base)
+	}
+	return u, nil
 }
 
 // parseResetLink is naamio account reset-link: a password-reset link
@@ -138,8 +149,11 @@ func parseResetLink(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Wr
 		fmt.Fprint(stderr, accountUsage)
 		return nil, errors.New("account: --email is required")
 	}
+	if _, err := checkBaseURL(*base); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
-		accounts, err := openAccounts(ctx, env.store, *base)
+		accounts, err := env.accounts(ctx)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/naamio/naamio/idp/account"
 )
 
 // The admin socket: the naamio subcommands reach a running server
@@ -40,10 +42,13 @@ func adminSocketPath(dir string) string { return filepath.Join(dir, adminSocketN
 func (s *Server) adminHandler(running *sync.WaitGroup) http.Handler {
 	mux := http.NewServeMux()
 	slots := make(chan struct{}, maxAdminCommands)
+	accounts := sync.OnceValues(func() (*account.Service, error) {
+		return openAccounts(context.Background(), s.store)
+	})
 	mux.HandleFunc("POST /v1/run", func(w http.ResponseWriter, r *http.Request) {
 		running.Add(1)
 		defer running.Done()
-		s.adminRunCommand(w, r, slots)
+		s.adminRunCommand(w, r, slots, func(context.Context) (*account.Service, error) { return accounts() })
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, fmt.Errorf("no admin command %s %s", r.Method, r.URL.Path))
@@ -93,7 +98,7 @@ type adminExit struct {
 
 // adminRunCommand runs one command for the CLI. The log names the
 // command and its outcome, never its arguments, input or output.
-func (s *Server) adminRunCommand(w http.ResponseWriter, r *http.Request, slots chan struct{}) {
+func (s *Server) adminRunCommand(w http.ResponseWriter, r *http.Request, slots chan struct{}, accounts func(context.Context) (*account.Service, error)) {
 	br := bufio.NewReaderSize(r.Body, maxAdminRequest)
 	line, err := br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
@@ -135,7 +140,7 @@ func (s *Server) adminRunCommand(w http.ResponseWriter, r *http.Request, slots c
 	stdout, stderr := fw.stream(frameStdout), fw.stream(frameStderr)
 	run, _, err := parseCommand(c, cmdDefaults{baseURL: s.cfg.BaseURL, podLayout: s.cfg.PodLayout}, req.Args, stderr)
 	if err == nil {
-		env := s.liveEnv(func(name string) string { return req.Env[name] })
+		env := s.liveEnv(func(name string) string { return req.Env[name] }, accounts)
 		env.tty = req.TTY
 		err = run(ctx, env, &askedStdin{fw: fw, r: br}, stdout, stderr)
 	}

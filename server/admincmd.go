@@ -11,6 +11,7 @@ import (
 
 	"github.com/naamio/naamio/federation"
 	"github.com/naamio/naamio/idp"
+	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/idp/op"
 	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -80,6 +81,13 @@ type cmdEnv struct {
 	tty bool
 	// now is the clock of progress reports (nil: time.Now).
 	now func() time.Time
+	// accounts is the account service the commands use: one per command
+	// offline; while running, one for all the admin commands (apart from
+	// the server's own, whose settings — registration mode, the first
+	// account becoming an administrator — do not apply to the operator's
+	// commands), so that its bound on concurrent password hashes holds
+	// for them all. The service keeps no account in memory.
+	accounts func(ctx context.Context) (*account.Service, error)
 	// rotateKeys makes a new signing key active and returns the keys.
 	rotateKeys func(ctx context.Context) ([]op.KeyInfo, error)
 	// installed lists the modules (live counters while running).
@@ -97,6 +105,7 @@ func offlineEnv(st *badgerstore.Store) (*cmdEnv, error) {
 	}
 	return &cmdEnv{
 		store: st, pods: pods, getenv: os.Getenv,
+		accounts: func(ctx context.Context) (*account.Service, error) { return openAccounts(ctx, st) },
 		rotateKeys: func(ctx context.Context) ([]op.KeyInfo, error) {
 			tokens, err := st.KV(kv.Tokens) // the provider's namespace (newIdentity)
 			if err != nil {
@@ -125,10 +134,11 @@ func offlineEnv(st *badgerstore.Store) (*cmdEnv, error) {
 }
 
 // liveEnv is the environment of a command the running server s runs for
-// a CLI whose environment variables are getenv.
-func (s *Server) liveEnv(getenv func(string) string) *cmdEnv {
+// a CLI whose environment variables are getenv; accounts is the admin
+// commands' account service.
+func (s *Server) liveEnv(getenv func(string) string, accounts func(context.Context) (*account.Service, error)) *cmdEnv {
 	return &cmdEnv{
-		store: s.store, pods: s.pods, running: true, getenv: getenv,
+		store: s.store, pods: s.pods, running: true, getenv: getenv, accounts: accounts,
 		rotateKeys: func(ctx context.Context) ([]op.KeyInfo, error) {
 			// The provider installs the new key in memory as well: it signs
 			// with it from now on.
