@@ -27,7 +27,17 @@ import (
 // the same function and run the same function; only the environment
 // (cmdEnv) differs. A new command (backup, export, import) is one more
 // entry in commands(), and its output lines stream back as it writes
-// them.
+// them. For such a command:
+//   - what it needs of the running server's memory goes into cmdEnv
+//     (liveEnv and offlineEnv), never a second copy of a live service;
+//   - its output may be binary (a tar on stdout): frames carry bytes;
+//     its input (a tar on stdin) streams too, once it first reads;
+//   - progress goes to stderr through env.progress;
+//   - a file named on the command line (-o FILE, import FILE) must be
+//     opened by the CLI, not by the server (another working directory,
+//     and the server's permissions), and passed as stdin or stdout:
+//     runCLI has no hook for that yet;
+//   - it watches ctx: a CLI that goes away cancels it.
 
 // command is one naamio subcommand that works on a data directory.
 type command struct {
