@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/naamio/naamio/idp"
@@ -19,7 +18,7 @@ import (
 	"github.com/naamio/naamio/ldp/badgerstore"
 )
 
-const accountUsage = `Usage (the server must be stopped: the store is opened directly):
+const accountUsage = `Usage (while the server runs, through its admin socket; else on the store):
   naamio account create --email EMAIL --pod NAME [--admin] [--data DIR] [--base-url URL]
                         [--pod-layout path|subdomain]
       create an account with a pod at <base>/NAME/ (or https://NAME.<host>/
@@ -35,75 +34,67 @@ const accountUsage = `Usage (the server must be stopped: the store is opened dir
       for servers without mail: hand it to the account's owner.
 `
 
-// accountCommand is the headless set-up of accounts and pods.
+// accountCommand is naamio account ARGS: the headless set-up of
+// accounts and pods.
 func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "reset-link" {
-		return resetLinkCommand(args[1:], stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprint(stderr, accountUsage)
-		return errors.New("account: create or reset-link expected")
-	}
-	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
-	base := fs.String("base-url", envOr("NAAMIO_BASE_URL", defaults().BaseURL), "public base URL of the server (env NAAMIO_BASE_URL)")
+	return groupCommand("account", args, stdin, stdout, stderr)
+}
+
+// parseAccountCreate is naamio account create.
+func parseAccountCreate(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+	base := fs.String("base-url", d.baseURL, "public base URL of the server (env NAAMIO_BASE_URL)")
 	email := fs.String("email", "", "the account's email address")
 	name := fs.String("pod", "", "the pod's name (its path is /NAME/)")
-	layout := fs.String("pod-layout", envOr("NAAMIO_POD_LAYOUT", defaults().PodLayout), "path or subdomain (env NAAMIO_POD_LAYOUT)")
+	layout := fs.String("pod-layout", d.podLayout, "path or subdomain (env NAAMIO_POD_LAYOUT)")
 	admin := fs.Bool("admin", false, "make the account an administrator")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	if err := fs.Parse(args); err != nil {
+		return nil, err
 	}
 	if *email == "" || *name == "" || fs.NArg() > 0 {
 		fmt.Fprint(stderr, accountUsage)
-		return errors.New("account: --email and --pod are required")
+		return nil, errors.New("account: --email and --pod are required")
 	}
 	if err := pod.ValidName(*name); err != nil {
-		return err
+		return nil, err
 	}
-	if u, err := url.Parse(*base); err != nil {
-		return fmt.Errorf("base URL: %w", err)
+	if u, err := checkBaseURL(*base); err != nil {
+		return nil, err
 	} else if err := checkPodLayout(*layout, u); err != nil {
-		return err
+		return nil, err
 	}
-	password := os.Getenv("NAAMIO_PASSWORD")
-	if password == "" {
-		line, err := bufio.NewReader(io.LimitReader(stdin, account.MaxPasswordBytes+2)).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
+	return func(ctx context.Context, env *cmdEnv, stdin io.Reader, stdout, _ io.Writer) error {
+		// Never from a flag: command lines are visible to other users.
+		password := env.getenv("NAAMIO_PASSWORD")
+		if password == "" && stdin != nil {
+			line, err := bufio.NewReader(io.LimitReader(stdin, account.MaxPasswordBytes+2)).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			password = strings.TrimRight(line, "\r\n")
+		}
+		webID, err := createAccount(ctx, env, *base, *email, password, *name, *admin, *layout == "subdomain")
+		if err != nil {
 			return err
 		}
-		password = strings.TrimRight(line, "\r\n")
-	}
-	st, err := openStopped(*dir, true)
-	if err != nil {
+		_, err = fmt.Fprintln(stdout, webID)
 		return err
-	}
-	defer st.Close()
-	webID, err := createAccount(context.Background(), st, *base, *email, password, *name, *admin, *layout == "subdomain")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, webID)
-	return nil
+	}, nil
 }
 
 // createAccount provisions an account and its pod, undoing the account if
 // the pod cannot be made. The pod's issuer is this server.
-func createAccount(ctx context.Context, st *badgerstore.Store, base, email, password, name string, admin, subdomain bool) (string, error) {
-	akv, err := st.KV(kv.Accounts)
+//
+// The account service is env.accounts (not the running server's own, so
+// that its settings apply exactly as offline: not at all); the pod
+// registry is the running server's own, which serves the new pod at
+// once.
+func createAccount(ctx context.Context, env *cmdEnv, base, email, password, name string, admin, subdomain bool) (string, error) {
+	st := env.store
+	accounts, err := env.accounts(ctx)
 	if err != nil {
 		return "", err
 	}
-	accounts, err := account.New(ctx, akv, account.Options{BaseURL: base})
-	if err != nil {
-		return "", err
-	}
-	pods, err := openPods(st)
-	if err != nil {
-		return "", err
-	}
-	prov, err := idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: pods, BaseURL: base, Subdomain: subdomain,
+	prov, err := idp.NewProvisioner(idp.ProvisionerOptions{Store: st, Accounts: accounts, Pods: env.pods, BaseURL: base, Subdomain: subdomain,
 		// On a store that has no root ACL yet, the first account set up
 		// this way is the server's owner (what --owner-webid would do).
 		OnPodCreated: func(ctx context.Context, _ *account.Account, webID string) error {
@@ -125,41 +116,55 @@ func createAccount(ctx context.Context, st *badgerstore.Store, base, email, pass
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// resetLinkCommand issues a password-reset link offline (no SMTP needed).
-func resetLinkCommand(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("account reset-link", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
-	base := fs.String("base-url", envOr("NAAMIO_BASE_URL", defaults().BaseURL), "public base URL of the server (env NAAMIO_BASE_URL)")
+// openAccounts is an account service on st's records for the operator's
+// commands: no registration mode, no first-account-admin rule. (Its base
+// URL would only make cookies Secure, and it sets none.)
+func openAccounts(ctx context.Context, st *badgerstore.Store) (*account.Service, error) {
+	akv, err := st.KV(kv.Accounts)
+	if err != nil {
+		return nil, err
+	}
+	return account.New(ctx, akv, account.Options{})
+}
+
+// checkBaseURL refuses a base URL that is not an absolute http(s) URL.
+func checkBaseURL(base string) (*url.URL, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q is not an absolute http(s) URL", base)
+	}
+	return u, nil
+}
+
+// parseResetLink is naamio account reset-link: a password-reset link
+// made without mail (no SMTP needed). The link is printed for the
+// operator, never logged.
+func parseResetLink(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+	base := fs.String("base-url", d.baseURL, "public base URL of the server (env NAAMIO_BASE_URL)")
 	email := fs.String("email", "", "the account's email address")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
 	if *email == "" || fs.NArg() > 0 {
 		fmt.Fprint(stderr, accountUsage)
-		return errors.New("account: --email is required")
+		return nil, errors.New("account: --email is required")
 	}
-	st, err := openStopped(*dir, false)
-	if err != nil {
+	if _, err := checkBaseURL(*base); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
+		accounts, err := env.accounts(ctx)
+		if err != nil {
+			return err
+		}
+		token, err := accounts.NewResetToken(ctx, *email)
+		if err != nil {
+			return err
+		}
+		if token == "" {
+			return fmt.Errorf("account: no account with the email %s", *email)
+		}
+		_, err = fmt.Fprintf(stdout, "%s.idp/reset?token=%s\n", strings.TrimSuffix(*base, "/")+"/", url.QueryEscape(token))
 		return err
-	}
-	defer st.Close()
-	ctx := context.Background()
-	akv, err := st.KV(kv.Accounts)
-	if err != nil {
-		return err
-	}
-	accounts, err := account.New(ctx, akv, account.Options{BaseURL: *base})
-	if err != nil {
-		return err
-	}
-	token, err := accounts.NewResetToken(ctx, *email)
-	if err != nil {
-		return err
-	}
-	if token == "" {
-		return fmt.Errorf("account: no account with the email %s", *email)
-	}
-	fmt.Fprintf(stdout, "%s.idp/reset?token=%s\n", strings.TrimSuffix(*base, "/")+"/", url.QueryEscape(token))
-	return nil
+	}, nil
 }

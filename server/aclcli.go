@@ -15,7 +15,7 @@ import (
 	"github.com/naamio/naamio/rdf"
 )
 
-const aclUsage = `Usage (the server must be stopped: the store is opened directly):
+const aclUsage = `Usage (while the server runs, through its admin socket; else on the store):
   naamio acl show [--data DIR] [--base-url URL] PATH
       print which ACL resource governs PATH, whether it is inherited, and its Turtle
   naamio acl set  [--data DIR] [--base-url URL] PATH < acl.ttl
@@ -25,60 +25,54 @@ const aclUsage = `Usage (the server must be stopped: the store is opened directl
       root ACL no longer gives them Control.
 `
 
-// aclCommand is the owner's offline access to ACLs: reading the effective
-// ACL of a path, and replacing one when the owner has locked themselves out
-// over HTTP.
+// aclCommand is naamio acl ARGS: reading the effective ACL of a path,
+// and replacing one when the owner has locked themselves out over HTTP.
 func aclCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "show" && args[0] != "set") {
-		fmt.Fprint(stderr, aclUsage)
-		return errors.New("acl: show or set expected")
+	return groupCommand("acl", args, stdin, stdout, stderr)
+}
+
+// parseACL is naamio acl show (set false) or acl set. set creates a new
+// data directory offline, so that a container can be opened before the
+// server first starts (the README's "Try it").
+func parseACL(set bool) func(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+	return func(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+		base := fs.String("base-url", d.baseURL, "public base URL of the server (env NAAMIO_BASE_URL)")
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() != 1 {
+			fmt.Fprint(stderr, aclUsage)
+			return nil, errors.New("acl: one PATH expected")
+		}
+		p, err := ldp.CanonicalPath(fs.Arg(0))
+		if err != nil {
+			return nil, fmt.Errorf("acl: path %q: %w", fs.Arg(0), err)
+		}
+		if kind, _ := ldp.Auxiliary(p); kind != ldp.NotAux {
+			return nil, fmt.Errorf("acl: %s is an auxiliary resource; name the resource it belongs to", p)
+		}
+		return func(ctx context.Context, env *cmdEnv, stdin io.Reader, stdout, _ io.Writer) error {
+			loc, err := ldp.NewLocator(*base, env.pods.Subdomain)
+			if err != nil {
+				return err
+			}
+			if !set {
+				return showACL(ctx, env.store, loc, p, stdout)
+			}
+			src, err := io.ReadAll(io.LimitReader(stdin, maxACLInput+1))
+			if err != nil {
+				return err
+			}
+			if len(src) > maxACLInput {
+				return fmt.Errorf("acl: more than %d bytes on stdin", maxACLInput)
+			}
+			if err := setACL(ctx, env.store, loc, p, src); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(stdout, "wrote %s\n", p+".acl")
+			return err
+		}, nil
 	}
-	sub := args[0]
-	fs := flag.NewFlagSet("acl "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
-	base := fs.String("base-url", envOr("NAAMIO_BASE_URL", defaults().BaseURL), "public base URL of the server (env NAAMIO_BASE_URL)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprint(stderr, aclUsage)
-		return errors.New("acl: one PATH expected")
-	}
-	p, err := ldp.CanonicalPath(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("acl: path %q: %w", fs.Arg(0), err)
-	}
-	if kind, _ := ldp.Auxiliary(p); kind != ldp.NotAux {
-		return fmt.Errorf("acl: %s is an auxiliary resource; name the resource it belongs to", p)
-	}
-	// set creates a new data directory, so a container can be opened
-	// before the server first starts (the README's "Try it").
-	st, err := openStopped(*dir, sub == "set")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ctx := context.Background()
-	loc, err := openLocator(st, *base)
-	if err != nil {
-		return err
-	}
-	if sub == "show" {
-		return showACL(ctx, st, loc, p, stdout)
-	}
-	src, err := io.ReadAll(io.LimitReader(stdin, maxACLInput+1))
-	if err != nil {
-		return err
-	}
-	if len(src) > maxACLInput {
-		return fmt.Errorf("acl: more than %d bytes on stdin", maxACLInput)
-	}
-	if err := setACL(ctx, st, loc, p, src); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s\n", p+".acl")
-	return nil
 }
 
 const maxACLInput = 1 << 20
@@ -106,16 +100,6 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
-}
-
-// openLocator is the server's Locator for the store: its pods' layouts
-// come from the registry.
-func openLocator(st *badgerstore.Store, base string) (*ldp.Locator, error) {
-	pods, err := openPods(st)
-	if err != nil {
-		return nil, err
-	}
-	return ldp.NewLocator(base, pods.Subdomain)
 }
 
 func showACL(ctx context.Context, st ldp.Store, loc *ldp.Locator, p string, out io.Writer) error {

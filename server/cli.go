@@ -24,9 +24,12 @@ const usage = `Naamio: a self-hosted Solid pod server.
 
 Usage:
   naamio serve [flags]              run the server (naamio serve -h lists the flags)
-  naamio health [--listen|--url]    exit 0 if the server answers its health check (for HEALTHCHECK)
+  naamio health [--listen|--url|--data]  exit 0 if the server answers its health check (for HEALTHCHECK)
+  naamio version                    print the version, the commit it was built from and the Go version
 
-With the server stopped (these open its data directory, --data or NAAMIO_DATA):
+These work on a data directory (--data DIR, default ./data, env NAAMIO_DATA):
+through the admin socket DIR/admin.sock of the server running on it, or on
+the directory itself when no server runs:
   naamio log [flags]                print the durable change log as JSON lines
   naamio acl show PATH              say which ACL governs PATH
   naamio acl set PATH < acl.ttl     replace an ACL (the owner's way back in)
@@ -41,6 +44,11 @@ With the server stopped (these open its data directory, --data or NAAMIO_DATA):
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
+	return mainWith(args, os.Stdin, stdout, stderr)
+}
+
+// mainWith is Main reading standard input from stdin.
+func mainWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -50,19 +58,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		err = serve(args[1:], stderr)
 	case "log":
-		err = printLog(args[1:], stdout, stderr)
+		err = runCLI(lookupCommand("log"), args[1:], stdin, stdout, stderr)
 	case "health":
 		err = checkHealth(args[1:], stderr)
-	case "acl":
-		err = aclCommand(args[1:], os.Stdin, stdout, stderr)
-	case "account":
-		err = accountCommand(args[1:], os.Stdin, stdout, stderr)
-	case "pod":
-		err = podCommand(args[1:], stdout, stderr)
-	case "keys":
-		err = keysCommand(args[1:], stdout, stderr)
-	case "module":
-		err = moduleCommand(args[1:], stdout, stderr)
+	case "version":
+		err = printVersion(args[1:], stdout, stderr)
+	case "acl", "account", "pod", "keys", "module":
+		err = groupCommand(args[0], args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -112,32 +114,43 @@ func applyMemoryLimit(limit int64, env string, log *slog.Logger) {
 	log.Debug("soft memory limit set", "bytes", limit)
 }
 
-// printLog dumps the change log from a stopped server's data directory.
-func printLog(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("log", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
+const logUsage = `Usage:
+  naamio log [--data DIR] [--after SEQ] [--limit N]
+      print the durable change log as JSON lines, oldest first
+`
+
+// parseLog is naamio log: the change log as JSON lines.
+func parseLog(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
 	after := fs.Uint64("after", 0, "print entries with a sequence number above this")
 	limit := fs.Int("limit", 0, "print at most this many entries (0: all)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := os.Stat(*dir); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	if fs.NArg() > 0 {
+		fmt.Fprint(stderr, logUsage)
+		return nil, fmt.Errorf("log: no arguments expected, got %q", fs.Args())
 	}
-	st, err := badgerstore.Open(*dir, badgerstore.Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
+		return writeLog(ctx, env.store, event.Cursor(*after), *limit, stdout)
+	}, nil
+}
+
+// printLog is naamio log ARGS.
+func printLog(args []string, stdout, stderr io.Writer) error {
+	return runCLI(lookupCommand("log"), args, nil, stdout, stderr)
+}
+
+// writeLog writes the change log after cursor cur, at most limit entries
+// (0: all).
+func writeLog(ctx context.Context, st *badgerstore.Store, cur event.Cursor, limit int, stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
-	cur, printed := event.Cursor(*after), 0
-	for *limit == 0 || printed < *limit {
+	printed := 0
+	for limit == 0 || printed < limit {
 		batch := 1000
-		if *limit > 0 && *limit-printed < batch {
-			batch = *limit - printed
+		if limit > 0 && limit-printed < batch {
+			batch = limit - printed
 		}
-		changes, err := st.Changes(context.Background(), cur, batch)
+		changes, err := st.Changes(ctx, cur, batch)
 		if err != nil {
 			return err
 		}
@@ -164,7 +177,20 @@ func checkHealth(args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", envOr("NAAMIO_LISTEN", defaults().Listen), "address the server listens on (env NAAMIO_LISTEN)")
 	u := fs.String("url", "", "health endpoint (default: http://<listen address>/.naamio/health)")
+	data := fs.String("data", "", "ask the server running on this data directory through its admin socket instead")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("health: no arguments expected, got %q", fs.Args())
+	}
+	if *data != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		running, err := adminRun(ctx, *data, lookupCommand("health"), nil, nil, io.Discard, stderr)
+		if err == nil && !running {
+			err = fmt.Errorf("health: no server answers on %s", adminSocketPath(*data))
+		}
 		return err
 	}
 	if *u == "" {
@@ -188,6 +214,21 @@ func checkHealth(args []string, stderr io.Writer) error {
 		return fmt.Errorf("health: %s", resp.Status)
 	}
 	return nil
+}
+
+// parseHealth is the health check naamio health --data asks a running
+// server for through its admin socket: the store can read its root, as
+// for GET /.naamio/health.
+func parseHealth(fs *flag.FlagSet, _ cmdDefaults, args []string, _ io.Writer) (cmdRun, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, env *cmdEnv, _ io.Reader, _, _ io.Writer) error {
+		if _, err := env.store.Stat(ctx, "/"); err != nil {
+			return fmt.Errorf("health: the store cannot read its root: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // healthURL is the health endpoint of a server listening on listen. An

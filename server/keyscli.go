@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +12,7 @@ import (
 	"github.com/naamio/naamio/kv"
 )
 
-const keysUsage = `Usage (the server must be stopped: the store is opened directly):
+const keysUsage = `Usage (while the server runs, through its admin socket; else on the store):
   naamio keys list [--data DIR]
       print the OpenID Provider's signing keys, oldest first: kid, created,
       retired ("-" for the active key). All of them are published in the JWKS.
@@ -24,55 +23,49 @@ const keysUsage = `Usage (the server must be stopped: the store is opened direct
       --signing-key-max-age.
 `
 
-// keysCommand lists or rotates the OpenID Provider's signing keys offline.
+// keysCommand is naamio keys ARGS: the OpenID Provider's signing keys.
 func keysCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "rotate") {
-		fmt.Fprint(stderr, keysUsage)
-		return errors.New("keys: list or rotate expected")
-	}
-	sub := args[0]
-	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprint(stderr, keysUsage)
-		return fmt.Errorf("keys %s: no arguments expected, got %q", sub, fs.Args())
-	}
-	st, err := openStopped(*dir, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	tokens, err := st.KV(kv.Tokens) // the provider's namespace (newIdentity)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	if sub == "list" {
-		keys, err := op.ListKeys(ctx, tokens)
-		if err != nil {
-			return err
+	return groupCommand("keys", args, nil, stdout, stderr)
+}
+
+// parseKeys is naamio keys list (rotate false) or keys rotate. While the
+// server runs, its provider makes the new key and signs with it at once.
+func parseKeys(rotate bool) func(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+	return func(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
 		}
-		if len(keys) == 0 {
-			fmt.Fprintln(stdout, "no signing keys yet: the server makes one on its first start")
+		if fs.NArg() > 0 {
+			fmt.Fprint(stderr, keysUsage)
+			return nil, fmt.Errorf("%s: no arguments expected, got %q", fs.Name(), fs.Args())
+		}
+		return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
+			if !rotate {
+				tokens, err := env.store.KV(kv.Tokens) // the provider's namespace (newIdentity)
+				if err != nil {
+					return err
+				}
+				keys, err := op.ListKeys(ctx, tokens)
+				if err != nil {
+					return err
+				}
+				if len(keys) == 0 {
+					_, err = fmt.Fprintln(stdout, "no signing keys yet: the server makes one on its first start")
+					return err
+				}
+				return printKeys(stdout, keys)
+			}
+			keys, err := env.rotateKeys(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "active\t%s\n", keys[len(keys)-1].KID)
+			for _, k := range keys {
+				fmt.Fprintf(stdout, "published\t%s\n", k.KID)
+			}
 			return nil
-		}
-		return printKeys(stdout, keys)
+		}, nil
 	}
-	// The server's access tokens live op.DefaultAccessTokenTTL (it has no
-	// setting for it), which bounds how long a retired key stays published.
-	keys, err := op.RotateKeys(ctx, tokens, op.DefaultAccessTokenTTL, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "active\t%s\n", keys[len(keys)-1].KID)
-	for _, k := range keys {
-		fmt.Fprintf(stdout, "published\t%s\n", k.KID)
-	}
-	return nil
 }
 
 // printKeys writes one line per key: kid, created, retired (no private

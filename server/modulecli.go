@@ -3,13 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
-	"github.com/naamio/naamio/kv"
 	"github.com/naamio/naamio/modules"
 )
 
@@ -29,55 +27,43 @@ With the server stopped, counters and logs are as last recorded (every 10 s
 while it ran, and when it stopped).
 `
 
-// installedModules asks the server running on dir, or reads the store
-// when none runs.
-func installedModules(dir string) ([]modules.Installed, error) {
-	var all []modules.Installed
-	if running, err := adminGet(dir, "/v1/modules", &all); running || err != nil {
-		return all, err
-	}
-	st, err := openStopped(dir, false)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	records, err := st.KV(kv.Modules)
-	if err != nil {
-		return nil, err
-	}
-	return modules.ReadInstalled(context.Background(), records)
+// moduleCommand is naamio module ARGS: the installed modules, read-only.
+func moduleCommand(args []string, stdout, stderr io.Writer) error {
+	return groupCommand("module", args, nil, stdout, stderr)
 }
 
-// moduleCommand shows the installed modules offline, read-only.
-func moduleCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "status" && args[0] != "logs") {
-		fmt.Fprint(stderr, moduleUsage)
-		return errors.New("module: list, status or logs expected")
+// parseModule is naamio module list, status PATH or logs PATH.
+func parseModule(sub string) func(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+	return func(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		want := 0
+		if sub != "list" {
+			want = 1
+		}
+		if fs.NArg() != want {
+			fmt.Fprint(stderr, moduleUsage)
+			return nil, fmt.Errorf("module %s: %d argument(s) expected, got %q", sub, want, fs.Args())
+		}
+		return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
+			all, err := env.installed(ctx)
+			if err != nil {
+				return err
+			}
+			if sub == "list" {
+				return printModules(stdout, all)
+			}
+			return printModule(stdout, sub, fs.Arg(0), all)
+		}, nil
 	}
-	sub := args[0]
-	fs := flag.NewFlagSet("module "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	want := 0
-	if sub != "list" {
-		want = 1
-	}
-	if fs.NArg() != want {
-		fmt.Fprint(stderr, moduleUsage)
-		return fmt.Errorf("module %s: %d argument(s) expected, got %q", sub, want, fs.Args())
-	}
-	all, err := installedModules(*dir)
-	if err != nil {
-		return err
-	}
-	if sub == "list" {
-		return printModules(stdout, all)
-	}
+}
+
+// printModule writes the status (sub "status") or the log ("logs") of
+// the module installed from path.
+func printModule(stdout io.Writer, sub, path string, all []modules.Installed) error {
 	for _, m := range all {
-		if m.Path != fs.Arg(0) {
+		if m.Path != path {
 			continue
 		}
 		if sub == "status" {
@@ -93,7 +79,7 @@ func moduleCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("module %s: no module is installed from %s (naamio module list shows them)", sub, fs.Arg(0))
+	return fmt.Errorf("module %s: no module is installed from %s (naamio module list shows them)", sub, path)
 }
 
 func printModules(w io.Writer, all []modules.Installed) error {

@@ -11,10 +11,10 @@ import (
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/pod"
 	"github.com/naamio/naamio/kv"
-	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/ldp"
 )
 
-const podUsage = `Usage (the server must be stopped: the store is opened directly):
+const podUsage = `Usage (while the server runs, through its admin socket; else on the store):
   naamio pod release [--data DIR] [--base-url URL] NAME
       free the name of a deleted account's pod, which otherwise stays
       reserved so that its WebID never passes to someone else (SECURITY.md
@@ -28,45 +28,35 @@ const podUsage = `Usage (the server must be stopped: the store is opened directl
       owner's Accept or Reject. Accounts are unlocked by default.
 `
 
-// podCommand is the administrator's offline handling of pod names.
+// podCommand is naamio pod ARGS: the administrator's handling of pod
+// names.
 func podCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && (args[0] == "lock" || args[0] == "unlock") {
-		return lockCommand(args, stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "release" {
-		fmt.Fprint(stderr, podUsage)
-		return errors.New("pod: release, lock or unlock expected")
-	}
-	fs := flag.NewFlagSet("pod release", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
-	base := fs.String("base-url", envOr("NAAMIO_BASE_URL", defaults().BaseURL), "public base URL of the server (env NAAMIO_BASE_URL)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	return groupCommand("pod", args, nil, stdout, stderr)
+}
+
+// parsePodRelease is naamio pod release NAME.
+func parsePodRelease(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+	base := fs.String("base-url", d.baseURL, "public base URL of the server (env NAAMIO_BASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprint(stderr, podUsage)
-		return errors.New("pod: one NAME expected")
+		return nil, errors.New("pod: one NAME expected")
 	}
 	name := fs.Arg(0)
 	if err := pod.ValidName(name); err != nil {
-		return err
+		return nil, err
 	}
-	st, err := openStopped(*dir, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	pods, err := openPods(st)
-	if err != nil {
-		return err
-	}
-	return releasePod(context.Background(), st, pods, *base, name, stdout)
+	return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
+		return releasePod(ctx, env, *base, name, stdout)
+	}, nil
 }
 
 // releasePod removes the retired name's WebIDs from every ACL, then frees
 // the name. Run again after a failure, it finishes the job.
-func releasePod(ctx context.Context, st *badgerstore.Store, pods *idp.Pods, base, name string, stdout io.Writer) error {
+func releasePod(ctx context.Context, env *cmdEnv, base, name string, stdout io.Writer) error {
+	st, pods := env.store, env.pods
 	webIDs, ok := pods.RetiredWebIDs(name)
 	if !ok {
 		if _, live := pods.Owner(name); live {
@@ -74,7 +64,7 @@ func releasePod(ctx context.Context, st *badgerstore.Store, pods *idp.Pods, base
 		}
 		return fmt.Errorf("%w: %s", idp.ErrNotRetired, name)
 	}
-	loc, err := openLocator(st, base)
+	loc, err := ldp.NewLocator(base, pods.Subdomain)
 	if err != nil {
 		return err
 	}
@@ -87,11 +77,7 @@ func releasePod(ctx context.Context, st *badgerstore.Store, pods *idp.Pods, base
 	}
 	// The name's ActivityPub key and settings go too: whoever signs up
 	// for it next is another actor, with a key of their own.
-	records, err := st.KV(kv.Federation)
-	if err != nil {
-		return err
-	}
-	if err := federation.ForgetPod(ctx, records, name); err != nil {
+	if err := env.forgetFederation(ctx, name); err != nil {
 		return fmt.Errorf("pod: forgetting the name's ActivityPub key (nothing released; run again): %w", err)
 	}
 	if _, err := pods.Release(ctx, name); err != nil {
@@ -106,49 +92,40 @@ func releasePod(ctx context.Context, st *badgerstore.Store, pods *idp.Pods, base
 	return nil
 }
 
-// lockCommand is naamio pod lock|unlock NAME: the pod's ActivityPub
+// parsePodLock is naamio pod lock|unlock NAME: the pod's ActivityPub
 // account setting (federation.Settings.Locked, manuallyApprovesFollowers).
-func lockCommand(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("pod "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+func parsePodLock(lock bool) func(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+	return func(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() != 1 {
+			fmt.Fprint(stderr, podUsage)
+			return nil, errors.New("pod: one NAME expected")
+		}
+		name := fs.Arg(0)
+		return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
+			if _, ok := env.pods.Owner(name); !ok {
+				return fmt.Errorf("pod: no pod %q", name)
+			}
+			records, err := env.store.KV(kv.Federation)
+			if err != nil {
+				return err
+			}
+			set, err := federation.LoadSettings(ctx, records, name)
+			if err != nil {
+				return err
+			}
+			set.Locked = lock
+			if err := federation.SaveSettings(ctx, records, name, set); err != nil {
+				return err
+			}
+			if set.Locked {
+				_, err = fmt.Fprintf(stdout, "locked %s: Follow requests now wait for the owner's approval\n", name)
+			} else {
+				_, err = fmt.Fprintf(stdout, "unlocked %s: Follow requests are accepted at once\n", name)
+			}
+			return err
+		}, nil
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprint(stderr, podUsage)
-		return errors.New("pod: one NAME expected")
-	}
-	name := fs.Arg(0)
-	st, err := openStopped(*dir, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	pods, err := openPods(st)
-	if err != nil {
-		return err
-	}
-	if _, ok := pods.Owner(name); !ok {
-		return fmt.Errorf("pod: no pod %q", name)
-	}
-	records, err := st.KV(kv.Federation)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	set, err := federation.LoadSettings(ctx, records, name)
-	if err != nil {
-		return err
-	}
-	set.Locked = args[0] == "lock"
-	if err := federation.SaveSettings(ctx, records, name, set); err != nil {
-		return err
-	}
-	if set.Locked {
-		fmt.Fprintf(stdout, "locked %s: Follow requests now wait for the owner's approval\n", name)
-	} else {
-		fmt.Fprintf(stdout, "unlocked %s: Follow requests are accepted at once\n", name)
-	}
-	return nil
 }

@@ -1,0 +1,290 @@
+package server
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/naamio/naamio/federation"
+	"github.com/naamio/naamio/idp"
+	"github.com/naamio/naamio/idp/account"
+	"github.com/naamio/naamio/idp/op"
+	"github.com/naamio/naamio/kv"
+	"github.com/naamio/naamio/ldp/badgerstore"
+	"github.com/naamio/naamio/modules"
+)
+
+// The naamio subcommands that read or change the server's state are
+// defined once, here, as commands (issue 16, item 1). A command's code
+// runs in exactly one place: in the running server, against its open
+// store and live services, when the CLI reaches it through the admin
+// socket (admin.go); or in the CLI's own process, against the store it
+// opens, when no server runs. Both paths parse the same arguments with
+// the same function and run the same function; only the environment
+// (cmdEnv) differs. A new command (backup, export, import) is one more
+// entry in commands(), and its output lines stream back as it writes
+// them. For such a command:
+//   - what it needs of the running server's memory goes into cmdEnv
+//     (liveEnv and offlineEnv), never a second copy of a live service;
+//   - its output may be binary (a tar on stdout): frames carry bytes;
+//     its input (a tar on stdin) streams too, once it first reads;
+//   - progress goes to stderr through env.progress;
+//   - a file named on the command line (-o FILE, import FILE) must be
+//     opened by the CLI, not by the server (another working directory,
+//     and the server's permissions), and passed as stdin or stdout:
+//     runCLI has no hook for that yet;
+//   - it watches ctx: a CLI that goes away cancels it.
+
+// command is one naamio subcommand that works on a data directory.
+type command struct {
+	name  string // the words after naamio, e.g. "acl set"
+	usage string // printed with a usage error
+	// create: offline, the command may create a new data directory.
+	create bool
+	// env names the environment variables the command reads from the
+	// user's shell (cmdEnv.getenv): the CLI sends their values along to a
+	// running server, which never reads its own environment for them.
+	env []string
+	// liveOnly: only a running server runs it (naamio health --data).
+	liveOnly bool
+	// parse defines the command's flags on fs (--data is defined
+	// already), parses args and checks them, and returns the command's
+	// work. It runs in the CLI first (a usage error needs no server and no
+	// store), and again where the command runs.
+	parse func(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Writer) (cmdRun, error)
+}
+
+// cmdRun is a command's work. stdin is read only if the command needs it
+// (a running server asks the CLI for it then).
+type cmdRun func(ctx context.Context, env *cmdEnv, stdin io.Reader, stdout, stderr io.Writer) error
+
+// cmdDefaults are the defaults of the flags that also configure a
+// server: the running server's own configuration when it runs the
+// command, else the CLI's environment (NAAMIO_BASE_URL, ...).
+type cmdDefaults struct {
+	baseURL   string
+	podLayout string
+}
+
+func offlineDefaults() cmdDefaults {
+	return cmdDefaults{baseURL: envOr("NAAMIO_BASE_URL", defaults().BaseURL),
+		podLayout: envOr("NAAMIO_POD_LAYOUT", defaults().PodLayout)}
+}
+
+// cmdEnv is what a command works on. Everything a running server keeps
+// in memory (the pod registry, the provider's signing keys, the
+// federation key cache, the modules' live counters) is reached through
+// it, so that a command changes the live state, not a copy the server
+// would not see.
+type cmdEnv struct {
+	store *badgerstore.Store
+	pods  *idp.Pods
+	// running: the command runs in the server.
+	running bool
+	// getenv reads the user's environment (only command.env names).
+	getenv func(string) string
+	// tty: the user's standard error is a terminal (progress).
+	tty bool
+	// now is the clock of progress reports (nil: time.Now).
+	now func() time.Time
+	// accounts is the account service the commands use: one per command
+	// offline; while running, one for all the admin commands (apart from
+	// the server's own, whose settings — registration mode, the first
+	// account becoming an administrator — do not apply to the operator's
+	// commands), so that its bound on concurrent password hashes holds
+	// for them all. The service keeps no account in memory.
+	accounts func(ctx context.Context) (*account.Service, error)
+	// rotateKeys makes a new signing key active and returns the keys.
+	rotateKeys func(ctx context.Context) ([]op.KeyInfo, error)
+	// installed lists the modules (live counters while running).
+	installed func(ctx context.Context) ([]modules.Installed, error)
+	// forgetFederation forgets a pod name's ActivityPub key and settings.
+	forgetFederation func(ctx context.Context, pod string) error
+}
+
+// offlineEnv is the environment of a command run on a stopped server's
+// store st.
+func offlineEnv(st *badgerstore.Store) (*cmdEnv, error) {
+	pods, err := openPods(st)
+	if err != nil {
+		return nil, err
+	}
+	return &cmdEnv{
+		store: st, pods: pods, getenv: os.Getenv,
+		accounts: func(ctx context.Context) (*account.Service, error) { return openAccounts(ctx, st) },
+		rotateKeys: func(ctx context.Context) ([]op.KeyInfo, error) {
+			tokens, err := st.KV(kv.Tokens) // the provider's namespace (newIdentity)
+			if err != nil {
+				return nil, err
+			}
+			// The server's access tokens live op.DefaultAccessTokenTTL (it
+			// has no setting for it), which bounds how long a retired key
+			// stays published.
+			return op.RotateKeys(ctx, tokens, op.DefaultAccessTokenTTL, time.Now())
+		},
+		installed: func(ctx context.Context) ([]modules.Installed, error) {
+			records, err := st.KV(kv.Modules)
+			if err != nil {
+				return nil, err
+			}
+			return modules.ReadInstalled(ctx, records)
+		},
+		forgetFederation: func(ctx context.Context, pod string) error {
+			records, err := st.KV(kv.Federation)
+			if err != nil {
+				return err
+			}
+			return federation.ForgetPod(ctx, records, pod)
+		},
+	}, nil
+}
+
+// liveEnv is the environment of a command the running server s runs for
+// a CLI whose environment variables are getenv; accounts is the admin
+// commands' account service.
+func (s *Server) liveEnv(getenv func(string) string, accounts func(context.Context) (*account.Service, error)) *cmdEnv {
+	return &cmdEnv{
+		store: s.store, pods: s.pods, running: true, getenv: getenv, accounts: accounts,
+		rotateKeys: func(ctx context.Context) ([]op.KeyInfo, error) {
+			// The provider installs the new key in memory as well: it signs
+			// with it from now on.
+			if err := s.id.op.Rotate(ctx); err != nil {
+				return nil, err
+			}
+			tokens, err := s.store.KV(kv.Tokens)
+			if err != nil {
+				return nil, err
+			}
+			return op.ListKeys(ctx, tokens)
+		},
+		installed: s.mods.Installed,
+		forgetFederation: func(ctx context.Context, pod string) error {
+			records, err := s.store.KV(kv.Federation)
+			if err != nil {
+				return err
+			}
+			if err := federation.ForgetPod(ctx, records, pod); err != nil {
+				return err
+			}
+			// The key store caches the pods' keys.
+			if f, ok := fedKeys(s.fed).(interface {
+				Forget(context.Context, string) error
+			}); ok {
+				return f.Forget(ctx, pod)
+			}
+			return nil
+		},
+	}
+}
+
+func fedKeys(f *federation.Service) any {
+	if f == nil {
+		return nil
+	}
+	return f.Keys()
+}
+
+// commands are the subcommands that work on a data directory.
+func commands() []*command {
+	return []*command{
+		{name: "log", usage: logUsage, parse: parseLog},
+		{name: "acl show", usage: aclUsage, parse: parseACL(false)},
+		{name: "acl set", usage: aclUsage, parse: parseACL(true), create: true},
+		{name: "account create", usage: accountUsage, parse: parseAccountCreate, create: true, env: []string{"NAAMIO_PASSWORD"}},
+		{name: "account reset-link", usage: accountUsage, parse: parseResetLink},
+		{name: "pod release", usage: podUsage, parse: parsePodRelease},
+		{name: "pod lock", usage: podUsage, parse: parsePodLock(true)},
+		{name: "pod unlock", usage: podUsage, parse: parsePodLock(false)},
+		{name: "keys list", usage: keysUsage, parse: parseKeys(false)},
+		{name: "keys rotate", usage: keysUsage, parse: parseKeys(true)},
+		{name: "module list", usage: moduleUsage, parse: parseModule("list")},
+		{name: "module status", usage: moduleUsage, parse: parseModule("status")},
+		{name: "module logs", usage: moduleUsage, parse: parseModule("logs")},
+		{name: "health", parse: parseHealth, liveOnly: true},
+	}
+}
+
+// lookupCommand finds the command named name ("acl set").
+func lookupCommand(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// commandGroups are the first words of the commands with subcommands,
+// with their usage.
+var commandGroups = map[string]string{
+	"acl": aclUsage, "account": accountUsage, "pod": podUsage, "keys": keysUsage, "module": moduleUsage,
+}
+
+// parseCommand parses args for c: the one place where a command's
+// arguments are read, in the CLI and in the server alike. dir is the
+// --data flag's value.
+func parseCommand(c *command, d cmdDefaults, args []string, stderr io.Writer) (run cmdRun, dir string, err error) {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
+	run, err = c.parse(fs, d, args, stderr)
+	return run, *data, err
+}
+
+// runCLI is a command as the CLI runs it: through the running server's
+// admin socket when one answers, else on the store opened here.
+func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	run, dir, err := parseCommand(c, offlineDefaults(), args, stderr)
+	if err != nil {
+		return err
+	}
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	ctx := context.Background()
+	if running, err := adminRun(ctx, dir, c, args, stdin, stdout, stderr); running || err != nil {
+		return err
+	}
+	st, err := openStopped(dir, c.create)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	env, err := offlineEnv(st)
+	if err != nil {
+		return err
+	}
+	env.tty = isTerminal(stderr)
+	return run(ctx, env, stdin, stdout, stderr)
+}
+
+// groupCommand runs "naamio GROUP SUB ...".
+func groupCommand(group string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		if c := lookupCommand(group + " " + args[0]); c != nil {
+			return runCLI(c, args[1:], stdin, stdout, stderr)
+		}
+	}
+	fmt.Fprint(stderr, commandGroups[group])
+	var subs []string
+	for _, c := range commands() {
+		if sub, ok := strings.CutPrefix(c.name, group+" "); ok {
+			subs = append(subs, sub)
+		}
+	}
+	return fmt.Errorf("%s: %s expected", group, orList(subs))
+}
+
+func orList(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
