@@ -196,6 +196,11 @@ await step("lock-and-approve", async () => {
   await page.click("#settings button[type=submit]");
   await done("saved");
   if (!(await page.isChecked("#locked"))) throw new Error("the lock did not stay set");
+  // The follower's server (Fedify) accepts the Update of the actor.
+  await until("the Update of the actor at the peer", async () => {
+    const r = await control("GET", "/control/received?type=Update");
+    return r.some((a) => a.actor === me && a.object === me);
+  });
   await control("POST", "/control/follow", { actor: other, target: me });
   await until("the request on the page", async () => {
     await page.goto(pageURL);
