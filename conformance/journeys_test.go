@@ -58,7 +58,7 @@ func TestJourneyBrowse(t *testing.T) {
 	pod := "dora-" + podSuffix("journey")
 	runJourney(t, "browse", srv.base, []string{"launch", "sign-up", "lands-on-own-pod", "create-folder",
 		"upload-with-progress", "rename-file", "rename-folder", "sort-without-script", "anonymous-append", "delete-with-confirmation",
-		"phone-and-keyboard"},
+		"phone-and-keyboard", "contrast-aa"},
 		"NAAMIO_EMAIL="+pod+"@example.org", "NAAMIO_PASSWORD=correct horse battery staple", "NAAMIO_POD="+pod)
 }
 

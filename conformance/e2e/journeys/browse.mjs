@@ -237,4 +237,53 @@ await step("phone-and-keyboard", async () => {
   return `no overflow at 375 px; first Tab: ${focus.text} (outline ${focus.outline} ${focus.width})`;
 });
 
+// contrastReport measures, in the page, the contrast of every visible
+// text element against its background (WCAG 2.2 1.4.3: 4.5:1, 3:1 for
+// large text) and returns the failures.
+const contrastReport = () => page.evaluate(() => {
+  const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bgOf = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+    }
+    return rgb(getComputedStyle(document.documentElement).backgroundColor).length >= 3 ? rgb(getComputedStyle(document.documentElement).backgroundColor) : [255, 255, 255];
+  };
+  const bad = [];
+  let n = 0;
+  for (const el of document.querySelectorAll("body *")) {
+    if (!el.offsetParent && el.tagName !== "BODY") continue;
+    const own = [...el.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim());
+    if (!own) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === "hidden" || el.closest(".visually-hidden, .skip")) continue;
+    const a = lum(rgb(cs.color).slice(0, 3)), b = lum(bgOf(el).slice(0, 3));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(cs.fontSize), bold = Number(cs.fontWeight) >= 700;
+    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    n++;
+    if (ratio < need) bad.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 20)}" ${ratio.toFixed(2)}:1`);
+  }
+  return { n, bad };
+});
+
+await step("contrast-aa", async () => {
+  await page.setViewportSize({ width: 1100, height: 800 });
+  const out = [];
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const u of [podURL, `${base}.idp/account`, `${podURL}no-such-folder/`]) {
+      await page.goto(u);
+      const { n, bad } = await contrastReport();
+      if (bad.length) throw new Error(`${scheme} ${u}: ${bad.join("; ")}`);
+      out.push(`${scheme} ${new URL(u).pathname}: ${n} texts`);
+    }
+  }
+  return out.join(", ") + " at 4.5:1 (3:1 large) or better";
+});
+
 await finish();
