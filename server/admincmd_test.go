@@ -173,6 +173,26 @@ func TestAdminCommandsRunningAndOffline(t *testing.T) {
 			t.Errorf("the server's log holds a secret (%.8s...)", secret)
 		}
 	}
+	// -o FILE: the CLI writes the output to the file (not the server:
+	// its working directory and permissions are not the user's), through
+	// FILE.partial, renamed when the command has succeeded.
+	outDir := t.TempDir()
+	whole := runStep(cfg.DataDir, cmdStep{args: []string{"log"}, words: 1})
+	toFile := runStep(cfg.DataDir, cmdStep{args: []string{"log", "-o", filepath.Join(outDir, "log.jsonl")}, words: 1})
+	if b, err := os.ReadFile(filepath.Join(outDir, "log.jsonl")); err != nil || toFile.code != 0 || toFile.stdout != "" || string(b) != whole.stdout || whole.stdout == "" {
+		t.Errorf("log -o FILE on the running server: %+v, file %q %v, want %q", toFile, b, err, whole.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(outDir, "log.jsonl.partial")); !os.IsNotExist(err) {
+		t.Errorf("log.jsonl.partial left after success: %v", err)
+	}
+	failed := runStep(filepath.Join(outDir, "no-such-dir"), cmdStep{args: []string{"log", "-o", filepath.Join(outDir, "failed.jsonl")}, words: 1})
+	if _, err := os.Stat(filepath.Join(outDir, "failed.jsonl.partial")); failed.code != 1 || err != nil || !strings.Contains(failed.stderr, "failed.jsonl.partial is incomplete") {
+		t.Errorf("a failed log -o FILE: %+v, partial file: %v", failed, err)
+	}
+	if _, err := os.Stat(filepath.Join(outDir, "failed.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("a failed command's output file exists: %v", err)
+	}
+
 	// naamio health --data asks the running server through its socket.
 	if r := runStep(cfg.DataDir, cmdStep{args: []string{"health"}, words: 1}); r.code != 0 {
 		t.Errorf("health --data on the running server: %+v", r)
