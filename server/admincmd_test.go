@@ -341,6 +341,39 @@ func TestAdminCommandBadInput(t *testing.T) {
 		t.Errorf("the log does not show the abandoned acl set")
 	}
 
+	// A client that goes away while its command writes (acl show of an
+	// ACL larger than the socket's buffers): the server notices at the
+	// next write and ends the command.
+	var big strings.Builder
+	big.WriteString("@prefix acl: <http://www.w3.org/ns/auth/acl#> .\n")
+	for i := range 5000 {
+		fmt.Fprintf(&big, "<#a%d> a acl:Authorization ; acl:agent <https://people.example/u%d/profile/card#me> ; acl:accessTo <./> ; acl:mode acl:Read .\n", i, i)
+	}
+	if code := mainWith([]string{"acl", "set", "--data", dir, "/big/"}, strings.NewReader(big.String()), io.Discard, &errOut); code != 0 {
+		t.Fatalf("acl set of a large ACL: %s", errOut.String())
+	}
+	{
+		c := adminConn(t, dir)
+		head := `{"command":"acl show","args":["/big/"]}` + "\n"
+		fmt.Fprintf(c, "POST /v1/run HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(head), head)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var frame [5]byte
+		if _, err := io.ReadFull(resp.Body, frame[:]); err != nil || frame[0] != frameStdout {
+			t.Fatalf("first frame %q %v", frame, err)
+		}
+		c.Close()
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), `"command":"acl show","ok":false,"client_gone":true`) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), `"command":"acl show","ok":false,"client_gone":true`) {
+		t.Errorf("the log does not show the acl show whose client went away")
+	}
+
 	// Concurrent commands: 8 accounts created and 4 keys rotated at once,
 	// more than the slots; all succeed, and nothing is lost.
 	var wg sync.WaitGroup
