@@ -138,7 +138,7 @@ func (s *Server) adminRunCommand(w http.ResponseWriter, r *http.Request, slots c
 	w.WriteHeader(http.StatusOK)
 	fw := &frameWriter{w: w, rc: rc, broken: cancel}
 	stdout, stderr := fw.stream(frameStdout), fw.stream(frameStderr)
-	run, _, err := parseCommand(c, cmdDefaults{baseURL: s.cfg.BaseURL, podLayout: s.cfg.PodLayout}, req.Args, stderr)
+	run, _, _, err := parseCommand(c, cmdDefaults{baseURL: s.cfg.BaseURL, podLayout: s.cfg.PodLayout}, req.Args, stderr)
 	if err == nil {
 		env := s.liveEnv(func(name string) string { return req.Env[name] }, accounts)
 		env.tty = req.TTY

@@ -33,10 +33,11 @@ import (
 //   - its output may be binary (a tar on stdout): frames carry bytes;
 //     its input (a tar on stdin) streams too, once it first reads;
 //   - progress goes to stderr through env.progress;
-//   - a file named on the command line (-o FILE, import FILE) must be
-//     opened by the CLI, not by the server (another working directory,
-//     and the server's permissions), and passed as stdin or stdout:
-//     runCLI has no hook for that yet;
+//   - a file named on the command line is opened by the CLI, not by the
+//     server (another working directory, and the server's permissions):
+//     an output file by naming its flag in command.outFlag (log -o FILE
+//     does; FILE.partial until the command succeeds); an input file
+//     (import FILE) has no such hook yet: the CLI would pass it as stdin;
 //   - it watches ctx: a CLI that goes away cancels it.
 
 // command is one naamio subcommand that works on a data directory.
@@ -49,6 +50,9 @@ type command struct {
 	// user's shell (cmdEnv.getenv): the CLI sends their values along to a
 	// running server, which never reads its own environment for them.
 	env []string
+	// outFlag names the command's flag for an output file (-o FILE): the
+	// CLI writes the command's standard output there (runCLI).
+	outFlag string
 	// liveOnly: only a running server runs it (naamio health --data).
 	liveOnly bool
 	// parse defines the command's flags on fs (--data is defined
@@ -191,7 +195,7 @@ func fedKeys(f *federation.Service) any {
 // commands are the subcommands that work on a data directory.
 func commands() []*command {
 	return []*command{
-		{name: "log", usage: logUsage, parse: parseLog},
+		{name: "log", usage: logUsage, parse: parseLog, outFlag: "o"},
 		{name: "acl show", usage: aclUsage, parse: parseACL(false)},
 		{name: "acl set", usage: aclUsage, parse: parseACL(true), create: true},
 		{name: "account create", usage: accountUsage, parse: parseAccountCreate, create: true, env: []string{"NAAMIO_PASSWORD"}},
@@ -226,24 +230,52 @@ var commandGroups = map[string]string{
 
 // parseCommand parses args for c: the one place where a command's
 // arguments are read, in the CLI and in the server alike. dir is the
-// --data flag's value.
-func parseCommand(c *command, d cmdDefaults, args []string, stderr io.Writer) (run cmdRun, dir string, err error) {
+// --data flag's value, out the value of c.outFlag ("" if none).
+func parseCommand(c *command, d cmdDefaults, args []string, stderr io.Writer) (run cmdRun, dir, out string, err error) {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
 	run, err = c.parse(fs, d, args, stderr)
-	return run, *data, err
+	if c.outFlag != "" {
+		if f := fs.Lookup(c.outFlag); f != nil {
+			out = f.Value.String()
+		}
+	}
+	return run, *data, out, err
 }
 
 // runCLI is a command as the CLI runs it: through the running server's
-// admin socket when one answers, else on the store opened here.
-func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	run, dir, err := parseCommand(c, offlineDefaults(), args, stderr)
+// admin socket when one answers, else on the store opened here. With
+// c.outFlag set, the output goes to that file, written here in both
+// cases (the server's working directory and permissions are not the
+// user's): first to FILE.partial, renamed to FILE when the command has
+// succeeded; a failed command leaves FILE.partial, clearly incomplete.
+func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	run, dir, outFile, err := parseCommand(c, offlineDefaults(), args, stderr)
 	if err != nil {
 		return err
 	}
 	if stdin == nil {
 		stdin = strings.NewReader("")
+	}
+	if outFile != "" {
+		f, ferr := os.OpenFile(outFile+".partial", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if ferr != nil {
+			return ferr
+		}
+		// err below is runCLI's result.
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				err = os.Rename(outFile+".partial", outFile)
+			}
+			if err != nil {
+				err = fmt.Errorf("%w (%s.partial is incomplete)", err, outFile)
+			}
+		}()
+		stdout = f
 	}
 	ctx := context.Background()
 	if running, err := adminRun(ctx, dir, c, args, stdin, stdout, stderr); running || err != nil {

@@ -173,6 +173,26 @@ func TestAdminCommandsRunningAndOffline(t *testing.T) {
 			t.Errorf("the server's log holds a secret (%.8s...)", secret)
 		}
 	}
+	// -o FILE: the CLI writes the output to the file (not the server:
+	// its working directory and permissions are not the user's), through
+	// FILE.partial, renamed when the command has succeeded.
+	outDir := t.TempDir()
+	whole := runStep(cfg.DataDir, cmdStep{args: []string{"log"}, words: 1})
+	toFile := runStep(cfg.DataDir, cmdStep{args: []string{"log", "-o", filepath.Join(outDir, "log.jsonl")}, words: 1})
+	if b, err := os.ReadFile(filepath.Join(outDir, "log.jsonl")); err != nil || toFile.code != 0 || toFile.stdout != "" || string(b) != whole.stdout || whole.stdout == "" {
+		t.Errorf("log -o FILE on the running server: %+v, file %q %v, want %q", toFile, b, err, whole.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(outDir, "log.jsonl.partial")); !os.IsNotExist(err) {
+		t.Errorf("log.jsonl.partial left after success: %v", err)
+	}
+	failed := runStep(filepath.Join(outDir, "no-such-dir"), cmdStep{args: []string{"log", "-o", filepath.Join(outDir, "failed.jsonl")}, words: 1})
+	if _, err := os.Stat(filepath.Join(outDir, "failed.jsonl.partial")); failed.code != 1 || err != nil || !strings.Contains(failed.stderr, "failed.jsonl.partial is incomplete") {
+		t.Errorf("a failed log -o FILE: %+v, partial file: %v", failed, err)
+	}
+	if _, err := os.Stat(filepath.Join(outDir, "failed.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("a failed command's output file exists: %v", err)
+	}
+
 	// naamio health --data asks the running server through its socket.
 	if r := runStep(cfg.DataDir, cmdStep{args: []string{"health"}, words: 1}); r.code != 0 {
 		t.Errorf("health --data on the running server: %+v", r)
@@ -319,6 +339,39 @@ func TestAdminCommandBadInput(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"command":"acl set","ok":false`) {
 		t.Errorf("the log does not show the abandoned acl set")
+	}
+
+	// A client that goes away while its command writes (acl show of an
+	// ACL larger than the socket's buffers): the server notices at the
+	// next write and ends the command.
+	var big strings.Builder
+	big.WriteString("@prefix acl: <http://www.w3.org/ns/auth/acl#> .\n")
+	for i := range 5000 {
+		fmt.Fprintf(&big, "<#a%d> a acl:Authorization ; acl:agent <https://people.example/u%d/profile/card#me> ; acl:accessTo <./> ; acl:mode acl:Read .\n", i, i)
+	}
+	if code := mainWith([]string{"acl", "set", "--data", dir, "/big/"}, strings.NewReader(big.String()), io.Discard, &errOut); code != 0 {
+		t.Fatalf("acl set of a large ACL: %s", errOut.String())
+	}
+	{
+		c := adminConn(t, dir)
+		head := `{"command":"acl show","args":["/big/"]}` + "\n"
+		fmt.Fprintf(c, "POST /v1/run HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(head), head)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var frame [5]byte
+		if _, err := io.ReadFull(resp.Body, frame[:]); err != nil || frame[0] != frameStdout {
+			t.Fatalf("first frame %q %v", frame, err)
+		}
+		c.Close()
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), `"command":"acl show","ok":false,"client_gone":true`) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), `"command":"acl show","ok":false,"client_gone":true`) {
+		t.Errorf("the log does not show the acl show whose client went away")
 	}
 
 	// Concurrent commands: 8 accounts created and 4 keys rotated at once,

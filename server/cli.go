@@ -115,14 +115,16 @@ func applyMemoryLimit(limit int64, env string, log *slog.Logger) {
 }
 
 const logUsage = `Usage:
-  naamio log [--data DIR] [--after SEQ] [--limit N]
-      print the durable change log as JSON lines, oldest first
+  naamio log [--data DIR] [--after SEQ] [--limit N] [-o FILE]
+      print the durable change log as JSON lines, oldest first, to
+      standard output or FILE (written as FILE.partial, renamed when done)
 `
 
 // parseLog is naamio log: the change log as JSON lines.
 func parseLog(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
 	after := fs.Uint64("after", 0, "print entries with a sequence number above this")
 	limit := fs.Int("limit", 0, "print at most this many entries (0: all)")
+	fs.String("o", "", "write to this file instead of standard output")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
