@@ -73,6 +73,8 @@ type containerData struct {
 	Write, Append bool
 	// Self is the container's URL (the page's script writes below it).
 	Self string
+	// Share is the sharing page's URL when the person has Control.
+	Share string
 	// Paging: this page's place in the listing (PerPage children a page).
 	Total, From, To int
 	Prev, Next      string
@@ -109,6 +111,9 @@ func (h *Handler) serveContainer(w http.ResponseWriter, r *http.Request, res *Re
 	modes := res.Modes()
 	d := &containerData{Crumbs: h.crumbs(r, res), Sorts: sortLinks(r.URL.Path, key, desc),
 		Write: modes["write"], Append: modes["write"] || modes["append"], Self: res.URL}
+	if modes["control"] && res.WebID != "" {
+		d.Share = ui.ShareURL(h.baseURL, res.URL)
+	}
 	d.page(items, r.URL.Path, r.URL.Query())
 	title := "Folder " + d.Crumbs[len(d.Crumbs)-1].Name
 	var scripts []string

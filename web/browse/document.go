@@ -54,6 +54,8 @@ type documentData struct {
 	Public bool
 	// Write: the person may change it.
 	Write bool
+	// Share is the sharing page's URL when the person has Control.
+	Share string
 
 	// RDF: the table (at most maxStatements rows; More more), the Turtle,
 	// the ETag the editor's PUT is conditional on. TooLarge: over
@@ -84,6 +86,9 @@ func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request, res *Res
 	modes := res.Modes()
 	d := &documentData{Crumbs: crumbs, Name: crumbs[len(crumbs)-1].Name, URL: res.URL, Type: mt,
 		Kind: kindOf(mt), Write: modes["write"]}
+	if modes["control"] && res.WebID != "" {
+		d.Share = ui.ShareURL(h.baseURL, res.URL)
+	}
 	if n, err := strconv.ParseInt(res.Head.Header.Get("Content-Length"), 10, 64); err == nil {
 		d.Size = humanSize(n)
 	}

@@ -19,6 +19,7 @@ import (
 const (
 	docBase   = "http://pod.example/"
 	alice     = "http://pod.example/alice/profile/card#me"
+	bob       = "http://pod.example/bob/profile/card#me"
 	navAccept = "text/html,application/xhtml+xml,*/*;q=0.8"
 )
 
@@ -51,6 +52,10 @@ func docPages(t *testing.T) (pages *browse.Handler, lh http.Handler) {
 	put("/doc.pdf", "application/pdf", []byte("%PDF-1.4\n"))
 	ldptest.WriteACL(t, st, docBase, "/private/.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#>.
 <#alice> a acl:Authorization; acl:agent <`+alice+`>; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write, acl:Control.`)
+	put("/shared/note.txt", "text/plain", []byte("hello"))
+	ldptest.WriteACL(t, st, docBase, "/shared/.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#>.
+<#alice> a acl:Authorization; acl:agent <`+alice+`>; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write, acl:Control.
+<#bob> a acl:Authorization; acl:agent <`+bob+`>; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write.`)
 	b, err := browse.New(browse.Options{BaseURL: docBase, LDP: h,
 		Session: func(r *http.Request) (string, bool) {
 			if r.Header.Get("X-Test-WebID") != "" {

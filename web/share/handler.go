@@ -17,7 +17,7 @@ var templateFS embed.FS
 
 // Paths of the pages and the endpoint (under the server's base path).
 const (
-	SharePath   = "/.web/share"
+	SharePath   = ui.SharePath
 	ProfilePath = "/.web/profile"
 	ResolvePath = "/.web/api/resolve-handle"
 )
