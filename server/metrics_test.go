@@ -515,3 +515,26 @@ func TestReadyPhases(t *testing.T) {
 		t.Errorf("stopping: %q", got)
 	}
 }
+
+// A metrics address that cannot be bound stops Serve with an error that
+// names it, before the server answers anything.
+func TestMetricsListenBusy(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	s, cfg := newOwned(t)
+	closeServer(s) // built without metrics; build again with them
+	cfg.Listen = freeAddr(t)
+	cfg.MetricsListen = busy.Addr().String()
+	log, _ := NewLogger(io.Discard, "json", "info")
+	s, err = New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Serve(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "metrics listener") {
+		t.Fatalf("Serve with the metrics address taken: %v", err)
+	}
+}
