@@ -95,14 +95,24 @@ func (f *changeFeed) cursors() map[string]uint64 {
 }
 
 // measure records every request of the public listener: method, status
-// class, route class (routeClass: never the path itself) and latency. A
-// hijacked connection (a WebSocket upgrade, status 101) is counted but its
-// lifetime is no request latency.
+// class, route class (routeClass: never the path itself) and latency from
+// the request's start (requestID's time, so the authentication middleware
+// counts too). It sits right inside accessLog and reads the status from
+// accessLog's recorder, so it wraps nothing itself; outside that chain it
+// wraps. A hijacked connection (a WebSocket upgrade, status 101) is
+// counted, and its lifetime observed as its latency would be no request's:
+// it is left out of the histogram.
 func measure(m *metrics.Metrics, class func(*http.Request) string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			start, ok := r.Context().Value(requestStartKey).(time.Time)
+			if !ok {
+				start = time.Now()
+			}
+			ww, ok := w.(middleware.WrapResponseWriter)
+			if !ok {
+				ww = middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			}
 			route := class(r)
 			defer func() {
 				status := ww.Status()
@@ -110,6 +120,7 @@ func measure(m *metrics.Metrics, class func(*http.Request) string) func(http.Han
 					status = http.StatusOK
 				}
 				if v := recover(); v != nil {
+					// recoverPanics, outside, answers 500.
 					status = http.StatusInternalServerError
 					defer panic(v)
 				}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,12 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/naamio/naamio/internal/metrics"
 	"github.com/naamio/naamio/internal/testdeps"
+	"github.com/naamio/naamio/notify"
 )
 
 // freeAddr is a free loopback address for a listener.
@@ -170,6 +173,17 @@ func TestMetricsListenerServesFamilies(t *testing.T) {
 		t.Errorf("metrics listener GET /.naamio/health: %d, want 404", r.StatusCode)
 	}
 
+	// A notification socket (solid-0.1), open while the metrics are read:
+	// counted as a 1xx notify request and as an open socket.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+notify.LegacyPath,
+		&websocket.DialOptions{Subprotocols: []string{"solid-0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+
 	fams := scrape(t, murl)
 	atLeast := func(name string, labels map[string]string, min float64) {
 		t.Helper()
@@ -203,7 +217,8 @@ func TestMetricsListenerServesFamilies(t *testing.T) {
 			t.Errorf("no change-log lag for a %s consumer: %v", c, fams["naamio_changelog_consumer_lag_entries"])
 		}
 	}
-	atLeast("naamio_notification_sockets_open", nil, 0)
+	atLeast("naamio_notification_sockets_open", nil, 1)
+	atLeast("naamio_http_requests_total", map[string]string{"method": "GET", "code": "1xx", "route": "notify"}, 1)
 	atLeast("naamio_module_calls_total", nil, 0)
 	atLeast("naamio_module_call_failures_total", nil, 0)
 	atLeast("naamio_federation_delivery_queue", nil, 0)
@@ -498,5 +513,28 @@ func TestReadyPhases(t *testing.T) {
 	s.phase.v.Store(phaseStopping)
 	if got := s.readiness(); got != readyStopping {
 		t.Errorf("stopping: %q", got)
+	}
+}
+
+// A metrics address that cannot be bound stops Serve with an error that
+// names it, before the server answers anything.
+func TestMetricsListenBusy(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	s, cfg := newOwned(t)
+	closeServer(s) // built without metrics; build again with them
+	cfg.Listen = freeAddr(t)
+	cfg.MetricsListen = busy.Addr().String()
+	log, _ := NewLogger(io.Discard, "json", "info")
+	s, err = New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Serve(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "metrics listener") {
+		t.Fatalf("Serve with the metrics address taken: %v", err)
 	}
 }

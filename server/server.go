@@ -271,10 +271,6 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 
 func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	r := chi.NewRouter()
-	if m := metricsOf(s.cfg); m != nil {
-		// Outermost: every answer is counted, a recovered panic's too.
-		r.Use(measure(m, routeClasser(lh.Locator(), s.fed)))
-	}
 	// bodyDeadline first, so that every answer (a recovered panic's too)
 	// goes through its rule for unread bodies. Who is calling is decided
 	// once, here, for every request (after clientAddr, whose address the
@@ -285,6 +281,11 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	// identity provider's endpoints ignore it.
 	r.Use(bodyDeadline(s.cfg.BodyIdleTimeout), recoverPanics(s.log), clientAddr(s.cfg.TrustedProxies),
 		requestID, s.authn.Middleware, accessLog(s.log))
+	if m := metricsOf(s.cfg); m != nil {
+		// Right inside accessLog, whose status recorder it reads; a
+		// recovered panic is counted as the 500 it becomes.
+		r.Use(measure(m, routeClasser(lh.Locator(), s.fed)))
+	}
 	// A subdomain pod's host serves that pod's resources and nothing else:
 	// the identity provider, its cookies and the account API stay on the
 	// base host, out of reach of the pod's own pages and scripts.

@@ -15,6 +15,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,9 @@ import (
 
 // RouteClasses are the values of the route label of the HTTP metrics.
 var RouteClasses = []string{"ldp", "idp", "account", "web", "federation", "notify", "modules", "well-known", "other"}
+
+// RouteClasses ends with "other", and has nRoutes entries; Methods has
+// nMethods (New checks both).
 
 // Methods are the values of the method label; any other method counts as
 // "other".
@@ -44,17 +48,35 @@ type Metrics struct {
 	batches    prometheus.Histogram
 	fetches    *prometheus.CounterVec
 	deliveries *prometheus.CounterVec
-	// by label value, prepared once: the request path takes no lock and
-	// hashes no labels (WithLabelValues) per request.
-	reqs map[reqKey]prometheus.Counter
-	durs map[string]prometheus.Observer
+	// The series of each label combination, made at its first use (a
+	// combination never seen exports nothing) and then reused: the request
+	// path takes no lock and hashes no labels per request.
+	reqs [nRoutes][nMethods + 1][nCodes]counterSlot
+	durs [nRoutes]observerSlot
 }
 
-type reqKey struct{ method, code, route string }
+const (
+	nRoutes  = 9 // len(RouteClasses)
+	nMethods = 7 // len(Methods); index nMethods is "other"
+	nCodes   = 5 // 1xx … 5xx
+)
+
+type counterSlot struct {
+	once sync.Once
+	c    prometheus.Counter
+}
+
+type observerSlot struct {
+	once sync.Once
+	o    prometheus.Observer
+}
 
 // New makes the registry with Naamio's families, the Go runtime's and the
 // process's.
 func New() *Metrics {
+	if len(RouteClasses) != nRoutes || RouteClasses[nRoutes-1] != "other" || len(Methods) != nMethods {
+		panic("metrics: RouteClasses or Methods changed without nRoutes or nMethods")
+	}
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "naamio_http_requests_total",
@@ -80,16 +102,6 @@ func New() *Metrics {
 	}, []string{"result"})
 	m.reg.MustRegister(m.requests, m.duration, m.batches, m.fetches, m.deliveries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.reqs = map[reqKey]prometheus.Counter{}
-	m.durs = map[string]prometheus.Observer{}
-	for _, route := range RouteClasses {
-		m.durs[route] = m.duration.WithLabelValues(route)
-		for _, method := range append(Methods, "other") {
-			for _, code := range []string{"1xx", "2xx", "3xx", "4xx", "5xx"} {
-				m.reqs[reqKey{method, code, route}] = m.requests.WithLabelValues(method, code, route)
-			}
-		}
-	}
 	for _, r := range FetchResults {
 		m.fetches.WithLabelValues(r)
 	}
@@ -104,35 +116,41 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
-// Request records one answered request. A method, status or route class
-// outside the fixed sets counts as "other" (route "other", status class
-// from its first digit, clamped to 1xx…5xx).
+// Request records one answered request. A method or route class outside
+// the fixed sets counts as "other", a status outside 100…599 as 5xx. A 1xx
+// (a connection taken over by a WebSocket) is counted without latency.
 func (m *Metrics) Request(method string, status int, route string, d time.Duration) {
-	dur, ok := m.durs[route]
-	if !ok {
-		route = "other"
-		dur = m.durs[route]
+	ri := index(RouteClasses, route, nRoutes-1) // "other" is last
+	mi := index(Methods, method, nMethods)
+	ci := status/100 - 1
+	if ci < 0 || ci >= nCodes {
+		ci = nCodes - 1
 	}
-	c := m.reqs[reqKey{methodLabel(method), codeLabel(status), route}]
-	c.Inc()
-	dur.Observe(d.Seconds())
+	rs := &m.reqs[ri][mi][ci]
+	rs.once.Do(func() {
+		methodLabel := "other"
+		if mi < nMethods {
+			methodLabel = Methods[mi]
+		}
+		rs.c = m.requests.WithLabelValues(methodLabel, strconv.Itoa(ci+1)+"xx", RouteClasses[ri])
+	})
+	rs.c.Inc()
+	if ci == 0 {
+		return // 1xx: a hijacked connection (WebSocket), its lifetime no latency
+	}
+	ds := &m.durs[ri]
+	ds.once.Do(func() { ds.o = m.duration.WithLabelValues(RouteClasses[ri]) })
+	ds.o.Observe(d.Seconds())
 }
 
-func methodLabel(method string) string {
-	for _, m := range Methods {
-		if m == method {
-			return m
+// index is v's position in set, or otherwise.
+func index(set []string, v string, otherwise int) int {
+	for i, s := range set {
+		if s == v {
+			return i
 		}
 	}
-	return "other"
-}
-
-func codeLabel(status int) string {
-	c := status / 100
-	if c < 1 || c > 5 {
-		c = 5
-	}
-	return strconv.Itoa(c) + "xx"
+	return otherwise
 }
 
 // Batch records the size of one group commit.
