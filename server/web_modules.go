@@ -19,7 +19,7 @@ import (
 // client, like the module host's own (--allow-fetch-addr lets it reach
 // the listed local servers).
 func (s *Server) mountModulesPage(r chi.Router) {
-	fetch := safehttp.New(safehttp.Options{Timeout: 30 * time.Second, MaxBody: modules.MaxWasm + 1, AllowAddrPorts: s.cfg.AllowFetch})
+	fetch := safehttp.New(safehttp.Options{Timeout: 30 * time.Second, MaxBody: modules.MaxWasm + 1, AllowAddrPorts: s.cfg.AllowFetch, Observe: observeFetch(s.cfg)})
 	h, err := modpage.New(modpage.Config{
 		BaseURL: s.cfg.BaseURL,
 		Log:     s.log.With("component", "modpage"),

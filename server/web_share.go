@@ -44,7 +44,7 @@ func (s *Server) newShare() (*share.Handler, error) {
 	}
 	// WebFinger lookups of other servers' handles go through the SSRF-safe
 	// client (https, public addresses; --allow-fetch-addr for development).
-	fetch := safehttp.New(safehttp.Options{Timeout: 5 * time.Second, MaxBody: 256 << 10, AllowAddrPorts: s.cfg.AllowFetch})
+	fetch := safehttp.New(safehttp.Options{Timeout: 5 * time.Second, MaxBody: 256 << 10, AllowAddrPorts: s.cfg.AllowFetch, Observe: observeFetch(s.cfg)})
 	return share.New(share.Options{
 		BaseURL: s.cfg.BaseURL,
 		Session: s.id.pages.SessionWebID,
