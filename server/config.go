@@ -15,6 +15,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/naamio/naamio/federation"
+	"github.com/naamio/naamio/idp/account"
 	"github.com/naamio/naamio/internal/metrics"
 	"github.com/naamio/naamio/notify"
 )
@@ -97,6 +98,11 @@ type Config struct {
 	// InboxRate and InboxBurst bound the activities one domain may POST to
 	// the inboxes, per second and at once (429 over it; SECURITY row 43).
 	InboxRate, InboxBurst int
+	// SignupsPerHour is how many sign-ups one remote address (IPv6: one
+	// /64) may make in an hour (account.Options.SignupLimit; SECURITY row
+	// 35's flood of accounts). A family server behind one NAT address, or
+	// a test suite, may need more.
+	SignupsPerHour int
 	// DataBrowser is what a browser's HTML request for a resource gets:
 	// "naamio" (the server's own pages, web/browse) or "solidos" (a small
 	// shell page that loads the SolidOS data browser, mashlib, from
@@ -148,6 +154,8 @@ func defaults() Config {
 		DataBrowser: "naamio",
 		InboxRate:   federation.DefaultInboxRate,
 		InboxBurst:  federation.DefaultInboxBurst,
+
+		SignupsPerHour: account.DefaultSignupsPerHour,
 	}
 }
 
@@ -207,6 +215,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"smtp-user", "NAAMIO_SMTP_USER", "SMTP user name (none: no authentication)", (*stringValue)(&c.SMTPUser)},
 		{"federation", "NAAMIO_FEDERATION", "serve pod owners as ActivityPub actors, with WebFinger, NodeInfo and host-meta (false: none of these endpoints)", (*boolValue)(&c.Federation)},
 		{"inbox-rate", "NAAMIO_INBOX_RATE", "ActivityPub activities one domain may POST to the inboxes per second, sustained (429 over it)", (*intValue)(&c.InboxRate)},
+		{"signups-per-hour", "NAAMIO_SIGNUPS_PER_HOUR", "sign-ups one remote address (IPv6: one /64) may make per hour", (*intValue)(&c.SignupsPerHour)},
 		{"inbox-burst", "NAAMIO_INBOX_BURST", "ActivityPub activities one domain may POST to the inboxes at once, before inbox-rate applies", (*intValue)(&c.InboxBurst)},
 		{"data-browser", "NAAMIO_DATA_BROWSER", "what a browser asking a resource for HTML gets: naamio (the server's own pages) or solidos (the SolidOS data browser, loaded from --mashlib-url)", (*stringValue)(&c.DataBrowser)},
 		{"mashlib-url", "NAAMIO_MASHLIB_URL", "absolute http(s) URL of the folder serving mashlib's dist/ (mashlib.min.js, mashlib.min.css), for --data-browser solidos", (*stringValue)(&c.MashlibURL)},
@@ -355,6 +364,9 @@ func (c Config) Validate() error {
 	}
 	if c.SigningKeyMaxAge < 0 {
 		return errors.New("signing-key-max-age must not be negative (0 disables rotation)")
+	}
+	if c.SignupsPerHour <= 0 {
+		return errors.New("signups-per-hour must be positive")
 	}
 	if c.InboxRate <= 0 || c.InboxBurst <= 0 {
 		return errors.New("inbox-rate and inbox-burst must be positive")

@@ -78,6 +78,9 @@ func TestConfigRejects(t *testing.T) {
 		{"--inbox-rate", "0"},
 		{"--inbox-burst", "-1"},
 		{"--inbox-rate", "1.5"},
+		{"--signups-per-hour", "0"},
+		{"--signups-per-hour", "-3"},
+		{"--signups-per-hour", "ten"},
 		{"extra-arg"},
 	} {
 		if _, err := parseServeConfig(args, func(string) string { return "" }); err == nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"github.com/naamio/naamio/idp"
 	"github.com/naamio/naamio/idp/account"
@@ -46,7 +47,7 @@ func newIdentity(ctx context.Context, cfg Config, store *badgerstore.Store, pods
 	}
 	mode := account.Registration(cfg.Registration)
 	accounts, err := account.New(ctx, akv, account.Options{BaseURL: cfg.BaseURL, Registration: mode, FirstAccountAdmin: true,
-		Revoker: revocations})
+		Revoker: revocations, SignupLimit: account.RateLimit{Failures: cfg.SignupsPerHour, Window: time.Hour}})
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,10 @@ type RateLimit struct {
 	MaxKeys  int
 }
 
+// DefaultSignupsPerHour is Options.SignupLimit's default: sign-ups per
+// remote address in an hour.
+const DefaultSignupsPerHour = 10
+
 // Options configure a Service. The zero value is usable: open registration,
 // strong Argon2id parameters, 14-day sessions, 1-hour reset tokens.
 type Options struct {
@@ -81,7 +85,7 @@ const (
 	defaultMaxKeys    = 100_000
 
 	defaultLoginWindow  = 15 * time.Minute
-	defaultSignups      = 10
+	defaultSignups      = DefaultSignupsPerHour
 	defaultSignupWindow = time.Hour
 )
 
