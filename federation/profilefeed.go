@@ -20,8 +20,9 @@ import (
 // an Update of the actor, as Mastodon sends one, so peers stop showing
 // the old name (issue 14). A consumer of the change-log feed notices
 // writes to <pod>/profile/card; after a quiet period it builds the actor
-// document and sends it (updateActor) only when it differs from the last
-// one sent or seen (its hash is kept in Records under actorsent/<pod>).
+// document and sends it (updateActor) only when what it shows of the
+// profile and the settings differs from the last one sent or seen (its
+// hash is kept in Records under actorsent/<pod>).
 
 // ProfileConsumerName is the profile consumer's durable name.
 const ProfileConsumerName = "federation-profile"
@@ -123,24 +124,32 @@ func (s *Service) lockActor(pod string) func() {
 // updateActor queues an Update of pod's actor document to its followers'
 // (shared) inboxes, as Mastodon sends one when a profile changes: peers
 // keep a copy of the actor and refresh it from the Update. Nothing is
-// sent when the document is the one last sent (or seen while the pod
-// had no followers: that is the version a new follower fetches). Its id
+// sent when the name, summary, icon and settings are those last sent (or
+// seen while the pod had no followers: the version a new follower
+// fetches). Its id
 // is a fragment of the actor IRI (<actor>#updates/<time>), so it
 // dereferences to the actor document itself.
 func (s *Service) updateActor(ctx context.Context, pod string) error {
-	if s.cfg.Deliver == nil {
-		return nil
-	}
 	webID, err := s.podWebID(pod)
-	if err != nil {
+	if err != nil || s.cfg.Deliver == nil {
 		return err
 	}
 	defer s.lockActor(pod)()
-	doc, err := s.actor(ctx, pod, webID)
+	// What the actor shows of the profile and the settings: the key and
+	// the links do not change with them (and a pod's key is not made just
+	// to compare).
+	set, err := LoadSettings(ctx, s.cfg.Records, pod)
 	if err != nil {
 		return err
 	}
-	raw, err := json.Marshal(doc)
+	pr, err := readProfile(ctx, s.cfg.Store, s.cfg.Locator, s.cfg.Paths.Profile(pod), webID)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(struct {
+		P profile
+		S Settings
+	}{pr, set})
 	if err != nil {
 		return err
 	}
@@ -158,6 +167,10 @@ func (s *Service) updateActor(ctx context.Context, pod string) error {
 		return err
 	}
 	if len(inboxes) > 0 {
+		doc, err := s.actor(ctx, pod, webID)
+		if err != nil {
+			return err
+		}
 		actor := s.cfg.Paths.Actor(pod)
 		id := fmt.Sprintf("%s#updates/%d", actor, time.Now().UnixNano())
 		body, err := json.Marshal(map[string]any{
