@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/naamio/naamio/federation"
+	"github.com/naamio/naamio/internal/fedipeer"
 )
 
 // profileSettled waits until the profile consumer has handled every
@@ -119,5 +120,35 @@ func TestFederationProfileEditUpdatesActor(t *testing.T) {
 	}
 	if o, _ := u[len(u)-1]["object"].(map[string]any); o["name"] != "Alice 9" {
 		t.Fatalf("last Update names %v", o["name"])
+	}
+}
+
+// The same with the Fedify peer as the follower's server: the name edit
+// reaches it as an Update of the actor, signed (draft-cavage), which
+// Fedify verifies and accepts, carrying the new name.
+func TestFederationProfileUpdateFedifyPeer(t *testing.T) {
+	peer := fedipeer.Start(t)
+	s, base := serveFed(t, func(c *Config) { c.AllowFetch = append(c.AllowFetch, addrPort(t, peer.Origin)) }, "alice")
+	profileSettled(t, s)
+	bob := peer.ActorIRI("bob")
+	if err := s.fed.Relations().AddFollower(context.Background(), "alice", federation.Follower{Actor: bob,
+		Inbox: peer.InboxIRI("bob"), SharedInbox: peer.SharedInbox()}); err != nil {
+		t.Fatal(err)
+	}
+	tok, key := ownerToken(t, s, base, "alice")
+	resp := sendWith(t, "PATCH", base, "/alice/profile/card", "text/n3", `@prefix solid: <http://www.w3.org/ns/solid/terms#>.
+_:p a solid:InsertDeletePatch; solid:inserts { <#me> <http://xmlns.com/foaf/0.1/name> "Alice from Fedify's view" . }.`, tok, key)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("PATCH: %d", resp.StatusCode)
+	}
+	actor := strings.TrimSuffix(base, "/") + "/.ap/actors/alice"
+	got, err := peer.WaitReceived(30*time.Second, func(a fedipeer.Activity) bool {
+		return a.Type == "Update" && a.Actor == actor && a.Object == actor
+	})
+	if err != nil {
+		t.Fatal("the peer did not get the Update: ", err)
+	}
+	if got.Signature == fedipeer.SigNone || !strings.Contains(string(got.JSON), `"Alice from Fedify's view"`) {
+		t.Fatalf("Update as received: %v", got)
 	}
 }
