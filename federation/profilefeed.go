@@ -77,7 +77,7 @@ func (c profileConsumer) Handle(ctx context.Context, cs []event.Change) error {
 		}
 	}
 	for _, pod := range pods {
-		err := c.s.updateActor(ctx, pod)
+		err := c.s.updateActor(ctx, pod, false)
 		if errors.Is(err, errNotFound) || errors.Is(err, errGone) {
 			continue // no such pod (any more)
 		}
@@ -129,7 +129,14 @@ func (s *Service) lockActor(pod string) func() {
 // fetches). Its id
 // is a fragment of the actor IRI (<actor>#updates/<time>), so it
 // dereferences to the actor document itself.
-func (s *Service) updateActor(ctx context.Context, pod string) error {
+//
+// With nothing recorded yet (a pod of a server from before this was
+// kept, or one just made), what the actor shows now becomes the record
+// and nothing is sent unless firstSends (a settings change, whose earlier
+// value is known to differ): the profile consumer cannot tell an edit from
+// the state followers already fetched, and one missed Update of an old
+// pod is better than an Update of every pod with followers on upgrade.
+func (s *Service) updateActor(ctx context.Context, pod string, firstSends bool) error {
 	webID, err := s.podWebID(pod)
 	if err != nil || s.cfg.Deliver == nil {
 		return err
@@ -156,17 +163,18 @@ func (s *Service) updateActor(ctx context.Context, pod string) error {
 	sum := sha256.Sum256(raw)
 	hash := []byte(hex.EncodeToString(sum[:]))
 	prev, err := s.cfg.Records.Get(ctx, actorSentKey(pod))
+	first := errors.Is(err, kv.ErrNotFound)
 	switch {
 	case err == nil && string(prev) == string(hash):
 		return nil // name, summary, icon and settings as last sent
-	case err != nil && !errors.Is(err, kv.ErrNotFound):
+	case err != nil && !first:
 		return err
 	}
 	inboxes, err := s.cfg.Relations.FollowerInboxes(ctx, pod)
 	if err != nil {
 		return err
 	}
-	if len(inboxes) > 0 {
+	if len(inboxes) > 0 && (!first || firstSends) {
 		doc, err := s.actor(ctx, pod, webID)
 		if err != nil {
 			return err

@@ -67,5 +67,5 @@ func (s *Service) SetPodSettings(ctx context.Context, pod string, set Settings) 
 	if err := SaveSettings(ctx, s.cfg.Records, pod, set); err != nil {
 		return err
 	}
-	return s.updateActor(ctx, pod)
+	return s.updateActor(ctx, pod, true)
 }
