@@ -348,11 +348,18 @@ func writeAS2(w http.ResponseWriter, r *http.Request, status int, v any) error {
 	return nil
 }
 
-// getOutbox serves the outbox: an OrderedCollection of the public
-// activities, newest first, with totalItems; ?page=true (and before=<id>)
-// is one OrderedCollectionPage.
+// getOutbox serves the outbox: an OrderedCollection of the activities
+// the reader may see, newest first, with totalItems; ?page=true (and
+// before=<id>) is one OrderedCollectionPage. Anonymous readers see the
+// public activities (from the index); the owner every activity, and a
+// signed GET what outbox_access.go lets its signer see (outboxFor).
 func (s *Service) getOutbox(w http.ResponseWriter, r *http.Request, pod string) error {
 	ctx := r.Context()
+	w.Header().Set("Vary", "Accept, Authorization, Signature, Signature-Input")
+	if v := s.readerOf(r, pod); !v.anonymous() {
+		w.Header().Set("Cache-Control", "private, no-store")
+		return s.outboxFor(w, r, pod, v)
+	}
 	var ids []string
 	prefix := outboxIndexKey(pod, "")
 	if err := s.cfg.Records.List(ctx, prefix, func(k string, _ []byte) error {

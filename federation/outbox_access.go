@@ -27,29 +27,51 @@ import (
 // user on whose behalf it fetches, and only the latter sees a
 // followers-only post.
 func (s *Service) mayReadPrivate(r *http.Request, pod string, a map[string]any) bool {
+	return s.readerOf(r, pod).may(s.cfg.Paths.Followers(pod), a)
+}
+
+// reader is who asks for an outbox's activities, found once per request
+// (the outbox collection applies the rule above to each activity).
+type reader struct {
+	owner    bool   // the pod's owner (Solid-OIDC)
+	signer   string // the owner of a verified GET signature's key
+	follower bool   // the signer follows the pod
+}
+
+// readerOf finds who r comes from; the zero reader is anonymous.
+func (s *Service) readerOf(r *http.Request, pod string) reader {
 	if s.cfg.Agent != nil {
 		if webID, err := s.cfg.Agent(r); err == nil && webID != "" {
 			if owner, ok := s.cfg.Pods.OwnerWebID(pod); ok && webID == owner {
-				return true
+				return reader{owner: true}
 			}
 		}
 	}
-	signer := s.signedGETBy(r)
-	if signer == "" {
+	v := reader{signer: s.signedGETBy(r)}
+	if v.signer != "" {
+		_, ok, err := s.cfg.Relations.Follower(r.Context(), pod, v.signer)
+		v.follower = err == nil && ok
+	}
+	return v
+}
+
+// anonymous reports a reader who sees public activities only.
+func (v reader) anonymous() bool { return !v.owner && v.signer == "" }
+
+// may reports whether v may read the activity a of the pod whose
+// followers collection is followers.
+func (v reader) may(followers string, a map[string]any) bool {
+	if v.owner || isPublic(a) {
+		return true
+	}
+	if v.signer == "" {
 		return false
 	}
 	var to []string
 	for _, k := range addressing {
 		to = append(to, asStrings(a[k])...)
 	}
-	if slices.Contains(to, signer) {
-		return true
-	}
-	if !slices.Contains(to, s.cfg.Paths.Followers(pod)) {
-		return false
-	}
-	_, ok, err := s.cfg.Relations.Follower(r.Context(), pod, signer)
-	return err == nil && ok
+	return slices.Contains(to, v.signer) || v.follower && slices.Contains(to, followers)
 }
 
 // signedGETBy is the owner of the key a GET's valid signature names, or

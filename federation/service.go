@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/naamio/naamio/federation/deliver"
 	"github.com/naamio/naamio/federation/httpsig"
@@ -67,6 +68,10 @@ type Config struct {
 	// none), or the error its credentials were refused with (the server
 	// passes auth.AgentFrom): the outbox's C2S POST is the owner's only.
 	Agent func(*http.Request) (string, error)
+	// ProfileQuiet is how long the profile consumer waits after the last
+	// write of a WebID profile before it sends an Update of the actor (0:
+	// DefaultProfileQuiet).
+	ProfileQuiet time.Duration
 }
 
 // Service serves the actor documents and discovery (WebFinger, NodeInfo,
@@ -84,6 +89,9 @@ type Service struct {
 	// time (an Undo or Update reads what earlier ones stored; a slow
 	// fetch of one owner's Follow target holds no other pod).
 	outboxLocks sync.Map
+	// actorLocks holds a *sync.Mutex per pod: one Update of its actor at
+	// a time (profilefeed.go).
+	actorLocks sync.Map
 	// lastID is the time of the last activity id (outbox.go).
 	lastID atomic.Int64
 	// posts and active cache NodeInfo's usage counts (localposts.go).

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/naamio/naamio/kv"
 )
@@ -68,39 +67,5 @@ func (s *Service) SetPodSettings(ctx context.Context, pod string, set Settings) 
 	if err := SaveSettings(ctx, s.cfg.Records, pod, set); err != nil {
 		return err
 	}
-	return s.updateActor(ctx, pod)
-}
-
-// updateActor queues an Update of pod's actor document to its followers'
-// (shared) inboxes, as Mastodon sends one when a profile changes: peers
-// keep a copy of the actor and refresh it from the Update. Its id is a
-// fragment of the actor IRI (<actor>#updates/<time>), so it dereferences
-// to the actor document itself.
-func (s *Service) updateActor(ctx context.Context, pod string) error {
-	if s.cfg.Deliver == nil {
-		return nil
-	}
-	webID, err := s.podWebID(pod)
-	if err != nil {
-		return err
-	}
-	inboxes, err := s.cfg.Relations.FollowerInboxes(ctx, pod)
-	if err != nil || len(inboxes) == 0 {
-		return err
-	}
-	doc, err := s.actor(ctx, pod, webID)
-	if err != nil {
-		return err
-	}
-	actor := s.cfg.Paths.Actor(pod)
-	id := fmt.Sprintf("%s#updates/%d", actor, time.Now().UnixNano())
-	body, err := json.Marshal(map[string]any{
-		"@context": actorContext, "id": id, "type": "Update", "actor": actor,
-		"to": []string{PublicIRI}, "cc": []string{s.cfg.Paths.Followers(pod)},
-		"object": doc,
-	})
-	if err != nil {
-		return err
-	}
-	return s.send(ctx, pod, body, inboxes, id)
+	return s.updateActor(ctx, pod, true)
 }

@@ -160,12 +160,13 @@ func mountFederation(r chi.Router, fed *federation.Service) {
 }
 
 // fedConsumers are the federation's change-log consumers: delivery of
-// the owners' activities.
+// the owners' activities, and Updates of the actor when a WebID profile
+// changes.
 func fedConsumers(fed *federation.Service) []event.Consumer {
 	if fed == nil {
 		return nil
 	}
-	return []event.Consumer{fed.OutboxConsumer()}
+	return []event.Consumer{fed.OutboxConsumer(), fed.ProfileConsumer()}
 }
 
 // fedInbox sends the requests for a pod's inbox that are federation's
