@@ -203,6 +203,7 @@ func commands() []*command {
 		{name: "pod release", usage: podUsage, parse: parsePodRelease},
 		{name: "pod lock", usage: podUsage, parse: parsePodLock(true)},
 		{name: "pod unlock", usage: podUsage, parse: parsePodLock(false)},
+		{name: "pod quota", usage: podUsage, parse: parsePodQuota},
 		{name: "keys list", usage: keysUsage, parse: parseKeys(false)},
 		{name: "keys rotate", usage: keysUsage, parse: parseKeys(true)},
 		{name: "module list", usage: moduleUsage, parse: parseModule("list")},

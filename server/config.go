@@ -28,7 +28,10 @@ type Config struct {
 	DataDir     string // Badger directory
 	DiskReserve int64  // writes fail with 507 unless this much disk stays free beyond what the store's files may take
 	Quota       int64  // cap on the sum of stored body sizes (507 above); 0 = none
-	MaxRDFBody  int64  // cap on RDF request bodies (413 above)
+	// PodQuotaDefault caps each pod's stored body sizes (507 above) unless
+	// `naamio pod quota` gave the pod its own; 0 = none (server/quota.go).
+	PodQuotaDefault int64
+	MaxRDFBody      int64 // cap on RDF request bodies (413 above)
 	// MaxRDFTriples caps the triples of one RDF document (413 above);
 	// RDFMemory is the server-wide budget for RDF parsing and patching
 	// (503 with Retry-After when it stays spent). SECURITY row 15.
@@ -187,6 +190,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"data", "NAAMIO_DATA", "data directory (Badger)", (*stringValue)(&c.DataDir)},
 		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) unless this much disk stays free beyond what the store's own files may still take", byteSize{&c.DiskReserve}},
 		{"quota", "NAAMIO_QUOTA", "storage quota: refuse writes (507) that take the stored bodies over this size, 0 for none", byteSize{&c.Quota}},
+		{"pod-quota-default", "NAAMIO_POD_QUOTA_DEFAULT", "storage quota of each pod without one of its own (naamio pod quota): refuse writes (507) that take the pod's stored bodies over this size, 0 for none", podQuotaValue{&c.PodQuotaDefault}},
 		{"max-rdf-body", "NAAMIO_MAX_RDF_BODY", "largest RDF request body (413 above)", byteSize{&c.MaxRDFBody}},
 		{"max-rdf-triples", "NAAMIO_MAX_RDF_TRIPLES", "most triples in one RDF document: a PUT/POST body, a patch, a PATCH result (413 above)", (*intValue)(&c.MaxRDFTriples)},
 		{"rdf-memory", "NAAMIO_RDF_MEMORY", "memory budget for all RDF parsing and patching at once; requests wait for a share, then get 503", byteSize{&c.RDFMemory}},
@@ -344,7 +348,7 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("data directory must be set")
 	}
-	if c.DiskReserve < 0 || c.Quota < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 || c.MemoryLimit < 0 {
+	if c.DiskReserve < 0 || c.Quota < 0 || c.PodQuotaDefault < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 || c.MemoryLimit < 0 {
 		return errors.New("sizes must not be negative, and max-rdf-body must be positive")
 	}
 	if c.MaxRDFTriples <= 0 || c.RDFMemory <= 0 {

@@ -191,6 +191,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
+	if err := loadPodQuotas(context.Background(), store, cfg.PodQuotaDefault); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
 	pods, err := openPods(store)
 	if err != nil {
 		_ = store.Close()
