@@ -28,6 +28,13 @@ type Config struct {
 	DataDir     string // Badger directory
 	DiskReserve int64  // writes fail with 507 unless this much disk stays free beyond what the store's files may take
 	Quota       int64  // cap on the sum of stored body sizes (507 above); 0 = none
+	// Built-in HTTPS (server/tls.go): ACME domains and contact, the
+	// plain-HTTP listener for HTTP-01 and redirects, an ACME directory
+	// other than Let's Encrypt's; or the operator's certificate files.
+	TLSACME                 []string
+	TLSEmail, TLSHTTPListen string
+	ACMEDirectory           string
+	TLSCert, TLSKey         string
 	// PodQuotaDefault caps each pod's stored body sizes (507 above) unless
 	// `naamio pod quota` gave the pod its own; 0 = none (server/quota.go).
 	PodQuotaDefault int64
@@ -127,6 +134,7 @@ type Config struct {
 func defaults() Config {
 	return Config{
 		Listen:        "127.0.0.1:8080",
+		TLSHTTPListen: ":80",
 		BaseURL:       "http://localhost:8080/",
 		DataDir:       "./data",
 		DiskReserve:   256 << 20,
@@ -190,6 +198,12 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"data", "NAAMIO_DATA", "data directory (Badger)", (*stringValue)(&c.DataDir)},
 		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) unless this much disk stays free beyond what the store's own files may still take", byteSize{&c.DiskReserve}},
 		{"quota", "NAAMIO_QUOTA", "storage quota: refuse writes (507) that take the stored bodies over this size, 0 for none", byteSize{&c.Quota}},
+		{"tls-acme", "NAAMIO_TLS_ACME", "comma-separated domain names to serve over HTTPS with certificates obtained and renewed automatically over ACME (Let's Encrypt); --listen should then be :443", stringList{&c.TLSACME}},
+		{"tls-email", "NAAMIO_TLS_EMAIL", "contact address given to the ACME certificate authority (expiry notices)", (*stringValue)(&c.TLSEmail)},
+		{"tls-http-listen", "NAAMIO_TLS_HTTP_LISTEN", "with --tls-acme: plain-HTTP address answering HTTP-01 challenges and redirecting to https (empty: none, TLS-ALPN-01 only)", (*stringValue)(&c.TLSHTTPListen)},
+		{"acme-directory", "NAAMIO_ACME_DIRECTORY", "ACME directory URL (default: Let's Encrypt production)", (*stringValue)(&c.ACMEDirectory)},
+		{"tls-cert", "NAAMIO_TLS_CERT", "PEM certificate chain file to serve HTTPS with (re-read when it changes); needs --tls-key", (*stringValue)(&c.TLSCert)},
+		{"tls-key", "NAAMIO_TLS_KEY", "PEM private key file of --tls-cert", (*stringValue)(&c.TLSKey)},
 		{"pod-quota-default", "NAAMIO_POD_QUOTA_DEFAULT", "storage quota of each pod without one of its own (naamio pod quota): refuse writes (507) that take the pod's stored bodies over this size, 0 for none", podQuotaValue{&c.PodQuotaDefault}},
 		{"max-rdf-body", "NAAMIO_MAX_RDF_BODY", "largest RDF request body (413 above)", byteSize{&c.MaxRDFBody}},
 		{"max-rdf-triples", "NAAMIO_MAX_RDF_TRIPLES", "most triples in one RDF document: a PUT/POST body, a patch, a PATCH result (413 above)", (*intValue)(&c.MaxRDFTriples)},
@@ -333,6 +347,9 @@ func (c Config) Validate() error {
 	}
 	if c.SMTPAddr != "" && c.SMTPFrom == "" {
 		return errors.New("--smtp-addr needs --smtp-from")
+	}
+	if err := checkTLS(c, u); err != nil {
+		return err
 	}
 	if err := checkPodLayout(c.PodLayout, u); err != nil {
 		return err
