@@ -91,7 +91,7 @@ func (s *Store) SetPodQuotas(def int64, own map[string]int64) error {
 	}
 	m := make(map[string]int64, len(own))
 	for pod, q := range own {
-		if q < 0 || podOf("/"+pod+"/") != pod {
+		if q < 0 || pod == "" || podOf("/"+pod+"/") != pod {
 			return fmt.Errorf("badgerstore: bad pod quota %q: %d", pod, q)
 		}
 		m[pod] = q
@@ -105,7 +105,7 @@ func (s *Store) SetPodQuotas(def int64, own map[string]int64) error {
 // SetPodQuota sets one pod's own quota (0: none); a negative q removes
 // it, so that the default applies again.
 func (s *Store) SetPodQuota(pod string, q int64) error {
-	if podOf("/"+pod+"/") != pod {
+	if pod == "" || podOf("/"+pod+"/") != pod {
 		return fmt.Errorf("badgerstore: bad pod name %q", pod)
 	}
 	s.usage.mu.Lock()
