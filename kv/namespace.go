@@ -14,10 +14,11 @@ const (
 	Channels      Namespace = "n" // Solid Notifications channels (notify, to come)
 	FeedCursors   Namespace = "f" // change-log feed: each durable consumer's cursor, the Seq it has handled, under its name (event.Feed, server/feed.go)
 	Federation    Namespace = "s" // ActivityPub ("social"): each pod's RSA signing key under key/<pod>, its actor settings under actor/<pod>, its followers, following, blocks and waiting Follows under fr/, fg/, bk/, fp/<pod>/<actor> (federation.Relations)
+	Quotas        Namespace = "o" // per-pod storage quotas an administrator set (naamio pod quota), one decimal byte count under each pod name (server/quota.go)
 )
 
 // Namespaces lists every namespace, in the order above.
-var Namespaces = []Namespace{Accounts, Pods, Tokens, Modules, DeliveryQueue, Channels, FeedCursors, Federation}
+var Namespaces = []Namespace{Accounts, Pods, Tokens, Modules, DeliveryQueue, Channels, FeedCursors, Federation, Quotas}
 
 // Valid reports whether ns is one of Namespaces.
 func (ns Namespace) Valid() bool {

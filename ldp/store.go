@@ -141,3 +141,10 @@ type Usage struct {
 type UsageReporter interface {
 	Usage() Usage
 }
+
+// PodUsageReporter is implemented by stores that also account for each
+// pod's usage against the pod's own quota (issue 16 item 6): pod is the
+// first segment of the pod root's path ("alice" for /alice/).
+type PodUsageReporter interface {
+	PodUsage(pod string) Usage
+}

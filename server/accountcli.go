@@ -32,6 +32,12 @@ const accountUsage = `Usage (while the server runs, through its admin socket; el
   naamio account reset-link --email EMAIL [--data DIR] [--base-url URL]
       print a single-use password-reset link (valid one hour) for the account,
       for servers without mail: hand it to the account's owner.
+  naamio account list [--data DIR]
+      list the accounts: email, pods, admin, disabled, created.
+  naamio account disable [--data DIR] EMAIL
+      disable the account: it cannot log in or get tokens, its sessions
+      end and its access tokens and grants are revoked at once (on a
+      running server too). Its pods stay and keep serving what is public.
 `
 
 // accountCommand is naamio account ARGS: the headless set-up of

@@ -108,6 +108,10 @@ type cmdEnv struct {
 	installed func(ctx context.Context) ([]modules.Installed, error)
 	// forgetFederation forgets a pod name's ActivityPub key and settings.
 	forgetFederation func(ctx context.Context, pod string) error
+	// revokeAccount revokes an account's access tokens and grants and
+	// refuses it new tokens (the running provider's revocations, whose
+	// in-memory set the resource server checks).
+	revokeAccount func(ctx context.Context, accountID string) error
 }
 
 // offlineEnv is the environment of a command run on a stopped server's
@@ -144,6 +148,17 @@ func offlineEnv(st *badgerstore.Store) (*cmdEnv, error) {
 			}
 			return federation.ForgetPod(ctx, records, pod)
 		},
+		revokeAccount: func(ctx context.Context, accountID string) error {
+			tokens, err := st.KV(kv.Tokens)
+			if err != nil {
+				return err
+			}
+			rv, err := op.NewRevocations(ctx, op.RevocationOptions{KV: tokens})
+			if err != nil {
+				return err
+			}
+			return rv.RevokeAccount(ctx, accountID)
+		},
 	}, nil
 }
 
@@ -165,7 +180,8 @@ func (s *Server) liveEnv(getenv func(string) string, accounts func(context.Conte
 			}
 			return op.ListKeys(ctx, tokens)
 		},
-		installed: s.mods.Installed,
+		installed:     s.mods.Installed,
+		revokeAccount: s.id.op.RevokeAccount,
 		forgetFederation: func(ctx context.Context, pod string) error {
 			records, err := s.store.KV(kv.Federation)
 			if err != nil {
@@ -200,9 +216,12 @@ func commands() []*command {
 		{name: "acl set", usage: aclUsage, parse: parseACL(true), create: true},
 		{name: "account create", usage: accountUsage, parse: parseAccountCreate, create: true, env: []string{"NAAMIO_PASSWORD"}},
 		{name: "account reset-link", usage: accountUsage, parse: parseResetLink},
+		{name: "account list", usage: accountUsage, parse: parseAccountList},
+		{name: "account disable", usage: accountUsage, parse: parseAccountDisable},
 		{name: "pod release", usage: podUsage, parse: parsePodRelease},
 		{name: "pod lock", usage: podUsage, parse: parsePodLock(true)},
 		{name: "pod unlock", usage: podUsage, parse: parsePodLock(false)},
+		{name: "pod quota", usage: podUsage, parse: parsePodQuota},
 		{name: "keys list", usage: keysUsage, parse: parseKeys(false)},
 		{name: "keys rotate", usage: keysUsage, parse: parseKeys(true)},
 		{name: "module list", usage: moduleUsage, parse: parseModule("list")},

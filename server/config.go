@@ -29,7 +29,17 @@ type Config struct {
 	DataDir     string // Badger directory
 	DiskReserve int64  // writes fail with 507 unless this much disk stays free beyond what the store's files may take
 	Quota       int64  // cap on the sum of stored body sizes (507 above); 0 = none
-	MaxRDFBody  int64  // cap on RDF request bodies (413 above)
+	// Built-in HTTPS (server/tls.go): ACME domains and contact, the
+	// plain-HTTP listener for HTTP-01 and redirects, an ACME directory
+	// other than Let's Encrypt's; or the operator's certificate files.
+	TLSACME                 []string
+	TLSEmail, TLSHTTPListen string
+	ACMEDirectory           string
+	TLSCert, TLSKey         string
+	// PodQuotaDefault caps each pod's stored body sizes (507 above) unless
+	// `naamio pod quota` gave the pod its own; 0 = none (server/quota.go).
+	PodQuotaDefault int64
+	MaxRDFBody      int64 // cap on RDF request bodies (413 above)
 	// MaxRDFTriples caps the triples of one RDF document (413 above);
 	// RDFMemory is the server-wide budget for RDF parsing and patching
 	// (503 with Retry-After when it stays spent). SECURITY row 15.
@@ -130,6 +140,7 @@ type Config struct {
 func defaults() Config {
 	return Config{
 		Listen:        "127.0.0.1:8080",
+		TLSHTTPListen: ":80",
 		BaseURL:       "http://localhost:8080/",
 		DataDir:       "./data",
 		DiskReserve:   256 << 20,
@@ -195,6 +206,13 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"data", "NAAMIO_DATA", "data directory (Badger)", (*stringValue)(&c.DataDir)},
 		{"disk-reserve", "NAAMIO_DISK_RESERVE", "refuse writes (507) unless this much disk stays free beyond what the store's own files may still take", byteSize{&c.DiskReserve}},
 		{"quota", "NAAMIO_QUOTA", "storage quota: refuse writes (507) that take the stored bodies over this size, 0 for none", byteSize{&c.Quota}},
+		{"tls-acme", "NAAMIO_TLS_ACME", "comma-separated domain names to serve over HTTPS with certificates obtained and renewed automatically over ACME (Let's Encrypt); --listen should then be :443", stringList{&c.TLSACME}},
+		{"tls-email", "NAAMIO_TLS_EMAIL", "contact address given to the ACME certificate authority (expiry notices)", (*stringValue)(&c.TLSEmail)},
+		{"tls-http-listen", "NAAMIO_TLS_HTTP_LISTEN", "with --tls-acme: plain-HTTP address answering HTTP-01 challenges and redirecting to https (empty: none, TLS-ALPN-01 only)", (*stringValue)(&c.TLSHTTPListen)},
+		{"acme-directory", "NAAMIO_ACME_DIRECTORY", "ACME directory URL (default: Let's Encrypt production)", (*stringValue)(&c.ACMEDirectory)},
+		{"tls-cert", "NAAMIO_TLS_CERT", "PEM certificate chain file to serve HTTPS with (re-read when it changes); needs --tls-key", (*stringValue)(&c.TLSCert)},
+		{"tls-key", "NAAMIO_TLS_KEY", "PEM private key file of --tls-cert", (*stringValue)(&c.TLSKey)},
+		{"pod-quota-default", "NAAMIO_POD_QUOTA_DEFAULT", "storage quota of each pod without one of its own (naamio pod quota): refuse writes (507) that take the pod's stored bodies over this size, 0 for none", podQuotaValue{&c.PodQuotaDefault}},
 		{"max-rdf-body", "NAAMIO_MAX_RDF_BODY", "largest RDF request body (413 above)", byteSize{&c.MaxRDFBody}},
 		{"max-rdf-triples", "NAAMIO_MAX_RDF_TRIPLES", "most triples in one RDF document: a PUT/POST body, a patch, a PATCH result (413 above)", (*intValue)(&c.MaxRDFTriples)},
 		{"rdf-memory", "NAAMIO_RDF_MEMORY", "memory budget for all RDF parsing and patching at once; requests wait for a share, then get 503", byteSize{&c.RDFMemory}},
@@ -339,6 +357,9 @@ func (c Config) Validate() error {
 	if c.SMTPAddr != "" && c.SMTPFrom == "" {
 		return errors.New("--smtp-addr needs --smtp-from")
 	}
+	if err := checkTLS(c, u); err != nil {
+		return err
+	}
 	if err := checkPodLayout(c.PodLayout, u); err != nil {
 		return err
 	}
@@ -353,7 +374,7 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("data directory must be set")
 	}
-	if c.DiskReserve < 0 || c.Quota < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 || c.MemoryLimit < 0 {
+	if c.DiskReserve < 0 || c.Quota < 0 || c.PodQuotaDefault < 0 || c.MaxRDFBody <= 0 || c.MaxBody < 0 || c.MemoryLimit < 0 {
 		return errors.New("sizes must not be negative, and max-rdf-body must be positive")
 	}
 	if c.MaxRDFTriples <= 0 || c.RDFMemory <= 0 {

@@ -26,7 +26,7 @@ const podUsage = `Usage (while the server runs, through its admin socket; else o
       lock or unlock the pod owner's ActivityPub account: a locked account
       says manuallyApprovesFollowers, and Follow requests wait for the
       owner's Accept or Reject. Accounts are unlocked by default.
-`
+` + podQuotaUsage
 
 // podCommand is naamio pod ARGS: the administrator's handling of pod
 // names.

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -191,6 +192,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
+	if err := loadPodQuotas(context.Background(), store, cfg.PodQuotaDefault); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
 	pods, err := openPods(store)
 	if err != nil {
 		_ = store.Close()
@@ -364,6 +369,21 @@ func (s *Server) Serve(ctx context.Context) error {
 		_ = s.store.Close()
 		return err
 	}
+	stopRedirect := func() {}
+	if ts, err := s.newTLSSetup(); err != nil || ts != nil {
+		if err == nil {
+			stopRedirect, err = s.serveTLSRedirect(ts.http)
+		}
+		if err != nil {
+			_ = ln.Close()
+			s.mods.Close(context.Background())
+			s.ldp.Close()
+			_ = s.store.Close()
+			return fmt.Errorf("tls: %w", err)
+		}
+		ln = tls.NewListener(ln, ts.config) // tls.go
+	}
+	defer stopRedirect()
 	maddr, stopMetrics, err := s.serveMetrics()
 	if err != nil {
 		_ = ln.Close()

@@ -21,6 +21,8 @@ type Account struct {
 	// NewAccount or AddPod.
 	Pods   []string
 	WebIDs []string
+	// Disabled: an administrator disabled it (Disable).
+	Disabled bool
 }
 
 // NewAccount is a sign-up.
@@ -39,7 +41,7 @@ type NewAccount struct {
 
 func (r *accountRecord) account() *Account {
 	return &Account{ID: r.ID, Email: r.Email, Admin: r.Admin, Created: r.Created,
-		Pods: slices.Clone(r.Pods), WebIDs: slices.Clone(r.WebIDs)}
+		Pods: slices.Clone(r.Pods), WebIDs: slices.Clone(r.WebIDs), Disabled: r.Disabled}
 }
 
 // Create signs up under the registration mode: open, invite-only (the

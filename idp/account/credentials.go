@@ -81,7 +81,7 @@ func (s *Service) CheckClientCredentials(ctx context.Context, id, secret string)
 		return "", "", ErrBadCredentials
 	}
 	acct, err := s.record(ctx, rec.Account)
-	if errors.Is(err, ErrNotFound) || (err == nil && !slices.Contains(acct.WebIDs, rec.WebID)) {
+	if errors.Is(err, ErrNotFound) || (err == nil && (acct.Disabled || !slices.Contains(acct.WebIDs, rec.WebID))) {
 		return "", "", ErrBadCredentials
 	}
 	if err != nil {

@@ -1,6 +1,9 @@
 package account
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. None of them carries a secret; wrap them with %w.
 var (
@@ -24,6 +27,9 @@ var (
 	ErrNotAdmin = errors.New("account: not an administrator")
 	// ErrBadLogin: unknown email or wrong password (deliberately the same).
 	ErrBadLogin = errors.New("account: wrong email or password")
+	// ErrDisabled: the right password for a disabled account (Disable).
+	// It matches ErrBadLogin too, so every caller refuses the log-in.
+	ErrDisabled = fmt.Errorf("%w: the account is disabled", ErrBadLogin)
 	// ErrRateLimited: too many failed attempts; try again later.
 	ErrRateLimited = errors.New("account: too many failed attempts")
 	// ErrNoSession: unknown, ended or expired session token.

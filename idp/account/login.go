@@ -39,6 +39,9 @@ func (s *Service) Login(ctx context.Context, email, password, remoteIP string) (
 	if !ok || rec == nil {
 		return nil, ErrBadLogin
 	}
+	if rec.Disabled {
+		return nil, ErrDisabled
+	}
 	s.limits.succeed(norm, remoteIP)
 	if stale {
 		s.upgradeHash(ctx, rec.ID, rec.Hash, password)

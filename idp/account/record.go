@@ -29,6 +29,9 @@ type accountRecord struct {
 	PwGen uint64 `json:"pwgen"`
 	// SessGen changes when all sessions end: sessions issued before it are void.
 	SessGen uint64 `json:"sessgen"`
+	// Disabled: an administrator disabled the account (naamio account
+	// disable): no log-in, session or client credential works for it.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 type emailRecord struct {

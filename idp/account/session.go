@@ -31,6 +31,9 @@ func (s *Service) NewSession(ctx context.Context, accountID string) (string, err
 		if !found {
 			return ErrNotFound
 		}
+		if rec.Disabled {
+			return ErrDisabled
+		}
 		sess := &sessionRecord{V: recordVersion, Account: accountID, SessGen: rec.SessGen,
 			Created: now, Expires: now.Add(s.opts.SessionTTL)}
 		return txPut(tx, keySession(token), sess, s.opts.SessionTTL)
@@ -81,7 +84,7 @@ func (s *Service) SessionInfo(ctx context.Context, token string) (*SessionInfo, 
 		return nil, ErrNoSession
 	}
 	rec, err := s.record(ctx, sess.Account)
-	if errors.Is(err, ErrNotFound) || (err == nil && rec.SessGen != sess.SessGen) {
+	if errors.Is(err, ErrNotFound) || (err == nil && (rec.SessGen != sess.SessGen || rec.Disabled)) {
 		return nil, ErrNoSession
 	}
 	if err != nil {

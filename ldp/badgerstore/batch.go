@@ -70,14 +70,14 @@ func (s *Store) addToBatch(b *batch, r *writeReq) addResult {
 		r.answer(nil, perr) // fn wrote nothing: the batch is unaffected
 		return answered
 	}
-	if err := s.usage.reserve(p.delta); err != nil {
+	if err := s.usage.reserve(p.pod, p.delta); err != nil {
 		r.answer(nil, err)
 		return answered
 	}
 	r.p = p
 	if err := s.apply(b.txn, p); err != nil {
 		// Part of p may be in txn, and Badger cannot take it back.
-		s.usage.settle(p.delta, false)
+		s.usage.settle(p.pod, p.delta, false)
 		r.p = nil
 		if len(b.in) == 0 {
 			r.answer(nil, err) // alone, as it would have failed before
@@ -99,7 +99,7 @@ func (s *Store) abortBatch(b *batch, rest []*writeReq) ([]*writeReq, int) {
 	discard(b.txn)
 	s.nextSeq = b.seq0
 	for _, q := range b.in {
-		s.usage.settle(q.p.delta, false)
+		s.usage.settle(q.p.pod, q.p.delta, false)
 		q.p = nil
 	}
 	if len(b.in) == 0 {

@@ -37,15 +37,16 @@ type stagedBody struct {
 	chunks  []*[]byte // chunks still to be written under blob in the txn
 	blob    blobID
 	hasBlob bool
-	written bool  // the whole body is committed under blob already
-	credit  int64 // size of the resource replaced, for the quota check
+	written bool   // the whole body is committed under blob already
+	credit  int64  // size of the resource replaced, for the quota check
+	pod     string // the pod whose quota it counts against (usage.go)
 }
 
 // stageBody reads the request body once, chunk by chunk, never holding more
 // than batchChunks chunks in memory. credit is the size of the resource the
 // body replaces, for the early quota check.
 func (s *Store) stageBody(ctx context.Context, req ldp.PutRequest, credit int64) (*stagedBody, error) {
-	b := &stagedBody{credit: credit}
+	b := &stagedBody{credit: credit, pod: podOf(req.Path)}
 	h := newBodyHash(req.ContentType, req.RDF)
 	var next uint32 // index of the first chunk not yet written
 	for req.Body != nil {
@@ -125,7 +126,7 @@ func (s *Store) flushChunks(ctx context.Context, b *stagedBody, next *uint32) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.usage.admits(b.size, b.credit); err != nil {
+	if err := s.usage.admits(b.pod, b.size, b.credit); err != nil {
 		return err
 	}
 	done, err := s.disk.admit(int64(len(b.chunks))*chunkSize+writeOverhead, true)

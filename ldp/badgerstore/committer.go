@@ -148,7 +148,7 @@ func (s *Store) commitBatch(pending []*writeReq, limit int) ([]*writeReq, int) {
 	}
 	err := <-s.submit(b.txn)
 	for _, r := range b.in {
-		s.usage.settle(r.p.delta, err == nil)
+		s.usage.settle(r.p.pod, r.p.delta, err == nil)
 	}
 	switch {
 	case err == nil:

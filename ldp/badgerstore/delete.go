@@ -84,6 +84,7 @@ func planDeleteOne(txn *badger.Txn, p *plan, path string, rec *record, origin st
 		}
 	}
 	p.dels = append(p.dels, delOp{path: path})
+	p.pod = podOf(path)
 	p.delta -= rec.size
 	if !rec.aux {
 		p.guards = append(p.guards, parentOf(path))

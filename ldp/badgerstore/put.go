@@ -37,7 +37,7 @@ func (s *Store) Put(ctx context.Context, req ldp.PutRequest) (ldp.Meta, bool, er
 		return ldp.Meta{}, false, err
 	}
 	var credit int64
-	if s.usage.quota > 0 {
+	if s.usage.limited(req.Path) {
 		credit = s.sizeAt(req.Path)
 	}
 	body, err := s.stageBody(ctx, req, credit)
@@ -214,6 +214,7 @@ func planTarget(txn *badger.Txn, p *plan, req ldp.PutRequest, rec *record, cur *
 	if cur != nil && cur.hasBlob && cur.blob != rec.blob {
 		p.free = append(p.free, blobRef{cur.blob, cur.size})
 	}
+	p.pod = podOf(req.Path)
 	p.delta += rec.size
 	if cur != nil {
 		p.delta -= cur.size

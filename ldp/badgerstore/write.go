@@ -33,6 +33,7 @@ type plan struct {
 	changes []event.Change // Seq and Time are stamped at commit
 	free    []blobRef      // blobs no longer referenced once committed
 	delta   int64          // change of the stored body bytes (usage.go)
+	pod     string         // the pod whose quota delta counts against (usage.go)
 	now     int64          // commit time (unix ns), set by apply
 	// body, when set, has chunks held in memory that apply writes under
 	// its blob (planners never write to the transaction themselves).

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/naamio/naamio/idp/account"
+)
+
+func accountCLI(t *testing.T, dir string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	full := append([]string{args[0], "--data", dir}, args[1:]...)
+	err := accountCommand(full, strings.NewReader("correct horse battery\n"), &out, &errOut)
+	return out.String(), err
+}
+
+// Issue 16 item 1: naamio account list and naamio account disable on a
+// running server (admin socket) and offline. A disabled account's session
+// ends and it cannot log in; its pod keeps serving public data.
+func TestAccountListDisable(t *testing.T) {
+	cfg := loopbackConfig(t)
+	dir := cfg.DataDir
+	for _, u := range []string{"alice", "bob"} {
+		if _, err := accountCLI(t, dir, "create", "--base-url", cfg.BaseURL, "--email", u+"@example.org", "--pod", u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A session alice has before the server starts.
+	st, err := openStopped(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := openAccounts(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.ByEmail(context.Background(), "alice@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := svc.NewSession(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// Offline list.
+	if out, err := accountCLI(t, dir, "list"); err != nil || !strings.Contains(out, "alice@example.org\tpods=alice\t") ||
+		!strings.Contains(out, "bob@example.org\tpods=bob\t") || strings.Contains(out, "disabled") {
+		t.Fatalf("account list offline: %q %v", out, err)
+	}
+	stop := runServe(t, cfg, io.Discard)
+	if out, err := accountCLI(t, dir, "disable", "alice@example.org"); err != nil || !strings.Contains(out, "disabled alice@example.org") {
+		t.Fatalf("account disable (running): %q %v", out, err)
+	}
+	out, err := accountCLI(t, dir, "list")
+	if err != nil || !strings.Contains(out, "alice@example.org\tpods=alice\tdisabled\t") || strings.Contains(out, "bob@example.org\tpods=bob\tdisabled") {
+		t.Fatalf("account list (running): %q %v", out, err)
+	}
+	// The pod still serves its public profile.
+	resp, err := http.Get(cfg.BaseURL + "alice/profile/card")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("public profile of a disabled account: %d", resp.StatusCode)
+	}
+	stop()
+	st, err = openStopped(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err = openAccounts(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := svc.Session(ctx, sess); !errors.Is(err, account.ErrNoSession) {
+		t.Fatalf("alice's session after disable: %v", err)
+	}
+	if _, err := svc.Login(ctx, "alice@example.org", "correct horse battery", ""); !errors.Is(err, account.ErrDisabled) {
+		t.Fatalf("alice's login after disable: %v", err)
+	}
+	if _, err := svc.Login(ctx, "bob@example.org", "correct horse battery", ""); err != nil {
+		t.Fatalf("bob's login: %v", err)
+	}
+}
+
+// Bad input to naamio account list / disable.
+func TestAccountListDisableBadInput(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := accountCLI(t, dir, "create", "--base-url", "http://127.0.0.1:1/", "--email", "a@example.org", "--pod", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"list", "extra"},
+		{"disable"},
+		{"disable", "a@example.org", "b@example.org"},
+		{"disable", "not-an-email"},
+		{"disable", "<script>@x"},
+		{"disable", strings.Repeat("a", 5000) + "@example.org"},
+		{"disable", "nobody@example.org"},
+		{"disable", ""},
+	} {
+		if out, err := accountCLI(t, dir, args...); err == nil {
+			t.Errorf("account %q accepted: %q", args, out)
+		}
+	}
+	if out, _ := accountCLI(t, dir, "list"); strings.Contains(out, "disabled") {
+		t.Fatalf("a bad disable disabled something: %q", out)
+	}
+}
