@@ -88,7 +88,7 @@ func openStopped(dir string, create bool) (*badgerstore.Store, error) {
 	} else if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	st, err := badgerstore.Open(dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	st, err := badgerstore.Open(dir, badgerstore.Options{DiskReserve: -1, GCInterval: -1, BeforeMigrate: migrationBackup(dir)})
 	if err != nil {
 		return nil, fmt.Errorf("%w (stop the server first: the store is opened directly)", err)
 	}

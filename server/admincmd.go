@@ -53,6 +53,10 @@ type command struct {
 	// outFlag names the command's flag for an output file (-o FILE): the
 	// CLI writes the command's standard output there (runCLI).
 	outFlag string
+	// inFlag names the command's flag for an input file (backup --since
+	// PREVIOUS): the CLI opens it and passes it as the command's standard
+	// input (runCLI), so the server never opens the user's files.
+	inFlag string
 	// liveOnly: only a running server runs it (naamio health --data).
 	liveOnly bool
 	// parse defines the command's flags on fs (--data is defined
@@ -228,6 +232,7 @@ func commands() []*command {
 		{name: "module status", usage: moduleUsage, parse: parseModule("status")},
 		{name: "module logs", usage: moduleUsage, parse: parseModule("logs")},
 		{name: "health", parse: parseHealth, liveOnly: true},
+		{name: "backup", usage: backupUsage, parse: parseBackup, outFlag: "o", inFlag: "since"},
 	}
 }
 
@@ -251,6 +256,12 @@ var commandGroups = map[string]string{
 // arguments are read, in the CLI and in the server alike. dir is the
 // --data flag's value, out the value of c.outFlag ("" if none).
 func parseCommand(c *command, d cmdDefaults, args []string, stderr io.Writer) (run cmdRun, dir, out string, err error) {
+	run, dir, out, _, err = parseCommandIn(c, d, args, stderr)
+	return run, dir, out, err
+}
+
+// parseCommandIn is parseCommand also returning the value of c.inFlag.
+func parseCommandIn(c *command, d cmdDefaults, args []string, stderr io.Writer) (run cmdRun, dir, out, in string, err error) {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
@@ -260,7 +271,12 @@ func parseCommand(c *command, d cmdDefaults, args []string, stderr io.Writer) (r
 			out = f.Value.String()
 		}
 	}
-	return run, *data, out, err
+	if c.inFlag != "" {
+		if f := fs.Lookup(c.inFlag); f != nil {
+			in = f.Value.String()
+		}
+	}
+	return run, *data, out, in, err
 }
 
 // runCLI is a command as the CLI runs it: through the running server's
@@ -270,12 +286,20 @@ func parseCommand(c *command, d cmdDefaults, args []string, stderr io.Writer) (r
 // user's): first to FILE.partial, renamed to FILE when the command has
 // succeeded; a failed command leaves FILE.partial, clearly incomplete.
 func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
-	run, dir, outFile, err := parseCommand(c, offlineDefaults(), args, stderr)
+	run, dir, outFile, inFile, err := parseCommandIn(c, offlineDefaults(), args, stderr)
 	if err != nil {
 		return err
 	}
 	if stdin == nil {
 		stdin = strings.NewReader("")
+	}
+	if inFile != "" {
+		f, ferr := os.Open(inFile)
+		if ferr != nil {
+			return ferr
+		}
+		defer f.Close()
+		stdin = f
 	}
 	if outFile != "" {
 		f, ferr := os.OpenFile(outFile+".partial", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)

@@ -40,6 +40,9 @@ the directory itself when no server runs:
   naamio keys rotate                make a new OpenID Provider signing key active
   naamio keys list                  list the signing keys (kid, created, retired)
   naamio module list|status|logs    the installed Wasm modules, a module's status, its log
+  naamio backup [-o FILE] [--since PREVIOUS]  a point-in-time backup (full, or incremental after PREVIOUS)
+
+  naamio restore --data NEWDIR FULL [INCREMENTAL...]  rebuild a data directory from backups
 `
 
 // Main runs the command line and returns the process exit code.
@@ -59,6 +62,10 @@ func mainWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = serve(args[1:], stderr)
 	case "log":
 		err = runCLI(lookupCommand("log"), args[1:], stdin, stdout, stderr)
+	case "backup":
+		err = runCLI(lookupCommand("backup"), args[1:], stdin, stdout, stderr)
+	case "restore":
+		err = restore(args[1:], stdout, stderr)
 	case "health":
 		err = checkHealth(args[1:], stderr)
 	case "version":

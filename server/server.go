@@ -180,6 +180,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		DiskReserve: reserve,
 		Quota:       cfg.Quota,
 		OnBatch:     observeBatch(cfg),
+		// A newer format is migrated only after a backup (issue 16 item 7).
+		BeforeMigrate: migrationBackup(cfg.DataDir),
 		OnCommit: func(cs []event.Change) {
 			caches.changed(cs)
 			feed.committed(cs)

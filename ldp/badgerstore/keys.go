@@ -6,7 +6,8 @@ import "encoding/binary"
 //
 //	prefix  key                              value
 //	------  -------------------------------  --------------------------------------------
-//	m/      m/format                         store format marker ("naamio-badgerstore/1")
+//	m/      m/format                         store format marker ("naamio-badgerstore/<version>", format.go)
+//	        m/id                             the store's random identity (backup.go)
 //	r/      r/<path>                         resource record (record.go): meta + inline body or blob ref
 //	c/      c/<container>\x00<name>          containment entry: the child's meta, no body
 //	g/      g/<container>                    guard: unix ns of the last membership change
@@ -34,7 +35,6 @@ const (
 	prefixBlob    = "b/"
 	prefixLog     = "l/"
 	keyFormat     = "m/format"
-	formatValue   = "naamio-badgerstore/1"
 )
 
 // recordKey is r/<path>.

@@ -55,6 +55,11 @@ type Options struct {
 	// group commit once it is durable (on the committer goroutine; it must
 	// not block): the server's batch-size metric.
 	OnBatch func(writes int)
+	// BeforeMigrate, when set, is called when the directory holds an older
+	// format than this binary's (format.go), with the store open and
+	// nothing changed yet: it must write a backup (st.Backup) and return
+	// nil, or the store is not opened. Nil refuses to migrate.
+	BeforeMigrate func(from, to int, st *Store) error
 
 	// For tests: the value-log file size (0: from the file system's size,
 	// valueLogSizeFor) and the freed bytes that trigger a drop (0:
@@ -118,6 +123,9 @@ type Store struct {
 	bg        sync.WaitGroup // the reclaim loop
 	closeOnce sync.Once
 	closeErr  error
+
+	id          string // ID (backup.go)
+	migrateFrom int    // older format found by checkFormat, 0 if none
 }
 
 // Open opens (creating if needed) the store in dir. It refuses a directory
@@ -228,6 +236,14 @@ func (s *Store) start(hadTables bool, quota int64, readOnly bool) error {
 	if err := s.checkFormat(hadTables, readOnly); err != nil {
 		return err
 	}
+	if err := s.loadID(readOnly); err != nil {
+		return err
+	}
+	if s.migrateFrom != 0 {
+		if err := s.migrate(s.migrateFrom, readOnly); err != nil {
+			return err
+		}
+	}
 	if err := s.initLog(); err != nil {
 		return err
 	}
@@ -313,14 +329,20 @@ func (s *Store) checkFormat(hadTables, readOnly bool) error {
 			if hadTables {
 				return fmt.Errorf("%w: table files present but the database is empty (MANIFEST damaged?)", errDamaged)
 			}
-			return txn.Set([]byte(keyFormat), []byte(formatValue))
+			return txn.Set([]byte(keyFormat), formatMarker(currentFormat))
 		}
 		if err != nil {
 			return err
 		}
 		return item.Value(func(v []byte) error {
-			if string(v) != formatValue {
-				return fmt.Errorf("unsupported store format %q", v)
+			n, err := parseFormat(v)
+			switch {
+			case err != nil:
+				return err
+			case n > currentFormat:
+				return ErrNewerFormat{Dir: n, Binary: currentFormat}
+			case n < currentFormat:
+				s.migrateFrom = n
 			}
 			return nil
 		})
