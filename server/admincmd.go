@@ -53,6 +53,11 @@ type command struct {
 	// outFlag names the command's flag for an output file (-o FILE): the
 	// CLI writes the command's standard output there (runCLI).
 	outFlag string
+	// inFile, if set, names the command's input file among its parsed
+	// arguments ("" for standard input): the CLI opens it and sends it as
+	// the command's standard input (naamio import POD FILE.tar). It must
+	// be the last argument.
+	inFile func(fs *flag.FlagSet) string
 	// liveOnly: only a running server runs it (naamio health --data).
 	liveOnly bool
 	// parse defines the command's flags on fs (--data is defined
@@ -209,6 +214,8 @@ func commands() []*command {
 		{name: "module status", usage: moduleUsage, parse: parseModule("status")},
 		{name: "module logs", usage: moduleUsage, parse: parseModule("logs")},
 		{name: "health", parse: parseHealth, liveOnly: true},
+		{name: "export", usage: exportUsage, parse: parseExport, outFlag: "o"},
+		{name: "import", usage: importUsage, parse: parseImport, inFile: importInFile, create: true},
 	}
 }
 
@@ -258,6 +265,16 @@ func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
+	if c.inFile != nil {
+		if in := commandInFile(c, args); in != "" {
+			f, err := os.Open(in)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			stdin, args = f, args[:len(args)-1]
+		}
+	}
 	if outFile != "" {
 		f, ferr := os.OpenFile(outFile+".partial", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if ferr != nil {
@@ -292,6 +309,21 @@ func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer
 	}
 	env.tty = isTerminal(stderr)
 	return run(ctx, env, stdin, stdout, stderr)
+}
+
+// commandInFile is the input file c's arguments name ("" if none).
+func commandInFile(c *command, args []string) string {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.String("data", "", "")
+	if _, err := c.parse(fs, offlineDefaults(), args, io.Discard); err != nil || len(args) == 0 {
+		return ""
+	}
+	in := c.inFile(fs)
+	if in != "" && in != args[len(args)-1] {
+		return ""
+	}
+	return in
 }
 
 // groupCommand runs "naamio GROUP SUB ...".

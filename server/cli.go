@@ -40,6 +40,8 @@ the directory itself when no server runs:
   naamio keys rotate                make a new OpenID Provider signing key active
   naamio keys list                  list the signing keys (kid, created, retired)
   naamio module list|status|logs    the installed Wasm modules, a module's status, its log
+  naamio export POD [-o FILE.tar]   a pod as a tar, laid out as the Community Solid Server's files
+  naamio import POD FILE.tar        such a tar into a new or empty pod
 `
 
 // Main runs the command line and returns the process exit code.
@@ -63,6 +65,8 @@ func mainWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = checkHealth(args[1:], stderr)
 	case "version":
 		err = printVersion(args[1:], stdout, stderr)
+	case "export", "import":
+		err = runCLI(lookupCommand(args[0]), args[1:], stdin, stdout, stderr)
 	case "acl", "account", "pod", "keys", "module":
 		err = groupCommand(args[0], args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
