@@ -54,10 +54,43 @@ func parseExport(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Write
 	}, nil
 }
 
-// exporter writes one pod's resources into a tar.
+// archive is where an export writes: a tar (naamio export) or a zip (the
+// owner's download).
+type archive interface {
+	dir(name, ownTurtle string, modTime time.Time) error
+	file(name, contentType string, m ldp.Meta, body io.Reader) error
+}
+
+type tarArchive struct{ tw *tar.Writer }
+
+func (a tarArchive) dir(name, own string, mod time.Time) error {
+	hdr := &tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o755, ModTime: mod}
+	// The container's own triples (the pod root's pim:Storage, ...): CSS
+	// keeps a container's triples in its .meta; here they stay apart from
+	// the description resource, in a record of the directory's entry.
+	if own != "" {
+		hdr.PAXRecords = map[string]string{exportBodyRecord: own}
+	}
+	return a.tw.WriteHeader(hdr)
+}
+
+func (a tarArchive) file(name, ct string, m ldp.Meta, body io.Reader) error {
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: m.Size, ModTime: m.Modified.UTC(),
+		PAXRecords: map[string]string{exportTypeRecord: ct}}
+	if err := a.tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	_, err := io.Copy(a.tw, body)
+	return err
+}
+
+// exporter writes one pod's resources into an archive.
 type exporter struct {
-	st       ldp.Store
-	tw       *tar.Writer
+	st  ldp.Store
+	out archive
+	// may, if set, says whether resource p is exported (the owner's
+	// download: what the owner may read).
+	may      func(ctx context.Context, p string) bool
 	root     string // store path of the pod root, "/alice/"
 	modTime  time.Time
 	bytes, n int64
@@ -77,16 +110,17 @@ func exportPod(ctx context.Context, env *cmdEnv, loc *ldp.Locator, name string, 
 		return err
 	}
 	startSeq := env.store.LastSeq()
-	e := &exporter{st: env.store, tw: tar.NewWriter(w), root: root, modTime: time.Now().UTC().Truncate(time.Second),
+	tw := tar.NewWriter(w)
+	e := &exporter{st: env.store, out: tarArchive{tw}, root: root, modTime: time.Now().UTC().Truncate(time.Second),
 		progress: env.progress(stderr, 0)}
-	if err := e.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header",
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header",
 		PAXRecords: map[string]string{exportRootRecord: loc.IRI(root)}}); err != nil {
 		return err
 	}
 	if err := e.container(ctx, root); err != nil {
 		return err
 	}
-	if err := e.tw.Close(); err != nil {
+	if err := tw.Close(); err != nil {
 		return err
 	}
 	e.progress.Done(e.bytes, e.n)
@@ -135,19 +169,18 @@ func (e *exporter) rel(p string) string {
 }
 
 func (e *exporter) container(ctx context.Context, p string) error {
-	hdr := &tar.Header{Typeflag: tar.TypeDir, Name: e.rel(p), Mode: 0o755, ModTime: e.modTime}
-	if hdr.Name == "" {
-		hdr.Name = "./"
+	if e.may != nil && !e.may(ctx, p) {
+		return nil // nothing below a container the owner cannot read
 	}
-	// The container's own triples (the pod root's pim:Storage, ...): CSS
-	// keeps a container's triples in its .meta; here they stay apart from
-	// the description resource, in a record of the directory's entry.
-	if body, err := e.read(ctx, p); err != nil {
+	name := e.rel(p)
+	if name == "" {
+		name = "./"
+	}
+	body, err := e.read(ctx, p)
+	if err != nil {
 		return err
-	} else if len(bytes.TrimSpace(body)) > 0 {
-		hdr.PAXRecords = map[string]string{exportBodyRecord: string(body)}
 	}
-	if err := e.tw.WriteHeader(hdr); err != nil {
+	if err := e.out.dir(name, string(bytes.TrimSpace(body)), e.modTime); err != nil {
 		return err
 	}
 	e.n++
@@ -212,18 +245,16 @@ func (e *exporter) document(ctx context.Context, p string) error {
 
 // file writes resource p as a regular file named by fn.
 func (e *exporter) file(ctx context.Context, p string, fn func(ldp.Meta) string) error {
+	if e.may != nil && !e.may(ctx, p) {
+		return nil
+	}
 	m, body, err := e.st.Open(ctx, p)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
-	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: fn(m), Mode: 0o644, Size: m.Size, ModTime: m.Modified.UTC(),
-		PAXRecords: map[string]string{exportTypeRecord: m.ContentType}}
-	if err := e.tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	n, err := io.Copy(e.tw, body)
-	e.bytes += n
+	err = e.out.file(fn(m), m.ContentType, m, body)
+	e.bytes += m.Size
 	e.n++
 	e.progress.Update(e.bytes, e.n)
 	if err != nil {
