@@ -187,7 +187,13 @@ func TestExportImportRoundTrip(t *testing.T) {
 	// Into a running server, through its admin socket.
 	b := loopbackConfig(t)
 	stopB := runServe(t, b, io.Discard)
-	if r := runStep(b.DataDir, cmdStep{args: []string{"import", "alice", file}, words: 1}); r.code != 0 {
+	if r := runStep(b.DataDir, cmdStep{args: []string{"account", "create", "--email", "b@example.org", "--pod", "bpod"}, words: 2}); r.code != 0 {
+		t.Fatalf("account create on b: %+v", r)
+	}
+	if r := runStep(b.DataDir, cmdStep{args: []string{"import", "--email", "nobody@example.org", "alice", file}, words: 1}); r.code == 0 {
+		t.Fatalf("import for an unknown account: %+v", r)
+	}
+	if r := runStep(b.DataDir, cmdStep{args: []string{"import", "--email", "b@example.org", "alice", file}, words: 1}); r.code != 0 {
 		t.Fatalf("import (running): %+v", r)
 	}
 	resp, err := http.Get(b.BaseURL + "alice/photos/beach.png")
@@ -204,6 +210,18 @@ func TestExportImportRoundTrip(t *testing.T) {
 	stopB()
 	if got := podState(t, b.DataDir, b.BaseURL+"alice/"); !equalState(t, got, want) {
 		t.Error("running import: the pod differs")
+	}
+	if st, err := badgerstore.Open(b.DataDir, badgerstore.Options{DiskReserve: -1, GCInterval: -1}); err != nil {
+		t.Fatal(err)
+	} else {
+		pods, err := openPods(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, ok := pods.OwnerWebID("alice"); !ok || w != b.BaseURL+"alice/profile/card#me" {
+			t.Errorf("the imported pod's owner WebID: %q %v", w, ok)
+		}
+		st.Close()
 	}
 
 	// Into a stopped server's data directory (another base URL again).

@@ -19,7 +19,8 @@ import (
 
 const importUsage = `Usage (while the server runs, through its admin socket; else on the store):
   naamio import [--data DIR] [--base-url URL] [--from URL] [--max-entries N]
-                [--max-file BYTES] POD FILE.tar
+                [--max-file BYTES] [--email EMAIL [--pod-layout path|subdomain]]
+                POD FILE.tar
       read a tar written by naamio export, or made with tar from a pod
       directory of the Community Solid Server's file backend, into pod POD,
       which must be new (nothing at <base>/POD/ yet) or empty (its root
@@ -28,7 +29,9 @@ const importUsage = `Usage (while the server runs, through its admin socket; els
       stops the import, and everything it wrote is removed again. IRIs under
       the exported pod's root (recorded by naamio export, or given with
       --from, e.g. http://localhost:3000/alice/) are moved to the new root.
-      Until a resource's own ACL arrives it carries a placeholder ACL that
+      With --email, the new pod is given to that existing account (another
+      pod of it, WebID <root>profile/card#me, as the tar's ACLs name it once
+      moved). Until a resource's own ACL arrives it carries a placeholder ACL that
       grants nothing, so a running server never serves it under a wider
       inherited ACL than the one the tar gives it.
 `
@@ -46,6 +49,8 @@ func parseImport(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Write
 	from := fs.String("from", "", "root IRI of the pod where the tar was made (default: recorded in the tar)")
 	maxEntries := fs.Int("max-entries", defaultImportMaxEntries, "refuse a tar with more entries")
 	maxFile := fs.Int64("max-file", defaultImportMaxFile, "refuse a file larger than this many bytes")
+	email := fs.String("email", "", "give the new pod to this existing account (its WebID: the pod's profile/card#me)")
+	layout := fs.String("pod-layout", d.podLayout, "with --email: path or subdomain (env NAAMIO_POD_LAYOUT)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -68,8 +73,54 @@ func parseImport(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Write
 		im := &importer{st: env.store, loc: loc, root: "/" + name + "/", from: *from,
 			maxEntries: *maxEntries, maxFile: *maxFile, progress: env.progress(stderr, 0),
 			placeholders: map[string]bool{}, seen: map[string]bool{}}
-		return im.run(ctx, stdin, stdout)
+		if *email == "" {
+			return im.run(ctx, stdin, stdout)
+		}
+		return importForAccount(ctx, env, im, name, *email, *layout == "subdomain", stdin, stdout)
 	}, nil
+}
+
+// importForAccount imports into a new pod registered to the account of
+// email first (so that its IRIs are the pod's own, in either layout), and
+// unregisters it again if the import fails.
+func importForAccount(ctx context.Context, env *cmdEnv, im *importer, name, email string, subdomain bool, stdin io.Reader, stdout io.Writer) (err error) {
+	if ok, err := env.store.Exists(ctx, im.root); err != nil {
+		return err
+	} else if ok {
+		return fmt.Errorf("import: --email gives a new pod to an account, and %s exists already", im.root)
+	}
+	accounts, err := env.accounts(ctx)
+	if err != nil {
+		return err
+	}
+	acct, err := accounts.ByEmail(ctx, email)
+	if err != nil {
+		return fmt.Errorf("import: account %s: %w", email, err)
+	}
+	_, rootIRI := pod.LayoutFor(subdomain).Root(strings.TrimSuffix(im.loc.IRI("/"), "/")+"/", name)
+	webID := rootIRI + "profile/card#me"
+	if err := env.pods.Add(ctx, name, acct.ID, webID, subdomain); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			bg := context.WithoutCancel(ctx)
+			err = errors.Join(err, env.pods.Remove(bg, name))
+		}
+	}()
+	if err := accounts.AddPod(ctx, acct.ID, name, webID); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, accounts.RemovePod(context.WithoutCancel(ctx), acct.ID, name, webID))
+		}
+	}()
+	if err := im.run(ctx, stdin, stdout); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "pod %s belongs to %s, WebID %s\n", name, email, webID)
+	return err
 }
 
 // importInFile is the CLI's hook for import's FILE argument: the CLI
