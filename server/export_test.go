@@ -307,6 +307,10 @@ func TestImportCSSTree(t *testing.T) {
 		tarEntry{hdr: tar.Header{Name: "./.meta"}, body: `<` + css + `> <urn:npm:solid:community-server:meta:x> "internal" ; <http://purl.org/dc/terms/title> "Alice" .`},
 		tarEntry{hdr: tar.Header{Name: "./song.mp3"}, body: "ID3"},
 		tarEntry{hdr: tar.Header{Name: "./raw$.unknown"}, body: "?"},
+		// tar lists a directory in readdir order: an ACL may come before its subject.
+		tarEntry{hdr: tar.Header{Name: "./z.txt.acl"}, body: `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#o> a acl:Authorization ; acl:agentClass <http://xmlns.com/foaf/0.1/Agent> ; acl:accessTo <z.txt> ; acl:mode acl:Read .`},
+		tarEntry{hdr: tar.Header{Name: "./z.txt"}, body: "zed"},
 	)
 	r := importBytes(t, cfg.DataDir, data, "--from", css)
 	if r.code != 0 {
@@ -318,10 +322,14 @@ func TestImportCSSTree(t *testing.T) {
 		".meta":        "text/turtle\n<ROOT/> <http://purl.org/dc/terms/title> \"Alice\" .\n",
 		"song.mp3":     "audio/mpeg\nID3",
 		"raw":          "application/octet-stream\n?",
+		"z.txt":        "text/plain\nzed",
 	} {
 		if got[k] != w {
 			t.Errorf("%s: got %q, want %q", k, got[k], w)
 		}
+	}
+	if !strings.Contains(got["z.txt.acl"], "<ROOT/z.txt>") {
+		t.Errorf("the ACL listed before its subject: %q", got["z.txt.acl"])
 	}
 	if !strings.Contains(got[".acl"], "<ROOT/profile/card#me>") {
 		t.Errorf("the ACL's agent was not moved to the new root: %q", got[".acl"])

@@ -31,7 +31,7 @@ const importUsage = `Usage (while the server runs, through its admin socket; els
       --from, e.g. http://localhost:3000/alice/) are moved to the new root.
       With --email, the new pod is given to that existing account (another
       pod of it, WebID <root>profile/card#me, as the tar's ACLs name it once
-      moved). Until a resource's own ACL arrives it carries a placeholder ACL that
+      moved). On a running server, until a resource's own ACL arrives, it has a placeholder ACL that
       grants nothing, so a running server never serves it under a wider
       inherited ACL than the one the tar gives it.
 `
@@ -72,7 +72,7 @@ func parseImport(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Write
 		}
 		im := &importer{st: env.store, loc: loc, root: "/" + name + "/", from: *from,
 			maxEntries: *maxEntries, maxFile: *maxFile, progress: env.progress(stderr, 0),
-			placeholders: map[string]bool{}, seen: map[string]bool{}}
+			placeholders: map[string]bool{}, seen: map[string]bool{}, guard: env.running}
 		if *email == "" {
 			return im.run(ctx, stdin, stdout)
 		}
@@ -145,6 +145,11 @@ type importer struct {
 	placeholders map[string]bool // ACL paths holding a placeholder
 	seen         map[string]bool // resource paths from the tar
 	bytes, n     int64
+	// guard: give each resource a placeholder ACL until its own arrives
+	// (a running server serves what is written at once; offline nobody
+	// reads before the import ends, and the placeholders would cost two
+	// more commits per resource).
+	guard bool
 }
 
 // errImport marks the tar's own faults (reported with the entry name).
@@ -397,7 +402,7 @@ func (im *importer) put(ctx context.Context, req ldp.PutRequest) error {
 // placeholder gives resource or container ACL path a an ACL that grants
 // nothing, unless the tar has given it one already.
 func (im *importer) placeholder(ctx context.Context, a string) error {
-	if im.seen[a] || im.placeholders[a] {
+	if !im.guard || im.seen[a] || im.placeholders[a] {
 		return nil
 	}
 	if ok, err := im.st.Exists(ctx, a); err != nil || ok {
