@@ -227,7 +227,12 @@ func TestExportImportRoundTrip(t *testing.T) {
 	// Into a stopped server's data directory (another base URL again).
 	c := loopbackConfig(t)
 	t.Setenv("NAAMIO_BASE_URL", c.BaseURL)
-	if r := runStep(c.DataDir, cmdStep{args: []string{"import", "alice", file}, words: 1}); r.code != 0 {
+	tarBytes, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From standard input ("-") this time.
+	if r := runStep(c.DataDir, cmdStep{args: []string{"import", "alice", "-"}, stdin: string(tarBytes), words: 1}); r.code != 0 {
 		t.Fatalf("import (offline): %+v", r)
 	}
 	if got := podState(t, c.DataDir, c.BaseURL+"alice/"); !equalState(t, got, want) {
