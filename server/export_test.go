@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/naamio/naamio/ldp"
 	"github.com/naamio/naamio/ldp/badgerstore"
@@ -407,5 +408,68 @@ func TestImportBadInput(t *testing.T) {
 	// left importable.
 	if r := importBytes(t, cfg.DataDir, tarOf(t, ok)); r.code != 0 {
 		t.Fatalf("good tar after the bad ones: %+v", r)
+	}
+}
+
+// Issue 16 item 3: on a running server an imported resource is never
+// served under a wider ACL than the tar gives it. Here the server's root
+// ACL lets everyone read, and the tar lists a document before its own
+// owner-only ACL: while the import waits for the rest of the tar, the
+// document is already written but answers 401, not 200.
+func TestImportPlaceholderACLWhileRunning(t *testing.T) {
+	cfg := loopbackConfig(t)
+	runServe(t, cfg, io.Discard)
+	pr, pw := io.Pipe()
+	done := make(chan cmdResult, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		code := mainWith([]string{"import", "--data", cfg.DataDir, "alice", "-"}, pr, &out, &errOut)
+		done <- cmdResult{code, out.String(), errOut.String()}
+	}()
+	tw := tar.NewWriter(pw)
+	write := func(name, body string) {
+		t.Helper()
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Size: int64(len(body)), Mode: 0o644}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(tw, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("secret.txt", "diary")
+	status := 404
+	for range 250 {
+		resp, err := http.Get(cfg.BaseURL + "alice/secret.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if status = resp.StatusCode; status != 404 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if status != 401 {
+		t.Errorf("the imported document before its ACL arrived: %d, want 401", status)
+	}
+	write("secret.txt.acl", `@prefix acl: <http://www.w3.org/ns/auth/acl#> .
+<#o> a acl:Authorization ; acl:agent <https://owner.example/profile/card#me> ; acl:accessTo <secret.txt> ; acl:mode acl:Read, acl:Write, acl:Control .`)
+	write("public.txt", "hello")
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if r := <-done; r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	for path, want := range map[string]int{"alice/secret.txt": 401, "alice/public.txt": 200} {
+		resp, err := http.Get(cfg.BaseURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("after the import, %s: %d, want %d (placeholders left?)", path, resp.StatusCode, want)
+		}
 	}
 }
