@@ -404,6 +404,26 @@ func TestImportBadInput(t *testing.T) {
 			}
 		})
 	}
+	// A retired pod name (SECURITY row 57) is refused.
+	st, err := badgerstore.Open(cfg.DataDir, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods, err := openPods(st)
+	if err == nil {
+		err = pods.Retire(context.Background(), "ghost", "acct", []string{cfg.BaseURL + "ghost/profile/card#me"}, time.Now())
+	}
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "ok.tar")
+	if err := os.WriteFile(file, tarOf(t, ok), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := runStep(cfg.DataDir, cmdStep{args: []string{"import", "ghost", file}, words: 1}); r.code == 0 || !strings.Contains(r.stderr, "retired") {
+		t.Errorf("import into a retired pod name: %+v", r)
+	}
 	// The same names are fine inside an otherwise good tar: the pod was
 	// left importable.
 	if r := importBytes(t, cfg.DataDir, tarOf(t, ok)); r.code != 0 {

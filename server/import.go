@@ -66,6 +66,11 @@ func parseImport(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Write
 		return nil, errors.New("import: --from must be a container IRI ending in /")
 	}
 	return func(ctx context.Context, env *cmdEnv, stdin io.Reader, stdout, stderr io.Writer) error {
+		if env.pods.Retired(name) {
+			// A deleted account's pod name: its WebID may still be named
+			// in ACLs (SECURITY row 57); naamio pod release frees it.
+			return fmt.Errorf("import: the pod name %s is retired (naamio pod release frees it)", name)
+		}
 		loc, err := ldp.NewLocator(*base, env.pods.Subdomain)
 		if err != nil {
 			return err
