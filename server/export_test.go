@@ -66,6 +66,7 @@ func exportFixture(t *testing.T, dir, base string) {
 	put("/alice/blob", "application/x-naamio-test", false, false, "\x00\x01\x02")
 	put("/alice/my%20file.txt", "text/plain", false, false, "spaced")
 	put("/alice/weird$.txt", "text/plain", false, false, "dollar")
+	put("/alice/slash%2Fname", "text/plain", false, false, "slash")
 	put("/alice/a/b/data.ttl", "", true, false, `<#it> <http://xmlns.com/foaf/0.1/maker> <../../profile/card#me> .`)
 	put("/alice/a/b/page.html", "text/html", false, false, "<p>hi</p>")
 }
@@ -179,7 +180,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	names := tarNames(t, file)
 	for _, n := range []string{"./", ".acl", "profile/", "profile/card$.ttl", "photos/", "photos/.acl", "photos/.meta",
 		"photos/beach.png", "photos/sunset$.png", "notes$.txt", "notes.acl", "notes.meta", "blob$.unknown",
-		"my file.txt", "weird$.txt$.txt", "a/", "a/b/", "a/b/data.ttl", "a/b/page.html"} {
+		"my file.txt", "weird$.txt$.txt", "slash%2Fname$.txt", "a/", "a/b/", "a/b/data.ttl", "a/b/page.html"} {
 		if !slices.Contains(names, n) {
 			t.Errorf("the tar has no %q (CSS file layout); it has %q", n, names)
 		}

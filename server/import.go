@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -244,7 +245,7 @@ func (im *importer) entry(ctx context.Context, hdr *tar.Header, body io.Reader) 
 	if hdr.Typeflag == tar.TypeDir {
 		p := im.root
 		for _, s := range segs {
-			p += ldp.EscapeSegment(s) + "/"
+			p += importSegment(s) + "/"
 		}
 		if len(segs) > 0 && strings.HasSuffix(segs[len(segs)-1], ".acl") || len(segs) > 0 && strings.HasSuffix(segs[len(segs)-1], ".meta") {
 			return errors.New("a directory cannot be named like an auxiliary resource")
@@ -265,7 +266,7 @@ func (im *importer) entry(ctx context.Context, hdr *tar.Header, body io.Reader) 
 	}
 	dir := im.root
 	for _, s := range segs[:len(segs)-1] {
-		dir += ldp.EscapeSegment(s) + "/"
+		dir += importSegment(s) + "/"
 	}
 	name, ct := resourceName(segs[len(segs)-1])
 	if name == "" {
@@ -277,7 +278,7 @@ func (im *importer) entry(ctx context.Context, hdr *tar.Header, body io.Reader) 
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	p := dir + ldp.EscapeSegment(name)
+	p := dir + importSegment(name)
 	if _, err := ldp.CanonicalPath(p); err != nil {
 		return fmt.Errorf("not a valid resource name: %w", err)
 	}
@@ -303,6 +304,16 @@ func (im *importer) entry(ctx context.Context, hdr *tar.Header, body io.Reader) 
 		return im.putRDF(ctx, p, kind, baseType(ct), body, hdr.Size)
 	}
 	return im.put(ctx, ldp.PutRequest{Path: p, ContentType: ct, Body: io.LimitReader(body, hdr.Size), SizeHint: hdr.Size})
+}
+
+// importSegment is the escaped path segment of file name s. A name that
+// decodes to one holding "/" is how export writes such a segment (a file
+// name cannot hold "/"), so it is read back escaped.
+func importSegment(s string) string {
+	if d, err := url.PathUnescape(s); err == nil && strings.Contains(d, "/") {
+		return ldp.EscapeSegment(d)
+	}
+	return ldp.EscapeSegment(s)
 }
 
 func isRDF(ct string) bool { return rdf.Supported(baseType(ct)) }
