@@ -57,6 +57,11 @@ type command struct {
 	// PREVIOUS): the CLI opens it and passes it as the command's standard
 	// input (runCLI), so the server never opens the user's files.
 	inFlag string
+	// inFile, if set, names the command's input file among its parsed
+	// arguments ("" for standard input): the CLI opens it and sends it as
+	// the command's standard input (naamio import POD FILE.tar). It must
+	// be the last argument.
+	inFile func(fs *flag.FlagSet) string
 	// liveOnly: only a running server runs it (naamio health --data).
 	liveOnly bool
 	// parse defines the command's flags on fs (--data is defined
@@ -233,6 +238,8 @@ func commands() []*command {
 		{name: "module logs", usage: moduleUsage, parse: parseModule("logs")},
 		{name: "health", parse: parseHealth, liveOnly: true},
 		{name: "backup", usage: backupUsage, parse: parseBackup, outFlag: "o", inFlag: "since"},
+		{name: "export", usage: exportUsage, parse: parseExport, outFlag: "o"},
+		{name: "import", usage: importUsage, parse: parseImport, inFile: importInFile, create: true},
 	}
 }
 
@@ -301,6 +308,16 @@ func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer
 		defer f.Close()
 		stdin = f
 	}
+	if c.inFile != nil {
+		if in := commandInFile(c, args); in != "" {
+			f, err := os.Open(in)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			stdin, args = f, args[:len(args)-1]
+		}
+	}
 	if outFile != "" {
 		f, ferr := os.OpenFile(outFile+".partial", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if ferr != nil {
@@ -335,6 +352,21 @@ func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer
 	}
 	env.tty = isTerminal(stderr)
 	return run(ctx, env, stdin, stdout, stderr)
+}
+
+// commandInFile is the input file c's arguments name ("" if none).
+func commandInFile(c *command, args []string) string {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.String("data", "", "")
+	if _, err := c.parse(fs, offlineDefaults(), args, io.Discard); err != nil || len(args) == 0 {
+		return ""
+	}
+	in := c.inFile(fs)
+	if in != "" && in != args[len(args)-1] {
+		return ""
+	}
+	return in
 }
 
 // groupCommand runs "naamio GROUP SUB ...".

@@ -35,12 +35,17 @@ the directory itself when no server runs:
   naamio acl set PATH < acl.ttl     replace an ACL (the owner's way back in)
   naamio account create             create an account with a pod and print its WebID
   naamio account reset-link         print a single-use password-reset link for an account
+  naamio account list               list the accounts (email, WebIDs, pods, disabled)
+  naamio account disable EMAIL      refuse the account's log-ins and tokens (its pods keep serving public data)
   naamio pod release NAME           free a deleted account's pod name, removing its old WebID from every ACL
+  naamio pod quota NAME [SIZE|default]  show or set a pod's storage quota
   naamio pod lock|unlock NAME       make Follow requests to the pod owner's ActivityPub account wait for approval, or not
   naamio keys rotate                make a new OpenID Provider signing key active
   naamio keys list                  list the signing keys (kid, created, retired)
   naamio module list|status|logs    the installed Wasm modules, a module's status, its log
   naamio backup [-o FILE] [--since PREVIOUS]  a point-in-time backup (full, or incremental after PREVIOUS)
+  naamio export POD [-o FILE.tar]   a pod as a tar, laid out as the Community Solid Server's files
+  naamio import POD FILE.tar        such a tar into a new or empty pod
 
   naamio restore --data NEWDIR FULL [INCREMENTAL...]  rebuild a data directory from backups
 `
@@ -70,6 +75,8 @@ func mainWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = checkHealth(args[1:], stderr)
 	case "version":
 		err = printVersion(args[1:], stdout, stderr)
+	case "export", "import":
+		err = runCLI(lookupCommand(args[0]), args[1:], stdin, stdout, stderr)
 	case "acl", "account", "pod", "keys", "module":
 		err = groupCommand(args[0], args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":

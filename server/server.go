@@ -330,6 +330,7 @@ func (s *Server) routes(lh *ldp.Handler) http.Handler {
 	s.mountShare(r)
 	s.mountModulesPage(r)
 	s.mountFediverse(r)
+	r.Get(ExportZipPath, s.serveExportZip) // the owner's pod as a zip (export_web.go)
 	pod.Handle("/*", pods)
 	pod.Handle("/", pods)
 	return r
