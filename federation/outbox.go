@@ -397,6 +397,13 @@ func (s *Service) getOutbox(w http.ResponseWriter, r *http.Request, pod string) 
 		v["_id"] = id
 		items = append(items, v)
 	}
+	return writeOutboxPage(w, r, outbox, before, next, items)
+}
+
+// writeOutboxPage answers one OrderedCollectionPage of the outbox: items
+// (each with its cursor in "_id", removed here), the page's own id from
+// the before cursor, and next when there is more.
+func writeOutboxPage(w http.ResponseWriter, r *http.Request, outbox, before, next string, items []any) error {
 	for _, it := range items {
 		delete(it.(map[string]any), "_id")
 	}

@@ -112,19 +112,7 @@ func (s *Service) outboxFor(w http.ResponseWriter, r *http.Request, pod string, 
 		doc["_id"] = e.id
 		items = append(items, doc)
 	}
-	for _, it := range items {
-		delete(it.(map[string]any), "_id")
-	}
-	self := outbox + "?page=true"
-	if before != "" {
-		self += "&before=" + before
-	}
-	page := map[string]any{"@context": asContext, "id": self, "type": "OrderedCollectionPage",
-		"partOf": outbox, "orderedItems": items}
-	if next != "" {
-		page["next"] = next
-	}
-	return writeAS2(w, r, http.StatusOK, page)
+	return writeOutboxPage(w, r, outbox, before, next, items)
 }
 
 // lastID is the id of the last item of a page (its cursor).

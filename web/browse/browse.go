@@ -1,7 +1,6 @@
 package browse
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"log/slog"
@@ -143,47 +142,8 @@ func (h *Handler) FetchPath(r *http.Request, path, webID, method, accept string,
 		q.Header.Set("Accept", accept)
 	}
 	q.Body, q.ContentLength = http.NoBody, 0
-	c := &capture{hdr: http.Header{}, max: max}
-	h.ldp.ServeHTTP(c, q)
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	return &Response{Status: c.status, Header: c.hdr, Body: c.body.Bytes(), Truncated: c.truncated}
-}
-
-var errTooLarge = errors.New("browse: body over the page's limit")
-
-// capture is an http.ResponseWriter that keeps status, header and at
-// most max bytes of the body; past that, writes fail (the handler stops).
-type capture struct {
-	hdr       http.Header
-	status    int
-	body      bytes.Buffer
-	max       int64
-	truncated bool
-}
-
-func (c *capture) Header() http.Header { return c.hdr }
-
-func (c *capture) WriteHeader(s int) {
-	if c.status == 0 {
-		c.status = s
-	}
-}
-
-func (c *capture) Write(p []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	room := c.max - int64(c.body.Len())
-	if int64(len(p)) > room {
-		if room > 0 {
-			c.body.Write(p[:room])
-		}
-		c.truncated = true
-		return int(max(room, 0)), errTooLarge
-	}
-	return c.body.Write(p)
+	c := ui.Serve(h.ldp, q, max)
+	return &Response{Status: c.Status, Header: c.Hdr, Body: c.Body.Bytes(), Truncated: c.Truncated}
 }
 
 // userModes reads the user="…" part of a WAC-Allow header.

@@ -1,7 +1,6 @@
 package fedpage
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"log/slog"
@@ -170,29 +169,7 @@ func (h *Handler) mayRead(r *http.Request, webID, iri string) bool {
 	q.RequestURI = q.URL.RequestURI()
 	q.Header = http.Header{"Accept": {"text/turtle"}}
 	q.Body, q.ContentLength = http.NoBody, 0
-	c := &capture{hdr: http.Header{}}
-	h.ldp.ServeHTTP(c, q)
-	return c.status == 0 || c.status == http.StatusOK
-}
-
-// capture keeps the status of an in-process answer and drops its body.
-type capture struct {
-	hdr    http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (c *capture) Header() http.Header { return c.hdr }
-func (c *capture) WriteHeader(s int) {
-	if c.status == 0 {
-		c.status = s
-	}
-}
-func (c *capture) Write(p []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	return len(p), nil
+	return ui.Serve(h.ldp, q, 0).Status == http.StatusOK
 }
 
 // since formats a time for the page ("" for none).

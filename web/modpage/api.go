@@ -237,14 +237,14 @@ func (h *Handler) installed(ctx context.Context, self string) (*modules.Manifest
 	if err != nil {
 		return nil, err
 	}
-	switch rep.status {
+	switch rep.Status {
 	case http.StatusOK:
 	case http.StatusNotFound:
 		return nil, nil
 	default:
-		return nil, refuse(http.StatusForbidden, "reading %s answered %d", self, rep.status)
+		return nil, refuse(http.StatusForbidden, "reading %s answered %d", self, rep.Status)
 	}
-	m, err := modules.ParseManifest(rep.body.Bytes(), self)
+	m, err := modules.ParseManifest(rep.Body.Bytes(), self)
 	if err != nil {
 		return nil, nil
 	}
@@ -298,8 +298,8 @@ func (h *Handler) aclWrite(ctx context.Context, root, container, agent, name str
 	wr := &ACLWrite{URL: aclIRI, Container: container}
 	switch {
 	case cur != nil:
-		wr.ETag = rep.header.Get("ETag")
-	case rep.status == http.StatusNotFound:
+		wr.ETag = rep.Hdr.Get("ETag")
+	case rep.Status == http.StatusNotFound:
 		if len(modes) == 0 {
 			return nil, nil // no ACL of its own: nothing granted here
 		}
@@ -311,7 +311,7 @@ func (h *Handler) aclWrite(ctx context.Context, root, container, agent, name str
 			return nil, err
 		}
 	default:
-		return nil, refuse(http.StatusForbidden, "reading the ACL %s answered %d: you need Control there", aclIRI, rep.status)
+		return nil, refuse(http.StatusForbidden, "reading the ACL %s answered %d: you need Control there", aclIRI, rep.Status)
 	}
 	next := regrant(cur, aclIRI, container, agent, name, modes)
 	if !wr.Create {
@@ -333,7 +333,7 @@ func (h *Handler) missing(ctx context.Context, container string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return rep.status == http.StatusNotFound, nil
+	return rep.Status == http.StatusNotFound, nil
 }
 
 // inherited builds the ACL container gets in place of the one it inherits
@@ -347,8 +347,8 @@ func (h *Handler) inherited(ctx context.Context, root, container, aclIRI string)
 		if g != nil {
 			return inherit(g, c, aclIRI, container), nil
 		}
-		if rep.status != http.StatusNotFound {
-			return nil, refuse(http.StatusForbidden, "reading the ACL %s.acl answered %d", c, rep.status)
+		if rep.Status != http.StatusNotFound {
+			return nil, refuse(http.StatusForbidden, "reading the ACL %s.acl answered %d", c, rep.Status)
 		}
 	}
 	return nil, refuse(http.StatusUnprocessableEntity, "no ACL found above %s in this pod", container)

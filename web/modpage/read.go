@@ -1,7 +1,6 @@
 package modpage
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/naamio/naamio/rdf"
+	"github.com/naamio/naamio/web/ui"
 )
 
 // maxRead bounds what the page reads of one resource (a manifest, an
@@ -17,28 +17,9 @@ const maxRead = 1 << 20
 
 var errTooLarge = errors.New("modpage: resource too large")
 
-// reply is an in-process response of the LDP handler.
-type reply struct {
-	status int
-	header http.Header
-	body   bytes.Buffer
-	over   bool
-}
-
-func (r *reply) Header() http.Header { return r.header }
-func (r *reply) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-func (r *reply) Write(b []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	if r.body.Len()+len(b) > maxRead {
-		r.over = true
-		return 0, errTooLarge
-	}
-	return r.body.Write(b)
-}
+// reply is an in-process response of the LDP handler (at most maxRead
+// bytes of the body).
+type reply = ui.Recorder
 
 // get reads iri through the LDP handler in ctx (which carries the agent
 // the read is made as: WAC decides exactly as for that agent).
@@ -56,12 +37,8 @@ func (h *Handler) get(ctx context.Context, iri, accept string) (*reply, error) {
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
-	rep := &reply{header: http.Header{}}
-	h.cfg.LDP.ServeHTTP(rep, req)
-	if rep.status == 0 {
-		rep.status = http.StatusOK
-	}
-	if rep.over {
+	rep := ui.Serve(h.cfg.LDP, req, maxRead)
+	if rep.Truncated {
 		return nil, errTooLarge
 	}
 	return rep, nil
@@ -70,10 +47,10 @@ func (h *Handler) get(ctx context.Context, iri, accept string) (*reply, error) {
 // graph reads iri as N-Triples: nil with the status when it is not 200.
 func (h *Handler) graph(ctx context.Context, iri string) (*rdf.Graph, *reply, error) {
 	rep, err := h.get(ctx, iri, rdf.MediaNTriples)
-	if err != nil || rep.status != http.StatusOK {
+	if err != nil || rep.Status != http.StatusOK {
 		return nil, rep, err
 	}
-	g, err := rdf.Parse(&rep.body, rdf.MediaNTriples, iri, rdf.Limits{})
+	g, err := rdf.Parse(&rep.Body, rdf.MediaNTriples, iri, rdf.Limits{})
 	return g, rep, err
 }
 
@@ -84,7 +61,7 @@ func (h *Handler) members(ctx context.Context, container string) ([]string, int,
 		return nil, 0, err
 	}
 	if g == nil {
-		return nil, rep.status, nil
+		return nil, rep.Status, nil
 	}
 	var out []string
 	for _, t := range g.Match(rdf.NewIRI(container), rdf.NewIRI("http://www.w3.org/ns/ldp#contains"), rdf.Term{}) {

@@ -85,10 +85,10 @@ func (h *Handler) moduleView(ctx context.Context, iri, file string) moduleView {
 	switch {
 	case err != nil:
 		mv.Invalid = err.Error()
-	case rep.status != http.StatusOK:
-		mv.Invalid = "reading it answered " + http.StatusText(rep.status)
+	case rep.Status != http.StatusOK:
+		mv.Invalid = "reading it answered " + http.StatusText(rep.Status)
 	default:
-		m, err := modules.ParseManifest(rep.body.Bytes(), iri)
+		m, err := modules.ParseManifest(rep.Body.Bytes(), iri)
 		if err != nil {
 			mv.Invalid = strings.TrimPrefix(err.Error(), modules.ErrInvalid.Error()+": ")
 			break

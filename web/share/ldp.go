@@ -1,7 +1,6 @@
 package share
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 
@@ -12,32 +11,9 @@ import (
 // profile); larger bodies are cut and treated as unreadable.
 const maxRead = 1 << 20
 
-// recorder is the response of an in-process request to the LDP handler.
-type recorder struct {
-	hd     http.Header
-	status int
-	body   bytes.Buffer
-	cut    bool
-}
-
-func (r *recorder) Header() http.Header { return r.hd }
-
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	if r.body.Len()+len(b) > maxRead {
-		r.cut = true
-		return len(b), nil
-	}
-	return r.body.Write(b)
-}
+// recorder is the response of an in-process request to the LDP handler
+// (at most maxRead bytes of the body; Truncated past that).
+type recorder = ui.Recorder
 
 // asUser serves method on target by the LDP handler as webID: WAC decides
 // exactly as for a request that person made through the pages' client.
@@ -49,10 +25,5 @@ func (h *Handler) asUser(ctx context.Context, webID, method, target, accept stri
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
-	rec := &recorder{hd: http.Header{}}
-	h.ldp.ServeHTTP(rec, req)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	return rec, nil
+	return ui.Serve(h.ldp, req, maxRead), nil
 }

@@ -114,7 +114,7 @@ func (h *Handler) profileData(ctx context.Context, webID, pod, podURL, owner str
 		ed.Note = ntriples(g, me, iriNote)
 		ed.Photo = ntriples(g, me, iriHasPhoto, iriImg)
 	}
-	d.CanEdit = rec.status == http.StatusOK && strings.Contains(userModes(rec.hd.Get("WAC-Allow")), "write")
+	d.CanEdit = rec.Status == http.StatusOK && strings.Contains(userModes(rec.Hdr.Get("WAC-Allow")), "write")
 	pub, err := h.asUser(ctx, "", http.MethodGet, doc, "text/turtle")
 	if err != nil {
 		return nil, err
@@ -136,10 +136,10 @@ func (h *Handler) profileData(ctx context.Context, webID, pod, podURL, owner str
 }
 
 func parseProfile(rec *recorder, base string) *rdf.Graph {
-	if rec.status != http.StatusOK || rec.cut {
+	if rec.Status != http.StatusOK || rec.Truncated {
 		return nil
 	}
-	g, err := rdf.Parse(bytes.NewReader(rec.body.Bytes()), rdf.MediaTurtle, base, rdf.Limits{})
+	g, err := rdf.Parse(bytes.NewReader(rec.Body.Bytes()), rdf.MediaTurtle, base, rdf.Limits{})
 	if err != nil {
 		return nil
 	}

@@ -113,11 +113,11 @@ func (h *Handler) shareData(ctx context.Context, webID, target string) (*shareDa
 	if err != nil {
 		return nil, 0, err
 	}
-	if head.status == http.StatusNotFound {
+	if head.Status == http.StatusNotFound {
 		return nil, http.StatusNotFound, nil
 	}
-	control := strings.Contains(userModes(head.hd.Get("WAC-Allow")), "control")
-	aclURL := linkRel(head.hd, "acl", target)
+	control := strings.Contains(userModes(head.Hdr.Get("WAC-Allow")), "control")
+	aclURL := linkRel(head.Hdr, "acl", target)
 	if aclURL == "" {
 		aclURL = target + ".acl"
 	}
@@ -126,8 +126,8 @@ func (h *Handler) shareData(ctx context.Context, webID, target string) (*shareDa
 		return nil, 0, err
 	}
 	switch {
-	case own.status == http.StatusOK:
-	case own.status == http.StatusNotFound && control:
+	case own.Status == http.StatusOK:
+	case own.Status == http.StatusNotFound && control:
 	default:
 		return nil, http.StatusForbidden, nil
 	}
@@ -139,10 +139,10 @@ func (h *Handler) shareData(ctx context.Context, webID, target string) (*shareDa
 		ed.Owner = owner
 	}
 	var m *model
-	if own.status == http.StatusOK {
-		ed.ETag = own.hd.Get("ETag")
+	if own.Status == http.StatusOK {
+		ed.ETag = own.Hdr.Get("ETag")
 		m, err = h.modelOf(own, aclURL, target, container, "")
-		d.Turtle = own.body.String()
+		d.Turtle = own.Body.String()
 	} else {
 		d.Inherited, ed.Inherited = true, true
 		m, err = h.inherited(ctx, webID, target, container, d)
@@ -177,10 +177,10 @@ func (h *Handler) ownerOf(target string) (string, bool) {
 
 // modelOf parses an ACL response and reads its model.
 func (h *Handler) modelOf(rec *recorder, aclURL, target string, container bool, from string) (*model, error) {
-	if rec.cut {
+	if rec.Truncated {
 		return nil, errors.Join(errUnsupported, errors.New("the ACL is larger than the page reads"))
 	}
-	g, err := rdf.Parse(bytes.NewReader(rec.body.Bytes()), rdf.MediaTurtle, aclURL, rdf.Limits{})
+	g, err := rdf.Parse(bytes.NewReader(rec.Body.Bytes()), rdf.MediaTurtle, aclURL, rdf.Limits{})
 	if err != nil {
 		return nil, errors.Join(errUnsupported, err)
 	}
@@ -196,7 +196,7 @@ func (h *Handler) inherited(ctx context.Context, webID, target string, container
 		if err != nil {
 			return nil, err
 		}
-		aclURL := linkRel(head.hd, "acl", anc)
+		aclURL := linkRel(head.Hdr, "acl", anc)
 		if aclURL == "" {
 			aclURL = anc + ".acl"
 		}
@@ -204,7 +204,7 @@ func (h *Handler) inherited(ctx context.Context, webID, target string, container
 		if err != nil {
 			return nil, err
 		}
-		switch rec.status {
+		switch rec.Status {
 		case http.StatusOK:
 			d.From = anc
 			return h.modelOf(rec, aclURL, target, container, anc)
