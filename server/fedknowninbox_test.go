@@ -25,6 +25,12 @@ func TestOutboxAcceptUsesKnownInbox(t *testing.T) {
 	if st, body := p.post(t, e.inbox("alice"), follow); st != http.StatusAccepted {
 		t.Fatalf("Follow: %d %s", st, body)
 	}
+	// The inbox records the waiting Follow (with carl's inbox, from his
+	// actor) after its 202: only then does his server stop serving it.
+	waitFor(t, "the waiting Follow recorded", func() bool {
+		_, ok, err := e.s.fed.Relations().Pending(context.Background(), "alice", carl)
+		return err == nil && ok
+	})
 	p.mu.Lock()
 	delete(p.docs, "/users/carl")
 	p.mu.Unlock()
