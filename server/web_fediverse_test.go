@@ -17,9 +17,19 @@ import (
 // apiGet GETs u with a DPoP-bound token (none when tok is "").
 func apiGet(t *testing.T, u, tok string, key *testissuer.Key) (int, http.Header, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	return apiDo(t, http.MethodGet, u, "", "", tok, key)
+}
+
+// apiDo sends method to u (with body of type ctype when ctype is not "")
+// with a DPoP-bound token (none when tok is "") and decodes a JSON answer.
+func apiDo(t *testing.T, method, u, ctype, body, tok string, key *testissuer.Key) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
 	if tok != "" {
-		proof, err := key.Proof(http.MethodGet, strings.SplitN(u, "?", 2)[0], tok, time.Now())
+		proof, err := key.Proof(method, strings.SplitN(u, "?", 2)[0], tok, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -325,24 +335,8 @@ func TestFediverseAPI(t *testing.T) {
 // is "").
 func apiPost(t *testing.T, u, ctype, body, tok string, key *testissuer.Key) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(body))
-	req.Header.Set("Content-Type", ctype)
-	if tok != "" {
-		proof, err := key.Proof(http.MethodPost, strings.SplitN(u, "?", 2)[0], tok, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "DPoP "+tok)
-		req.Header.Set("DPoP", proof)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&m)
-	return resp.StatusCode, m
+	code, _, m := apiDo(t, http.MethodPost, u, ctype, body, tok, key)
+	return code, m
 }
 
 // The pages' own client (built in, http on an http base URL such as the
