@@ -143,36 +143,15 @@ func (s *Service) recipientInboxes(ctx context.Context, pod string, a map[string
 	return inboxes, nil
 }
 
-// knownInbox is where an actor pod's relations already know goes: a
-// follower's, a waiting follower's or a followed actor's shared inbox,
-// else its inbox ("" when it is none of these, or none was recorded). It spares a fetch, and delivers
-// the answer to a Follow even when the follower's server cannot serve its
-// actor right then.
+// knownInbox is where an actor pod's relations already know goes
+// (Relations.KnownInbox). It spares a fetch, and delivers the answer to a
+// Follow even when the follower's server cannot serve its actor right
+// then.
 func (s *Service) knownInbox(ctx context.Context, pod, actor string) (string, error) {
 	if len(actor) > MaxActorIRI {
 		return "", nil
 	}
-	f, ok, err := s.cfg.Relations.Follower(ctx, pod, actor)
-	if err != nil {
-		return "", err
-	}
-	if ok {
-		return firstOf(f.SharedInbox, f.Inbox), nil
-	}
-	// The owner's Accept may be delivered before its effect made the
-	// waiting Follow a follower (AcceptPending moves it atomically).
-	pf, ok, err := s.cfg.Relations.Pending(ctx, pod, actor)
-	if err != nil {
-		return "", err
-	}
-	if ok {
-		return firstOf(pf.SharedInbox, pf.Inbox), nil
-	}
-	g, ok, err := s.cfg.Relations.Following(ctx, pod, actor)
-	if err != nil || !ok {
-		return "", err
-	}
-	return firstOf(g.SharedInbox, g.Inbox), nil
+	return s.cfg.Relations.KnownInbox(ctx, pod, actor)
 }
 
 func firstOf(a, b string) string {

@@ -619,3 +619,45 @@ func (r *Relations) AcceptPending(ctx context.Context, pod, actor string) (Follo
 	})
 	return f, found, err
 }
+
+// KnownInbox is where the relations of pod already know actor's activities
+// go: a follower's, a waiting follower's or a followed actor's shared
+// inbox, else its inbox ("" when actor is none of these, or none was
+// recorded). The three records are read in one transaction: AcceptPending
+// moves a waiting Follow to the followers while the owner's Accept is
+// being delivered, and reads one by one could see it in neither place.
+func (r *Relations) KnownInbox(ctx context.Context, pod, actor string) (string, error) {
+	var keys [3]string
+	for i, p := range []string{prefFollower, prefPending, prefFollowing} {
+		k, err := relKey(p, pod, actor)
+		if err != nil {
+			return "", err
+		}
+		keys[i] = k
+	}
+	var inbox string
+	err := r.kv.Update(ctx, func(tx kv.Txn) error {
+		inbox = ""
+		for _, k := range keys {
+			b, err := tx.Get(k)
+			if errors.Is(err, kv.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			// Follower, PendingFollow and Followed all carry both.
+			var in struct {
+				Inbox       string `json:"inbox"`
+				SharedInbox string `json:"sharedInbox"`
+			}
+			if err := json.Unmarshal(b, &in); err != nil {
+				return fmt.Errorf("federation: record %s: %w", k, err)
+			}
+			inbox = firstOf(in.SharedInbox, in.Inbox)
+			return nil
+		}
+		return nil
+	})
+	return inbox, err
+}
