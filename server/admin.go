@@ -150,7 +150,17 @@ func (s *Server) adminRunCommand(w http.ResponseWriter, r *http.Request, slots c
 	}
 	b, _ := json.Marshal(exit)
 	_ = fw.frame(frameExit, b)
-	s.log.Info("admin command", "command", c.name, "ok", err == nil, "client_gone", fw.err != nil)
+	if fw.err != nil {
+		// The CLI went away (killed, interrupted, its connection cut)
+		// before the command finished: what it wrote is incomplete (a
+		// backup's FILE.partial). The operator sees it among the warnings;
+		// neither the arguments nor the command's error (it may quote
+		// them) are logged.
+		s.log.Warn("admin command aborted", "command", c.name, "ok", false,
+			"err", "the naamio command went away before it finished: its output is incomplete")
+		return
+	}
+	s.log.Info("admin command", "command", c.name, "ok", err == nil)
 }
 
 // frameWriter writes frames to the CLI, each flushed at once (progress

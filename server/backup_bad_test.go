@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -162,7 +165,8 @@ func TestBackupKill9(t *testing.T) {
 		t.Skip("spawns a child process")
 	}
 	cfg := loopbackConfig(t)
-	runServe(t, cfg, io.Discard)
+	var logs syncBuffer
+	runServe(t, cfg, &logs)
 	base := strings.TrimSuffix(cfg.BaseURL, "/")
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB: more than a pipe holds
 	if code, _, _ := httpDo(t, "PUT", base+"/big.bin", "application/octet-stream", big); code >= 300 {
@@ -213,6 +217,30 @@ func TestBackupKill9(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The server says, at warning level, that the backup was cut off
+	// because its CLI went away, and names no argument (a FILE name may be
+	// a secret's path; account create's arguments hold an email).
+	deadline = time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), `"msg":"admin command aborted"`) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	var aborted map[string]any
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, `"msg":"admin command aborted"`) {
+			if err := json.Unmarshal([]byte(line), &aborted); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if aborted == nil {
+		t.Fatalf("the server did not log the backup its killed CLI left: %s", logs.String())
+	}
+	if aborted["level"] != "WARN" || aborted["command"] != "backup" || !strings.Contains(fmt.Sprint(aborted["err"]), "went away") {
+		t.Errorf("the log of the aborted backup: %v", aborted)
+	}
+	if strings.Contains(logs.String(), file) {
+		t.Errorf("the log names the command's arguments: %s", logs.String())
+	}
 	os.Remove(file + ".partial")
 	if msg, err := backupCLI(t, "--data", cfg.DataDir, "-o", file); err != nil {
 		t.Fatalf("backup after the kill: %v %s", err, msg)
@@ -249,5 +277,200 @@ func TestMigrationBackupRestores(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if err := restore([]string{"--data", filepath.Join(t.TempDir(), "r"), names[0]}, &out, &errOut); err != nil {
 		t.Fatalf("restore: %v", err)
+	}
+}
+
+const backupServeEnv = "NAAMIO_TEST_BACKUP_SERVE"
+
+// TestBackupServeChild is the server process TestBackupServerKill9
+// kills: it serves the data directory (admin socket included) until it is
+// killed or its standard input closes (the parent test has gone).
+func TestBackupServeChild(t *testing.T) {
+	env := os.Getenv(backupServeEnv)
+	if env == "" {
+		t.Skip("run by TestBackupServerKill9")
+	}
+	f := strings.Split(env, "\n")
+	cfg := defaults()
+	cfg.Listen, cfg.BaseURL, cfg.DataDir = f[0], f[1], f[2]
+	cfg.DiskReserve = 0
+	cfg.OwnerWebID = "https://owner.example/profile/card#me"
+	runServe(t, cfg, io.Discard)
+	fmt.Println("SERVING")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// kill -9 of the SERVER in the middle of a backup the CLI streams through
+// its admin socket (issue 16 item 2; SECURITY row 56): the CLI fails with
+// a message saying the server stopped and FILE.partial is incomplete (no
+// panic, no FILE); restore refuses what FILE.partial holds as truncated;
+// the socket file the killed server left blocks neither an offline
+// command nor a new server on the same directory, which serves the data
+// written before and takes a whole backup that restores.
+func TestBackupServerKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a child process")
+	}
+	cfg := loopbackConfig(t)
+	base := strings.TrimSuffix(cfg.BaseURL, "/")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBackupServeChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), backupServeEnv+"="+cfg.Listen+"\n"+cfg.BaseURL+"\n"+cfg.DataDir)
+	childIn, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	childOut, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	t.Cleanup(func() {
+		childIn.Close()
+		if !killed {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			_ = cmd.Wait()
+		}
+	})
+	if sc := bufio.NewScanner(childOut); !func() bool {
+		for sc.Scan() {
+			if sc.Text() == "SERVING" {
+				return true
+			}
+		}
+		return false
+	}() {
+		t.Fatal("the server process did not start")
+	}
+	go func() { _, _ = io.Copy(io.Discard, childOut) }()
+	// 4 MiB of bodies: more than the server's buffer, the socket's and
+	// the FIFO's together hold, so the backup is surely mid-stream.
+	bodies := map[string][]byte{"/note.txt": []byte("written before the kill")}
+	for i := range 4 {
+		bodies[fmt.Sprintf("/big%d.bin", i)] = bytes.Repeat([]byte{byte('a' + i)}, 1<<20)
+	}
+	for p, b := range bodies {
+		if code, _, _ := httpDo(t, "PUT", base+p, "application/octet-stream", b); code >= 300 {
+			t.Fatalf("PUT %s: %d", p, code)
+		}
+	}
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "full")
+	if err := syscall.Mkfifo(file+".partial", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		stderr string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{err: fmt.Errorf("panic: %v", p)}
+			}
+		}()
+		var out, errOut bytes.Buffer
+		err := runCLI(lookupCommand("backup"), []string{"--data", cfg.DataDir, "-o", file}, nil, &out, &errOut)
+		done <- result{errOut.String(), err}
+	}()
+	fifo, err := os.Open(file + ".partial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 64<<10)
+	if _, err := io.ReadFull(fifo, head); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	killed = true
+	rest, _ := io.ReadAll(fifo) // what was on its way when the server died
+	fifo.Close()
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the CLI hangs after the server was killed")
+	}
+	if res.err == nil {
+		t.Fatal("backup succeeded although the server was killed in the middle")
+	}
+	msg := res.err.Error()
+	t.Logf("the CLI: %s", msg)
+	for _, want := range []string{"stopped answering before backup finished", file + ".partial is incomplete"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the CLI's error %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "panic") {
+		t.Errorf("the CLI panicked: %s", msg)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Fatalf("FILE exists after the server was killed: %v", err)
+	}
+	if _, err := os.Lstat(file + ".partial"); err != nil {
+		t.Fatalf("FILE.partial: %v", err)
+	}
+	partial := filepath.Join(tmp, "partial-copy")
+	os.WriteFile(partial, append(head, rest...), 0o600)
+	var out, errOut bytes.Buffer
+	if err := restore([]string{"--data", filepath.Join(tmp, "r"), partial}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("restore of the partial file (%d bytes): %v", len(head)+len(rest), err)
+	}
+	if _, err := os.Lstat(adminSocketPath(cfg.DataDir)); err != nil {
+		t.Fatalf("the killed server left no socket file, the test proves nothing about it: %v", err)
+	}
+	// The stale socket: an offline command neither hangs nor fails.
+	offline := filepath.Join(tmp, "offline")
+	offDone := make(chan error, 1)
+	go func() {
+		msg, err := backupCLI(t, "--data", cfg.DataDir, "-o", offline)
+		if err != nil {
+			err = fmt.Errorf("%w %s", err, msg)
+		}
+		offDone <- err
+	}()
+	select {
+	case err := <-offDone:
+		if err != nil {
+			t.Fatalf("offline backup beside the killed server's socket: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the offline backup hangs on the killed server's socket")
+	}
+	// A new server on the same directory: serves what was written, takes a
+	// whole backup through its own socket, which restores.
+	var logs syncBuffer
+	stop := runServe(t, cfg, &logs)
+	for p, b := range bodies {
+		if code, _, got := httpDo(t, "GET", base+p, "", nil); code != 200 || !bytes.Equal(got, b) {
+			t.Errorf("GET %s after the restart: %d, %d bytes", p, code, len(got))
+		}
+	}
+	os.Remove(file + ".partial")
+	if msg, err := backupCLI(t, "--data", cfg.DataDir, "-o", file); err != nil {
+		t.Fatalf("backup after the restart: %v %s", err, msg)
+	}
+	if !strings.Contains(logs.String(), `"command":"backup"`) {
+		t.Fatalf("the backup after the restart did not run in the new server: %s", logs.String())
+	}
+	stop()
+	for _, f := range []string{offline, file} {
+		dir := filepath.Join(tmp, "restored-"+filepath.Base(f))
+		if err := restore([]string{"--data", dir, f}, &out, &errOut); err != nil {
+			t.Fatalf("restore %s: %v", f, err)
+		}
+		cfg2 := cfg
+		cfg2.DataDir = dir
+		stop := runServe(t, cfg2, io.Discard)
+		for p, b := range bodies {
+			if code, _, got := httpDo(t, "GET", base+p, "", nil); code != 200 || !bytes.Equal(got, b) {
+				t.Errorf("%s restored: GET %s: %d, %d bytes", f, p, code, len(got))
+			}
+		}
+		stop()
 	}
 }
