@@ -12,7 +12,7 @@ import (
 	"github.com/naamio/naamio/idp/account"
 )
 
-// naamio account list and naamio account disable (issue 16 item 1), run
+// naamio account list, disable and enable (issue 16 item 1), run
 // by the running server through the admin socket or on a stopped one's
 // store (admincmd.go).
 
@@ -56,18 +56,28 @@ func parseAccountList(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.
 	}, nil
 }
 
-// parseAccountDisable is naamio account disable EMAIL.
-func parseAccountDisable(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+// parseAccountEmail parses the arguments of naamio account disable and
+// enable: one EMAIL.
+func parseAccountEmail(verb string, fs *flag.FlagSet, args []string, stderr io.Writer) (string, error) {
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return "", err
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprint(stderr, accountUsage)
-		return nil, errors.New("account disable: one EMAIL expected")
+		return "", fmt.Errorf("account %s: one EMAIL expected", verb)
 	}
 	email, err := account.NormalizeEmail(fs.Arg(0))
 	if err != nil {
-		return nil, fmt.Errorf("account disable: %w", err)
+		return "", fmt.Errorf("account %s: %w", verb, err)
+	}
+	return email, nil
+}
+
+// parseAccountDisable is naamio account disable EMAIL.
+func parseAccountDisable(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+	email, err := parseAccountEmail("disable", fs, args, stderr)
+	if err != nil {
+		return nil, err
 	}
 	return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
 		svc, err := env.accounts(ctx)
@@ -88,6 +98,50 @@ func parseAccountDisable(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr 
 			return fmt.Errorf("account disable %s: disabled, but revoking its tokens failed (run again): %w", email, err)
 		}
 		fmt.Fprintf(stdout, "disabled %s (pods %s stay)\n", email, strings.Join(a.Pods, ","))
+		return nil
+	}, nil
+}
+
+// parseAccountEnable is naamio account enable EMAIL: the way back from
+// account disable. The account logs in and starts sessions again; the
+// provider issues it tokens again once every authorization code issued
+// before it was disabled has expired (a minute past their life; at once
+// when it was disabled longer ago). What disabling revoked (sessions,
+// access tokens, grants) stays revoked. Enabling an enabled account
+// changes nothing and says so.
+func parseAccountEnable(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
+	email, err := parseAccountEmail("enable", fs, args, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
+		svc, err := env.accounts(ctx)
+		if err != nil {
+			return err
+		}
+		a, err := svc.ByEmail(ctx, email)
+		if err != nil {
+			return fmt.Errorf("account enable %s: %w", email, err)
+		}
+		changed, err := svc.Enable(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		// Also when nothing changed: an enable whose second step failed
+		// completes when run again.
+		from, err := env.reinstateAccount(ctx, a.ID)
+		if err != nil {
+			return fmt.Errorf("account enable %s: enabled, but the provider still refuses it tokens (run again): %w", email, err)
+		}
+		switch {
+		case !changed:
+			fmt.Fprintf(stdout, "%s is not disabled: nothing changed\n", email)
+		case time.Until(from) > 0:
+			fmt.Fprintf(stdout, "enabled %s: it can log in now; apps get tokens for it from %s (the sign-in codes issued before it was disabled expire then)\n",
+				email, from.UTC().Format("15:04:05Z"))
+		default:
+			fmt.Fprintf(stdout, "enabled %s: it can log in and apps get tokens for it again\n", email)
+		}
 		return nil
 	}, nil
 }

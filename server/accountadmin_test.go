@@ -20,9 +20,10 @@ func accountCLI(t *testing.T, dir string, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// Issue 16 item 1: naamio account list and naamio account disable on a
-// running server (admin socket) and offline. A disabled account's session
-// ends and it cannot log in; its pod keeps serving public data.
+// Issue 16 item 1: naamio account list, disable and enable on a running
+// server (admin socket) and offline. A disabled account's session ends and
+// it cannot log in; its pod keeps serving public data; enabled again, it
+// logs in (its old session stays ended).
 func TestAccountListDisable(t *testing.T) {
 	cfg := loopbackConfig(t)
 	dir := cfg.DataDir
@@ -91,29 +92,91 @@ func TestAccountListDisable(t *testing.T) {
 	if _, err := svc.Login(ctx, "bob@example.org", "correct horse battery", ""); err != nil {
 		t.Fatalf("bob's login: %v", err)
 	}
+	st.Close()
+
+	// naamio account enable: offline, alice logs in again (her old session
+	// stays ended); the running server enables bob, whom it disabled.
+	if out, err := accountCLI(t, dir, "enable", "alice@example.org"); err != nil || !strings.Contains(out, "enabled alice@example.org") {
+		t.Fatalf("account enable (offline): %q %v", out, err)
+	}
+	loginAs := func(email string) error {
+		t.Helper()
+		st, err := openStopped(dir, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		svc, err := openAccounts(ctx, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Session(ctx, sess); !errors.Is(err, account.ErrNoSession) {
+			t.Errorf("alice's session from before the disable, after enable: %v", err)
+		}
+		_, err = svc.Login(ctx, email, "correct horse battery", "")
+		return err
+	}
+	if err := loginAs("alice@example.org"); err != nil {
+		t.Fatalf("alice's login after enable: %v", err)
+	}
+	stop = runServe(t, cfg, io.Discard)
+	if out, err := accountCLI(t, dir, "disable", "bob@example.org"); err != nil || !strings.Contains(out, "disabled bob@example.org") {
+		t.Fatalf("account disable bob (running): %q %v", out, err)
+	}
+	if out, err := accountCLI(t, dir, "enable", "bob@example.org"); err != nil || !strings.Contains(out, "enabled bob@example.org") {
+		t.Fatalf("account enable (running): %q %v", out, err)
+	}
+	if out, err := accountCLI(t, dir, "enable", "alice@example.org"); err != nil || !strings.Contains(out, "alice@example.org is not disabled: nothing changed") {
+		t.Fatalf("account enable of an enabled account (running): %q %v", out, err)
+	}
+	if out, err := accountCLI(t, dir, "list"); err != nil || strings.Contains(out, "disabled") {
+		t.Fatalf("account list after enable: %q %v", out, err)
+	}
+	stop()
+	if err := loginAs("bob@example.org"); err != nil {
+		t.Fatalf("bob's login after enable: %v", err)
+	}
 }
 
-// Bad input to naamio account list / disable.
+// Bad input to naamio account list / disable / enable.
 func TestAccountListDisableBadInput(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := accountCLI(t, dir, "create", "--base-url", "http://127.0.0.1:1/", "--email", "a@example.org", "--pod", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{
-		{"list", "extra"},
-		{"disable"},
-		{"disable", "a@example.org", "b@example.org"},
-		{"disable", "not-an-email"},
-		{"disable", "<script>@x"},
-		{"disable", strings.Repeat("a", 5000) + "@example.org"},
-		{"disable", "nobody@example.org"},
-		{"disable", ""},
-	} {
+	bad := [][]string{{"list", "extra"}}
+	for _, verb := range []string{"disable", "enable"} {
+		for _, args := range [][]string{
+			{},
+			{"a@example.org", "b@example.org"},
+			{"not-an-email"},
+			{"<script>@x"},
+			{strings.Repeat("a", 5000) + "@example.org"},
+			{"nobody@example.org"},
+			{""},
+			{"--no-such-flag", "a@example.org"},
+		} {
+			bad = append(bad, append([]string{verb}, args...))
+		}
+	}
+	for _, args := range bad {
 		if out, err := accountCLI(t, dir, args...); err == nil {
 			t.Errorf("account %q accepted: %q", args, out)
 		}
 	}
 	if out, _ := accountCLI(t, dir, "list"); strings.Contains(out, "disabled") {
 		t.Fatalf("a bad disable disabled something: %q", out)
+	}
+	// A bad enable enables nothing.
+	if _, err := accountCLI(t, dir, "disable", "a@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range bad {
+		if args[0] == "enable" {
+			accountCLI(t, dir, args...)
+		}
+	}
+	if out, _ := accountCLI(t, dir, "list"); !strings.Contains(out, "disabled") {
+		t.Fatalf("a bad enable enabled something: %q", out)
 	}
 }

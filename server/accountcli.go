@@ -38,6 +38,11 @@ const accountUsage = `Usage (while the server runs, through its admin socket; el
       disable the account: it cannot log in or get tokens, its sessions
       end and its access tokens and grants are revoked at once (on a
       running server too). Its pods stay and keep serving what is public.
+  naamio account enable [--data DIR] EMAIL
+      enable a disabled account again: it can log in at once; apps get
+      tokens for it once the sign-in codes issued before it was disabled
+      have expired (at most two minutes after the disable). Enabling an
+      enabled account changes nothing.
 `
 
 // accountCommand is naamio account ARGS: the headless set-up of

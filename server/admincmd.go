@@ -121,6 +121,9 @@ type cmdEnv struct {
 	// refuses it new tokens (the running provider's revocations, whose
 	// in-memory set the resource server checks).
 	revokeAccount func(ctx context.Context, accountID string) error
+	// reinstateAccount lets the provider issue tokens again to an account
+	// revokeAccount revoked, and says from when.
+	reinstateAccount func(ctx context.Context, accountID string) (time.Time, error)
 }
 
 // offlineEnv is the environment of a command run on a stopped server's
@@ -168,6 +171,17 @@ func offlineEnv(st *badgerstore.Store) (*cmdEnv, error) {
 			}
 			return rv.RevokeAccount(ctx, accountID)
 		},
+		reinstateAccount: func(ctx context.Context, accountID string) (time.Time, error) {
+			tokens, err := st.KV(kv.Tokens)
+			if err != nil {
+				return time.Time{}, err
+			}
+			rv, err := op.NewRevocations(ctx, op.RevocationOptions{KV: tokens})
+			if err != nil {
+				return time.Time{}, err
+			}
+			return rv.ReinstateAccount(ctx, accountID)
+		},
 	}, nil
 }
 
@@ -189,8 +203,9 @@ func (s *Server) liveEnv(getenv func(string) string, accounts func(context.Conte
 			}
 			return op.ListKeys(ctx, tokens)
 		},
-		installed:     s.mods.Installed,
-		revokeAccount: s.id.op.RevokeAccount,
+		installed:        s.mods.Installed,
+		revokeAccount:    s.id.op.RevokeAccount,
+		reinstateAccount: s.id.op.ReinstateAccount,
 		forgetFederation: func(ctx context.Context, pod string) error {
 			records, err := s.store.KV(kv.Federation)
 			if err != nil {
@@ -227,6 +242,7 @@ func commands() []*command {
 		{name: "account reset-link", usage: accountUsage, parse: parseResetLink},
 		{name: "account list", usage: accountUsage, parse: parseAccountList},
 		{name: "account disable", usage: accountUsage, parse: parseAccountDisable},
+		{name: "account enable", usage: accountUsage, parse: parseAccountEnable},
 		{name: "pod release", usage: podUsage, parse: parsePodRelease},
 		{name: "pod lock", usage: podUsage, parse: parsePodLock(true)},
 		{name: "pod unlock", usage: podUsage, parse: parsePodLock(false)},

@@ -53,3 +53,21 @@ func (s *Service) Disable(ctx context.Context, accountID string) error {
 	}
 	return nil
 }
+
+// Enable enables a disabled account again (naamio account enable): its
+// password logs in again and sessions can start; its client credentials
+// are accepted again. The sessions that disabling ended stay ended. It
+// answers whether the account was disabled (false: nothing changed). The
+// tokens revoked when it was disabled stay revoked; letting the provider
+// issue it new ones is the caller's part (op.Revocations.ReinstateAccount).
+func (s *Service) Enable(ctx context.Context, accountID string) (changed bool, err error) {
+	_, err = s.update(ctx, accountID, func(rec *accountRecord) error {
+		changed = rec.Disabled
+		rec.Disabled = false
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("account: enable: %w", err)
+	}
+	return changed, nil
+}

@@ -74,4 +74,28 @@ func TestDisableAccount(t *testing.T) {
 		list[1].Disabled || len(list[0].Pods) != 1 {
 		t.Fatalf("List = %+v %v", list, err)
 	}
+
+	// Enable: alice logs in, starts sessions and uses her credential
+	// again; the session disabling ended stays ended.
+	if changed, err := s.Enable(ctx, a.ID); err != nil || !changed {
+		t.Fatalf("Enable = %v, %v", changed, err)
+	}
+	if _, err := s.Login(ctx, "alice@example.org", testPassword, "192.0.2.1"); err != nil {
+		t.Fatalf("login after enable: %v", err)
+	}
+	if _, err := s.NewSession(ctx, a.ID); err != nil {
+		t.Fatalf("new session after enable: %v", err)
+	}
+	if _, err := s.Session(ctx, sess); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("the session from before the disable, after enable: %v", err)
+	}
+	if _, _, err := s.CheckClientCredentials(ctx, credID, secret); err != nil {
+		t.Fatalf("client credentials after enable: %v", err)
+	}
+	if changed, err := s.Enable(ctx, a.ID); err != nil || changed {
+		t.Fatalf("Enable of an enabled account = %v, %v", changed, err)
+	}
+	if _, err := s.Enable(ctx, "no-such-id"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("enable unknown: %v", err)
+	}
 }

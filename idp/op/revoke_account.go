@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/naamio/naamio/kv"
@@ -68,7 +69,9 @@ var errRevokedOwner = errors.New("op: the account or credential was deleted")
 // Called before the account is deleted.
 func (rv *Revocations) RevokeAccount(ctx context.Context, accountID string) error {
 	// The marker outlives every code and refresh token issued before it.
-	if err := rv.kv.Put(ctx, goneAccountKey(accountID), []byte("1"), rv.refreshTTL+CodeTTL+time.Minute); err != nil {
+	// It holds the time of the revocation (ReinstateAccount reads it).
+	now := strconv.FormatInt(rv.now().Unix(), 10)
+	if err := rv.kv.Put(ctx, goneAccountKey(accountID), []byte(now), rv.refreshTTL+CodeTTL+time.Minute); err != nil {
 		return err
 	}
 	if err := rv.revokeIssued(ctx, accountID, func(issuedRecord) bool { return true }); err != nil {
@@ -88,6 +91,35 @@ func (rv *Revocations) RevokeAccount(ctx context.Context, accountID string) erro
 		}
 	}
 	return rv.forgetApps(ctx, accountID)
+}
+
+// ReinstateAccount lets an account revoked by RevokeAccount (a disabled
+// account, naamio account disable) be issued tokens again, once it is
+// enabled (naamio account enable): it answers from when. What the
+// revocation withdrew stays withdrawn: the access tokens stay revoked and
+// the grants (and their refresh tokens) dead; the codes issued before
+// it are refused for as long as they live (CodeTTL after the revocation,
+// plus a minute): until then the account's marker stays, and the account
+// gets no token. A marker older than that is removed at once. An account
+// never revoked is no error.
+func (rv *Revocations) ReinstateAccount(ctx context.Context, accountID string) (time.Time, error) {
+	now := rv.now()
+	v, err := rv.kv.Get(ctx, goneAccountKey(accountID))
+	if errors.Is(err, kv.ErrNotFound) {
+		return now, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	revoked := now // a marker without its time: as if revoked just now
+	if sec, err := strconv.ParseInt(string(v), 10, 64); err == nil && sec <= now.Unix() {
+		revoked = time.Unix(sec, 0)
+	}
+	from := revoked.Add(CodeTTL + time.Minute)
+	if !from.After(now) {
+		return now, rv.kv.Delete(ctx, goneAccountKey(accountID))
+	}
+	return from, rv.kv.Put(ctx, goneAccountKey(accountID), v, from.Sub(now))
 }
 
 // forgetApps removes the account's connected-app records (apps.go).
@@ -150,6 +182,12 @@ func (rv *Revocations) revokeIssued(ctx context.Context, accountID string, match
 // RevokeAccount is Revocations.RevokeAccount on the provider's revocations.
 func (p *Provider) RevokeAccount(ctx context.Context, accountID string) error {
 	return p.rev.RevokeAccount(ctx, accountID)
+}
+
+// ReinstateAccount is Revocations.ReinstateAccount on the provider's
+// revocations.
+func (p *Provider) ReinstateAccount(ctx context.Context, accountID string) (time.Time, error) {
+	return p.rev.ReinstateAccount(ctx, accountID)
 }
 
 // RevokeCredential is Revocations.RevokeCredential on the provider's

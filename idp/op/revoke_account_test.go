@@ -3,7 +3,9 @@ package op
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/naamio/naamio/kv"
 )
@@ -99,4 +101,58 @@ func TestSecurityRow59TokensDieWithAccountAndCredential(t *testing.T) {
 			}
 		}
 	})
+}
+
+// naamio account enable (issue 16 item 1): an account revoked when it was
+// disabled gets tokens again once re-enabled, but a code issued before the
+// revocation stays refused for the whole of its life, even when the
+// account is re-enabled at once: codes live CodeTTL, so the account's
+// marker outlives the last of them by a minute, and no longer.
+func TestReinstateAccount(t *testing.T) {
+	ctx := context.Background()
+	var store kv.KV
+	o := newTestOP(t, testWebID, func(opts *Options) { store = opts.KV })
+	reg := o.register(t, map[string]any{
+		"redirect_uris": []string{testRedirect}, "grant_types": []string{"authorization_code"},
+		"token_endpoint_auth_method": "none",
+	})
+	clientID := reg["client_id"].(string)
+	key := newKey(t)
+	codeForm := func() url.Values {
+		code, verifier := o.login(t, clientID, "openid webid")
+		return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {testRedirect},
+			"code_verifier": {verifier}, "client_id": {clientID}}
+	}
+	pending := codeForm()
+	if err := o.p.RevokeAccount(ctx, "acct-1"); err != nil {
+		t.Fatal(err)
+	}
+	// Re-enabled at once: the code issued before is still refused, and so
+	// is any token for a minute past the codes' life.
+	from, err := o.p.ReinstateAccount(ctx, "acct-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(from); d < CodeTTL || d > CodeTTL+2*time.Minute {
+		t.Errorf("tokens again in %v, want a little over CodeTTL (%v)", d, CodeTTL)
+	}
+	if st, _ := o.tokenCall(t, pending, key); st != 400 {
+		t.Errorf("code issued before the revocation, exchanged after the reinstatement: %d, want 400", st)
+	}
+	// Revoked long enough ago (every code of before has expired): the
+	// marker goes, and the account gets tokens at once.
+	old := strconv.FormatInt(time.Now().Add(-CodeTTL-2*time.Minute).Unix(), 10)
+	if err := store.Put(ctx, goneAccountKey("acct-1"), []byte(old), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if from, err := o.p.ReinstateAccount(ctx, "acct-1"); err != nil || time.Until(from) > 0 {
+		t.Fatalf("reinstated long after the revocation: tokens from %v (%v)", from, err)
+	}
+	if st, tok := o.tokenCall(t, codeForm(), key); st != 200 {
+		t.Errorf("a new code after the reinstatement: %d %v", st, tok)
+	}
+	// Reinstating an account never revoked is no error.
+	if _, err := o.p.ReinstateAccount(ctx, "acct-2"); err != nil {
+		t.Error(err)
+	}
 }
