@@ -326,6 +326,11 @@ func adminRun(ctx context.Context, dir string, c *command, args []string, stdin 
 	defer cl.CloseIdleConnections()
 	pr, pw := io.Pipe()
 	defer pw.Close()
+	// stdinErr: reading stdin failed (a directory named as the input
+	// file, an I/O error): the request's body ends with it, and the CLI
+	// says so rather than blaming the server.
+	var stdinErr error
+	stdinDone := make(chan struct{})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://naamio-admin/v1/run",
 		io.MultiReader(bytes.NewReader(append(head, '\n')), pr))
 	if err != nil {
@@ -347,10 +352,22 @@ func adminRun(ctx context.Context, dir string, c *command, args []string, stdin 
 	}
 	body := bufio.NewReader(resp.Body)
 	sent := false
+	cutOff := func(err error) error {
+		if sent {
+			select {
+			case <-stdinDone:
+				if stdinErr != nil {
+					return stdinErr
+				}
+			default:
+			}
+		}
+		return fmt.Errorf("the running server stopped answering before %s finished (it may or may not have taken effect): %w", c.name, err)
+	}
 	for {
 		var head [5]byte
 		if _, err := io.ReadFull(body, head[:]); err != nil {
-			return true, fmt.Errorf("the running server stopped answering before %s finished (it may or may not have taken effect): %w", c.name, err)
+			return true, cutOff(err)
 		}
 		n := binary.BigEndian.Uint32(head[1:])
 		if n > maxAdminFrame {
@@ -358,7 +375,7 @@ func adminRun(ctx context.Context, dir string, c *command, args []string, stdin 
 		}
 		p := make([]byte, n)
 		if _, err := io.ReadFull(body, p); err != nil {
-			return true, fmt.Errorf("the running server stopped answering before %s finished (it may or may not have taken effect): %w", c.name, err)
+			return true, cutOff(err)
 		}
 		switch head[0] {
 		case frameStdout:
@@ -370,7 +387,14 @@ func adminRun(ctx context.Context, dir string, c *command, args []string, stdin 
 		case frameStdin:
 			if !sent {
 				sent = true
-				go func() { _, err := io.Copy(pw, stdin); pw.CloseWithError(err) }()
+				go func() {
+					_, err := io.Copy(pw, stdin)
+					if err != nil && !errors.Is(err, io.ErrClosedPipe) {
+						stdinErr = fmt.Errorf("%s: reading its input: %w", c.name, err)
+					}
+					close(stdinDone) // before the request fails with it
+					pw.CloseWithError(err)
+				}()
 			}
 		case frameExit:
 			var exit adminExit

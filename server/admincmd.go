@@ -36,8 +36,11 @@ import (
 //   - a file named on the command line is opened by the CLI, not by the
 //     server (another working directory, and the server's permissions):
 //     an output file by naming its flag in command.outFlag (log -o FILE
-//     does; FILE.partial until the command succeeds); an input file
-//     (import FILE) has no such hook yet: the CLI would pass it as stdin;
+//     does; FILE.partial until the command succeeds); an input file by
+//     command.in, which finds it among the parsed arguments, a flag's
+//     value (backup --since PREVIOUS) or a positional argument (import
+//     POD FILE.tar): the CLI opens it and the command reads it as its
+//     standard input, wherever it runs;
 //   - it watches ctx: a CLI that goes away cancels it.
 
 // command is one naamio subcommand that works on a data directory.
@@ -53,15 +56,14 @@ type command struct {
 	// outFlag names the command's flag for an output file (-o FILE): the
 	// CLI writes the command's standard output there (runCLI).
 	outFlag string
-	// inFlag names the command's flag for an input file (backup --since
-	// PREVIOUS): the CLI opens it and passes it as the command's standard
-	// input (runCLI), so the server never opens the user's files.
-	inFlag string
-	// inFile, if set, names the command's input file among its parsed
-	// arguments ("" for standard input): the CLI opens it and sends it as
-	// the command's standard input (naamio import POD FILE.tar). It must
-	// be the last argument.
-	inFile func(fs *flag.FlagSet) string
+	// in, if set, names the command's input file among its parsed
+	// arguments ("" or "-": none, standard input as it is): a flag's value
+	// (inFlag: backup --since PREVIOUS) or a positional argument (import
+	// POD FILE.tar). The CLI opens it and passes it as the command's
+	// standard input (runCLI), running or offline alike, so the server
+	// never opens the user's files: the arguments it parses still name the
+	// file, and the command reads standard input, never the name.
+	in func(fs *flag.FlagSet) string
 	// liveOnly: only a running server runs it (naamio health --data).
 	liveOnly bool
 	// parse defines the command's flags on fs (--data is defined
@@ -253,9 +255,19 @@ func commands() []*command {
 		{name: "module status", usage: moduleUsage, parse: parseModule("status")},
 		{name: "module logs", usage: moduleUsage, parse: parseModule("logs")},
 		{name: "health", parse: parseHealth, liveOnly: true},
-		{name: "backup", usage: backupUsage, parse: parseBackup, outFlag: "o", inFlag: "since"},
+		{name: "backup", usage: backupUsage, parse: parseBackup, outFlag: "o", in: inFlag("since")},
 		{name: "export", usage: exportUsage, parse: parseExport, outFlag: "o"},
-		{name: "import", usage: importUsage, parse: parseImport, inFile: importInFile, create: true},
+		{name: "import", usage: importUsage, parse: parseImport, in: importInFile, create: true},
+	}
+}
+
+// inFlag is a command.in naming the value of the flag name.
+func inFlag(name string) func(fs *flag.FlagSet) string {
+	return func(fs *flag.FlagSet) string {
+		if f := fs.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
 	}
 }
 
@@ -283,7 +295,8 @@ func parseCommand(c *command, d cmdDefaults, args []string, stderr io.Writer) (r
 	return run, dir, out, err
 }
 
-// parseCommandIn is parseCommand also returning the value of c.inFlag.
+// parseCommandIn is parseCommand also returning c's input file (c.in;
+// "" if none).
 func parseCommandIn(c *command, d cmdDefaults, args []string, stderr io.Writer) (run cmdRun, dir, out, in string, err error) {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -294,9 +307,9 @@ func parseCommandIn(c *command, d cmdDefaults, args []string, stderr io.Writer) 
 			out = f.Value.String()
 		}
 	}
-	if c.inFlag != "" {
-		if f := fs.Lookup(c.inFlag); f != nil {
-			in = f.Value.String()
+	if c.in != nil && err == nil {
+		if in = c.in(fs); in == "-" {
+			in = ""
 		}
 	}
 	return run, *data, out, in, err
@@ -323,16 +336,6 @@ func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer
 		}
 		defer f.Close()
 		stdin = f
-	}
-	if c.inFile != nil {
-		if in := commandInFile(c, args); in != "" {
-			f, err := os.Open(in)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			stdin, args = f, args[:len(args)-1]
-		}
 	}
 	if outFile != "" {
 		f, ferr := os.OpenFile(outFile+".partial", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -368,21 +371,6 @@ func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer
 	}
 	env.tty = isTerminal(stderr)
 	return run(ctx, env, stdin, stdout, stderr)
-}
-
-// commandInFile is the input file c's arguments name ("" if none).
-func commandInFile(c *command, args []string) string {
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.String("data", "", "")
-	if _, err := c.parse(fs, offlineDefaults(), args, io.Discard); err != nil || len(args) == 0 {
-		return ""
-	}
-	in := c.inFile(fs)
-	if in != "" && in != args[len(args)-1] {
-		return ""
-	}
-	return in
 }
 
 // groupCommand runs "naamio GROUP SUB ...".

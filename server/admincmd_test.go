@@ -567,3 +567,61 @@ except (ConnectionResetError, BrokenPipeError):
 		t.Errorf("the server's own user: %s", got)
 	}
 }
+
+// The input files of the admin commands (command.in: backup --since
+// PREVIOUS, a flag; import POD FILE.tar, a positional argument) are opened
+// by the CLI, running or offline alike: a missing file or a directory is
+// refused with its name before anything runs, "-" is standard input; and
+// the server, sent a file name directly, never opens it: it asks the CLI
+// for standard input instead (issue 16 item 1).
+func TestAdminCommandInputFiles(t *testing.T) {
+	cfg := loopbackConfig(t)
+	dir := cfg.DataDir
+	tmp := t.TempDir()
+	missing := filepath.Join(tmp, "missing")
+	full := filepath.Join(tmp, "full")
+	var out, errOut bytes.Buffer
+	if code := mainWith([]string{"backup", "--data", dir, "-o", full}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("backup: %s", errOut.String())
+	}
+	check := func(mode string) {
+		t.Helper()
+		for _, tc := range []struct {
+			args  []string
+			stdin string
+			want  string
+		}{
+			{[]string{"backup", "--data", dir, "-o", filepath.Join(tmp, "x"), "--since", missing}, "", "no such file"},
+			{[]string{"backup", "--data", dir, "-o", filepath.Join(tmp, "x"), "--since", tmp}, "", "is a directory"},
+			{[]string{"backup", "--data", dir, "-o", filepath.Join(tmp, "x"), "--since", "-"}, "", "truncated"},
+			{[]string{"import", "--data", dir, "alice", missing}, "", "no such file"},
+			{[]string{"import", "--data", dir, "alice", tmp}, "", "is a directory"},
+			{[]string{"import", "--data", dir, "alice", "-"}, "<script>not a tar</script>", "import"},
+			{[]string{"import", "--data", dir, "alice", full}, "", "import"}, // a backup is no tar
+		} {
+			var out, errOut bytes.Buffer
+			code := mainWith(tc.args, strings.NewReader(tc.stdin), &out, &errOut)
+			if code == 0 || !strings.Contains(errOut.String(), tc.want) {
+				t.Errorf("%s: %q: %d %q, want an error with %q", mode, tc.args, code, errOut.String(), tc.want)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(tmp, "x")); !os.IsNotExist(err) {
+			t.Errorf("%s: a refused backup left its file: %v", mode, err)
+		}
+	}
+	check("offline")
+	runServe(t, cfg, io.Discard)
+	check("running")
+	if code := mainWith([]string{"backup", "--data", dir, "-o", filepath.Join(tmp, "inc"), "--since", full}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("backup --since a good file, running: %s", errOut.String())
+	}
+	for _, req := range []string{
+		`{"command":"backup","args":["--since","` + full + `"]}`,
+		`{"command":"import","args":["alice","` + full + `"]}`,
+	} {
+		_, body := adminPost(t, dir, strings.NewReader(req+"\n"))
+		if !strings.HasPrefix(body, string([]byte{frameStdin, 0, 0, 0, 0})) {
+			t.Errorf("%s: the server did not ask for standard input first: %q", req, body)
+		}
+	}
+}

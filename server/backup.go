@@ -87,7 +87,7 @@ func parseBackup(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Write
 		var prev *backupInfo
 		if incremental {
 			// The CLI opened PREVIOUS and passes it as standard input
-			// (command.inFlag): it is read whole, which verifies it.
+			// (command.in): it is read whole, which verifies it.
 			info, err := readBackup(stdin, nil)
 			if err != nil {
 				return fmt.Errorf("backup --since: the previous backup: %w", err)
@@ -199,8 +199,16 @@ var errBackupTruncated = errors.New("the file is truncated (no end record and ch
 // readBackup reads and verifies a backup file, calling put (if not nil)
 // with each key. Nothing it hands put may be trusted before it returns
 // without error: the checksum is checked at the end.
-func readBackup(r io.Reader, put func(badgerstore.BackupKV) error) (backupInfo, error) {
-	raw := bufio.NewReaderSize(r, 256<<10)
+func readBackup(r io.Reader, put func(badgerstore.BackupKV) error) (_ backupInfo, err error) {
+	// A read that fails (a directory, an I/O error) is that error, not a
+	// truncated file.
+	er := &readErr{r: r}
+	defer func() {
+		if errors.Is(err, errBackupTruncated) && er.err != nil {
+			err = er.err
+		}
+	}()
+	raw := bufio.NewReaderSize(er, 256<<10)
 	br := &hashReader{br: raw, h: sha256.New()}
 	var info backupInfo
 	magic := make([]byte, len(backupMagic))
@@ -312,6 +320,20 @@ func readBackup(r io.Reader, put func(badgerstore.BackupKV) error) (backupInfo, 
 			}
 		}
 	}
+}
+
+// readErr remembers the first error of r other than io.EOF.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // hashReader hashes every byte read through it.

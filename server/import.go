@@ -129,7 +129,7 @@ func importForAccount(ctx context.Context, env *cmdEnv, im *importer, name, emai
 	return err
 }
 
-// importInFile is the CLI's hook for import's FILE argument: the CLI
+// importInFile is import's command.in, its FILE argument: the CLI
 // opens it (not the server) and passes it as standard input.
 func importInFile(fs *flag.FlagSet) string {
 	if fs.NArg() == 2 && fs.Arg(1) != "-" {
