@@ -298,10 +298,24 @@ func parseCommand(c *command, d cmdDefaults, args []string, stderr io.Writer) (r
 // parseCommandIn is parseCommand also returning c's input file (c.in;
 // "" if none).
 func parseCommandIn(c *command, d cmdDefaults, args []string, stderr io.Writer) (run cmdRun, dir, out, in string, err error) {
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
-	run, err = c.parse(fs, d, args, stderr)
+	newFlags := func(out io.Writer) (*flag.FlagSet, *string) {
+		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		fs.SetOutput(out)
+		fs.Usage = func() {
+			fmt.Fprint(out, c.usage)
+			fmt.Fprintf(out, "Flags of naamio %s (before or after the other arguments; -- ends them):\n", c.name)
+			fs.PrintDefaults()
+		}
+		return fs, fs.String("data", envOr("NAAMIO_DATA", "./data"), "data directory (env NAAMIO_DATA)")
+	}
+	// The command's flags, defined by a first parse of no arguments, tell
+	// which flags take a value: the flags are moved before the other
+	// arguments (naamio export POD -o FILE.tar), as the flag package
+	// stops at the first argument that is not a flag.
+	defs, _ := newFlags(io.Discard)
+	_, _ = c.parse(defs, d, nil, io.Discard)
+	fs, data := newFlags(stderr)
+	run, err = c.parse(fs, d, flagsFirst(defs, args), stderr)
 	if c.outFlag != "" {
 		if f := fs.Lookup(c.outFlag); f != nil {
 			out = f.Value.String()
@@ -313,6 +327,48 @@ func parseCommandIn(c *command, d cmdDefaults, args []string, stderr io.Writer) 
 		}
 	}
 	return run, *data, out, in, err
+}
+
+// flagsFirst returns args with the flags of fs (and their values) moved
+// before the other arguments, in their order. "--" ends the flags: what
+// follows stays an argument. A lone "-" is an argument (standard input).
+// A last flag missing its value leaves args as they are.
+func flagsFirst(fs *flag.FlagSet, args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // flag.Parse says it is not defined
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 == len(args) {
+			// A flag without its value: left where it is, so that it
+			// takes no "--" for its value; the command says what is wrong.
+			return args
+		}
+		i++
+		flags = append(flags, args[i])
+	}
+	if len(rest) == 0 {
+		return flags
+	}
+	return append(append(flags, "--"), rest...)
 }
 
 // runCLI is a command as the CLI runs it: through the running server's

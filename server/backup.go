@@ -52,7 +52,8 @@ const (
 `
 	restoreUsage = `Usage: naamio restore --data NEWDIR FULL [INCREMENTAL...]
   Rebuilds a data directory from a full backup and the incremental
-  backups taken after it, in order. NEWDIR must be empty or absent.
+  backups taken after it, in order. NEWDIR must be empty or absent
+  (default ./data, env NAAMIO_DATA); a restore never overwrites data.
 `
 )
 

@@ -20,15 +20,19 @@ import (
 func restore(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, restoreUsage) }
-	data := fs.String("data", "", "the new data directory (must be empty or absent)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, restoreUsage)
+		fmt.Fprintln(stderr, "Flags of naamio restore:")
+		fs.PrintDefaults()
+	}
+	data := fs.String("data", envOr("NAAMIO_DATA", "./data"), "the new data directory, empty or absent (env NAAMIO_DATA)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	files := fs.Args()
 	if *data == "" || len(files) == 0 {
 		fs.Usage()
-		return errors.New("restore: --data NEWDIR and at least one backup file are needed")
+		return errors.New("restore: at least one backup file is needed")
 	}
 	if entries, err := os.ReadDir(*data); err == nil && len(entries) > 0 {
 		return fmt.Errorf("restore: %s is not empty: restore only into a new or empty directory", *data)

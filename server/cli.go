@@ -35,8 +35,9 @@ the directory itself when no server runs:
   naamio acl set PATH < acl.ttl     replace an ACL (the owner's way back in)
   naamio account create             create an account with a pod and print its WebID
   naamio account reset-link         print a single-use password-reset link for an account
-  naamio account list               list the accounts (email, WebIDs, pods, disabled)
+  naamio account list               list the accounts (email, pods, admin, disabled, created)
   naamio account disable EMAIL      refuse the account's log-ins and tokens (its pods keep serving public data)
+  naamio account enable EMAIL       let a disabled account log in and get tokens again
   naamio pod release NAME           free a deleted account's pod name, removing its old WebID from every ACL
   naamio pod quota NAME [SIZE|default]  show or set a pod's storage quota
   naamio pod lock|unlock NAME       make Follow requests to the pod owner's ActivityPub account wait for approval, or not
@@ -48,6 +49,9 @@ the directory itself when no server runs:
   naamio import POD FILE.tar        such a tar into a new or empty pod
 
   naamio restore --data NEWDIR FULL [INCREMENTAL...]  rebuild a data directory from backups
+                                    (NEWDIR: new or empty; default ./data, env NAAMIO_DATA)
+
+Flags may come before or after the other arguments; naamio COMMAND -h lists a command's flags.
 `
 
 // Main runs the command line and returns the process exit code.
