@@ -435,6 +435,11 @@ func groupCommand(group string, args []string, stdin io.Reader, stdout, stderr i
 		if c := lookupCommand(group + " " + args[0]); c != nil {
 			return runCLI(c, args[1:], stdin, stdout, stderr)
 		}
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			fmt.Fprint(stdout, commandGroups[group])
+			return flag.ErrHelp // exit 0, as naamio -h
+		}
 	}
 	fmt.Fprint(stderr, commandGroups[group])
 	var subs []string

@@ -58,6 +58,19 @@ func TestCLIContract(t *testing.T) {
 		}
 	}
 
+	// naamio GROUP -h: the group's usage on standard output, exit 0.
+	for group := range commandGroups {
+		var out, errOut bytes.Buffer
+		if code := mainWith([]string{group, "-h"}, nil, &out, &errOut); code != 0 || out.String() != commandGroups[group] {
+			t.Errorf("naamio %s -h: %d %q %q", group, code, out.String(), errOut.String())
+		}
+		for _, c := range commands() {
+			if sub, ok := strings.CutPrefix(c.name, group+" "); ok && !strings.Contains(out.String(), "naamio "+group+" "+sub) {
+				t.Errorf("naamio %s -h does not describe %s", group, c.name)
+			}
+		}
+	}
+
 	// --data DIR, default ./data, env NAAMIO_DATA.
 	for _, c := range commands() {
 		if c.liveOnly {
