@@ -112,7 +112,7 @@ func exportPod(ctx context.Context, env *cmdEnv, loc *ldp.Locator, name string, 
 	startSeq := env.store.LastSeq()
 	tw := tar.NewWriter(w)
 	e := &exporter{st: env.store, out: tarArchive{tw}, root: root, modTime: time.Now().UTC().Truncate(time.Second),
-		progress: env.progress(stderr, 0)}
+		progress: env.progress(stderr, env.store.PodUsage(name).Used, "resources")}
 	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header",
 		PAXRecords: map[string]string{exportRootRecord: loc.IRI(root)}}); err != nil {
 		return err
