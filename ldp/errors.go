@@ -1,6 +1,7 @@
 package ldp
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"os"
@@ -9,6 +10,11 @@ import (
 	"github.com/naamio/naamio/auth"
 	"github.com/naamio/naamio/rdf"
 )
+
+// StatusClientClosedRequest is the status recorded for a request whose
+// client went away before it was answered (nginx's 499; not sent to
+// anyone).
+const StatusClientClosedRequest = 499
 
 // statusFor is the one mapping from errors to HTTP statuses in this package.
 func statusFor(err error) int {
@@ -76,6 +82,16 @@ func clientBodyStatus(err error) int {
 // describing the error); a 5xx logs the full error and tells the client
 // only the status text.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && errors.Is(r.Context().Err(), context.Canceled) {
+		// The client went away (closed its connection, or its HTTP/2
+		// stream) while the request waited: nobody reads an answer, and it
+		// is not a server failure. The status is recorded as 499, the
+		// "client closed request" of proxies' logs, so that the access log
+		// and the metrics count it as the client's doing, not as a 5xx.
+		// Whatever had not committed is not written.
+		w.WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	code := statusFor(err)
 	if code == http.StatusNotModified {
 		w.WriteHeader(code)

@@ -3,6 +3,7 @@ package ldp_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -44,5 +45,44 @@ func TestProblemsReachTheSink(t *testing.T) {
 	}
 	if got[0].Kind.String() != "access denied: no usable ACL" {
 		t.Errorf("kind in words = %q", got[0].Kind.String())
+	}
+}
+
+// A client that goes away while its request waits (here: its context is
+// cancelled before the write commits) is not a server failure: the
+// request is recorded as 499 (client closed request, as proxies count
+// it), no 5xx reaches the operator's log or the 5xx metrics, and nothing
+// is written. Before, a load tool stopping at its deadline left "request
+// failed … context canceled" errors and 5xx counts behind.
+func TestClientGoneIsNotAFailure(t *testing.T) {
+	const base = "http://pod.example/"
+	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	var mu sync.Mutex
+	var got []ldp.Problem
+	h := ldptest.PublicHandler(t, st, res, ldp.Config{BaseURL: base, Problems: func(_ context.Context, p ldp.Problem) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, p)
+	}})
+	for _, method := range []string{"PUT", "GET", "DELETE", "POST"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequest(method, base+"gone.txt", strings.NewReader("x")).WithContext(ctx)
+		req.Header.Set("Content-Type", "text/plain")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 499 || rec.Body.Len() != 0 {
+			t.Errorf("%s by a client gone = %d %q, want 499 and no body", method, rec.Code, rec.Body.String())
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", base+"gone.txt", nil))
+	if rec.Code != 404 {
+		t.Errorf("GET after the cancelled PUT = %d, want 404", rec.Code)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 0 {
+		t.Fatalf("problems = %+v, want none", got)
 	}
 }

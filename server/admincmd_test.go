@@ -493,7 +493,7 @@ func TestAdminProgress(t *testing.T) {
 	} {
 		clock = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 		var buf bytes.Buffer
-		p := (&cmdEnv{tty: tc.tty, now: now}).progress(&buf, 10e6)
+		p := (&cmdEnv{tty: tc.tty, now: now}).progress(&buf, 10e6, "resources")
 		p.Update(0, 0) // not yet a second
 		clock = clock.Add(2 * time.Second)
 		p.Update(2e6, 20)
@@ -507,10 +507,10 @@ func TestAdminProgress(t *testing.T) {
 	}
 	clock = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	var buf bytes.Buffer
-	p := (&cmdEnv{now: now}).progress(&buf, 0)
+	p := (&cmdEnv{now: now}).progress(&buf, 0, "keys")
 	clock = clock.Add(11 * time.Second)
 	p.Update(1500, 3)
-	if want := "1.5 kB, 3 resources, 136 B/s\n"; buf.String() != want {
+	if want := "1.5 kB, 3 keys, 136 B/s\n"; buf.String() != want {
 		t.Errorf("plain, total unknown: %q, want %q", buf.String(), want)
 	}
 }

@@ -8,8 +8,9 @@ import (
 )
 
 // progress reports a long command's progress (backup, export, import:
-// issue 16 item 1) on its standard error: bytes and resources done, the
-// rate and, when the total is known, the time left. On a terminal it
+// issue 16 item 1) on its standard error: bytes and items done (resources
+// for export and import, the store's keys for a backup), the rate and,
+// when the total is known or estimated, the time left. On a terminal it
 // rewrites one line every second; otherwise (a log, a pipe) it writes a
 // plain line every progressPlainEvery. A command makes one with
 // cmdEnv.progress, calls Update as it goes and Done at the end.
@@ -17,6 +18,7 @@ type progress struct {
 	w     io.Writer
 	tty   bool
 	total int64 // bytes expected, 0 if unknown
+	unit  string
 	start time.Time
 	last  time.Time
 	now   func() time.Time
@@ -27,34 +29,36 @@ const (
 	progressPlainEvery = 10 * time.Second
 )
 
-// progress starts reporting on stderr; totalBytes is 0 when unknown.
-func (env *cmdEnv) progress(stderr io.Writer, totalBytes int64) *progress {
+// progress starts reporting on stderr; totalBytes is 0 when unknown (an
+// estimate is fine: no time left is shown once it is passed); unit names
+// what the command counts ("resources", "keys").
+func (env *cmdEnv) progress(stderr io.Writer, totalBytes int64, unit string) *progress {
 	now := time.Now
 	if env.now != nil {
 		now = env.now
 	}
 	t := now()
-	return &progress{w: stderr, tty: env.tty, total: totalBytes, start: t, last: t, now: now}
+	return &progress{w: stderr, tty: env.tty, total: totalBytes, unit: unit, start: t, last: t, now: now}
 }
 
-// Update reports bytes and resources done so far, if it is time to.
-func (p *progress) Update(bytes, resources int64) {
+// Update reports bytes and items done so far, if it is time to.
+func (p *progress) Update(bytes, items int64) {
 	every := progressPlainEvery
 	if p.tty {
 		every = progressTTYEvery
 	}
 	if t := p.now(); t.Sub(p.last) >= every {
 		p.last = t
-		p.print(bytes, resources, false)
+		p.print(bytes, items, false)
 	}
 }
 
 // Done reports the final figures.
-func (p *progress) Done(bytes, resources int64) { p.print(bytes, resources, true) }
+func (p *progress) Done(bytes, items int64) { p.print(bytes, items, true) }
 
-func (p *progress) print(bytes, resources int64, done bool) {
+func (p *progress) print(bytes, items int64, done bool) {
 	elapsed := p.now().Sub(p.start)
-	line := fmt.Sprintf("%s, %d resources", humanBytes(bytes), resources)
+	line := fmt.Sprintf("%s, %d %s", humanBytes(bytes), items, p.unit)
 	if secs := elapsed.Seconds(); secs > 0 {
 		rate := float64(bytes) / secs
 		line += fmt.Sprintf(", %s/s", humanBytes(int64(rate)))

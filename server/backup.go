@@ -116,7 +116,14 @@ func writeBackup(ctx context.Context, env *cmdEnv, prev *backupInfo, w io.Writer
 	}
 	bw.write([]byte(backupMagic))
 	bw.write(append(head, '\n'))
-	p := env.progress(stderr, 0)
+	// A full backup writes about the bodies stored, plus every key: the
+	// store's accounting of bodies estimates it (no estimate for an
+	// incremental, which writes only what changed).
+	var estimate int64
+	if prev == nil {
+		estimate = env.store.Usage().Used
+	}
+	p := env.progress(stderr, estimate, "keys")
 	var keys int64
 	upto, err := env.store.Backup(ctx, h.Since, func(kvs []badgerstore.BackupKV) error {
 		for _, kv := range kvs {

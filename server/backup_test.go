@@ -111,8 +111,8 @@ func TestBackupUnderWritesRestoresPointInTimeRow56(t *testing.T) {
 	waitWritten(during + 5)
 	stopW.Store(true)
 	wg.Wait()
-	if !strings.Contains(errOut.String(), "done in") {
-		t.Errorf("no progress report: %q", errOut.String())
+	if !strings.Contains(errOut.String(), "done in") || !strings.Contains(errOut.String(), " keys, ") {
+		t.Errorf("no progress report counting keys: %q", errOut.String())
 	}
 	if _, err := os.Stat(file + ".partial"); !os.IsNotExist(err) {
 		t.Errorf("FILE.partial left after a successful backup: %v", err)

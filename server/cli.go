@@ -110,13 +110,9 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	applyMemoryLimit(cfg.MemoryLimit, os.Getenv("GOMEMLIMIT"), log)
-	s, err := New(cfg, log)
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	return s.Serve(ctx)
+	return runServer(ctx, cfg, log) // recovering.go
 }
 
 // applyMemoryLimit sets the runtime's soft memory limit. It keeps a small

@@ -512,3 +512,7 @@ func checkDataBrowser(browser, mashlib string, base *url.URL) error {
 	}
 	return nil
 }
+
+// tlsEnabled says whether the server serves HTTPS itself (--tls-acme or
+// --tls-cert).
+func (c Config) tlsEnabled() bool { return len(c.TLSACME) > 0 || c.TLSCert != "" }

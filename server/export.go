@@ -61,21 +61,29 @@ type archive interface {
 	file(name, contentType string, m ldp.Meta, body io.Reader) error
 }
 
-type tarArchive struct{ tw *tar.Writer }
+type tarArchive struct {
+	tw      *tar.Writer
+	rootIRI string // the exported pod's root IRI, recorded on "./"
+}
 
 func (a tarArchive) dir(name, own string, mod time.Time) error {
-	hdr := &tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o755, ModTime: mod}
+	hdr := &tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o755, ModTime: mod, PAXRecords: map[string]string{}}
+	if name == "./" {
+		hdr.PAXRecords[exportRootRecord] = a.rootIRI
+	}
 	// The container's own triples (the pod root's pim:Storage, ...): CSS
 	// keeps a container's triples in its .meta; here they stay apart from
 	// the description resource, in a record of the directory's entry.
 	if own != "" {
-		hdr.PAXRecords = map[string]string{exportBodyRecord: own}
+		hdr.PAXRecords[exportBodyRecord] = own
 	}
 	return a.tw.WriteHeader(hdr)
 }
 
 func (a tarArchive) file(name, ct string, m ldp.Meta, body io.Reader) error {
-	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: m.Size, ModTime: m.Modified.UTC(),
+	// Whole seconds, as Last-Modified gives them: a finer time made tar
+	// call a file written a moment ago "in the future".
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: m.Size, ModTime: m.Modified.UTC().Truncate(time.Second),
 		PAXRecords: map[string]string{exportTypeRecord: ct}}
 	if err := a.tw.WriteHeader(hdr); err != nil {
 		return err
@@ -111,12 +119,8 @@ func exportPod(ctx context.Context, env *cmdEnv, loc *ldp.Locator, name string, 
 	}
 	startSeq := env.store.LastSeq()
 	tw := tar.NewWriter(w)
-	e := &exporter{st: env.store, out: tarArchive{tw}, root: root, modTime: time.Now().UTC().Truncate(time.Second),
-		progress: env.progress(stderr, 0)}
-	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header",
-		PAXRecords: map[string]string{exportRootRecord: loc.IRI(root)}}); err != nil {
-		return err
-	}
+	e := &exporter{st: env.store, out: tarArchive{tw: tw, rootIRI: loc.IRI(root)}, root: root, modTime: time.Now().UTC().Truncate(time.Second),
+		progress: env.progress(stderr, env.store.PodUsage(name).Used, "resources")}
 	if err := e.container(ctx, root); err != nil {
 		return err
 	}

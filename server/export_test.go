@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -178,6 +179,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	stopA()
 	names := tarNames(t, file)
+	untarQuietly(t, file)
 	for _, n := range []string{"./", ".acl", "profile/", "profile/card$.ttl", "photos/", "photos/.acl", "photos/.meta",
 		"photos/beach.png", "photos/sunset$.png", "notes$.txt", "notes.acl", "notes.meta", "blob$.unknown",
 		"my file.txt", "weird$.txt$.txt", "slash%2Fname$.txt", "a/", "a/b/", "a/b/data.ttl", "a/b/page.html"} {
@@ -281,7 +283,9 @@ func tarOf(t *testing.T, entries ...tarEntry) []byte {
 		if h.Typeflag == tar.TypeReg && h.Size == 0 {
 			h.Size = int64(len(e.body))
 		}
-		h.Mode = 0o644
+		if h.Typeflag != tar.TypeXGlobalHeader {
+			h.Mode = 0o644
+		}
 		if err := tw.WriteHeader(&h); err != nil {
 			t.Fatal(err)
 		}
@@ -340,6 +344,33 @@ func TestImportCSSTree(t *testing.T) {
 	}
 	if !strings.Contains(got[".acl"], "<ROOT/profile/card#me>") {
 		t.Errorf("the ACL's agent was not moved to the new root: %q", got[".acl"])
+	}
+}
+
+// A tar written by an earlier naamio recorded the pod's root in a global
+// header and the exact types and a container's own triples under NAAMIO.*
+// keywords (GNU tar warned about each): import still reads them.
+func TestImportOlderRecords(t *testing.T) {
+	cfg := loopbackConfig(t)
+	t.Setenv("NAAMIO_BASE_URL", cfg.BaseURL)
+	old := "http://old.example/alice/"
+	data := tarOf(t,
+		tarEntry{hdr: tar.Header{Name: "pax_global_header", Typeflag: tar.TypeXGlobalHeader, PAXRecords: map[string]string{"NAAMIO.podRoot": old}}},
+		tarEntry{hdr: tar.Header{Name: "./", Typeflag: tar.TypeDir, PAXRecords: map[string]string{"NAAMIO.containerBody": `<` + old + `> a <http://www.w3.org/ns/pim/space#Storage> .`}}},
+		tarEntry{hdr: tar.Header{Name: "./notes$.txt", PAXRecords: map[string]string{"NAAMIO.contentType": "text/plain; charset=iso-8859-1"}}, body: "caf\xe9"},
+		tarEntry{hdr: tar.Header{Name: "./card$.ttl"}, body: `<` + old + `card#me> a <http://xmlns.com/foaf/0.1/Person> .`},
+	)
+	if r := importBytes(t, cfg.DataDir, data); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	got := podState(t, cfg.DataDir, cfg.BaseURL+"alice/")
+	for k, w := range map[string]string{
+		"notes": "text/plain; charset=iso-8859-1\ncaf\xe9",
+		"card":  "text/turtle\n<ROOT/card#me> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://xmlns.com/foaf/0.1/Person> .\n",
+	} {
+		if got[k] != w {
+			t.Errorf("%s: got %q, want %q", k, got[k], w)
+		}
 	}
 }
 
@@ -492,5 +523,25 @@ func TestImportPlaceholderACLWhileRunning(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("after the import, %s: %d, want %d (placeholders left?)", path, resp.StatusCode, want)
 		}
+	}
+}
+
+// untarQuietly unpacks file with the system's tar, as an operator moving a
+// pod to CSS does (tar -x into its data folder), and fails on anything it
+// says: GNU tar warned "Ignoring unknown extended header keyword" for each
+// file when the exact content types were records of our own naming.
+func untarQuietly(t *testing.T, file string) {
+	t.Helper()
+	tarPath, err := exec.LookPath("tar")
+	if err != nil {
+		t.Fatalf("no tar on this machine: %v", err)
+	}
+	dir := t.TempDir()
+	out, err := exec.Command(tarPath, "-x", "-f", file, "-C", dir).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("tar -x: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "notes$.txt")); err != nil || len(b) == 0 {
+		t.Fatalf("unpacked notes$.txt: %q %v", b, err)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"archive/tar"
 	"mime"
 	"regexp"
 	"strings"
@@ -53,15 +54,33 @@ var typeExts = map[string]string{
 
 const unknownExt = "unknown"
 
-// exportTypeRecord is the PAX record of a file's exact content type
-// (parameters included), and exportRootRecord that of the exported pod's
-// root IRI (in the tar's global header): both are ignored by tar tools and
-// by CSS, and make a round trip through this server exact.
+// The tar's own records, as PAX extended attributes (SCHILY.xattr.*,
+// which GNU tar, bsdtar and Go read, and ignore or restore as extended
+// attributes; a keyword of our own made GNU tar warn for every file):
+// exportTypeRecord is a file's exact content type (parameters included),
+// under the freedesktop.org attribute for a file's media type;
+// exportRootRecord the exported pod's root IRI and exportBodyRecord a
+// container's own triples, on the directory entries. CSS ignores them;
+// they make a round trip through this server exact. Tars written before
+// carried them under NAAMIO.* keywords, which import still reads.
 const (
-	exportTypeRecord = "NAAMIO.contentType"
-	exportRootRecord = "NAAMIO.podRoot"
-	exportBodyRecord = "NAAMIO.containerBody"
+	exportTypeRecord = "SCHILY.xattr.user.mime_type"
+	exportRootRecord = "SCHILY.xattr.user.naamio.pod_root"
+	exportBodyRecord = "SCHILY.xattr.user.naamio.container_triples"
+
+	oldTypeRecord = "NAAMIO.contentType"
+	oldRootRecord = "NAAMIO.podRoot"
+	oldBodyRecord = "NAAMIO.containerBody"
 )
+
+// paxRecord is the value of the record key (or of its older name) in hdr.
+func paxRecord(hdr *tar.Header, key, old string) (string, bool) {
+	if v, ok := hdr.PAXRecords[key]; ok {
+		return v, true
+	}
+	v, ok := hdr.PAXRecords[old]
+	return v, ok
+}
 
 // dollarExt matches a name that already ends in "$.ext", the form the
 // layout gives its own suffixes.

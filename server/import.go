@@ -77,7 +77,7 @@ func parseImport(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Write
 			return err
 		}
 		im := &importer{st: env.store, loc: loc, root: "/" + name + "/", from: *from,
-			maxEntries: *maxEntries, maxFile: *maxFile, progress: env.progress(stderr, 0),
+			maxEntries: *maxEntries, maxFile: *maxFile, progress: env.progress(stderr, 0, "resources"),
 			placeholders: map[string]bool{}, seen: map[string]bool{}, guard: env.running}
 		if *email == "" {
 			return im.run(ctx, stdin, stdout)
@@ -226,13 +226,20 @@ func (im *importer) checkEmpty(ctx context.Context) error {
 	return nil
 }
 
+// rootFrom takes the exported pod's root IRI from hdr, unless --from
+// named one: IRIs under it are moved to the new pod's root.
+func (im *importer) rootFrom(hdr *tar.Header) {
+	if r, ok := paxRecord(hdr, exportRootRecord, oldRootRecord); ok && im.from == "" && strings.HasSuffix(r, "/") {
+		im.from = r
+	}
+}
+
 // entry imports one tar entry.
 func (im *importer) entry(ctx context.Context, hdr *tar.Header, body io.Reader) error {
 	switch hdr.Typeflag {
 	case tar.TypeXGlobalHeader:
-		if r, ok := hdr.PAXRecords[exportRootRecord]; ok && im.from == "" && strings.HasSuffix(r, "/") {
-			im.from = r
-		}
+		// Where tars written before recorded the pod's root IRI.
+		im.rootFrom(hdr)
 		return nil
 	case tar.TypeDir, tar.TypeReg:
 	default:
@@ -250,8 +257,11 @@ func (im *importer) entry(ctx context.Context, hdr *tar.Header, body io.Reader) 
 		if len(segs) > 0 && strings.HasSuffix(segs[len(segs)-1], ".acl") || len(segs) > 0 && strings.HasSuffix(segs[len(segs)-1], ".meta") {
 			return errors.New("a directory cannot be named like an auxiliary resource")
 		}
+		if len(segs) == 0 {
+			im.rootFrom(hdr)
+		}
 		var own *rdf.Graph
-		if b, ok := hdr.PAXRecords[exportBodyRecord]; ok {
+		if b, ok := paxRecord(hdr, exportBodyRecord, oldBodyRecord); ok {
 			if own, err = im.parse(strings.NewReader(b), rdf.MediaTurtle, p); err != nil {
 				return err
 			}
@@ -272,7 +282,7 @@ func (im *importer) entry(ctx context.Context, hdr *tar.Header, body io.Reader) 
 	if name == "" {
 		return errors.New("a file needs a name")
 	}
-	if exact, ok := hdr.PAXRecords[exportTypeRecord]; ok {
+	if exact, ok := paxRecord(hdr, exportTypeRecord, oldTypeRecord); ok {
 		ct = exact
 	}
 	if ct == "" {

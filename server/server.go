@@ -372,6 +372,13 @@ func (s *Server) Serve(ctx context.Context) error {
 		_ = s.store.Close()
 		return err
 	}
+	return s.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on a listener already open (its address is the
+// configured one); it closes ln.
+func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	var err error
 	stopRedirect := func() {}
 	if ts, err := s.newTLSSetup(); err != nil || ts != nil {
 		if err == nil {
