@@ -134,6 +134,8 @@ func parseAccountEnable(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr i
 			return fmt.Errorf("account enable %s: enabled, but the provider still refuses it tokens (run again): %w", email, err)
 		}
 		switch {
+		case !changed && time.Until(from) > 0:
+			fmt.Fprintf(stdout, "%s is not disabled; apps get tokens for it from %s\n", email, from.UTC().Format("15:04:05Z"))
 		case !changed:
 			fmt.Fprintf(stdout, "%s is not disabled: nothing changed\n", email)
 		case time.Until(from) > 0:

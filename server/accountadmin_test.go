@@ -126,7 +126,9 @@ func TestAccountListDisable(t *testing.T) {
 	if out, err := accountCLI(t, dir, "enable", "bob@example.org"); err != nil || !strings.Contains(out, "enabled bob@example.org") {
 		t.Fatalf("account enable (running): %q %v", out, err)
 	}
-	if out, err := accountCLI(t, dir, "enable", "alice@example.org"); err != nil || !strings.Contains(out, "alice@example.org is not disabled: nothing changed") {
+	// alice, enabled offline a moment after her disable: nothing changes,
+	// and the command says when apps get tokens for her again.
+	if out, err := accountCLI(t, dir, "enable", "alice@example.org"); err != nil || !strings.Contains(out, "alice@example.org is not disabled; apps get tokens for it from ") {
 		t.Fatalf("account enable of an enabled account (running): %q %v", out, err)
 	}
 	if out, err := accountCLI(t, dir, "list"); err != nil || strings.Contains(out, "disabled") {
@@ -135,6 +137,13 @@ func TestAccountListDisable(t *testing.T) {
 	stop()
 	if err := loginAs("bob@example.org"); err != nil {
 		t.Fatalf("bob's login after enable: %v", err)
+	}
+	// An account never disabled.
+	if _, err := accountCLI(t, dir, "create", "--base-url", cfg.BaseURL, "--email", "carol@example.org", "--pod", "carol"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := accountCLI(t, dir, "enable", "carol@example.org"); err != nil || out != "carol@example.org is not disabled: nothing changed\n" {
+		t.Fatalf("account enable of an account never disabled: %q %v", out, err)
 	}
 }
 
