@@ -90,6 +90,9 @@ type adminRequest struct {
 	Env     map[string]string `json:"env,omitempty"`
 	// TTY: the CLI's standard error is a terminal (progress reports).
 	TTY bool `json:"tty,omitempty"`
+	// InputSize is the size of the command's input when the CLI reads it
+	// from a regular file (0: unknown), for the time left of its progress.
+	InputSize int64 `json:"inputSize,omitempty"`
 }
 
 type adminExit struct {
@@ -142,6 +145,7 @@ func (s *Server) adminRunCommand(w http.ResponseWriter, r *http.Request, slots c
 	if err == nil {
 		env := s.liveEnv(func(name string) string { return req.Env[name] }, accounts)
 		env.tty = req.TTY
+		env.inputSize = max(req.InputSize, 0)
 		err = run(ctx, env, &askedStdin{fw: fw, r: br}, stdout, stderr)
 	}
 	var exit adminExit
@@ -311,7 +315,7 @@ func adminRun(ctx context.Context, dir string, c *command, args []string, stdin 
 			env[name] = v
 		}
 	}
-	head, err := json.Marshal(adminRequest{Command: c.name, Args: args, Env: env, TTY: isTerminal(stderr)})
+	head, err := json.Marshal(adminRequest{Command: c.name, Args: args, Env: env, TTY: isTerminal(stderr), InputSize: inputSize(stdin)})
 	if err != nil {
 		return false, err
 	}

@@ -103,6 +103,9 @@ type cmdEnv struct {
 	// getenv reads the user's environment (only command.env names).
 	getenv func(string) string
 	// tty: the user's standard error is a terminal (progress).
+	// inputSize: the size of the command's input file, 0 if unknown
+	// (a pipe, a terminal).
+	inputSize int64
 	tty bool
 	// now is the clock of progress reports (nil: time.Now).
 	now func() time.Time
@@ -426,6 +429,7 @@ func runCLI(c *command, args []string, stdin io.Reader, stdout, stderr io.Writer
 		return err
 	}
 	env.tty = isTerminal(stderr)
+	env.inputSize = inputSize(stdin)
 	return run(ctx, env, stdin, stdout, stderr)
 }
 

@@ -625,3 +625,43 @@ func TestAdminCommandInputFiles(t *testing.T) {
 		}
 	}
 }
+
+// An import's progress estimates the time left from the size of its input
+// file; a pipe or any other reader has none (issue 16 item 1).
+func TestInputSize(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "in.tar")
+	if err := os.WriteFile(file, make([]byte, 12345), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	dir, err := os.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+		want int64
+	}{
+		{"regular file", f, 12345},
+		{"pipe", pr, 0},
+		{"directory", dir, 0},
+		{"reader", strings.NewReader("abc"), 0},
+		{"nil", nil, 0},
+	} {
+		if got := inputSize(tc.r); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

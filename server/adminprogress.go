@@ -80,6 +80,20 @@ func (p *progress) print(bytes, items int64, done bool) {
 	}
 }
 
+// inputSize is the size of r when it is a regular file, else 0 (a pipe,
+// a terminal, anything else): what is left to read is then unknown.
+func inputSize(r io.Reader) int64 {
+	f, ok := r.(*os.File)
+	if !ok {
+		return 0
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
+	return fi.Size()
+}
+
 // humanBytes is n in B, kB, MB or GB (powers of 1000).
 func humanBytes(n int64) string {
 	switch {

@@ -77,7 +77,7 @@ func parseImport(fs *flag.FlagSet, d cmdDefaults, args []string, stderr io.Write
 			return err
 		}
 		im := &importer{st: env.store, loc: loc, root: "/" + name + "/", from: *from,
-			maxEntries: *maxEntries, maxFile: *maxFile, progress: env.progress(stderr, 0, "resources"),
+			maxEntries: *maxEntries, maxFile: *maxFile, progress: env.progress(stderr, env.inputSize, "resources"),
 			placeholders: map[string]bool{}, seen: map[string]bool{}, guard: env.running}
 		if *email == "" {
 			return im.run(ctx, stdin, stdout)
