@@ -106,7 +106,7 @@ type cmdEnv struct {
 	// inputSize: the size of the command's input file, 0 if unknown
 	// (a pipe, a terminal).
 	inputSize int64
-	tty bool
+	tty       bool
 	// now is the clock of progress reports (nil: time.Now).
 	now func() time.Time
 	// accounts is the account service the commands use: one per command
