@@ -103,10 +103,10 @@ type cmdEnv struct {
 	// getenv reads the user's environment (only command.env names).
 	getenv func(string) string
 	// tty: the user's standard error is a terminal (progress).
+	tty bool
 	// inputSize: the size of the command's input file, 0 if unknown
 	// (a pipe, a terminal).
 	inputSize int64
-	tty       bool
 	// now is the clock of progress reports (nil: time.Now).
 	now func() time.Time
 	// accounts is the account service the commands use: one per command
