@@ -247,7 +247,14 @@ func (s *Server) newTLSSetup() (*tlsSetup, error) {
 		}
 		tc := m.TLSConfig() // h2, http/1.1 and acme-tls/1 (TLS-ALPN-01)
 		tc.MinVersion = tls.VersionTLS12
-		return &tlsSetup{config: tc, http: m.HTTPHandler(nil)}, nil
+		ts := &tlsSetup{config: tc}
+		// HTTPHandler also tells autocert to fall back to HTTP-01 when
+		// TLS-ALPN-01 fails: only when a listener answers it, or each
+		// failure would cost a second, doomed validation against port 80.
+		if cfg.TLSHTTPListen != "" {
+			ts.http = m.HTTPHandler(nil)
+		}
+		return ts, nil
 	case cfg.TLSCert != "":
 		kp := &keyPairFiles{cert: cfg.TLSCert, key: cfg.TLSKey}
 		if _, err := kp.get(); err != nil {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -214,7 +215,8 @@ func decoy(t *testing.T) int {
 // management interface) and names the host; a Solid GET over HTTPS
 // works; plain HTTP redirects to https; a name not in --tls-acme, and no
 // name at all, get no certificate and cause no order; a restart serves
-// the cached certificate without a new order.
+// the cached certificate without a new order. tls-alpn-01-only: without
+// an HTTP listener no HTTP-01 is attempted.
 func TestTLSACMEPebble(t *testing.T) {
 	pebbleBin, challBin := testdeps.NeedPebble(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -351,11 +353,69 @@ func TestTLSACMEPebble(t *testing.T) {
 			}
 		})
 	}
+	// With --tls-http-listen empty (TLS-ALPN-01 only), a failed
+	// TLS-ALPN-01 is not followed by an HTTP-01 attempt on port 80 that
+	// nothing here answers (each failed validation counts against the
+	// CA's limits): Pebble's httpPort is a witness that counts
+	// connections, its tlsPort the decoy.
+	t.Run("tls-alpn-01-only", func(t *testing.T) {
+		cfg := loopbackConfig(t)
+		cfg.TLSHTTPListen = ""
+		witness, hits := countingListener(t)
+		ca := startPebble(ctx, t, pebbleBin, dns, witness, decoy(t))
+		cfg.BaseURL = "https://" + acmeTestHost + ":" + strconv.Itoa(portOf(t, cfg.Listen)) + "/"
+		cfg.TLSACME = []string{acmeTestHost}
+		cfg.ACMEDirectory = ca.directory
+		cfg.ACMECARoot = ca.caFile
+		logs := &lockedBuffer{}
+		startACMEServer(ctx, t, cfg, logs)
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("server log:\n%s", logs.String())
+			}
+		})
+		if _, err := handshake(ctx, cfg.Listen, acmeTestHost, nil); err == nil {
+			t.Fatal("a certificate although TLS-ALPN-01 could not succeed")
+		}
+		// autocert gives up once no challenge type is left to try.
+		waitCtx(ctx, t, "autocert to give up", func() bool {
+			return strings.Contains(logs.String(), "no viable challenge type found")
+		})
+		if n := hits(); n != 0 || strings.Contains(ca.log.String(), "Attempting to validate w/ HTTP") {
+			t.Errorf("HTTP-01 attempted without an HTTP listener (%d connections to port 80's stand-in)", n)
+		}
+		if strings.Count(ca.log.String(), "set INVALID by completed challenge") != 1 {
+			t.Errorf("want exactly one failed validation (TLS-ALPN-01)")
+		}
+	})
+}
+
+// countingListener is a port that counts the connections it gets (and
+// closes them).
+func countingListener(t *testing.T) (port int, hits func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var n atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			c.Close()
+		}
+	}()
+	return portOf(t, ln.Addr().String()), func() int { return int(n.Load()) }
 }
 
 // startACMEServer starts the server on cfg (HTTPS on cfg.Listen, plain
 // HTTP on cfg.TLSHTTPListen) and waits until the plain-HTTP listener
-// answers; the returned stop ends it (also at cleanup).
+// answers (without one, until the HTTPS port accepts); the returned stop ends it (also at cleanup).
 func startACMEServer(ctx context.Context, t *testing.T, cfg Config, logs io.Writer) (stop func()) {
 	t.Helper()
 	log, _ := NewLogger(logs, "json", "info")
@@ -380,11 +440,18 @@ func startACMEServer(ctx context.Context, t *testing.T, cfg Config, logs io.Writ
 	}
 	t.Cleanup(stop)
 	noFollow := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	waitCtx(ctx, t, "plain-HTTP listener", func() bool {
+	waitCtx(ctx, t, "listeners", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("Serve: %v", err)
 		default:
+		}
+		if cfg.TLSHTTPListen == "" { // a connection, no handshake (that would order)
+			c, err := net.DialTimeout("tcp", cfg.Listen, time.Second)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
 		}
 		resp, err := noFollow.Get("http://" + cfg.TLSHTTPListen + "/")
 		if err == nil {
