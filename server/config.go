@@ -31,10 +31,12 @@ type Config struct {
 	Quota       int64  // cap on the sum of stored body sizes (507 above); 0 = none
 	// Built-in HTTPS (server/tls.go): ACME domains and contact, the
 	// plain-HTTP listener for HTTP-01 and redirects, an ACME directory
-	// other than Let's Encrypt's; or the operator's certificate files.
+	// other than Let's Encrypt's and the PEM file of the private CA its
+	// HTTPS certificate chains to; or the operator's certificate files.
 	TLSACME                 []string
 	TLSEmail, TLSHTTPListen string
 	ACMEDirectory           string
+	ACMECARoot              string
 	TLSCert, TLSKey         string
 	// PodQuotaDefault caps each pod's stored body sizes (507 above) unless
 	// `naamio pod quota` gave the pod its own; 0 = none (server/quota.go).
@@ -210,6 +212,7 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, error)
 		{"tls-email", "NAAMIO_TLS_EMAIL", "contact address given to the ACME certificate authority (expiry notices)", (*stringValue)(&c.TLSEmail)},
 		{"tls-http-listen", "NAAMIO_TLS_HTTP_LISTEN", "with --tls-acme: plain-HTTP address answering HTTP-01 challenges and redirecting to https (empty: none, TLS-ALPN-01 only)", (*stringValue)(&c.TLSHTTPListen)},
 		{"acme-directory", "NAAMIO_ACME_DIRECTORY", "ACME directory URL (default: Let's Encrypt production)", (*stringValue)(&c.ACMEDirectory)},
+		{"acme-ca-root", "NAAMIO_ACME_CA_ROOT", "PEM file of the CA certificate(s) the --acme-directory server's own HTTPS certificate chains to, trusted besides the system's for the ACME connection only (a private ACME CA such as step-ca)", (*stringValue)(&c.ACMECARoot)},
 		{"tls-cert", "NAAMIO_TLS_CERT", "PEM certificate chain file to serve HTTPS with (re-read when it changes); needs --tls-key", (*stringValue)(&c.TLSCert)},
 		{"tls-key", "NAAMIO_TLS_KEY", "PEM private key file of --tls-cert", (*stringValue)(&c.TLSKey)},
 		{"pod-quota-default", "NAAMIO_POD_QUOTA_DEFAULT", "storage quota of each pod without one of its own (naamio pod quota): refuse writes (507) that take the pod's stored bodies over this size, 0 for none", podQuotaValue{&c.PodQuotaDefault}},

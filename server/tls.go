@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -50,6 +52,20 @@ func checkTLS(c Config, base *url.URL) error {
 	}
 	if c.TLSEmail != "" && len(c.TLSACME) == 0 {
 		return errors.New("--tls-email needs --tls-acme")
+	}
+	if c.ACMEDirectory != "" && len(c.TLSACME) == 0 {
+		return errors.New("--acme-directory needs --tls-acme")
+	}
+	if c.ACMECARoot != "" && c.ACMEDirectory == "" {
+		return errors.New("--acme-ca-root needs --acme-directory (Let's Encrypt needs no extra root)")
+	}
+	if c.ACMEDirectory != "" {
+		// RFC 8555 section 6.1: ACME runs over HTTPS only (the account
+		// key's requests and the certificates must not travel in clear).
+		u, err := url.Parse(c.ACMEDirectory)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Fragment != "" || u.Opaque != "" {
+			return fmt.Errorf("--acme-directory %q must be an absolute https URL without user name or fragment", c.ACMEDirectory)
+		}
 	}
 	if c.TLSEmail != "" && (len(c.TLSEmail) > 254 || strings.ContainsAny(c.TLSEmail, " \t\r\n<>,;") || !strings.Contains(c.TLSEmail, "@")) {
 		return fmt.Errorf("--tls-email %q is not an email address", c.TLSEmail)
@@ -140,6 +156,12 @@ func newACMEManager(cfg Config, podHost func(host string) bool) (*autocert.Manag
 		// cannot make the server ask the CA for any name it likes (each
 		// order costs rate limit).
 		HostPolicy: func(_ context.Context, host string) error {
+			// The HTTP-01 handler passes the Host header, which may
+			// carry a port ("pod.example.org:80"); a name is what is
+			// checked.
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
 			if containsFold(domains, host) || (podHost != nil && podHost(strings.ToLower(host))) {
 				return nil
 			}
@@ -149,7 +171,53 @@ func newACMEManager(cfg Config, podHost func(host string) bool) (*autocert.Manag
 	if cfg.ACMEDirectory != "" {
 		m.Client = &acme.Client{DirectoryURL: cfg.ACMEDirectory}
 	}
+	if cfg.ACMECARoot != "" {
+		hc, err := acmeHTTPClient(cfg.ACMECARoot)
+		if err != nil {
+			return nil, err
+		}
+		m.Client.HTTPClient = hc
+	}
 	return m, nil
+}
+
+// acmeHTTPClient is the HTTP client of the ACME connection when the
+// directory's HTTPS certificate chains to a private CA (step-ca, a test
+// CA): the system's roots and the certificates of the PEM file rootFile.
+// Only the ACME client trusts them, not the server's other outbound
+// fetches (WebIDs, federation).
+func acmeHTTPClient(rootFile string) (*http.Client, error) {
+	b, err := os.ReadFile(rootFile)
+	if err != nil {
+		return nil, fmt.Errorf("--acme-ca-root: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	n := 0
+	for rest := b; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("--acme-ca-root %s: a %q PEM block, want only CERTIFICATE", rootFile, blk.Type)
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("--acme-ca-root %s: %w", rootFile, err)
+		}
+		pool.AddCert(c)
+		n++
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("--acme-ca-root %s: no PEM certificate", rootFile)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	return &http.Client{Transport: tr}, nil
 }
 
 // tlsSetup is what Serve needs for HTTPS: the listener's TLS
@@ -179,7 +247,14 @@ func (s *Server) newTLSSetup() (*tlsSetup, error) {
 		}
 		tc := m.TLSConfig() // h2, http/1.1 and acme-tls/1 (TLS-ALPN-01)
 		tc.MinVersion = tls.VersionTLS12
-		return &tlsSetup{config: tc, http: m.HTTPHandler(nil)}, nil
+		ts := &tlsSetup{config: tc}
+		// HTTPHandler also tells autocert to fall back to HTTP-01 when
+		// TLS-ALPN-01 fails: only when a listener answers it, or each
+		// failure would cost a second, doomed validation against port 80.
+		if cfg.TLSHTTPListen != "" {
+			ts.http = m.HTTPHandler(nil)
+		}
+		return ts, nil
 	case cfg.TLSCert != "":
 		kp := &keyPairFiles{cert: cfg.TLSCert, key: cfg.TLSKey}
 		if _, err := kp.get(); err != nil {

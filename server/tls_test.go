@@ -24,9 +24,10 @@ import (
 	"golang.org/x/crypto/acme"
 )
 
-// testCA makes a CA and returns it with a function that issues a leaf
-// for 127.0.0.1 with the given serial, as PEM cert and key files in dir.
-func testCA(t *testing.T) (*x509.CertPool, func(dir string, serial int64)) {
+// testCA makes a CA and returns it (as a pool and as PEM) with a function
+// that issues a leaf for 127.0.0.1 with the given serial, as PEM cert and
+// key files in dir.
+func testCA(t *testing.T) (*x509.CertPool, []byte, func(dir string, serial int64)) {
 	t.Helper()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "naamio test CA"},
@@ -59,14 +60,14 @@ func testCA(t *testing.T) (*x509.CertPool, func(dir string, serial int64)) {
 			t.Fatal(err)
 		}
 	}
-	return pool, issue
+	return pool, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), issue
 }
 
 // Issue 16 item 5: with --tls-cert/--tls-key the server serves HTTPS (h2
 // and http/1.1) with the operator's certificate, re-read when the files
 // change; plain HTTP on that port gets no page.
 func TestTLSCertFiles(t *testing.T) {
-	pool, issue := testCA(t)
+	pool, _, issue := testCA(t)
 	certDir := t.TempDir()
 	issue(certDir, 100)
 	cfg := loopbackConfig(t)
@@ -130,11 +131,12 @@ func TestTLSCertFiles(t *testing.T) {
 	}
 }
 
-// The ACME wiring: no local ACME server is available as a Go module
-// (pebble is a program), so this checks the manager's configuration, its
-// host policy, its cache directory, the ALPN protocols that answer
+// The ACME wiring, without a CA: the manager's configuration, its host
+// policy (names with a port, as the HTTP-01 handler passes the Host
+// header, included), its cache directory, the ALPN protocols that answer
 // TLS-ALPN-01, and the plain-HTTP listener's redirect and challenge path.
-// Obtaining a certificate from a CA is untested.
+// Obtaining certificates from a real ACME CA over both challenges is
+// TestTLSACMEPebble (tls_acme_test.go).
 func TestTLSACMEManager(t *testing.T) {
 	cfg := defaults()
 	cfg.DataDir = t.TempDir()
@@ -152,12 +154,13 @@ func TestTLSACMEManager(t *testing.T) {
 		t.Fatalf("manager: %+v", m)
 	}
 	ctx := context.Background()
-	for _, h := range []string{"pod.example.org", "WWW.pod.example.org", "alice.pod.example.org"} {
+	for _, h := range []string{"pod.example.org", "WWW.pod.example.org", "alice.pod.example.org", "pod.example.org:80", "alice.pod.example.org:8080"} {
 		if err := m.HostPolicy(ctx, h); err != nil {
 			t.Errorf("host %q refused: %v", h, err)
 		}
 	}
-	for _, h := range []string{"evil.example", "bob.pod.example.org", "127.0.0.1", "", "pod.example.org.evil.example", "x.alice.pod.example.org"} {
+	for _, h := range []string{"evil.example", "bob.pod.example.org", "127.0.0.1", "", "pod.example.org.evil.example", "x.alice.pod.example.org",
+		"evil.example:80", "127.0.0.1:80", "[::1]:443", ":80", "pod.example.org:80:80"} {
 		if err := m.HostPolicy(ctx, h); err == nil {
 			t.Errorf("host %q accepted", h)
 		}
@@ -215,10 +218,26 @@ func TestTLSConfigBadInput(t *testing.T) {
 		{"--base-url", "https://pod.example.org/", "--tls-key", "k.pem"},
 		{"--base-url", "http://pod.example.org/", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
 		{"--tls-email", "ops@example.org"},
+		// The ACME directory: https only (RFC 8555 section 6.1), with
+		// --tls-acme; a private CA root only with a directory.
+		{"--base-url", "https://pod.example.org/", "--acme-directory", "https://ca.example/dir"},
+		{"--base-url", "https://pod.example.org/", "--tls-acme", "pod.example.org", "--acme-directory", "http://ca.example/dir"},
+		{"--base-url", "https://pod.example.org/", "--tls-acme", "pod.example.org", "--acme-directory", "https:///dir"},
+		{"--base-url", "https://pod.example.org/", "--tls-acme", "pod.example.org", "--acme-directory", "https://user:pw@ca.example/dir"},
+		{"--base-url", "https://pod.example.org/", "--tls-acme", "pod.example.org", "--acme-directory", "https://ca.example/dir#x"},
+		{"--base-url", "https://pod.example.org/", "--tls-acme", "pod.example.org", "--acme-directory", "javascript:alert(1)"},
+		{"--base-url", "https://pod.example.org/", "--tls-acme", "pod.example.org", "--acme-directory", "ca.example/dir"},
+		{"--base-url", "https://pod.example.org/", "--tls-acme", "pod.example.org", "--acme-directory", "https:ca.example"},
+		{"--base-url", "https://pod.example.org/", "--tls-acme", "pod.example.org", "--acme-ca-root", "root.pem"},
 	} {
 		if _, err := parseServeConfig(args, env); err == nil {
 			t.Errorf("accepted: %q", args)
 		}
+	}
+	good := []string{"--base-url", "https://pod.example.org/", "--tls-acme", "pod.example.org", "--acme-directory", "https://ca.home.arpa/acme/acme/directory"}
+	envRoot := func(k string) string { return map[string]string{"NAAMIO_ACME_CA_ROOT": "/etc/step/root_ca.crt"}[k] }
+	if c, err := parseServeConfig(good, envRoot); err != nil || c.ACMECARoot != "/etc/step/root_ca.crt" || c.ACMEDirectory != good[5] {
+		t.Fatalf("private ACME CA config: %q %q %v", c.ACMEDirectory, c.ACMECARoot, err)
 	}
 	// Unreadable certificate files fail at start, not at the first handshake.
 	cfg := loopbackConfig(t)
@@ -231,5 +250,53 @@ func TestTLSConfigBadInput(t *testing.T) {
 	}
 	if err := s.Serve(context.Background()); err == nil || !strings.Contains(err.Error(), "tls") {
 		t.Fatalf("Serve with missing certificate files: %v", err)
+	}
+}
+
+// --acme-ca-root is read when the server starts: a file that is missing,
+// empty, not PEM, holds a key or a broken certificate stops it; a good one
+// gives the ACME client (only it) a client trusting the file's CA besides
+// the system's.
+func TestTLSACMECARootBadInput(t *testing.T) {
+	dir := t.TempDir()
+	_, caPEM, _ := testCA(t)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	kder, _ := x509.MarshalECPrivateKey(key)
+	files := map[string][]byte{
+		"empty.pem":   nil,
+		"garbage.pem": []byte("<script>alert(1)</script>\n"),
+		"key.pem":     pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}),
+		"cakey.pem":   append(append([]byte(nil), caPEM...), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})...),
+		"broken.pem":  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("not DER")}),
+		"big.pem":     []byte(strings.Repeat("A", 1<<20)),
+		"ca.pem":      append(append([]byte(nil), caPEM...), caPEM...),
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.TLSACME = []string{"pod.example.org"}
+	cfg.ACMEDirectory = "https://127.0.0.1:14000/dir"
+	for _, name := range []string{"missing.pem", "empty.pem", "garbage.pem", "key.pem", "cakey.pem", "broken.pem", "big.pem"} {
+		cfg.ACMECARoot = filepath.Join(dir, name)
+		if _, err := newACMEManager(cfg, nil); err == nil || !strings.Contains(err.Error(), "--acme-ca-root") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	cfg.ACMECARoot = filepath.Join(dir, "ca.pem")
+	m, err := newACMEManager(cfg, nil)
+	if err != nil || m.Client == nil || m.Client.HTTPClient == nil || m.Client.DirectoryURL != cfg.ACMEDirectory {
+		t.Fatalf("good root: %+v %v", m, err)
+	}
+	if tr, ok := m.Client.HTTPClient.Transport.(*http.Transport); !ok || tr.TLSClientConfig.RootCAs == nil || tr.TLSClientConfig.InsecureSkipVerify {
+		t.Fatalf("ACME transport: %+v", m.Client.HTTPClient.Transport)
+	}
+	// Without the flag the ACME client keeps the default (system roots).
+	cfg.ACMECARoot = ""
+	if m, err := newACMEManager(cfg, nil); err != nil || m.Client.HTTPClient != nil {
+		t.Fatalf("no root: %v", err)
 	}
 }

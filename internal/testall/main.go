@@ -7,7 +7,8 @@
 // nodejs, npm, and gcc for -race) with apt-get, as root or through sudo; the Node packages of
 // conformance/e2e/package-lock.json (and of the Node projects testdeps.NodeProjects
 // names) with npm ci into a cache directory
-// outside the checkout — and then runs go test (by default -race ./...)
+// outside the checkout; Let's Encrypt's Pebble ACME test server with go
+// install into a cache directory (testdeps.PebbleDir) — and then runs go test (by default -race ./...)
 // with those dependencies required, so a browser test that cannot run
 // fails instead of skipping. The W3C RDF suites are not downloaded: the
 // tests that use them skip, saying where they come from, unless
@@ -30,8 +31,9 @@ import (
 )
 
 const (
-	aptTimeout = 15 * time.Minute
-	npmTimeout = 10 * time.Minute
+	aptTimeout    = 15 * time.Minute
+	npmTimeout    = 10 * time.Minute
+	pebbleTimeout = 10 * time.Minute
 )
 
 func main() {
@@ -84,6 +86,9 @@ func run(args []string) error {
 			}
 		}
 	}
+	if err := buildPebble(); err != nil {
+		return err
+	}
 	if !slices.ContainsFunc(args, func(a string) bool {
 		return strings.HasPrefix(a, "-timeout") || strings.HasPrefix(a, "--timeout")
 	}) {
@@ -96,7 +101,7 @@ func run(args []string) error {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), testdeps.ModulesEnv+"="+mods)
 	if os.Getenv(testdeps.RequireEnv) == "" {
-		cmd.Env = append(cmd.Env, testdeps.RequireEnv+"="+testdeps.Chromium+","+testdeps.Node)
+		cmd.Env = append(cmd.Env, testdeps.RequireEnv+"="+testdeps.Chromium+","+testdeps.Node+","+testdeps.Pebble)
 	}
 	fmt.Fprintf(os.Stderr, "== go test %v (%s=%s)\n", args, testdeps.ModulesEnv, mods)
 	if err := cmd.Run(); err != nil {
@@ -199,4 +204,34 @@ func npmCI(src, dir string) error {
 		return fmt.Errorf("npm ci in %s: %w\n%s", dir, err, out.String())
 	}
 	return os.WriteFile(filepath.Join(dir, testdeps.InstalledMarker), nil, 0o644)
+}
+
+// buildPebble builds the Pebble commands the ACME test runs into their
+// cache directory unless they are there (go install of the pinned
+// version; the module does not enter go.mod).
+func buildPebble() error {
+	dir, err := testdeps.PebbleDir()
+	if err != nil {
+		return err
+	}
+	if testdeps.PebbleReady(dir) == nil {
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "== go install pebble %s into %s\n", testdeps.PebbleVersion, dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pebbleTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", testdeps.PebbleInstallArgs()...)
+	// Outside the checkout: go install pkg@version ignores the current
+	// module, and GOBIN puts the commands in the cache.
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOBIN="+dir)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go %v: %w\n%s", testdeps.PebbleInstallArgs(), err, out.String())
+	}
+	return testdeps.PebbleReady(dir)
 }

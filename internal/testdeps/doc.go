@@ -1,5 +1,6 @@
 // Package testdeps finds what some tests need beside the checkout — headless
-// Chromium, the Node packages of conformance/e2e, the W3C RDF suites — and
+// Chromium, the Node packages of conformance/e2e, the W3C RDF suites, the
+// Pebble ACME test server — and
 // decides what a test does when one is missing: it skips with a message
 // naming the command that sets everything up (Command), unless the
 // environment requires that dependency (RequireEnv, which .ci/run sets to

@@ -15,8 +15,8 @@ const (
 	// Command sets up what the tests need and runs them all (README).
 	Command = "go run ./internal/testall"
 	// RequireEnv lists the dependencies whose absence fails a test instead
-	// of skipping it: "all", or a comma-separated list of Chromium, Node
-	// and W3C.
+	// of skipping it: "all", or a comma-separated list of Chromium, Node,
+	// W3C, Root and Pebble.
 	RequireEnv = "NAAMIO_REQUIRE_TEST_DEPS"
 	// ModulesEnv names the directory holding node_modules for
 	// conformance/e2e; by default it is under the user's cache directory.
