@@ -73,6 +73,20 @@ func parseAccountEmail(verb string, fs *flag.FlagSet, args []string, stderr io.W
 	return email, nil
 }
 
+// accountByEmail is the account service and the account of email, for
+// the command account VERB.
+func accountByEmail(ctx context.Context, env *cmdEnv, verb, email string) (*account.Service, *account.Account, error) {
+	svc, err := env.accounts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := svc.ByEmail(ctx, email)
+	if err != nil {
+		return nil, nil, fmt.Errorf("account %s %s: %w", verb, email, err)
+	}
+	return svc, a, nil
+}
+
 // parseAccountDisable is naamio account disable EMAIL.
 func parseAccountDisable(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr io.Writer) (cmdRun, error) {
 	email, err := parseAccountEmail("disable", fs, args, stderr)
@@ -80,13 +94,9 @@ func parseAccountDisable(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr 
 		return nil, err
 	}
 	return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
-		svc, err := env.accounts(ctx)
+		svc, a, err := accountByEmail(ctx, env, "disable", email)
 		if err != nil {
 			return err
-		}
-		a, err := svc.ByEmail(ctx, email)
-		if err != nil {
-			return fmt.Errorf("account disable %s: %w", email, err)
 		}
 		// Disabled first (no new log-in, session or credential), then the
 		// tokens: the revocation's marker also refuses a code or refresh
@@ -115,13 +125,9 @@ func parseAccountEnable(fs *flag.FlagSet, _ cmdDefaults, args []string, stderr i
 		return nil, err
 	}
 	return func(ctx context.Context, env *cmdEnv, _ io.Reader, stdout, _ io.Writer) error {
-		svc, err := env.accounts(ctx)
+		svc, a, err := accountByEmail(ctx, env, "enable", email)
 		if err != nil {
 			return err
-		}
-		a, err := svc.ByEmail(ctx, email)
-		if err != nil {
-			return fmt.Errorf("account enable %s: %w", email, err)
 		}
 		changed, err := svc.Enable(ctx, a.ID)
 		if err != nil {

@@ -184,14 +184,7 @@ func TestBackupKill9(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	fifo, err := os.Open(file + ".partial")
-	if err != nil {
-		t.Fatal(err)
-	}
-	head := make([]byte, 64<<10)
-	if _, err := io.ReadFull(fifo, head); err != nil {
-		t.Fatal(err)
-	}
+	fifo, head := fifoHead(t, file+".partial")
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
 	fifo.Close()
@@ -376,14 +369,7 @@ func TestBackupServerKill9(t *testing.T) {
 		err := runCLI(lookupCommand("backup"), []string{"--data", cfg.DataDir, "-o", file}, nil, &out, &errOut)
 		done <- result{errOut.String(), err}
 	}()
-	fifo, err := os.Open(file + ".partial")
-	if err != nil {
-		t.Fatal(err)
-	}
-	head := make([]byte, 64<<10)
-	if _, err := io.ReadFull(fifo, head); err != nil {
-		t.Fatal(err)
-	}
+	fifo, head := fifoHead(t, file+".partial")
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
 	killed = true
@@ -473,4 +459,20 @@ func TestBackupServerKill9(t *testing.T) {
 		}
 		stop()
 	}
+}
+
+// fifoHead opens the FIFO path (the backup's FILE.partial) and reads its
+// first 64 KiB: the backup writing into it is then surely mid-stream.
+func fifoHead(t *testing.T, path string) (*os.File, []byte) {
+	t.Helper()
+	fifo, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 64<<10)
+	if _, err := io.ReadFull(fifo, head); err != nil {
+		fifo.Close()
+		t.Fatal(err)
+	}
+	return fifo, head
 }
