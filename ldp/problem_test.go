@@ -2,7 +2,9 @@ package ldp_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,14 +19,7 @@ import (
 // closed, SECURITY.md row 23), with the path it concerns.
 func TestProblemsReachTheSink(t *testing.T) {
 	const base = "http://pod.example/"
-	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
-	var mu sync.Mutex
-	var got []ldp.Problem
-	h := ldptest.PublicHandler(t, st, res, ldp.Config{BaseURL: base, Problems: func(_ context.Context, p ldp.Problem) {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, p)
-	}})
+	st, h, problems := problemHandler(t, base)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("PUT", base+"u/", nil))
 	if rec.Code != 201 {
@@ -38,8 +33,7 @@ func TestProblemsReachTheSink(t *testing.T) {
 	if rec.Code != 401 {
 		t.Fatalf("GET under an unusable ACL = %d, want 401", rec.Code)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	got := problems()
 	if len(got) != 1 || got[0].Kind != ldp.ProblemNoUsableACL || got[0].Path != "/u/" || got[0].Err == nil || got[0].Method != "GET" {
 		t.Fatalf("problems = %+v, want one ProblemNoUsableACL for /u/", got)
 	}
@@ -56,14 +50,7 @@ func TestProblemsReachTheSink(t *testing.T) {
 // failed … context canceled" errors and 5xx counts behind.
 func TestClientGoneIsNotAFailure(t *testing.T) {
 	const base = "http://pod.example/"
-	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
-	var mu sync.Mutex
-	var got []ldp.Problem
-	h := ldptest.PublicHandler(t, st, res, ldp.Config{BaseURL: base, Problems: func(_ context.Context, p ldp.Problem) {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, p)
-	}})
+	_, h, problems := problemHandler(t, base)
 	for _, method := range []string{"PUT", "GET", "DELETE", "POST"} {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -80,9 +67,26 @@ func TestClientGoneIsNotAFailure(t *testing.T) {
 	if rec.Code != 404 {
 		t.Errorf("GET after the cancelled PUT = %d, want 404", rec.Code)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != 0 {
+	if got := problems(); len(got) != 0 {
 		t.Fatalf("problems = %+v, want none", got)
+	}
+}
+
+// problemHandler is a public handler on a real store whose problems are
+// collected; problems returns them so far.
+func problemHandler(t *testing.T, base string) (*badgerstore.Store, http.Handler, func() []ldp.Problem) {
+	t.Helper()
+	st, res := ldptest.OpenStore(t, base, badgerstore.Options{DiskReserve: -1, GCInterval: -1})
+	var mu sync.Mutex
+	var got []ldp.Problem
+	h := ldptest.PublicHandler(t, st, res, ldp.Config{BaseURL: base, Problems: func(_ context.Context, p ldp.Problem) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, p)
+	}})
+	return st, h, func() []ldp.Problem {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
 	}
 }
