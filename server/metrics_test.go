@@ -183,8 +183,16 @@ func TestMetricsListenerServesFamilies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-
-	fams := scrape(t, murl)
+	// The upgrade is counted when its handler returns, which may be just
+	// after the client has its 101: scrape until it is (a loaded CI
+	// machine scraped first once).
+	var fams map[string]*dto.MetricFamily
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		fams = scrape(t, murl)
+		if v, ok := value(t, fams, "naamio_http_requests_total", map[string]string{"method": "GET", "code": "1xx", "route": "notify"}); ok && v >= 1 || time.Now().After(deadline) {
+			break
+		}
+	}
 	atLeast := func(name string, labels map[string]string, min float64) {
 		t.Helper()
 		v, ok := value(t, fams, name, labels)
