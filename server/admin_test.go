@@ -32,31 +32,10 @@ func runServe(t *testing.T, cfg Config, logs io.Writer) (stop func()) {
 		t.Fatal(err)
 	}
 	ldptest.WriteACL(t, s.store, cfg.BaseURL, "/.acl", ldptest.PublicRootACL)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	var once bool
-	stop = func() {
-		if once {
-			return
-		}
-		once = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
+	stop, _ = serveInTest(t, context.Background(), s)
+	if !healthy("http://"+cfg.Listen+"/", 250) {
+		t.Fatal("server did not become healthy")
 	}
-	t.Cleanup(stop)
-	for range 250 {
-		if resp, err := http.Get("http://" + cfg.Listen + "/.naamio/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return stop
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("server did not become healthy")
 	return stop
 }
 

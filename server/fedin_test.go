@@ -49,26 +49,11 @@ func serveFed(t testing.TB, mod func(*Config), names ...string) (*Server, string
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	for range 200 {
-		if resp, err := http.Get(base + ".naamio/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s, base
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+	serveInTest(t, context.Background(), s)
+	if !healthy(base, 200) {
+		t.Fatal("server did not become healthy")
 	}
-	t.Fatal("server did not become healthy")
-	return nil, ""
+	return s, base
 }
 
 // addrPort is the ip:port of an http://127.0.0.1:port URL.

@@ -49,27 +49,11 @@ func serveFor(t *testing.T, cfg Config, public bool) func() {
 	if public {
 		ldptest.WriteACL(t, s.store, cfg.BaseURL, "/.acl", ldptest.PublicRootACL)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	for range 200 {
-		if resp, err := http.Get("http://" + cfg.Listen + "/.naamio/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return func() {
-					cancel()
-					if err := <-done; err != nil {
-						t.Errorf("Serve: %v", err)
-					}
-				}
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+	stop, _ := serveInTest(t, context.Background(), s)
+	if !healthy("http://"+cfg.Listen+"/", 200) {
+		t.Fatal("server did not become healthy")
 	}
-	cancel()
-	<-done
-	t.Fatal("server did not become healthy")
-	return nil
+	return stop
 }
 
 // subscribeDoc finds the subscription service in the storage description

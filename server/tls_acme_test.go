@@ -425,26 +425,12 @@ func startACMEServer(ctx context.Context, t *testing.T, cfg Config, logs io.Writ
 		t.Fatal(err)
 	}
 	ldptest.WriteACL(t, s.store, cfg.BaseURL, "/.acl", ldptest.PublicRootACL)
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(sctx) }()
-	var stopped bool
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}
-	t.Cleanup(stop)
+	stop, exited := serveInTest(t, ctx, s)
 	noFollow := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	waitCtx(ctx, t, "listeners", func() bool {
 		select {
-		case err := <-done:
-			t.Fatalf("Serve: %v", err)
+		case <-exited:
+			t.Fatal("Serve returned before its listeners were up (its error is reported at cleanup)")
 		default:
 		}
 		if cfg.TLSHTTPListen == "" { // a connection, no handshake (that would order)
