@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"sync"
 	"testing"
 
 	"github.com/naamio/naamio/ldp"
+	"github.com/naamio/naamio/ldp/storetest"
 )
 
 // Issue 16 item 6: 16 writers race for alice's pod quota, which holds 10
@@ -28,21 +28,7 @@ func TestPodQuotaConcurrent(t *testing.T) {
 	}
 	base := s.PodUsage("alice").Used
 	body := int(10_000-base) / 10
-	var wg sync.WaitGroup
-	errs := make([]error, 16)
-	for i := range errs {
-		wg.Go(func() { errs[i] = put("/alice/f"+string(rune('a'+i)), body) })
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, ldp.ErrQuotaExceeded):
-			t.Fatalf("unexpected error: %v", err)
-		}
-	}
+	won := storetest.RacePuts(t, 16, func(i int) error { return put("/alice/f"+string(rune('a'+i)), body) })
 	if won != 10 {
 		t.Errorf("%d writers won, want 10", won)
 	}

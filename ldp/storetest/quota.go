@@ -131,6 +131,27 @@ func testQuotaRefused(t *testing.T, s interface {
 	wantUsed(t, s, base, quota)
 }
 
+// RacePuts runs put(0) … put(n-1) at once and returns how many succeeded;
+// any failure other than ErrQuotaExceeded fails the test.
+func RacePuts(t testing.TB, n int, put func(i int) error) (won int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range errs {
+		wg.Go(func() { errs[i] = put(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ldp.ErrQuotaExceeded):
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	return won
+}
+
 // testQuotaConcurrent: 16 writers race for a quota that holds 10 of their
 // bodies: exactly 10 win and the total never passes the quota.
 func testQuotaConcurrent(t *testing.T, s interface {
@@ -140,21 +161,7 @@ func testQuotaConcurrent(t *testing.T, s interface {
 	ctx := context.Background()
 	base := s.Usage().Used
 	body := (1<<20 - int(base)) / 10
-	var wg sync.WaitGroup
-	errs := make([]error, 16)
-	for i := range errs {
-		wg.Go(func() { errs[i] = putN(ctx, s, "/c/"+string(rune('a'+i)), body) })
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, ldp.ErrQuotaExceeded):
-			t.Fatalf("unexpected error: %v", err)
-		}
-	}
+	won := RacePuts(t, 16, func(i int) error { return putN(ctx, s, "/c/"+string(rune('a'+i)), body) })
 	if won != 10 {
 		t.Errorf("%d writers won, want 10", won)
 	}
